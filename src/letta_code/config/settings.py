@@ -1,0 +1,136 @@
+"""The three settings files: global, project (committed) and project-local (personal).
+
+Each file is a JSON object. Reading a malformed file raises `SettingsError` with the
+file name and the problem, so the CLI can print one clear line. Writes are atomic
+(temp file + rename) and merge into what is on disk, so two processes that write
+different keys do not lose each other's change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from letta_code.config import paths
+
+
+class SettingsError(Exception):
+    """A settings file exists but cannot be used."""
+
+
+def read_json_file(path: Path) -> dict[str, Any]:
+    """Read a settings file; a missing file is an empty object."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise SettingsError(f"cannot read {path}: {exc.strerror}") from exc
+    if not text.strip():
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(
+            f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from exc
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path} must hold a JSON object, not {type(data).__name__}")
+    return data
+
+
+def update_json_file(path: Path, updates: dict[str, Any], remove: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Merge `updates` into the file at `path` (top-level keys) and write it atomically."""
+    data = read_json_file(path)
+    data.update(updates)
+    for key in remove:
+        data.pop(key, None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return data
+
+
+@dataclass
+class PermissionRules:
+    """Permission rules gathered from every settings file (and later the CLI flags)."""
+
+    allow: list[str] = field(default_factory=list)
+    deny: list[str] = field(default_factory=list)
+    ask: list[str] = field(default_factory=list)
+
+    def extend_from(self, data: dict[str, Any], source: Path) -> None:
+        perms = data.get("permissions")
+        if perms is None:
+            return
+        if not isinstance(perms, dict):
+            raise SettingsError(f"{source}: 'permissions' must be an object")
+        for kind in ("allow", "deny", "ask"):
+            rules = perms.get(kind, [])
+            if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
+                raise SettingsError(f"{source}: 'permissions.{kind}' must be a list of strings")
+            getattr(self, kind).extend(rules)
+
+
+@dataclass
+class Settings:
+    """All three files, read once at start-up."""
+
+    global_: dict[str, Any]
+    project: dict[str, Any]
+    local: dict[str, Any]
+    cwd: Path
+
+    @classmethod
+    def load(cls, cwd: Path | None = None) -> Settings:
+        cwd = cwd or Path.cwd()
+        return cls(
+            global_=read_json_file(paths.global_settings_path()),
+            project=read_json_file(paths.project_settings_path(cwd)),
+            local=read_json_file(paths.project_local_settings_path(cwd)),
+            cwd=cwd,
+        )
+
+    def permission_rules(self) -> PermissionRules:
+        rules = PermissionRules()
+        rules.extend_from(self.global_, paths.global_settings_path())
+        rules.extend_from(self.project, paths.project_settings_path(self.cwd))
+        rules.extend_from(self.local, paths.project_local_settings_path(self.cwd))
+        return rules
+
+    def save_global(self, **updates: Any) -> None:
+        self.global_ = update_json_file(paths.global_settings_path(), updates)
+
+    def save_project(self, **updates: Any) -> None:
+        self.project = update_json_file(paths.project_settings_path(self.cwd), updates)
+
+    def save_local(self, **updates: Any) -> None:
+        path = paths.project_local_settings_path(self.cwd)
+        ensure_local_settings_ignored(path.parent)
+        self.local = update_json_file(path, updates)
+
+
+def ensure_local_settings_ignored(letta_dir: Path) -> None:
+    """Keep `settings.local.json` out of git without touching the user's own .gitignore."""
+    letta_dir.mkdir(parents=True, exist_ok=True)
+    ignore = letta_dir / ".gitignore"
+    line = "settings.local.json"
+    try:
+        existing = ignore.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        existing = ""
+    if line not in existing.splitlines():
+        prefix = "" if not existing or existing.endswith("\n") else "\n"
+        with ignore.open("a", encoding="utf-8") as handle:
+            handle.write(f"{prefix}{line}\n")

@@ -1,0 +1,92 @@
+"""Provider-neutral request and stream types for the model adapters.
+
+The agent loop builds a `ChatRequest` and reads `StreamEvent`s back; each adapter
+(OpenAI Chat Completions, Anthropic Messages) translates both ways over httpx.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+class LLMError(Exception):
+    """A model call failed; `str(exc)` is one line a user can act on."""
+
+
+@dataclass
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # JSON text, as the model produced it
+
+
+@dataclass
+class ChatMessage:
+    """One message of the conversation, in neutral form.
+
+    role "system" | "user" | "assistant" | "tool". An assistant message may carry
+    `tool_calls` and `reasoning`; a tool message carries `tool_call_id` and the
+    result text in `content`. `images` are user/tool image parts
+    ([{"media_type", "data"(base64)}]).
+    """
+
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_call_id: str | None = None
+    reasoning: str | None = None
+    reasoning_signature: str | None = None  # Anthropic thinking-block signature
+    images: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ToolSpec:
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass
+class ChatRequest:
+    model: str  # the provider's model name (handle without the provider prefix)
+    messages: list[ChatMessage]
+    tools: list[ToolSpec] = field(default_factory=list)
+    max_tokens: int | None = None
+    temperature: float | None = None
+    parallel_tool_calls: bool = True
+
+
+@dataclass
+class TextDelta:
+    text: str
+
+
+@dataclass
+class ReasoningDelta:
+    text: str
+    signature: str | None = None
+
+
+@dataclass
+class ToolCallDelta:
+    """A piece of a tool call; `index` identifies the call within the response."""
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass
+class Finish:
+    reason: str  # "stop" | "tool_calls" | "length" | provider-specific
+
+
+StreamEvent = TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finish
