@@ -1,0 +1,290 @@
+"""The agent step loop: compile the prompt, call the model, run server tools, repeat.
+
+A run ends with `end_turn` (the model answered without tool calls),
+`requires_approval` (it called a client tool), `max_steps`, `cancelled` or an error.
+Every chunk goes through `RunRegistry.emit` (numbered, persisted, fanned out).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from letta_code.schemas.messages import (
+    ApprovalRequestMessage,
+    AssistantMessage,
+    ErrorMessage,
+    ReasoningMessage,
+    StopReason,
+    ToolCall,
+    ToolCallMessage,
+    ToolReturnMessage,
+    UsageStatistics,
+)
+from letta_code.service.agent.history import to_chat_messages
+from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES, MemoryToolError, run_memory_tool
+from letta_code.service.agent.prompt import compile_system_prompt
+from letta_code.service.llm.types import (
+    ChatMessage,
+    ChatRequest,
+    Finish,
+    LLMError,
+    ReasoningDelta,
+    TextDelta,
+    ToolCallDelta,
+    ToolSpec,
+    Usage,
+)
+from letta_code.service.runs import LiveRun, RunRegistry
+from letta_code.service.store.agents import AgentStore
+from letta_code.service.store.conversations import ConversationStore
+from letta_code.service.store.models import Message, new_id, utcnow
+from letta_code.service.store.runs import RunStore
+
+
+@dataclass
+class RunRequest:
+    agent_id: str
+    conversation_id: str
+    client_tools: list[ToolSpec]
+    stream_tokens: bool = False
+    max_steps: int = 50
+    override_model: str | None = None
+
+
+@dataclass
+class StepOutput:
+    text: str = ""
+    reasoning: str = ""
+    signature: str | None = None
+    calls: dict[int, dict[str, str]] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    text_otid: str = field(default_factory=lambda: new_id("otid"))
+    reasoning_otid: str = field(default_factory=lambda: new_id("otid"))
+
+
+class AgentLoop:
+    """Executes one run for one conversation."""
+
+    def __init__(
+        self,
+        agents: AgentStore,
+        conversations: ConversationStore,
+        runs: RunStore,
+        registry: RunRegistry,
+        server_tools: list[ToolSpec],
+        env: dict[str, str],
+    ) -> None:
+        self.agents = agents
+        self.conversations = conversations
+        self.runs = runs
+        self.registry = registry
+        self.server_tools = server_tools
+        self.env = env
+
+    async def execute(self, live: LiveRun, request: RunRequest) -> None:
+        usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "step_count": 0}
+        stop, status, error = "end_turn", "completed", None
+        try:
+            stop = await self._steps(live, request, usage)
+            if stop == "cancelled":
+                status = "cancelled"
+        except LLMError as exc:
+            stop, status, error = "llm_api_error", "failed", str(exc)
+            self.registry.emit(live, ErrorMessage(error_type="llm_error", message=str(exc)))
+        except Exception as exc:  # a bug must end the run, not leave it "running" forever
+            stop, status, error = "error", "failed", f"{type(exc).__name__}: {exc}"
+            self.registry.emit(live, ErrorMessage(error_type="internal_error", message=error))
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        self.registry.emit(live, StopReason(stop_reason=stop))  # type: ignore[arg-type]
+        self.registry.emit(live, UsageStatistics(**usage, run_ids=[live.run_id]))
+        self.runs.finish(live.run_id, status=status, stop_reason=stop, usage=usage, error=error)
+        self.registry.close(live)
+
+    async def _steps(self, live: LiveRun, request: RunRequest, usage: dict[str, int]) -> str:
+        from letta_code.service.llm.registry import get_provider
+
+        client_names = {t.name for t in request.client_tools}
+        for _ in range(request.max_steps):
+            if live.cancel.is_set():
+                return "cancelled"
+            agent = self.agents.get_agent(request.agent_id)
+            provider, model_name = get_provider(request.override_model or agent.model, self.env)
+            history = self.conversations.context_messages(request.conversation_id)
+            system = compile_system_prompt(
+                agent.system,
+                agent.blocks,
+                conversation_messages=len(history),
+                total_messages=self.conversations.count_messages(agent_id=agent.id),
+                now=datetime.now().astimezone(),
+            )
+            tools = [t for t in self.server_tools if t.name in agent.tools or t.name in MEMORY_TOOL_NAMES]
+            chat = ChatRequest(
+                model=model_name,
+                messages=[ChatMessage(role="system", content=system), *to_chat_messages(history)],
+                tools=tools + request.client_tools,
+            )
+            step_id = new_id("step")
+            message_id = new_id("message")
+            out = await self._call_model(live, request, chat, provider, message_id, step_id)
+            usage["prompt_tokens"] += out.prompt_tokens
+            usage["completion_tokens"] += out.completion_tokens
+            usage["step_count"] += 1
+            calls = [
+                {
+                    "id": c.get("id") or new_id("call"),
+                    "name": c.get("name", ""),
+                    "arguments": c.get("arguments") or "{}",
+                    "client": c.get("name") in client_names,
+                }
+                for _, c in sorted(out.calls.items())
+            ]
+            cancelled = live.cancel.is_set()
+            if cancelled:
+                calls = []  # a half-streamed call is not executed
+            self.conversations.add_messages(
+                [
+                    Message(
+                        id=message_id,
+                        agent_id=request.agent_id,
+                        conversation_id=request.conversation_id,
+                        role="assistant",
+                        content=[{"type": "text", "text": out.text}] if out.text else [],
+                        reasoning=out.reasoning or None,
+                        reasoning_signature=out.signature,
+                        tool_calls=calls,
+                        otid=out.text_otid,
+                        run_id=live.run_id,
+                        step_id=step_id,
+                        created_at=utcnow(),
+                    )
+                ]
+            )
+            if not request.stream_tokens:
+                self._emit_whole(live, out, message_id, step_id)
+            self.registry.flush(live)
+            if cancelled:
+                return "cancelled"
+            if not calls:
+                return "end_turn"
+            client_calls = [c for c in calls if c["client"]]
+            for call in calls:
+                if not call["client"]:
+                    self._run_server_tool(live, request, call, message_id, step_id)
+            if client_calls:
+                wire_calls = [ToolCall(name=c["name"], arguments=c["arguments"], tool_call_id=c["id"]) for c in client_calls]
+                for call in wire_calls:
+                    self.registry.emit(
+                        live,
+                        ApprovalRequestMessage(
+                            id=message_id, otid=new_id("otid"), step_id=step_id, tool_call=call, tool_calls=wire_calls
+                        ),
+                    )
+                return "requires_approval"
+        return "max_steps"
+
+    async def _call_model(
+        self, live: LiveRun, request: RunRequest, chat: ChatRequest, provider: Any, message_id: str, step_id: str
+    ) -> StepOutput:
+        out = StepOutput()
+        async for event in provider.stream(chat):
+            if isinstance(event, TextDelta):
+                out.text += event.text
+                if request.stream_tokens and event.text:
+                    self.registry.emit(
+                        live, AssistantMessage(id=message_id, otid=out.text_otid, step_id=step_id, content=event.text)
+                    )
+            elif isinstance(event, ReasoningDelta):
+                out.reasoning += event.text
+                if event.signature:
+                    out.signature = event.signature
+                if request.stream_tokens and event.text:
+                    self.registry.emit(
+                        live,
+                        ReasoningMessage(id=message_id, otid=out.reasoning_otid, step_id=step_id, reasoning=event.text),
+                    )
+            elif isinstance(event, ToolCallDelta):
+                call = out.calls.setdefault(event.index, {"id": "", "name": "", "arguments": ""})
+                if event.id:
+                    call["id"] = event.id
+                if event.name:
+                    call["name"] += event.name
+                call["arguments"] += event.arguments
+            elif isinstance(event, Usage):
+                out.prompt_tokens = max(out.prompt_tokens, event.prompt_tokens)
+                out.completion_tokens = max(out.completion_tokens, event.completion_tokens)
+            elif isinstance(event, Finish):
+                pass
+            if live.cancel.is_set():
+                break
+        return out
+
+    def _emit_whole(self, live: LiveRun, out: StepOutput, message_id: str, step_id: str) -> None:
+        if out.reasoning:
+            self.registry.emit(
+                live,
+                ReasoningMessage(
+                    id=message_id, otid=out.reasoning_otid, step_id=step_id, reasoning=out.reasoning, signature=out.signature
+                ),
+            )
+        if out.text:
+            self.registry.emit(live, AssistantMessage(id=message_id, otid=out.text_otid, step_id=step_id, content=out.text))
+
+    def _run_server_tool(
+        self, live: LiveRun, request: RunRequest, call: dict[str, Any], message_id: str, step_id: str
+    ) -> None:
+        wire_call = ToolCall(name=call["name"], arguments=call["arguments"], tool_call_id=call["id"])
+        self.registry.emit(live, ToolCallMessage(id=message_id, otid=new_id("otid"), step_id=step_id, tool_call=wire_call))
+        status, result = "success", ""
+        try:
+            args = json.loads(call["arguments"] or "{}")
+            if not isinstance(args, dict):
+                raise ValueError("arguments must be a JSON object")
+        except ValueError as exc:
+            status, result = "error", f"Error: invalid JSON arguments for {call['name']}: {exc}"
+            args = None
+        if args is not None:
+            if call["name"] in MEMORY_TOOL_NAMES:
+                try:
+                    result = run_memory_tool(
+                        self.agents,
+                        tool_name=call["name"],
+                        args=args,
+                        agent_id=request.agent_id,
+                        conversation_id=request.conversation_id,
+                    )
+                except MemoryToolError as exc:
+                    status, result = "error", f"Error: {exc}"
+            else:
+                status, result = "error", f"Error: unknown tool '{call['name']}'"
+        tool_message_id = new_id("message")
+        self.conversations.add_messages(
+            [
+                Message(
+                    id=tool_message_id,
+                    agent_id=request.agent_id,
+                    conversation_id=request.conversation_id,
+                    role="tool",
+                    content=[{"type": "text", "text": result}],
+                    tool_call_id=call["id"],
+                    tool_status=status,
+                    run_id=live.run_id,
+                    step_id=step_id,
+                    created_at=utcnow(),
+                )
+            ]
+        )
+        self.registry.emit(
+            live,
+            ToolReturnMessage(
+                id=tool_message_id,
+                otid=new_id("otid"),
+                step_id=step_id,
+                tool_return=result,
+                status=status,  # type: ignore[arg-type]
+                tool_call_id=call["id"],
+            ),
+        )

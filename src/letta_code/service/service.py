@@ -1,0 +1,167 @@
+"""The agent service facade: everything the embedded backend and the server call."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from letta_code.schemas.state import AgentState, BlockState, ConversationState, RunState
+from letta_code.service.agent.loop import AgentLoop, RunRequest
+from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES, MEMORY_TOOL_SPECS
+from letta_code.service.agent.prompt import base_instructions
+from letta_code.service.errors import ConflictError, NotFoundError
+from letta_code.service.inputs import build_input_messages
+from letta_code.service.llm.types import ToolSpec
+from letta_code.service.runs import RunRegistry
+from letta_code.service.store.agents import AgentStore
+from letta_code.service.store.conversations import ConversationStore
+from letta_code.service.store.db import open_database
+from letta_code.service.store.models import Message
+from letta_code.service.store.runs import RunStore
+
+SERVER_TOOL_NAMES = sorted(MEMORY_TOOL_NAMES)
+DEFAULT_CONTEXT_WINDOW = 128000
+
+
+class AgentService:
+    def __init__(self, db_path: Path, env: Mapping[str, str] | None = None) -> None:
+        self.db_path = db_path
+        self.env = dict(env if env is not None else os.environ)
+        sessions = open_database(db_path)
+        self.agents = AgentStore(sessions)
+        self.conversations = ConversationStore(sessions)
+        self.runs = RunStore(sessions)
+        self.registry = RunRegistry(self.runs)
+        self.loop = AgentLoop(
+            self.agents, self.conversations, self.runs, self.registry, list(MEMORY_TOOL_SPECS), self.env
+        )
+
+    # -- agents & blocks ----------------------------------------------------
+    def create_agent(
+        self,
+        *,
+        name: str,
+        model: str,
+        system: str | None = None,
+        block_ids: list[str] | None = None,
+        memory_blocks: list[dict[str, Any]] | None = None,
+        tools: list[str] | None = None,
+        description: str | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        context_window: int | None = None,
+    ) -> AgentState:
+        ids = list(block_ids or [])
+        for spec in memory_blocks or []:
+            block = self.agents.create_block(
+                spec["label"],
+                spec.get("value", ""),
+                description=spec.get("description"),
+                limit=int(spec.get("limit") or 20000),
+                read_only=bool(spec.get("read_only", False)),
+            )
+            ids.append(block.id)
+        if context_window is None:
+            from letta_code.service.llm.registry import context_window as window_of
+
+            context_window = window_of(model)
+        tool_names = list(dict.fromkeys([*SERVER_TOOL_NAMES, *(tools or [])]))
+        return self.agents.create_agent(
+            name=name,
+            system=system or base_instructions(),
+            model=model,
+            context_window=context_window,
+            block_ids=ids,
+            tools=tool_names,
+            description=description,
+            tags=tags,
+            metadata=metadata,
+        )
+
+    def get_agent(self, agent_id: str) -> AgentState:
+        return self.agents.get_agent(agent_id)
+
+    def find_block(self, block_id: str) -> BlockState | None:
+        return self.agents.find_block(block_id)
+
+    # -- conversations ------------------------------------------------------
+    def resolve_conversation(self, conversation_id: str | None, agent_id: str | None) -> ConversationState:
+        """`None` or "default" (with an agent id) is the agent's primary conversation."""
+        if conversation_id in (None, "default"):
+            if not agent_id:
+                raise NotFoundError("the default conversation needs an agent_id")
+            self.agents.get_agent(agent_id)
+            return self.conversations.default_for(agent_id)
+        conv = self.conversations.get(conversation_id)
+        if agent_id and conv.agent_id != agent_id:
+            raise NotFoundError(f"conversation {conversation_id} does not belong to agent {agent_id}")
+        return conv
+
+    def create_conversation(self, agent_id: str, summary: str | None = None) -> ConversationState:
+        self.agents.get_agent(agent_id)
+        return self.conversations.create(agent_id, summary=summary)
+
+    # -- messages & runs ----------------------------------------------------
+    def start_run(
+        self,
+        *,
+        agent_id: str | None,
+        conversation_id: str | None,
+        messages: list[dict[str, Any]],
+        client_tools: list[dict[str, Any]] | None = None,
+        stream_tokens: bool = False,
+        max_steps: int = 50,
+        background: bool = False,
+        override_model: str | None = None,
+    ) -> RunState:
+        """Store the input, start the run as a task on the running loop, return it."""
+        conv = self.resolve_conversation(conversation_id, agent_id)
+        active = self.runs.active_for(conv.id)
+        if active is not None:
+            raise ConflictError(
+                f"conversation {conv.id} is busy with run {active.id}; wait for it or cancel it"
+            )
+        pending = self.conversations.pending_approval(conv.id)
+        run = self.runs.create(conv.agent_id, conv.id, background=background)
+        try:
+            rows = build_input_messages(
+                messages, agent_id=conv.agent_id, conversation_id=conv.id, run_id=run.id, pending=pending
+            )
+        except Exception as exc:
+            self.runs.finish(run.id, status="failed", stop_reason="error", usage={}, error=str(exc))
+            raise
+        self.conversations.add_messages(rows)
+        specs = [
+            ToolSpec(t["name"], t.get("description") or "", t.get("parameters") or {"type": "object", "properties": {}})
+            for t in client_tools or []
+        ]
+        request = RunRequest(
+            agent_id=conv.agent_id,
+            conversation_id=conv.id,
+            client_tools=specs,
+            stream_tokens=stream_tokens,
+            max_steps=max_steps,
+            override_model=override_model,
+        )
+        live = self.registry.open(run.id, conv.id)
+        live.task = asyncio.get_running_loop().create_task(self.loop.execute(live, request))
+        return run
+
+    def follow_run(self, run_id: str, starting_after: int = 0) -> AsyncIterator[dict[str, Any]]:
+        self.runs.get(run_id)
+        return self.registry.follow(run_id, starting_after)
+
+    def cancel(self, *, conversation_id: str | None = None, agent_id: str | None = None) -> list[str]:
+        """Cancel the active run of a conversation (or of all an agent's conversations)."""
+        if conversation_id and conversation_id != "default":
+            candidates = self.runs.list(conversation_id=conversation_id, statuses=["created", "running"])
+        else:
+            conv = self.resolve_conversation(conversation_id, agent_id)
+            candidates = self.runs.list(conversation_id=conv.id, statuses=["created", "running"])
+        return [run.id for run in candidates if self.registry.request_cancel(run.id)]
+
+    def context_messages(self, conversation_id: str) -> list[Message]:
+        return self.conversations.context_messages(conversation_id)

@@ -1,0 +1,193 @@
+"""Conversations and their stored messages.
+
+Every message of every conversation is kept. A conversation's context window is
+the messages after `context_start`; `/clear` moves that marker, nothing is deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from letta_code.schemas.state import ConversationState
+from letta_code.service.errors import NotFoundError
+from letta_code.service.store.models import Conversation, Message, new_id, utcnow
+
+
+@dataclass
+class PendingApproval:
+    """Client tool calls of an assistant message still waiting for results."""
+
+    message_id: str
+    tool_calls: list[dict[str, Any]]  # [{"id", "name", "arguments", "client"}]
+
+
+def _conversation_state(conv: Conversation, count: int = 0) -> ConversationState:
+    return ConversationState(
+        id=conv.id,
+        agent_id=conv.agent_id,
+        is_default=conv.is_default,
+        summary=conv.summary,
+        message_count=count,
+        created_at=conv.created_at,
+        updated_at=conv.updated_at,
+    )
+
+
+class ConversationStore:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def create(self, agent_id: str, *, is_default: bool = False, summary: str | None = None) -> ConversationState:
+        conv = Conversation(
+            id=new_id("conv"),
+            agent_id=agent_id,
+            is_default=is_default,
+            summary=summary,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        with self.sessions.begin() as session:
+            session.add(conv)
+        return _conversation_state(conv)
+
+    def default_for(self, agent_id: str) -> ConversationState:
+        """The agent's primary conversation (created on first use)."""
+        with self.sessions() as session:
+            conv = session.scalars(
+                select(Conversation).where(
+                    Conversation.agent_id == agent_id, Conversation.is_default.is_(True)
+                )
+            ).first()
+            if conv is not None:
+                return _conversation_state(conv, self._count(session, conv.id))
+        return self.create(agent_id, is_default=True)
+
+    def get(self, conversation_id: str) -> ConversationState:
+        with self.sessions() as session:
+            conv = session.get(Conversation, conversation_id)
+            if conv is None:
+                raise NotFoundError(f"conversation {conversation_id} not found")
+            return _conversation_state(conv, self._count(session, conv.id))
+
+    def list(self, agent_id: str | None = None, limit: int | None = None) -> list[ConversationState]:
+        with self.sessions() as session:
+            query = select(Conversation).order_by(Conversation.updated_at.desc())
+            if agent_id:
+                query = query.where(Conversation.agent_id == agent_id)
+            if limit:
+                query = query.limit(limit)
+            return [_conversation_state(c, self._count(session, c.id)) for c in session.scalars(query)]
+
+    def update(self, conversation_id: str, **fields: Any) -> ConversationState:
+        with self.sessions.begin() as session:
+            conv = session.get(Conversation, conversation_id)
+            if conv is None:
+                raise NotFoundError(f"conversation {conversation_id} not found")
+            for key, val in fields.items():
+                setattr(conv, key, val)
+            conv.updated_at = utcnow()
+            return _conversation_state(conv, self._count(session, conv.id))
+
+    @staticmethod
+    def _count(session: Session, conversation_id: str) -> int:
+        return int(
+            session.scalar(
+                select(func.count()).select_from(Message).where(Message.conversation_id == conversation_id)
+            )
+            or 0
+        )
+
+    # -- messages -----------------------------------------------------------
+    def add_messages(self, messages: list[Message]) -> None:
+        if not messages:
+            return
+        with self.sessions.begin() as session:
+            session.add_all(messages)
+            conv = session.get(Conversation, messages[0].conversation_id)
+            if conv is not None:
+                conv.updated_at = utcnow()
+
+    def context_messages(self, conversation_id: str) -> list[Message]:
+        with self.sessions() as session:
+            conv = session.get(Conversation, conversation_id)
+            if conv is None:
+                raise NotFoundError(f"conversation {conversation_id} not found")
+            return list(
+                session.scalars(
+                    select(Message)
+                    .where(Message.conversation_id == conversation_id, Message.seq > conv.context_start)
+                    .order_by(Message.seq)
+                )
+            )
+
+    def list_messages(
+        self,
+        *,
+        conversation_id: str | None = None,
+        agent_id: str | None = None,
+        limit: int = 100,
+        before_seq: int | None = None,
+        after_seq: int | None = None,
+        ascending: bool = True,
+    ) -> list[Message]:
+        with self.sessions() as session:
+            query = select(Message)
+            if conversation_id:
+                query = query.where(Message.conversation_id == conversation_id)
+            if agent_id:
+                query = query.where(Message.agent_id == agent_id)
+            if before_seq is not None:
+                query = query.where(Message.seq < before_seq)
+            if after_seq is not None:
+                query = query.where(Message.seq > after_seq)
+            query = query.order_by(Message.seq.asc() if ascending else Message.seq.desc()).limit(limit)
+            return list(session.scalars(query))
+
+    def get_message(self, message_id: str) -> Message:
+        with self.sessions() as session:
+            msg = session.scalars(select(Message).where(Message.id == message_id)).first()
+            if msg is None:
+                raise NotFoundError(f"message {message_id} not found")
+            return msg
+
+    def seq_of(self, message_id: str) -> int:
+        return self.get_message(message_id).seq
+
+    def count_messages(self, *, agent_id: str | None = None, conversation_id: str | None = None) -> int:
+        with self.sessions() as session:
+            query = select(func.count()).select_from(Message)
+            if agent_id:
+                query = query.where(Message.agent_id == agent_id)
+            if conversation_id:
+                query = query.where(Message.conversation_id == conversation_id)
+            return int(session.scalar(query) or 0)
+
+    def clear_context(self, conversation_id: str) -> None:
+        with self.sessions.begin() as session:
+            conv = session.get(Conversation, conversation_id)
+            if conv is None:
+                raise NotFoundError(f"conversation {conversation_id} not found")
+            last = session.scalar(
+                select(func.max(Message.seq)).where(Message.conversation_id == conversation_id)
+            )
+            conv.context_start = int(last or 0)
+            conv.updated_at = utcnow()
+
+    def pending_approval(self, conversation_id: str) -> PendingApproval | None:
+        """The last assistant message's client tool calls that have no result yet."""
+        history = self.context_messages(conversation_id)
+        for index in range(len(history) - 1, -1, -1):
+            msg = history[index]
+            if msg.role == "assistant" and msg.tool_calls:
+                answered = {m.tool_call_id for m in history[index + 1 :] if m.role == "tool"}
+                waiting = [
+                    call for call in msg.tool_calls if call.get("client") and call["id"] not in answered
+                ]
+                return PendingApproval(msg.id, waiting) if waiting else None
+            if msg.role == "user":
+                return None
+        return None
