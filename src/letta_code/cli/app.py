@@ -1,0 +1,169 @@
+"""Bootstrap a session from the parsed flags: settings, backend, agent, tools, permissions."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from argparse import Namespace
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from letta_code.cli.args import CliUsageError, split_rules
+from letta_code.client.backend import Backend, BackendError
+from letta_code.config import paths
+from letta_code.config.settings import Settings, SettingsError
+from letta_code.harness.agent_setup import SessionTarget, SetupError, resolve_session
+from letta_code.permissions import PermissionChecker, PermissionMode, parse_mode
+from letta_code.service.llm.types import LLMError
+from letta_code.tools.base import ToolError, ToolSession
+from letta_code.tools.registry import ALL_TOOL_NAMES, select_tools
+
+
+@dataclass
+class SessionContext:
+    args: Namespace
+    settings: Settings
+    backend: Backend
+    target: SessionTarget
+    client_tools: list[dict[str, Any]]
+    tool_names: list[str]
+    checker: PermissionChecker
+    tool_session: ToolSession
+    mode: PermissionMode
+
+
+class StartupError(Exception):
+    """Anything that stops a session from starting; one line for stderr."""
+
+
+def make_backend(env: dict[str, str]) -> Backend:
+    base_url = env.get("LETTA_BASE_URL")
+    if base_url:
+        from letta_code.client.http import HttpBackend
+
+        return HttpBackend(base_url, env.get("LETTA_API_KEY"))
+    from letta_code.client.embedded import EmbeddedBackend
+
+    return EmbeddedBackend(paths.database_path(), env)
+
+
+def _requested_tools(args: Namespace) -> list[str]:
+    if args.tools is None:
+        return list(ALL_TOOL_NAMES)
+    names = [n.strip() for n in args.tools.split(",") if n.strip()]
+    try:
+        return [t.name for t in select_tools(names)]
+    except ToolError as exc:
+        raise CliUsageError(f"--tools: {exc}") from exc
+
+
+def _permission_mode(args: Namespace, settings: Settings) -> PermissionMode:
+    if args.yolo:
+        return PermissionMode.bypassPermissions
+    text = args.permission_mode or (settings.global_.get("permissions") or {}).get("defaultMode")
+    if not text:
+        return PermissionMode.default
+    try:
+        return parse_mode(str(text))
+    except ValueError as exc:
+        raise CliUsageError(f"--permission-mode: {exc}") from exc
+
+
+async def open_session(args: Namespace, env: dict[str, str]) -> SessionContext:
+    cwd = Path.cwd()
+    settings = Settings.load(cwd)
+    mode = _permission_mode(args, settings)
+    requested = _requested_tools(args)
+    model = None
+    if args.model:
+        from letta_code.service.llm.registry import resolve_handle
+
+        model = resolve_handle(args.model)
+    backend = make_backend(env)
+    target = await resolve_session(
+        backend,
+        settings,
+        agent_id=args.agent,
+        new_agent=args.new_agent,
+        new_conversation=args.new,
+        continue_last=args.continue_last,
+        model=model,
+        default_model=lambda: _default_model(env, settings, backend),
+        tools=list(ALL_TOOL_NAMES),
+    )
+    agent = target.agent
+    if args.link or args.unlink:
+        linked = [t for t in agent.tools if t not in ALL_TOOL_NAMES]
+        if args.link:
+            linked += list(ALL_TOOL_NAMES)
+        agent = await backend.update_agent(agent.id, tools=linked)
+        target.agent = agent
+    if backend.base_url is None:
+        from letta_code.service.llm.registry import get_provider
+
+        get_provider(agent.model, env)  # fails early, with one clear line, if not configured
+    tool_names = [name for name in requested if name in agent.tools]
+    tools = select_tools(tool_names) if tool_names else []
+    rules = settings.permission_rules()
+    checker = PermissionChecker(
+        mode,
+        allow=rules.allow + split_rules(args.allowed_tools),
+        deny=rules.deny + split_rules(args.disallowed_tools),
+        ask=rules.ask,
+        cwd=cwd,
+    )
+    return SessionContext(
+        args=args,
+        settings=settings,
+        backend=backend,
+        target=target,
+        client_tools=[t.schema() for t in tools],
+        tool_names=tool_names,
+        checker=checker,
+        tool_session=ToolSession(cwd=cwd),
+        mode=mode,
+    )
+
+
+def _default_model(env: dict[str, str], settings: Settings, backend: Backend) -> str:
+    from letta_code.service.llm.registry import default_handle
+
+    configured = settings.global_.get("model")
+    if backend.base_url is not None:
+        return str(configured or "openai/gpt-4.1")
+    return default_handle(env, str(configured) if configured else None)
+
+
+def run(args: Namespace) -> int:
+    env = dict(os.environ)
+    if args.prompt is not None:
+        from letta_code.cli.headless import run_headless
+
+        runner = run_headless
+    else:
+        if not sys.stdin.isatty():
+            # Piped input without -p: treat it as a headless prompt.
+            from letta_code.cli.headless import run_headless
+
+            args.prompt = ""
+            runner = run_headless
+        else:
+            from letta_code.cli.tui import run_tui
+
+            runner = run_tui
+    try:
+        return asyncio.run(runner(args, env))
+    except KeyboardInterrupt:
+        print("letta: interrupted", file=sys.stderr)
+        return 130
+    except (CliUsageError, SettingsError, SetupError, LLMError, BackendError, StartupError) as exc:
+        print(f"letta: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # never a traceback for the user; the message still helps
+        if env.get("LETTA_DEBUG"):
+            raise
+        name = type(exc).__name__
+        print(f"letta: unexpected error ({name}): {exc} (set LETTA_DEBUG=1 for details)", file=sys.stderr)
+        return 1

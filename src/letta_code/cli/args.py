@@ -1,0 +1,108 @@
+"""Command-line flags of `letta` (argparse only: `letta --help` imports nothing else)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+EPILOG = """\
+subcommands:
+  letta server [--host H] [--port P] [--api-key K]   serve the Letta REST API
+  letta memory list|show|log|diff|revert|export|import   inspect and manage memory blocks
+
+examples:
+  letta                                   resume this directory's agent (or create one)
+  letta -p "Run the tests and fix failures" --yolo
+  echo "Explain this code" | letta -p --output-format json
+  letta --agent <id> --link              attach the coding tools, then start
+
+environment:
+  OPENAI_API_KEY / OPENAI_BASE_URL, ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL,
+  OLLAMA_BASE_URL, LETTA_HOME (default ~/.letta), LETTA_BASE_URL + LETTA_API_KEY
+"""
+
+
+class CliUsageError(Exception):
+    """Bad command-line input; the message is one line for stderr."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise CliUsageError(f"{message} (see 'letta --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="letta",
+        description="Letta Code (Python): a stateful coding agent in your terminal.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    p.add_argument("--version", "-v", action="store_true", help="print the version and exit")
+    p.add_argument(
+        "-p", "--prompt", nargs="?", const="", default=None, metavar="PROMPT",
+        help="headless mode: run one prompt (read from stdin when piped) and print the result",
+    )
+    p.add_argument(
+        "--output-format", choices=["text", "json", "stream-json"], default="text",
+        help="headless output: text (default), json (one result object), stream-json (JSONL events)",
+    )
+    p.add_argument("-m", "--model", help="model handle or alias, e.g. openai/gpt-4.1, sonnet-4.5")
+    p.add_argument("--new", action="store_true", help="start a new conversation with the same agent")
+    p.add_argument("--new-agent", action="store_true", help="create a new agent with new memory blocks")
+    p.add_argument("--agent", "-a", metavar="ID", help="use this agent id")
+    p.add_argument("--continue", dest="continue_last", action="store_true",
+                   help="resume the last session exactly where it left off")
+    p.add_argument("--resume", action="store_true", help="pick a past conversation before starting")
+    p.add_argument("--tools", metavar="LIST", help='only load these client tools ("" = none), e.g. "Bash,Read"')
+    p.add_argument("--allowedTools", "--allowed-tools", dest="allowed_tools", action="append", default=[],
+                   metavar="RULES", help='allow rules, e.g. "Bash(npm run test:*),Read"')
+    p.add_argument("--disallowedTools", "--disallowed-tools", dest="disallowed_tools", action="append",
+                   default=[], metavar="RULES", help='deny rules, e.g. "Bash(curl:*)"')
+    p.add_argument("--permission-mode", metavar="MODE",
+                   help="default | acceptEdits | plan | bypassPermissions (also standard, unrestricted, strict)")
+    p.add_argument("--yolo", action="store_true", help="alias for --permission-mode bypassPermissions")
+    p.add_argument("--skills", metavar="DIR", help="also load skills from this directory")
+    p.add_argument("--link", action="store_true", help="attach the Letta Code tools to the agent, then start")
+    p.add_argument("--unlink", action="store_true", help="remove the Letta Code tools from the agent, then start")
+    p.add_argument("--max-steps", type=int, default=50, help="stop a turn after this many model steps (50)")
+    p.add_argument("--no-stream", dest="stream", action="store_false", help="turn off token streaming")
+    return p
+
+
+def split_rules(values: list[str]) -> list[str]:
+    """`--allowedTools "Bash(npm test),Read"` -> ["Bash(npm test)", "Read"] (commas inside () kept)."""
+    rules: list[str] = []
+    for value in values:
+        depth, current = 0, ""
+        for ch in value:
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth = max(0, depth - 1)
+            if ch in ", " and depth == 0:
+                if current.strip():
+                    rules.append(current.strip())
+                current = ""
+                continue
+            current += ch
+        if current.strip():
+            rules.append(current.strip())
+    return rules
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    args = build_parser().parse_args(argv)
+    if args.max_steps < 1:
+        raise CliUsageError("--max-steps must be at least 1")
+    if (args.link or args.unlink) and not args.agent:
+        raise CliUsageError("--link and --unlink need --agent <id>")
+    if args.link and args.unlink:
+        raise CliUsageError("--link and --unlink cannot be used together")
+    return args
+
+
+def print_help() -> None:
+    build_parser().print_help(sys.stdout)

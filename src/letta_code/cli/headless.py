@@ -1,0 +1,165 @@
+"""Headless mode (`letta -p`): one prompt, output as text, json or stream-json.
+
+The shapes follow the seed README: `json` prints one `result` object at the end;
+`stream-json` prints an `init` event, one `message` event per chunk (camelCase
+keys, `messageType`, `otid`, `seqId`), then the `result` event.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from argparse import Namespace
+from typing import Any
+
+from letta_code.cli.app import open_session
+from letta_code.cli.args import CliUsageError
+from letta_code.harness.executor import PendingCall, ToolExecutor, UserAnswer
+from letta_code.harness.turn import TurnResult, TurnRunner
+from letta_code.permissions import Decision, headless_denial_message
+from letta_code.tools.registry import shutdown
+
+
+def camelize(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_camel(k): camelize(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [camelize(v) for v in value]
+    return value
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def emit_line(event: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def read_prompt(args: Namespace) -> str:
+    prompt = args.prompt or ""
+    if not sys.stdin.isatty():
+        piped = sys.stdin.read()
+        if piped.strip():
+            prompt = f"{prompt}\n\n{piped}" if prompt else piped
+    if not prompt.strip():
+        raise CliUsageError('no prompt: pass one with -p "..." or pipe it on stdin')
+    return prompt
+
+
+def result_event(
+    result: TurnResult | None, *, error: str | None, started: float, api_seconds: float, agent_id: str | None,
+    conversation_id: str | None,
+) -> dict[str, Any]:
+    usage = {
+        "prompt_tokens": result.prompt_tokens if result else 0,
+        "completion_tokens": result.completion_tokens if result else 0,
+        "total_tokens": result.total_tokens if result else 0,
+    }
+    return {
+        "type": "result",
+        "subtype": "error" if error else "success",
+        "is_error": bool(error),
+        "duration_ms": int((time.monotonic() - started) * 1000),
+        "duration_api_ms": int(api_seconds * 1000),
+        "num_turns": result.steps if result else 0,
+        "result": error if error else (result.text if result else ""),
+        "stop_reason": result.stop_reason if result else None,
+        "agent_id": agent_id,
+        "conversation_id": conversation_id,
+        "usage": usage,
+    }
+
+
+async def run_headless(args: Namespace, env: dict[str, str]) -> int:
+    started = time.monotonic()
+    fmt = args.output_format
+    agent_id = conversation_id = None
+    result: TurnResult | None = None
+    tool_seconds = 0.0
+    try:
+        prompt = read_prompt(args)
+        ctx = await open_session(args, env)
+        agent_id, conversation_id = ctx.target.agent.id, ctx.target.conversation.id
+        if ctx.target.model_switched_from and fmt == "text":
+            print(
+                f"letta: switched the agent's model from {ctx.target.model_switched_from} to {ctx.target.agent.model}",
+                file=sys.stderr,
+            )
+        if fmt == "stream-json":
+            emit_line(
+                {
+                    "type": "init",
+                    "agent_id": agent_id,
+                    "conversation_id": conversation_id,
+                    "model": ctx.target.agent.model,
+                    "tools": ctx.tool_names,
+                    "permission_mode": ctx.mode.value,
+                    "cwd": str(ctx.tool_session.cwd),
+                }
+            )
+
+        async def deny_in_headless(call: PendingCall, decision: Decision) -> UserAnswer:
+            return UserAnswer("deny", headless_denial_message(call.name, call.args(), decision))
+
+        def observe(call: PendingCall, phase: str, _result: Any, seconds: float) -> None:
+            nonlocal tool_seconds
+            tool_seconds += seconds
+
+        def on_plan_approved() -> None:
+            ctx.checker.mode = ctx.mode
+
+        executor = ToolExecutor(ctx.tool_session, ctx.checker, deny_in_headless, observe, on_plan_approved=on_plan_approved)
+
+        def on_chunk(chunk: dict[str, Any]) -> None:
+            if fmt == "stream-json":
+                emit_line({"type": "message", **camelize(chunk)})
+
+        runner = TurnRunner(
+            ctx.backend,
+            executor,
+            conversation_id=conversation_id,
+            client_tools=ctx.client_tools,
+            stream_tokens=fmt == "stream-json" and args.stream,
+            on_chunk=on_chunk,
+            max_steps=args.max_steps,
+        )
+        try:
+            await runner.resolve_pending()
+            result = await runner.run(prompt)
+        finally:
+            shutdown(ctx.tool_session)
+            await ctx.backend.close()
+        error = result.error
+        if error is None and result.stop_reason not in ("end_turn", "max_steps", "requires_approval"):
+            error = f"the run stopped: {result.stop_reason}"
+    except CliUsageError as exc:
+        error = str(exc)
+    except Exception as exc:
+        from letta_code.cli.app import StartupError
+        from letta_code.client.backend import BackendError
+        from letta_code.config.settings import SettingsError
+        from letta_code.harness.agent_setup import SetupError
+        from letta_code.service.llm.types import LLMError
+
+        if not isinstance(exc, SettingsError | SetupError | LLMError | BackendError | StartupError):
+            raise
+        error = str(exc)
+    api_seconds = max(0.0, time.monotonic() - started - tool_seconds)
+    if error:
+        print(f"letta: {error}", file=sys.stderr)
+    if fmt in ("json", "stream-json"):
+        event = result_event(
+            result, error=error, started=started, api_seconds=api_seconds, agent_id=agent_id,
+            conversation_id=conversation_id,
+        )
+        if fmt == "json":
+            print(json.dumps(event, indent=2, ensure_ascii=False))
+        else:
+            emit_line(event)
+    elif not error and result is not None:
+        print(result.text)
+    return 1 if error else 0

@@ -1,0 +1,39 @@
+"""`letta` entry point. `--version` and `--help` answer before anything heavy is imported."""
+
+from __future__ import annotations
+
+import sys
+
+from letta_code import __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["--version"], ["-v"]):
+        print(f"{__version__} (Letta Code, Python)")
+        return 0
+    if argv[:1] == ["server"]:
+        from letta_code.cli.server_cmd import run_server_command
+
+        return run_server_command(argv[1:])
+    if argv[:1] == ["memory"]:
+        from letta_code.cli.memory_cmd import run_memory_command
+
+        return run_memory_command(argv[1:])
+    from letta_code.cli.args import CliUsageError, parse_args
+
+    try:
+        args = parse_args(argv)
+    except CliUsageError as exc:
+        print(f"letta: {exc}", file=sys.stderr)
+        return 1
+    if args.version:
+        print(f"{__version__} (Letta Code, Python)")
+        return 0
+    from letta_code.cli.app import run
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

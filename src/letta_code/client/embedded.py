@@ -1,0 +1,119 @@
+"""EmbeddedBackend: the agent service running inside the `letta` process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from letta_code.client.backend import BackendError
+from letta_code.schemas.state import AgentState, BlockState, ConversationState
+from letta_code.service.agent.history import to_letta_messages
+from letta_code.service.errors import NotFoundError, ServiceError
+from letta_code.service.service import AgentService
+
+
+class EmbeddedBackend:
+    base_url: str | None = None
+
+    def __init__(self, db_path: Path, env: Mapping[str, str] | None = None) -> None:
+        self.service = AgentService(db_path, env)
+
+    async def close(self) -> None:
+        return None
+
+    async def find_agent(self, agent_id: str) -> AgentState | None:
+        return self.service.agents.find_agent(agent_id)
+
+    async def list_agents(self) -> list[AgentState]:
+        return self.service.agents.list_agents()
+
+    async def create_agent(
+        self,
+        *,
+        name: str,
+        model: str,
+        block_ids: list[str],
+        tools: list[str],
+        tags: list[str] | None = None,
+    ) -> AgentState:
+        return self.service.create_agent(name=name, model=model, block_ids=block_ids, tools=tools, tags=tags)
+
+    async def update_agent(self, agent_id: str, **fields: Any) -> AgentState:
+        return self.service.agents.update_agent(agent_id, **fields)
+
+    async def find_block(self, block_id: str) -> BlockState | None:
+        return self.service.agents.find_block(block_id)
+
+    async def create_block(
+        self, label: str, value: str, *, description: str | None = None, limit: int = 20000
+    ) -> BlockState:
+        return self.service.agents.create_block(label, value, description=description, limit=limit)
+
+    async def create_conversation(self, agent_id: str) -> ConversationState:
+        return self.service.create_conversation(agent_id)
+
+    async def find_conversation(self, conversation_id: str) -> ConversationState | None:
+        try:
+            return self.service.conversations.get(conversation_id)
+        except NotFoundError:
+            return None
+
+    async def list_conversations(self, agent_id: str) -> list[ConversationState]:
+        return self.service.conversations.list(agent_id)
+
+    async def default_conversation(self, agent_id: str) -> ConversationState:
+        return self.service.conversations.default_for(agent_id)
+
+    async def clear_context(self, conversation_id: str) -> None:
+        self.service.conversations.clear_context(conversation_id)
+
+    async def pending_approvals(self, conversation_id: str) -> list[dict[str, Any]]:
+        pending = self.service.conversations.pending_approval(conversation_id)
+        if pending is None:
+            return []
+        return [
+            {"tool_call_id": c["id"], "name": c["name"], "arguments": c["arguments"]}
+            for c in pending.tool_calls
+        ]
+
+    async def list_messages(self, conversation_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        rows = self.service.conversations.list_messages(
+            conversation_id=conversation_id, limit=limit, ascending=False
+        )
+        return [view.to_wire() for row in reversed(rows) for view in to_letta_messages(row)]
+
+    async def send(
+        self,
+        conversation_id: str,
+        messages: list[dict[str, Any]],
+        *,
+        client_tools: list[dict[str, Any]],
+        stream_tokens: bool,
+        max_steps: int = 50,
+    ) -> AsyncIterator[dict[str, Any]]:
+        try:
+            run = self.service.start_run(
+                agent_id=None,
+                conversation_id=conversation_id,
+                messages=messages,
+                client_tools=client_tools,
+                stream_tokens=stream_tokens,
+                max_steps=max_steps,
+                background=True,
+            )
+        except ServiceError as exc:
+            raise BackendError(exc.detail, exc.status_code) from exc
+        async for chunk in self.service.follow_run(run.id):
+            yield chunk
+
+    async def resume(self, run_id: str, starting_after: int) -> AsyncIterator[dict[str, Any]]:
+        try:
+            stream = self.service.follow_run(run_id, starting_after)
+        except ServiceError as exc:
+            raise BackendError(exc.detail, exc.status_code) from exc
+        async for chunk in stream:
+            yield chunk
+
+    async def cancel(self, conversation_id: str) -> None:
+        self.service.cancel(conversation_id=conversation_id)

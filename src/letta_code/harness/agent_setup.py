@@ -1,0 +1,132 @@
+"""Find or create the agent and conversation for a session, as the seeds describe.
+
+- The first agent creates global `persona` and `human` blocks; their ids go into
+  `~/.letta/settings.json` and every later agent shares them.
+- Each project gets a `project` block; its id goes into `./.letta/settings.json`.
+- The last agent (and conversation) of a directory is kept in
+  `./.letta/settings.local.json`; `letta` resumes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from letta_code.client.backend import Backend
+from letta_code.config.settings import Settings
+from letta_code.schemas.state import AgentState, BlockState, ConversationState
+
+DEFAULT_BLOCKS: dict[str, tuple[str, str]] = {
+    "persona": (
+        "Who I am and how I work. I edit it as I learn how to work better.",
+        "I am Letta Code, a stateful coding agent. I work carefully, explain briefly, "
+        "and keep my memory up to date.",
+    ),
+    "human": (
+        "What I know about the user: preferences, habits, coding style.",
+        "(Nothing known about the user yet.)",
+    ),
+    "project": (
+        "What I know about this project: commands, layout, conventions, gotchas.",
+        "(Nothing known about this project yet.)",
+    ),
+}
+GLOBAL_LABELS = ("persona", "human")
+
+
+class SetupError(Exception):
+    """The requested agent or conversation cannot be used."""
+
+
+@dataclass
+class SessionTarget:
+    agent: AgentState
+    conversation: ConversationState
+    created_agent: bool
+    model_switched_from: str | None = None
+
+
+async def _ensure_block(
+    backend: Backend, settings: Settings, label: str, *, fresh: bool
+) -> BlockState:
+    """The shared block for `label`, created (and its id saved) when missing."""
+    is_global = label in GLOBAL_LABELS
+    source = settings.global_ if is_global else settings.project
+    key = "globalSharedBlockIds" if is_global else "localSharedBlockIds"
+    ids = dict(source.get(key) or {})
+    if not fresh and ids.get(label):
+        block = await backend.find_block(ids[label])
+        if block is not None:
+            return block
+    description, value = DEFAULT_BLOCKS[label]
+    block = await backend.create_block(label, value, description=description)
+    if not fresh:
+        ids[label] = block.id
+        if is_global:
+            settings.save_global(**{key: ids})
+        else:
+            settings.save_project(**{key: ids})
+    return block
+
+
+async def create_agent(
+    backend: Backend, settings: Settings, *, model: str, tools: list[str], fresh_blocks: bool
+) -> AgentState:
+    blocks = [await _ensure_block(backend, settings, label, fresh=fresh_blocks) for label in DEFAULT_BLOCKS]
+    name = f"{Path(settings.cwd).name or 'letta'}-agent"
+    return await backend.create_agent(
+        name=name,
+        model=model,
+        block_ids=[b.id for b in blocks],
+        tools=tools,
+        tags=["origin:letta-code"],
+    )
+
+
+async def resolve_session(
+    backend: Backend,
+    settings: Settings,
+    *,
+    agent_id: str | None,
+    new_agent: bool,
+    new_conversation: bool,
+    continue_last: bool,
+    model: str | None,
+    default_model: Callable[[], str],
+    tools: list[str],
+) -> SessionTarget:
+    """Pick the agent and conversation for this run, and remember them for the directory."""
+    agent: AgentState | None = None
+    created = False
+    last_agent = settings.local.get("lastAgent")
+    if continue_last and not agent_id:
+        last_agent = last_agent or settings.global_.get("lastAgent")
+    if agent_id:
+        agent = await backend.find_agent(agent_id)
+        if agent is None:
+            raise SetupError(f"agent {agent_id} not found")
+    elif not new_agent and isinstance(last_agent, str):
+        agent = await backend.find_agent(last_agent)
+    if agent is None:
+        agent = await create_agent(
+            backend, settings, model=model or default_model(), tools=tools, fresh_blocks=new_agent
+        )
+        created = True
+    switched_from = None
+    if model and not created and agent.model != model:
+        switched_from = agent.model
+        agent = await backend.update_agent(agent.id, model=model)
+
+    conversation: ConversationState | None = None
+    if new_conversation:
+        conversation = await backend.create_conversation(agent.id)
+    elif continue_last and settings.local.get("lastAgent") == agent.id:
+        last_conv = settings.local.get("lastConversation")
+        if isinstance(last_conv, str):
+            conversation = await backend.find_conversation(last_conv)
+    if conversation is None:
+        conversation = await backend.default_conversation(agent.id)
+    settings.save_local(lastAgent=agent.id, lastConversation=conversation.id)
+    settings.save_global(lastAgent=agent.id)
+    return SessionTarget(agent, conversation, created, switched_from)

@@ -1,0 +1,140 @@
+"""Run the client tool calls of an approval request: permission check, then execute.
+
+Read-only tools run in parallel; tools that change things run one at a time, in
+the order the model asked for them. Each call ends as one approval item for the
+service: `{type: "tool", tool_call_id, tool_return, status}` or a denial.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from letta_code.permissions import Decision, PermissionChecker
+from letta_code.tools.base import ToolResult, ToolSession
+from letta_code.tools.registry import get_tool
+
+
+@dataclass
+class PendingCall:
+    tool_call_id: str
+    name: str
+    arguments: str
+
+    def args(self) -> dict[str, Any]:
+        try:
+            parsed = json.loads(self.arguments or "{}")
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+
+
+@dataclass
+class UserAnswer:
+    """What the user said to an approval prompt."""
+
+    choice: Literal["allow", "allow_always", "deny"]
+    reason: str | None = None
+    rule: str | None = None
+
+
+# (call, decision) -> the user's answer; the TUI prompts, headless denies.
+AskUser = Callable[[PendingCall, Decision], Awaitable[UserAnswer]]
+# (call, phase, result) for rendering: phase "start" | "end"
+ToolObserver = Callable[[PendingCall, str, ToolResult | None, float], None]
+
+
+class ToolExecutor:
+    def __init__(
+        self,
+        session: ToolSession,
+        checker: PermissionChecker,
+        ask_user: AskUser,
+        observer: ToolObserver | None = None,
+        on_allow_always: Callable[[str], None] | None = None,
+        on_plan_approved: Callable[[], None] | None = None,
+    ) -> None:
+        self.session = session
+        self.checker = checker
+        self.ask_user = ask_user
+        self.observer = observer
+        self.on_allow_always = on_allow_always
+        self.on_plan_approved = on_plan_approved
+        self.tool_calls = 0
+
+    async def run_calls(self, calls: list[PendingCall]) -> list[dict[str, Any]]:
+        """Decide and execute every call; returns the approval items in call order."""
+        results: dict[str, dict[str, Any]] = {}
+        parallel: list[PendingCall] = []
+        for call in calls:
+            denial = await self._permit(call)
+            if denial is not None:
+                results[call.tool_call_id] = denial
+                continue
+            tool = get_tool(call.name)
+            if tool is not None and tool.read_only:
+                parallel.append(call)
+            else:
+                await self._flush_parallel(parallel, results)
+                results[call.tool_call_id] = await self._execute(call)
+        await self._flush_parallel(parallel, results)
+        return [results[c.tool_call_id] for c in calls]
+
+    async def _flush_parallel(self, batch: list[PendingCall], results: dict[str, dict[str, Any]]) -> None:
+        if not batch:
+            return
+        items = await asyncio.gather(*(self._execute(c) for c in batch))
+        for call, item in zip(batch, items, strict=True):
+            results[call.tool_call_id] = item
+        batch.clear()
+
+    async def _permit(self, call: PendingCall) -> dict[str, Any] | None:
+        """None when the call may run; else the denial item to send back."""
+        if get_tool(call.name) is None:
+            return _item(call, f"Error: unknown tool '{call.name}'", "error")
+        decision = self.checker.check(call.name, call.args())
+        if decision.behavior == "allow":
+            return None
+        if decision.behavior == "deny":
+            return _item(call, f"Permission denied: {decision.reason}", "error")
+        answer = await self.ask_user(call, decision)
+        if answer.choice == "deny":
+            reason = answer.reason or "the user declined"
+            return {"type": "approval", "tool_call_id": call.tool_call_id, "approve": False, "reason": reason}
+        if answer.choice == "allow_always":
+            rule = answer.rule or decision.suggestion
+            if rule:
+                self.checker.add_session_rule(rule)
+                if self.on_allow_always:
+                    self.on_allow_always(rule)
+        if call.name == "ExitPlanMode" and self.on_plan_approved:
+            self.on_plan_approved()
+        return None
+
+    async def _execute(self, call: PendingCall) -> dict[str, Any]:
+        tool = get_tool(call.name)
+        assert tool is not None
+        self.tool_calls += 1
+        started = time.monotonic()
+        if self.observer:
+            self.observer(call, "start", None, 0.0)
+        try:
+            result = await asyncio.to_thread(tool.run, call.args(), self.session)
+        except Exception as exc:  # a tool bug is reported to the model, not a crash
+            result = ToolResult(f"Error: {call.name} failed: {type(exc).__name__}: {exc}", "error")
+        if self.observer:
+            self.observer(call, "end", result, time.monotonic() - started)
+        content: str | list[dict[str, Any]] = result.output
+        if result.images:
+            content = [{"type": "text", "text": result.output}] + [
+                {"type": "image", "source": {"type": "base64", **img}} for img in result.images
+            ]
+        return _item(call, content, result.status)
+
+
+def _item(call: PendingCall, tool_return: str | list[dict[str, Any]], status: str) -> dict[str, Any]:
+    return {"type": "tool", "tool_call_id": call.tool_call_id, "tool_return": tool_return, "status": status}

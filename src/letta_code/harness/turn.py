@@ -1,0 +1,160 @@
+"""One user turn: send, drain the stream, execute approved tools, send results, repeat.
+
+Shared by the headless runner and the TUI. Rendering happens through `on_chunk`
+(every Letta chunk as received, plus local tool returns as `tool_return_message`).
+A dropped stream is resumed from the last `seq_id` the harness saw.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from letta_code.client.backend import Backend, BackendError
+from letta_code.harness.executor import PendingCall, ToolExecutor
+
+MAX_RESUME_ATTEMPTS = 5
+
+
+@dataclass
+class TurnResult:
+    text: str = ""
+    stop_reason: str | None = None
+    error: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    steps: int = 0
+    run_ids: list[str] = field(default_factory=list)
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class TurnRunner:
+    def __init__(
+        self,
+        backend: Backend,
+        executor: ToolExecutor,
+        *,
+        conversation_id: str,
+        client_tools: list[dict[str, Any]],
+        stream_tokens: bool,
+        on_chunk: Callable[[dict[str, Any]], None] | None = None,
+        max_steps: int = 50,
+    ) -> None:
+        self.backend = backend
+        self.executor = executor
+        self.conversation_id = conversation_id
+        self.client_tools = client_tools
+        self.stream_tokens = stream_tokens
+        self.on_chunk = on_chunk or (lambda chunk: None)
+        self.max_steps = max_steps
+        self.current_run: str | None = None
+
+    async def resolve_pending(self) -> TurnResult | None:
+        """Finish tool calls left waiting by an earlier session (crash, Ctrl-C)."""
+        pending = await self.backend.pending_approvals(self.conversation_id)
+        if not pending:
+            return None
+        calls = [PendingCall(p["tool_call_id"], p["name"], p["arguments"]) for p in pending]
+        approvals = await self.executor.run_calls(calls)
+        return await self._drive([{"type": "approval", "approvals": approvals, "otid": _otid()}])
+
+    async def run(self, user_content: str | list[dict[str, Any]]) -> TurnResult:
+        return await self._drive([{"role": "user", "content": user_content, "otid": _otid()}])
+
+    async def _drive(self, messages: list[dict[str, Any]]) -> TurnResult:
+        result = TurnResult()
+        text_parts: dict[str, str] = {}
+        while True:
+            approvals = await self._one_run(messages, result, text_parts)
+            if result.stop_reason != "requires_approval" or not approvals:
+                break
+            items = await self.executor.run_calls(approvals)
+            for call, item in zip(approvals, items, strict=True):
+                self._report_local_return(call, item)
+            messages = [{"type": "approval", "approvals": items, "otid": _otid()}]
+        return result
+
+    async def _one_run(
+        self, messages: list[dict[str, Any]], result: TurnResult, text_parts: dict[str, str]
+    ) -> list[PendingCall]:
+        calls: dict[str, PendingCall] = {}
+        last_seq = 0
+        stream = self.backend.send(
+            self.conversation_id,
+            messages,
+            client_tools=self.client_tools,
+            stream_tokens=self.stream_tokens,
+            max_steps=self.max_steps,
+        )
+        attempts = 0
+        result.stop_reason = None
+        while True:
+            try:
+                async for chunk in stream:
+                    last_seq = chunk.get("seq_id") or last_seq
+                    if chunk.get("run_id") and chunk["run_id"] != self.current_run:
+                        self.current_run = chunk["run_id"]
+                        result.run_ids.append(chunk["run_id"])
+                    self._absorb(chunk, result, text_parts, calls)
+                    self.on_chunk(chunk)
+                break
+            except BackendError:
+                raise
+            except (ConnectionError, OSError, TimeoutError) as exc:
+                attempts += 1
+                if self.current_run is None or attempts > MAX_RESUME_ATTEMPTS:
+                    raise BackendError(f"lost the connection to the agent service: {exc}") from exc
+                stream = self.backend.resume(self.current_run, last_seq)
+        self.current_run = None
+        return list(calls.values())
+
+    @staticmethod
+    def _absorb(
+        chunk: dict[str, Any], result: TurnResult, text_parts: dict[str, str], calls: dict[str, PendingCall]
+    ) -> None:
+        kind = chunk.get("message_type")
+        if kind == "assistant_message":
+            key = chunk.get("otid") or chunk.get("id") or ""
+            text_parts[key] = text_parts.get(key, "") + str(chunk.get("content", ""))
+            result.text = text_parts[key]
+        elif kind == "approval_request_message":
+            call = chunk["tool_call"]
+            calls[call["tool_call_id"]] = PendingCall(call["tool_call_id"], call["name"], call.get("arguments", ""))
+        elif kind == "stop_reason":
+            result.stop_reason = chunk["stop_reason"]
+        elif kind == "usage_statistics":
+            result.prompt_tokens += int(chunk.get("prompt_tokens") or 0)
+            result.completion_tokens += int(chunk.get("completion_tokens") or 0)
+            result.steps += int(chunk.get("step_count") or 0)
+        elif kind == "error_message":
+            result.error = str(chunk.get("message") or chunk.get("detail") or "unknown error")
+
+    def _report_local_return(self, call: PendingCall, item: dict[str, Any]) -> None:
+        raw = item.get("tool_return")
+        if raw is None:
+            text, status = f"Denied: {item.get('reason', '')}", "error"
+        else:
+            text = raw if isinstance(raw, str) else "".join(p.get("text", "") for p in raw if p.get("type") == "text")
+            status = item.get("status", "success")
+        self.on_chunk(
+            {
+                "message_type": "tool_return_message",
+                "id": f"message-local-{call.tool_call_id}",
+                "tool_call_id": call.tool_call_id,
+                "tool_return": text,
+                "status": status,
+                "name": call.name,
+            }
+        )
+
+    async def cancel(self) -> None:
+        await self.backend.cancel(self.conversation_id)
+
+
+def _otid() -> str:
+    return f"otid-{uuid.uuid4()}"
