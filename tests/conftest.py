@@ -1,0 +1,76 @@
+"""Shared fixtures: an isolated LETTA_HOME and project directory, the fake model server,
+and a helper that runs the real `letta` command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.fixtures import model_env, model_server  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def letta_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "letta-home"
+    home.mkdir()
+    monkeypatch.setenv("LETTA_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    proj = tmp_path / "project"
+    proj.mkdir()
+    monkeypatch.chdir(proj)
+    yield proj
+
+
+def letta_executable() -> list[str]:
+    exe = Path(sys.executable).parent / "letta"
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("letta")
+    return [found] if found else [sys.executable, "-m", "letta_code.cli.main"]
+
+
+@dataclass
+class Letta:
+    """Runs the real `letta` command in a project with an isolated home."""
+
+    home: Path
+    cwd: Path
+    env: dict[str, str]
+
+    def run(
+        self, *args: str, input: str | None = None, cwd: Path | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*letta_executable(), *args],
+            cwd=cwd or self.cwd,
+            env=self.env,
+            input=input if input is not None else "",
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+
+@pytest.fixture
+def letta(letta_home: Path, project: Path, model_server) -> Letta:  # noqa: F811
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OPENAI_", "ANTHROPIC_", "OLLAMA_", "LETTA_", "GEMINI_", "OPENROUTER_"))
+    }
+    env.update(model_server.env())
+    env["LETTA_HOME"] = str(letta_home)
+    env["LETTA_LLM_RETRY_BASE_DELAY"] = "0.01"
+    env["NO_COLOR"] = "1"
+    return Letta(letta_home, project, env)
