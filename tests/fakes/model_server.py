@@ -300,6 +300,7 @@ class ModelServer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms stalls between headers and body
     server_version = "FakeModelServer/1.0"
     timeout = 60
 

@@ -11,7 +11,18 @@ from typing import Any, Literal
 
 
 class LLMError(Exception):
-    """A model call failed; `str(exc)` is one line a user can act on."""
+    """A model call failed; `str(exc)` is one line a user can act on.
+
+    `status` is the HTTP status when the server answered with an error.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ContextWindowExceededError(LLMError):
+    """The request is longer than the model's context window (compact and retry)."""
 
 
 @dataclass
@@ -55,6 +66,8 @@ class ChatRequest:
     max_tokens: int | None = None
     temperature: float | None = None
     parallel_tool_calls: bool = True
+    reasoning_effort: str | None = None  # OpenAI-style "low" | "medium" | "high"
+    thinking_budget: int | None = None  # Anthropic extended thinking budget (tokens)
 
 
 @dataclass
@@ -70,7 +83,11 @@ class ReasoningDelta:
 
 @dataclass
 class ToolCallDelta:
-    """A piece of a tool call; `index` identifies the call within the response."""
+    """A piece of a tool call; `index` identifies the call within the response.
+
+    `id` and `name` come once (in the first delta of a call); `arguments` pieces
+    concatenate to the call's JSON text.
+    """
 
     index: int
     id: str | None = None
@@ -86,6 +103,8 @@ class Usage:
 
 @dataclass
 class Finish:
+    """Always the last event of a stream (after `Usage`)."""
+
     reason: str  # "stop" | "tool_calls" | "length" | provider-specific
 
 

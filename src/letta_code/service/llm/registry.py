@@ -1,0 +1,316 @@
+"""Model handles (`provider/model`), aliases, and the provider each handle needs.
+
+`resolve_handle("sonnet")` -> "anthropic/claude-sonnet-4-5"; `get_provider(handle)`
+builds the adapter with the key and base URL from the environment;
+`default_handle(env, configured)` picks a model when the user named none;
+`list_models(env)` is what `GET /v1/models` shows. Importing this module does not
+import httpx: the adapters are imported inside `get_provider`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from letta_code.service.llm.types import LLMError
+
+if TYPE_CHECKING:
+    from letta_code.service.llm.base import Provider
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    name: str
+    kind: str  # "openai" (Chat Completions) | "anthropic" (Messages)
+    key_envs: tuple[str, ...]  # first set one wins
+    key_required: bool
+    base_env: str | None
+    default_base: str
+    endpoint_type: str  # Letta's `model_endpoint_type` / `provider_type`
+    local: bool = False  # an OpenAI-compatible server on the user's machine
+
+
+PROVIDERS: dict[str, ProviderSpec] = {
+    "openai": ProviderSpec(
+        "openai",
+        "openai",
+        ("OPENAI_API_KEY",),
+        True,
+        "OPENAI_BASE_URL",
+        "https://api.openai.com/v1",
+        "openai",
+    ),
+    "anthropic": ProviderSpec(
+        "anthropic",
+        "anthropic",
+        ("ANTHROPIC_API_KEY",),
+        True,
+        "ANTHROPIC_BASE_URL",
+        "https://api.anthropic.com",
+        "anthropic",
+    ),
+    "ollama": ProviderSpec(
+        "ollama",
+        "openai",
+        ("OLLAMA_API_KEY",),
+        False,
+        "OLLAMA_BASE_URL",
+        "http://localhost:11434/v1",
+        "ollama",
+        local=True,
+    ),
+    "lmstudio": ProviderSpec(
+        "lmstudio",
+        "openai",
+        ("LMSTUDIO_API_KEY",),
+        False,
+        "LMSTUDIO_BASE_URL",
+        "http://localhost:1234/v1",
+        "lmstudio",
+        local=True,
+    ),
+    "llamacpp": ProviderSpec(
+        "llamacpp",
+        "openai",
+        ("LLAMACPP_API_KEY",),
+        False,
+        "LLAMACPP_BASE_URL",
+        "http://localhost:8080/v1",
+        "llamacpp",
+        local=True,
+    ),
+    "openrouter": ProviderSpec(
+        "openrouter",
+        "openai",
+        ("OPENROUTER_API_KEY",),
+        True,
+        "OPENROUTER_BASE_URL",
+        "https://openrouter.ai/api/v1",
+        "openrouter",
+    ),
+    "google": ProviderSpec(
+        "google",
+        "openai",
+        ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+        True,
+        "GEMINI_BASE_URL",
+        "https://generativelanguage.googleapis.com/v1beta/openai",
+        "google_ai",
+    ),
+}
+PROVIDERS["google_ai"] = PROVIDERS["google"]
+
+ALIASES: dict[str, str] = {
+    "sonnet-4.5": "anthropic/claude-sonnet-4-5",
+    "claude-sonnet-4.5": "anthropic/claude-sonnet-4-5",
+    "sonnet": "anthropic/claude-sonnet-4-5",
+    "opus": "anthropic/claude-opus-4-1",
+    "haiku": "anthropic/claude-haiku-4-5",
+    "gpt-5": "openai/gpt-5",
+    "gpt-4o": "openai/gpt-4o",
+    "gpt-4.1": "openai/gpt-4.1",
+    "gemini-2.5-pro": "google/gemini-2.5-pro",
+    "glm-4.6": "openrouter/z-ai/glm-4.6",
+}
+
+# Context windows by model-name prefix (longest match wins); default 128k.
+CONTEXT_WINDOWS: dict[str, int] = {
+    "claude-": 200_000,
+    "anthropic/claude-": 200_000,
+    "gpt-5": 272_000,
+    "openai/gpt-5": 272_000,
+    "gpt-4.1": 1_047_576,
+    "openai/gpt-4.1": 1_047_576,
+    "gpt-4o": 128_000,
+    "o1": 200_000,
+    "o3": 200_000,
+    "o4-mini": 200_000,
+    "gemini-2.5": 1_048_576,
+    "gemini-2.0": 1_048_576,
+    "google/gemini-2.5": 1_048_576,
+    "z-ai/glm-4.6": 200_000,
+    "glm-4.6": 200_000,
+    "llama3.1": 128_000,
+    "qwen2.5-coder": 32_768,
+}
+DEFAULT_CONTEXT_WINDOW = 128_000
+
+# Bare model names we can place without a prefix.
+_FAMILIES = (
+    ("claude-", "anthropic"),
+    ("gpt-", "openai"),
+    ("o1", "openai"),
+    ("o3", "openai"),
+    ("o4-", "openai"),
+    ("gemini-", "google"),
+)
+
+
+def _unknown(text: str) -> LLMError:
+    aliases = ", ".join(ALIASES)
+    return LLMError(
+        f'unknown model "{text}": use a handle like openai/gpt-4.1 or anthropic/claude-sonnet-4-5, '
+        f"or one of the aliases: {aliases}"
+    )
+
+
+def resolve_handle(text: str) -> str:
+    """An alias or handle -> a `provider/model` handle (LLMError if unknown)."""
+    name = text.strip()
+    alias = ALIASES.get(name.lower())
+    if alias:
+        return alias
+    if "/" in name:
+        provider, _, model = name.partition("/")
+        if provider.lower() in PROVIDERS and model:
+            return f"{provider.lower()}/{model}"
+        raise _unknown(text)
+    for prefix, provider in _FAMILIES:
+        if name.lower().startswith(prefix) and len(name) > len(prefix):
+            return f"{provider}/{name}"
+    raise _unknown(text)
+
+
+def _get(env: Mapping[str, str], name: str | None) -> str:
+    return (env.get(name) or "").strip() if name else ""
+
+
+def _api_key(spec: ProviderSpec, env: Mapping[str, str]) -> str:
+    for name in spec.key_envs:
+        value = _get(env, name)
+        if value:
+            return value
+    return ""
+
+
+def base_url(spec: ProviderSpec, env: Mapping[str, str]) -> str:
+    """The provider's base URL from its env var (or the default)."""
+    url = (_get(env, spec.base_env) or spec.default_base).rstrip("/")
+    if spec.local and urlparse(url).path in ("", "/"):
+        url += "/v1"  # OLLAMA_BASE_URL=http://localhost:11434 is a common spelling
+    return url
+
+
+def is_configured(spec: ProviderSpec, env: Mapping[str, str]) -> bool:
+    """Whether the user set this provider up (a key, or a base URL for local servers)."""
+    if spec.local:
+        return bool(_get(env, spec.base_env))
+    return bool(_api_key(spec, env))
+
+
+def get_provider(handle: str, env: Mapping[str, str] | None = None) -> tuple[Provider, str]:
+    """The adapter for a handle (or alias) and the provider's model name."""
+    env = os.environ if env is None else env
+    full = resolve_handle(handle)
+    prefix, _, model = full.partition("/")
+    spec = PROVIDERS[prefix]
+    key = _api_key(spec, env)
+    url = base_url(spec, env)
+    # A custom OPENAI_BASE_URL (vLLM, a proxy) may not need a key.
+    custom_base = spec.name == "openai" and url != spec.default_base
+    if spec.key_required and not key and not custom_base:
+        names = " or ".join(spec.key_envs)
+        raise LLMError(f'model "{full}" needs an API key: set {names}')
+    key_env = (
+        next((n for n in spec.key_envs if _get(env, n)), spec.key_envs[0])
+        if spec.key_envs
+        else None
+    )
+    if spec.kind == "anthropic":
+        from letta_code.service.llm.anthropic_messages import AnthropicMessagesProvider
+
+        return AnthropicMessagesProvider(
+            url, key, name=prefix, key_env=key_env, base_env=spec.base_env
+        ), model
+    from letta_code.service.llm.openai_chat import OpenAIChatProvider
+
+    headers = {"X-Title": "Letta Code"} if spec.name == "openrouter" else {}
+    provider = OpenAIChatProvider(
+        url,
+        key or None,
+        name=prefix,
+        key_env=key_env,
+        base_env=spec.base_env,
+        extra_headers=headers,
+        max_tokens_field="max_completion_tokens" if spec.name == "openai" else "max_tokens",
+    )
+    return provider, model
+
+
+_DEFAULT_ORDER = (
+    ("ANTHROPIC_API_KEY", "anthropic/claude-sonnet-4-5"),
+    ("OPENAI_API_KEY", "openai/gpt-4.1"),
+    ("GEMINI_API_KEY", "google/gemini-2.5-pro"),
+    ("GOOGLE_API_KEY", "google/gemini-2.5-pro"),
+    ("OPENROUTER_API_KEY", "openrouter/anthropic/claude-sonnet-4.5"),
+)
+_LOCAL_DEFAULTS = (
+    ("ollama", "OLLAMA_MODEL", "llama3.1"),
+    ("lmstudio", "LMSTUDIO_MODEL", "default"),
+    ("llamacpp", "LLAMACPP_MODEL", "default"),
+)
+NO_PROVIDER = (
+    "no model provider configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server), "
+    "ANTHROPIC_API_KEY, or OLLAMA_BASE_URL, or pass -m provider/model"
+)
+
+
+def default_handle(env: Mapping[str, str] | None = None, configured: str | None = None) -> str:
+    """The configured default model, else the first provider with credentials."""
+    env = os.environ if env is None else env
+    if configured and configured.strip():
+        return resolve_handle(configured)
+    for var, handle in _DEFAULT_ORDER:
+        if _get(env, var):
+            return handle
+    for provider, model_var, fallback in _LOCAL_DEFAULTS:
+        if is_configured(PROVIDERS[provider], env):
+            return f"{provider}/{_get(env, model_var) or fallback}"
+    raise LLMError(NO_PROVIDER)
+
+
+def context_window(handle: str) -> int:
+    """The context window of a model (by handle, alias or bare name); 128000 if unknown."""
+    try:
+        name = resolve_handle(handle)
+    except LLMError:
+        name = handle.strip()
+    model = name.partition("/")[2] if name.partition("/")[0] in PROVIDERS else name
+    best, best_len = DEFAULT_CONTEXT_WINDOW, -1
+    for candidate in (name, model):
+        for prefix, size in CONTEXT_WINDOWS.items():
+            if candidate.startswith(prefix) and len(prefix) > best_len:
+                best, best_len = size, len(prefix)
+    return best
+
+
+def list_models(env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """One entry per alias target (and local default) whose provider is configured."""
+    env = os.environ if env is None else env
+    handles = list(dict.fromkeys(ALIASES.values()))
+    for provider, model_var, fallback in _LOCAL_DEFAULTS:
+        if is_configured(PROVIDERS[provider], env):
+            handles.append(f"{provider}/{_get(env, model_var) or fallback}")
+    out = []
+    for handle in handles:
+        prefix, _, model = handle.partition("/")
+        spec = PROVIDERS[prefix]
+        if not is_configured(spec, env):
+            continue
+        out.append(
+            {
+                "handle": handle,
+                "name": model,
+                "display_name": model,
+                "model": model,
+                "provider_type": spec.endpoint_type,
+                "provider_name": spec.name,
+                "model_endpoint_type": spec.endpoint_type,
+                "model_endpoint": base_url(spec, env),
+                "context_window": context_window(handle),
+            }
+        )
+    return out
