@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from letta_code.schemas.state import AgentState, BlockState
-from letta_code.service.errors import NotFoundError
+from letta_code.service.errors import ConflictError, NotFoundError
 from letta_code.service.store.models import Agent, AgentBlock, Block, BlockRevision, new_id, utcnow
 
 
@@ -95,23 +95,30 @@ class AgentStore:
         With `expected_version`, the write happens only if nobody wrote in between;
         otherwise None is returned and the caller re-reads and retries.
         """
+        attrs = {("metadata_" if key == "metadata" else key): val for key, val in fields.items()}
         with self.sessions.begin() as session:
-            block = session.get(Block, block_id)
-            if block is None:
+            old = session.execute(select(Block.value, Block.version).where(Block.id == block_id)).first()
+            if old is None:
                 raise NotFoundError(f"block {block_id} not found")
-            if expected_version is not None and block.version != expected_version:
-                return None
-            old_value = block.value
-            for key, val in fields.items():
-                setattr(block, "metadata_" if key == "metadata" else key, val)
-            block.value = new_value
-            block.version += 1
-            block.updated_at = utcnow()
+            version = expected_version if expected_version is not None else old.version
+            # The version check and the write are one statement, so it is atomic
+            # across connections and processes.
+            result = session.execute(
+                update(Block)
+                .where(Block.id == block_id, Block.version == version)
+                .values(value=new_value, version=version + 1, updated_at=utcnow())
+                .values({getattr(Block, k): v for k, v in attrs.items()})
+            )
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                if expected_version is not None:
+                    return None
+                raise ConflictError(f"block {block_id} changed while it was being written; try again")
+            old_value = old.value  # the update matched `version`, so this was the value replaced
             if old_value != new_value:
                 session.add(
                     BlockRevision(
                         block_id=block_id,
-                        version=block.version,
+                        version=version + 1,
                         old_value=old_value,
                         new_value=new_value,
                         agent_id=agent_id,
@@ -120,8 +127,7 @@ class AgentStore:
                         created_at=utcnow(),
                     )
                 )
-            session.flush()
-            return block_state(block)
+        return self.get_block(block_id)
 
     def delete_block(self, block_id: str) -> None:
         with self.sessions.begin() as session:
