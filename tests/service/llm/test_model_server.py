@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -38,7 +39,7 @@ def test_callable_reply_sees_the_request(model_server: ModelServer) -> None:
 
 def test_strict_mode_rejects_unanswered_tool_calls(model_server: ModelServer) -> None:
     call = {"id": "call_1", "type": "function", "function": {"name": "Bash", "arguments": "{}"}}
-    messages = [
+    messages: list[dict[str, Any]] = [
         {"role": "user", "content": "go"},
         {"role": "assistant", "content": None, "tool_calls": [call]},
         {"role": "user", "content": "and?"},
@@ -94,3 +95,5 @@ def test_runs_as_a_process_with_a_looping_script(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+        if proc.stdout is not None:
+            proc.stdout.close()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 
+import httpx
 import pytest
 
+from letta_code.service.llm.base import collect
 from letta_code.service.llm.openai_chat import OpenAIChatProvider
 from letta_code.service.llm.registry import get_provider
-from letta_code.service.llm.transport import error_detail, retry_after
-from letta_code.service.llm.types import ContextWindowExceededError, LLMError
+from letta_code.service.llm.transport import error_detail, get_client, retry_after
+from letta_code.service.llm.types import ContextWindowExceededError, LLMError, TextDelta
 from tests.fakes.model_server import ModelServer, Reply
 from tests.service.llm.util import accumulate, events, request
 
@@ -116,3 +119,36 @@ def test_retry_after_and_error_detail_parsing() -> None:
     )
     assert error_detail(b'{"detail": "nope"}') == "nope"
     assert error_detail(b"<html>oops</html>") == "<html>oops</html>"
+
+
+def test_stopping_early_closes_the_stream_quickly(model_server: ModelServer) -> None:
+    words = " ".join(f"w{i}" for i in range(100))
+    model_server.script([Reply(text=words, chunk_delay=0.05)])
+    provider = _provider(model_server)
+
+    async def main() -> str:
+        stream = provider.stream(request())
+        first = ""
+        async for event in stream:
+            if isinstance(event, TextDelta):
+                first = event.text
+                break
+        await stream.aclose()  # type: ignore[attr-defined]
+        return first
+
+    start = time.monotonic()
+    assert asyncio.run(main()) == "w0 "
+    assert time.monotonic() - start < 2.0
+
+
+def test_pooled_client_is_closed_when_the_loop_shuts_down(model_server: ModelServer) -> None:
+    model_server.script([Reply(text="a"), Reply(text="b")])
+    provider = _provider(model_server)
+
+    async def main() -> tuple[httpx.AsyncClient, str]:
+        acc = await collect(provider.stream(request()))
+        acc2 = await collect(provider.stream(request()))
+        return get_client(), acc.text + acc2.text
+
+    client, text = asyncio.run(main())
+    assert text == "ab" and client.is_closed

@@ -17,7 +17,7 @@ import json
 import os
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,32 +52,45 @@ class Endpoint:
 
 
 # One AsyncClient per event loop: a client's pooled connections belong to one loop.
-_clients: dict[int, tuple[asyncio.AbstractEventLoop, httpx.AsyncClient]] = {}
+# Each entry also holds a started async generator whose `finally` closes the client:
+# the loop closes such generators on shutdown (`asyncio.run` does), so pooled
+# connections are released without every caller having to call `aclose_client`.
+_clients: dict[int, tuple[asyncio.AbstractEventLoop, httpx.AsyncClient, AsyncGenerator[None]]] = {}
+
+
+async def _close_on_loop_shutdown(client: httpx.AsyncClient) -> AsyncGenerator[None]:
+    try:
+        yield
+    finally:
+        await client.aclose()
 
 
 def get_client() -> httpx.AsyncClient:
     loop = asyncio.get_running_loop()
-    for key, (other, _) in list(_clients.items()):
+    for key, (other, _, _) in list(_clients.items()):
         if other.is_closed():
             del _clients[key]
     entry = _clients.get(id(loop))
-    if entry is None or entry[1].is_closed:
-        read = float(os.environ.get("LETTA_LLM_READ_TIMEOUT") or 600)
-        client = httpx.AsyncClient(
-            timeout=httpx.Timeout(connect=15.0, read=read, write=60.0, pool=60.0),
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
-            follow_redirects=True,
-        )
-        _clients[id(loop)] = (loop, client)
-        return client
-    return entry[1]
+    if entry is not None and not entry[1].is_closed:
+        return entry[1]
+    read = float(os.environ.get("LETTA_LLM_READ_TIMEOUT") or 600)
+    client = httpx.AsyncClient(
+        timeout=httpx.Timeout(connect=15.0, read=read, write=60.0, pool=60.0),
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
+        follow_redirects=True,
+    )
+    closer = _close_on_loop_shutdown(client)
+    with contextlib.suppress(StopIteration):
+        closer.__anext__().send(None)  # run it to its `yield`; the loop now tracks it
+    _clients[id(loop)] = (loop, client, closer)
+    return client
 
 
 async def aclose_client() -> None:
-    """Close this event loop's pooled client (call before the loop ends)."""
+    """Close this event loop's pooled client now (it is also closed at loop shutdown)."""
     entry = _clients.pop(id(asyncio.get_running_loop()), None)
     if entry is not None:
-        await entry[1].aclose()
+        await entry[2].aclose()
 
 
 def retry_settings(env: Mapping[str, str] | None = None) -> tuple[int, float]:
