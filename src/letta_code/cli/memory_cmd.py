@@ -1,0 +1,162 @@
+"""`letta memory`: list, show, log, diff, revert, export and import memory blocks.
+
+Works on the agent of the current directory (or `--agent ID`) in the local database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from letta_code.config import paths
+from letta_code.config.settings import Settings, SettingsError
+from letta_code.schemas.state import BlockState
+
+
+class MemoryCommandError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise MemoryCommandError(f"{message} (see 'letta memory --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="letta memory", description="Inspect and manage the agent's memory blocks.")
+    p.add_argument("--agent", metavar="ID", help="agent id (default: this directory's agent)")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list the memory blocks")
+    for name, text in (("show", "print a block's value"), ("log", "list a block's revisions")):
+        sub.add_parser(name, help=text).add_argument("label")
+    diff = sub.add_parser("diff", help="show what a revision changed (default: the latest)")
+    diff.add_argument("label")
+    diff.add_argument("rev", nargs="?", type=int)
+    revert = sub.add_parser("revert", help="set a block back to its value at a revision")
+    revert.add_argument("label")
+    revert.add_argument("rev", type=int)
+    sub.add_parser("export", help="write one Markdown file per block").add_argument("dir")
+    sub.add_parser("import", help="update blocks from Markdown files").add_argument("dir")
+    return p
+
+
+def run_memory_command(argv: list[str]) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(args)
+    except (MemoryCommandError, SettingsError) as exc:
+        print(f"letta memory: {exc}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from letta_code.service.errors import ServiceError
+    from letta_code.service.service import AgentService
+    from letta_code.service.store.revisions import RevisionStore
+
+    settings = Settings.load()
+    agent_id = args.agent or settings.local.get("lastAgent")
+    if not agent_id:
+        raise MemoryCommandError("no agent in this directory yet: run letta here first, or pass --agent ID")
+    service = AgentService(paths.database_path())
+    revisions = RevisionStore(service.agents.sessions)
+    try:
+        agent = service.get_agent(agent_id)
+    except ServiceError as exc:
+        raise MemoryCommandError(exc.detail) from exc
+    blocks = {b.label: b for b in agent.blocks}
+
+    def block(label: str) -> BlockState:
+        if label not in blocks:
+            raise MemoryCommandError(f"no block labelled '{label}' (blocks: {', '.join(blocks) or 'none'})")
+        return blocks[label]
+
+    if args.command == "list":
+        print(f"{'label':12} {'chars':>12} {'rev':>4}  id")
+        for b in agent.blocks:
+            print(f"{b.label:12} {len(b.value):>5}/{b.limit:<6} {b.version:>4}  {b.id}")
+    elif args.command == "show":
+        print(block(args.label).value)
+    elif args.command == "log":
+        b = block(args.label)
+        history = revisions.for_block(b.id)
+        if not history:
+            print(f"{b.label}: no changes since it was created (rev {b.version})")
+        for rev in reversed(history):
+            delta = len(rev.new_value) - len(rev.old_value)
+            who = rev.agent_id or "-"
+            print(f"rev {rev.version:<4} {rev.created_at:%Y-%m-%d %H:%M:%S}  {rev.source:15} {delta:+6d} chars  {who}")
+    elif args.command == "diff":
+        b = block(args.label)
+        history = revisions.for_block(b.id)
+        if not history:
+            raise MemoryCommandError(f"block '{b.label}' has no revisions")
+        wanted = args.rev or history[-1].version
+        rev = next((r for r in history if r.version == wanted), None)
+        if rev is None:
+            raise MemoryCommandError(f"block '{b.label}' has no revision {wanted}")
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                rev.old_value.splitlines(keepends=True),
+                rev.new_value.splitlines(keepends=True),
+                f"{b.label}@{wanted - 1}",
+                f"{b.label}@{wanted}",
+            )
+        )
+        print()
+    elif args.command == "revert":
+        b = block(args.label)
+        value = revisions.value_at(b.id, args.rev, b.value, b.version)
+        if value is None:
+            raise MemoryCommandError(f"block '{b.label}' has no revision {args.rev}")
+        service.agents.write_block(b.id, value, source=f"revert to rev {args.rev}")
+        print(f"{b.label}: reverted to rev {args.rev}")
+    elif args.command == "export":
+        _export(agent.blocks, Path(args.dir))
+    elif args.command == "import":
+        for label, value in _read_dir(Path(args.dir)):
+            if label in blocks:
+                if blocks[label].value != value:
+                    service.agents.write_block(blocks[label].id, value, source="import")
+                    print(f"{label}: updated")
+                else:
+                    print(f"{label}: unchanged")
+            else:
+                new = service.agents.create_block(label, value)
+                service.agents.attach_block(agent.id, new.id)
+                print(f"{label}: created")
+    return 0
+
+
+def _export(blocks: list[BlockState], target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    import yaml
+
+    for b in blocks:
+        front = {"label": b.label, "description": b.description, "limit": b.limit, "read_only": b.read_only, "id": b.id}
+        text = f"---\n{yaml.safe_dump(front, sort_keys=False)}---\n{b.value}\n"
+        (target / f"{b.label}.md").write_text(text, encoding="utf-8")
+        print(f"wrote {target / (b.label + '.md')}")
+
+
+def _read_dir(source: Path) -> list[tuple[str, str]]:
+    import yaml
+
+    if not source.is_dir():
+        raise MemoryCommandError(f"{source} is not a directory")
+    out = []
+    for path in sorted(source.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        label, body = path.stem, text
+        if text.startswith("---\n") and "\n---\n" in text[4:]:
+            head, body = text[4:].split("\n---\n", 1)
+            try:
+                meta = yaml.safe_load(head) or {}
+            except yaml.YAMLError as exc:
+                raise MemoryCommandError(f"{path}: bad frontmatter: {exc}") from exc
+            label = str(meta.get("label") or label)
+        out.append((label, body[:-1] if body.endswith("\n") else body))
+    return out
