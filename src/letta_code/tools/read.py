@@ -1,0 +1,242 @@
+"""Read: show a file as numbered lines (like `cat -n`), or an image as an image.
+
+Small files are decoded whole; big ones are streamed, so showing 2,000 lines of a
+50 MB log reads little more than those lines (plus one fast pass counting newlines).
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+import os
+import stat
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from letta_code.tools.base import ToolError, ToolResult, ToolSession
+from letta_code.tools.core import Tool, resolve_path
+from letta_code.tools.filestate import (
+    SNIFF_BYTES,
+    bom_encoding,
+    decode_bytes,
+    detect_encoding,
+    looks_binary,
+    remember_read,
+)
+
+DEFAULT_LIMIT = 2000
+MAX_LINE_CHARS = 2000
+MAX_OUTPUT_CHARS = 100_000
+WHOLE_FILE_BYTES = 2 * 1024 * 1024  # decode files up to this size in one go
+COUNT_LINES_MAX_BYTES = 1024**3  # beyond this, don't count the lines of the rest
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+LINE_CUT = " [... line truncated]"
+
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
+_MAGIC = [
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+]
+
+
+def format_line(number: int, text: str) -> str:
+    """One line as `cat -n` prints it: the number right-aligned in 6 columns, a tab, the text."""
+    if len(text) > MAX_LINE_CHARS:
+        text = text[:MAX_LINE_CHARS] + LINE_CUT
+    return f"{number:>6}\t{text}"
+
+
+def _strip_eol(line: str) -> str:
+    return line[:-1] if line.endswith("\r") else line
+
+
+def _count_lines(f: BinaryIO, size: int) -> int | None:
+    """Lines in the file (a last line without newline counts), or None when too big to count."""
+    if size > COUNT_LINES_MAX_BYTES:
+        return None
+    f.seek(0)
+    count, last = 0, b"\n"
+    while chunk := f.read(1 << 20):
+        count += chunk.count(b"\n")
+        last = chunk[-1:]
+    return count + (0 if last == b"\n" else 1)
+
+
+def _stream_lines(f: BinaryIO, encoding: str, offset: int, limit: int) -> list[str]:
+    """Lines offset..offset+limit-1 (1-based) of a big file, reading no more than needed."""
+    max_bytes = MAX_LINE_CHARS * 4 + 8
+    out: list[str] = []
+    number = 0
+    while len(out) < limit:
+        raw = f.readline(max_bytes)
+        if not raw:
+            break
+        number += 1
+        cut = False
+        if not raw.endswith(b"\n") and len(raw) == max_bytes:
+            cut = True
+            while (more := f.readline(1 << 20)) and not more.endswith(b"\n"):
+                pass
+        if number < offset:
+            continue
+        if cut:  # longer than MAX_LINE_CHARS whatever the encoding: format_line cuts it
+            text = raw.decode(encoding, errors="ignore")
+        else:
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                text = raw.decode("latin-1")
+            text = _strip_eol(text.rstrip("\n"))
+        out.append(text)
+    return out
+
+
+def _image_result(path: Path, size: int) -> ToolResult:
+    if size > MAX_IMAGE_BYTES:
+        raise ToolError(
+            f"{path} is an image of {size / 1024 / 1024:.1f} MB; images over "
+            f"{MAX_IMAGE_BYTES // 1024 // 1024} MB cannot be sent to the model."
+        )
+    data = path.read_bytes()
+    media = IMAGE_TYPES[path.suffix.lower()]
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            media = kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        media = "image/webp"
+    encoded = base64.b64encode(data).decode("ascii")
+    return ToolResult(
+        f"Read image {path} ({media}, {size:,} bytes).",
+        images=[{"media_type": media, "data": encoded}],
+    )
+
+
+def _missing_message(path: Path, session: ToolSession) -> str:
+    msg = f"File does not exist: {path} (current working directory: {session.cwd})."
+    parent = path.parent
+    if parent.is_dir():
+        want = path.name.lower()
+        stem = path.stem.lower()
+        try:
+            names = sorted(os.listdir(parent))
+        except OSError:
+            names = []
+        close = [n for n in names if n.lower() == want or Path(n).stem.lower() == stem]
+        if close:
+            msg += " Did you mean " + " or ".join(str(parent / n) for n in close[:3]) + "?"
+    return msg
+
+
+class ReadTool(Tool):
+    name = "Read"
+    description = (
+        "Read a file from the local filesystem. Returns lines numbered like `cat -n` "
+        f"(up to {DEFAULT_LIMIT} from `offset`; lines over {MAX_LINE_CHARS} chars are cut). "
+        "Images (png, jpg, gif, webp) are returned as images. Read a file before you "
+        "Edit or overwrite it."
+    )
+    parameters = {
+        "type": "object",
+        "properties": {
+            "file_path": {
+                "type": "string",
+                "description": "Path of the file (absolute or relative to the working directory)",
+            },
+            "offset": {"type": "integer", "description": "1-based line to start at"},
+            "limit": {
+                "type": "integer",
+                "description": f"Number of lines to read (default {DEFAULT_LIMIT})",
+            },
+        },
+        "required": ["file_path"],
+    }
+    read_only = True
+
+    def execute(self, args: dict[str, Any], session: ToolSession) -> ToolResult:
+        path = resolve_path(session, args["file_path"])
+        offset = max(1, args.get("offset", 1))
+        limit = args.get("limit", DEFAULT_LIMIT)
+        if limit < 1:
+            raise ToolError(f"'limit' must be at least 1, got {limit}")
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            if os.path.islink(path):
+                raise ToolError(f"{path} is a broken symbolic link.") from None
+            raise ToolError(_missing_message(path, session)) from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise ToolError(f"Cannot read {path}: symbolic link loop.") from None
+            raise
+        if stat.S_ISDIR(st.st_mode):
+            raise ToolError(f"{path} is a directory, not a file. Use LS to list its contents.")
+        if not stat.S_ISREG(st.st_mode):
+            raise ToolError(f"{path} is not a regular file (a device, socket or pipe).")
+        if path.suffix.lower() in IMAGE_TYPES:
+            result = _image_result(path, st.st_size)
+            remember_read(session, path)
+            return result
+        if st.st_size == 0:
+            remember_read(session, path, "utf-8")
+            return ToolResult(f"The file {path} exists but is empty.")
+        with open(path, "rb") as f:
+            head = f.read(max(SNIFF_BYTES, 64 * 1024))
+            if looks_binary(head):
+                raise ToolError(
+                    f"{path} appears to be a binary file ({st.st_size:,} bytes); "
+                    "Read shows text files and images only."
+                )
+            whole = st.st_size <= WHOLE_FILE_BYTES or bom_encoding(head) is not None
+            if whole:
+                f.seek(0)
+                text, encoding = decode_bytes(f.read())
+                lines = text.split("\n")
+                if lines[-1] == "":
+                    lines.pop()
+                total: int | None = len(lines)
+                shown = [_strip_eol(ln) for ln in lines[offset - 1 : offset - 1 + limit]]
+            else:
+                encoding = detect_encoding(head, complete=False)
+                f.seek(0)
+                shown = _stream_lines(f, encoding, offset, limit)
+                total = _count_lines(f, st.st_size)
+        remember_read(session, path, encoding)
+        return ToolResult(self._render(path, shown, offset, total))
+
+    @staticmethod
+    def _render(path: Path, shown: list[str], offset: int, total: int | None) -> str:
+        if not shown:
+            return f"The file {path} has only {total} lines; offset {offset} is past the end."
+        out: list[str] = []
+        size = 0
+        last = offset - 1
+        capped = False
+        for i, text in enumerate(shown):
+            line = format_line(offset + i, text)
+            size += len(line) + 1
+            if size > MAX_OUTPUT_CHARS and out:
+                capped = True
+                break
+            out.append(line)
+            last = offset + i
+        body = "\n".join(out)
+        cap = f"; output is capped at {MAX_OUTPUT_CHARS:,} characters" if capped else ""
+        if total is None:
+            return body + (
+                f"\n\n(Showed lines {offset}-{last}{cap}; the file is too big to count its "
+                f"lines. Use offset={last + 1} to read more.)"
+            )
+        if last < total:
+            return body + (
+                f"\n\n(Showed lines {offset}-{last} of {total}{cap}. "
+                f"Use offset={last + 1} to read more.)"
+            )
+        return body

@@ -1,0 +1,74 @@
+"""Keeping tool output within what is worth sending to the model.
+
+Two cuts: `truncate_middle` (keeps the start and the end: shell output, where the
+last lines usually hold the error) and `truncate_tail` (keeps the start: search
+results, listings). Both say in the text what was cut and where.
+"""
+
+from __future__ import annotations
+
+import os
+
+MAX_OUTPUT_CHARS = 30_000
+
+
+def truncate_middle(text: str, limit: int = MAX_OUTPUT_CHARS, hidden: int = 0) -> str:
+    """Cut the middle out of `text` if it is longer than `limit` characters.
+
+    `hidden` counts characters already dropped from the middle by `read_capped`.
+    """
+    if len(text) <= limit and not hidden:
+        return text
+    head_len = limit // 3
+    tail_len = limit - head_len
+    head = text[:head_len]
+    tail = text[-tail_len:]
+    # Prefer cutting at line boundaries when one is near.
+    nl = head.rfind("\n")
+    if nl > head_len // 2:
+        head = head[: nl + 1]
+    nl = tail.find("\n")
+    if 0 <= nl < tail_len // 2:
+        tail = tail[nl + 1 :]
+    cut = text[len(head) : len(text) - len(tail)]
+    lines = cut.count("\n")
+    if hidden:
+        amount = f"about {len(cut) + hidden:,} characters"
+    else:
+        amount = f"{len(cut):,} characters ({lines:,} lines)"
+    note = f"[... {amount} truncated from the middle of the output ...]"
+    return f"{head.rstrip(chr(10))}\n\n{note}\n\n{tail}"
+
+
+def truncate_tail(text: str, limit: int = MAX_OUTPUT_CHARS) -> str:
+    """Keep the start of `text` (whole lines) if it is longer than `limit` characters."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    nl = head.rfind("\n")
+    if nl > limit // 2:
+        head = head[:nl]
+    rest = text[len(head) :]
+    lines = rest.strip("\n").count("\n") + 1
+    note = f"[... output truncated: {len(rest):,} more characters ({lines:,} lines) not shown ...]"
+    return f"{head}\n{note}"
+
+
+def read_capped(path: str | os.PathLike[str], max_bytes: int = 2_000_000) -> tuple[str, int]:
+    """Text of a (possibly huge) output file and the number of bytes left out of its middle.
+
+    Used for shell output captured to a file, so a command printing gigabytes costs
+    no more memory than `max_bytes`. The head kept is far longer than what
+    `truncate_middle` keeps, so the seam always falls inside the part it cuts.
+    """
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        if size <= max_bytes:
+            return f.read().decode("utf-8", errors="replace"), 0
+        head_n = max_bytes // 3
+        head = f.read(head_n)
+        f.seek(size - (max_bytes - head_n))
+        tail = f.read()
+    skipped = size - len(head) - len(tail)
+    text = head.decode("utf-8", errors="replace") + tail.decode("utf-8", errors="replace")
+    return text, skipped
