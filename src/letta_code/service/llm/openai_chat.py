@@ -27,7 +27,6 @@ from letta_code.service.llm.types import (
     ChatMessage,
     ChatRequest,
     Finish,
-    LLMError,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
@@ -243,4 +242,4 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
     yield Finish(reason)
 
 
-__all__ = ["LLMError", "OpenAIChatProvider", "to_openai_messages"]
+__all__ = ["OpenAIChatProvider", "to_openai_messages"]
