@@ -14,18 +14,10 @@ from typing import Any
 
 from letta_code.tools.base import ClientTool, ToolError, ToolResult, ToolSession
 
-_JSON_TYPES: dict[str, str] = {
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "a boolean",
-    "array": "an array",
-    "object": "an object",
-}
 
-
-def _coerce(value: Any, spec: dict[str, Any], where: str) -> Any:
+def _coerce(value: Any, spec: dict[str, Any], name: str) -> Any:
     """Check `value` against a (small subset of) JSON schema, coercing harmless mismatches."""
+    where = f"'{name}'"
     kind = spec.get("type")
     if kind == "string":
         if not isinstance(value, str):
@@ -52,12 +44,12 @@ def _coerce(value: Any, spec: dict[str, Any], where: str) -> Any:
             raise ToolError(f"{where} must be an array, got {type(value).__name__}")
         item_spec = spec.get("items")
         if item_spec:
-            value = [_coerce(v, item_spec, f"{where}[{i}]") for i, v in enumerate(value)]
+            value = [_coerce(v, item_spec, f"{name}[{i}]") for i, v in enumerate(value)]
     elif kind == "object":
         if not isinstance(value, dict):
             raise ToolError(f"{where} must be an object, got {type(value).__name__}")
         if "properties" in spec:
-            value = validate_args(spec, value, prefix=f"{where}.")
+            value = validate_args(spec, value, prefix=f"{name}.")
     if "enum" in spec and value not in spec["enum"]:
         allowed = ", ".join(repr(v) for v in spec["enum"])
         raise ToolError(f"{where} must be one of {allowed}, got {value!r}")
@@ -78,7 +70,7 @@ def validate_args(schema: dict[str, Any], args: Any, prefix: str = "") -> dict[s
         if value is None:
             continue  # treat explicit nulls as "not given"
         spec = props.get(key)
-        out[key] = _coerce(value, spec, f"'{prefix}{key}'") if spec else value
+        out[key] = _coerce(value, spec, f"{prefix}{key}") if spec else value
     return out
 
 
