@@ -1,0 +1,243 @@
+"""Running `bash -c` commands: foreground runs, background shells, killing process groups.
+
+Every command runs in its own session (so its own process group); stopping a
+command kills the whole group, children included. Output goes to temporary files
+rather than pipes, so a stray background child holding the output open never
+blocks us and a command printing gigabytes costs no memory. Background shells
+live in `session.state["background_shells"]` and are all killed at interpreter
+exit even if nobody calls `registry.shutdown`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import codecs
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from letta_code.tools.base import ToolSession
+from letta_code.tools.truncate import read_capped
+
+SHELLS_KEY = "background_shells"
+RUNNING_KEY = "foreground_processes"
+_READ_CHUNK = 2_000_000
+
+_live: set[BackgroundShell] = set()
+_live_lock = threading.Lock()
+_counter_lock = threading.Lock()
+
+
+def _bash() -> str:
+    return shutil.which("bash") or "/bin/bash"
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("PAGER", "cat")
+    env["GIT_PAGER"] = "cat"
+    env.setdefault("GIT_TERMINAL_PROMPT", "0")
+    return env
+
+
+def _spawn(command: str, cwd: Path, out_fd: int, err_fd: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [_bash(), "-c", command],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=out_fd,
+        stderr=err_fd,
+        start_new_session=True,
+        env=_env(),
+    )
+
+
+def _leader_exited(pid: int) -> bool:
+    """Has `pid` exited? Checked without reaping it, so its group id stays reserved."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def kill_group(proc: subprocess.Popen[bytes], grace: float = 0.3) -> None:
+    """SIGTERM the process group of `proc`, then SIGKILL whatever is left; reap `proc`."""
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and not _leader_exited(proc.pid):
+            time.sleep(0.01)
+    # The leader is not reaped yet (or its group has other members), so the pgid is ours.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+@dataclass
+class ForegroundRun:
+    """The outcome of one foreground command."""
+
+    stdout: str
+    stderr: str
+    returncode: int
+    timed_out: bool = False
+    interrupted: bool = False
+    hidden: int = 0  # bytes dropped from the middle of huge output
+
+
+def run_foreground(command: str, session: ToolSession, timeout: float) -> ForegroundRun:
+    """Run `command` to completion (or until `timeout` seconds), capturing its output."""
+    out_fd, out_path = tempfile.mkstemp(prefix="letta-bash-", suffix=".out")
+    err_fd, err_path = tempfile.mkstemp(prefix="letta-bash-", suffix=".err")
+    try:
+        try:
+            proc = _spawn(command, session.cwd, out_fd, err_fd)
+        finally:
+            os.close(out_fd)
+            os.close(err_fd)
+        running: set[subprocess.Popen[bytes]] = session.state.setdefault(RUNNING_KEY, set())
+        running.add(proc)
+        timed_out = False
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            kill_group(proc)
+        finally:
+            running.discard(proc)
+        interrupted = getattr(proc, "letta_interrupted", False)
+        out, out_hidden = read_capped(out_path)
+        err, err_hidden = read_capped(err_path)
+        return ForegroundRun(
+            out, err, proc.returncode, timed_out, interrupted, out_hidden + err_hidden
+        )
+    finally:
+        for p in (out_path, err_path):
+            with contextlib.suppress(OSError):
+                os.unlink(p)
+
+
+def interrupt_foreground(session: ToolSession) -> int:
+    """Kill every foreground command of `session` (the user pressed Esc / Ctrl-C)."""
+    running: set[subprocess.Popen[bytes]] = session.state.get(RUNNING_KEY, set())
+    procs = list(running)
+    for proc in procs:
+        proc.letta_interrupted = True  # type: ignore[attr-defined]
+        kill_group(proc, grace=0.1)
+    return len(procs)
+
+
+@dataclass(eq=False)
+class BackgroundShell:
+    """A command running in the background, with the part of its output already read."""
+
+    id: str
+    command: str
+    proc: subprocess.Popen[bytes]
+    out_path: str
+    err_path: str
+    killed: bool = False
+    offsets: list[int] = field(default_factory=lambda: [0, 0])
+    decoders: list[codecs.IncrementalDecoder] = field(
+        default_factory=lambda: [codecs.getincrementaldecoder("utf-8")("replace") for _ in "12"]
+    )
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def status(self) -> str:
+        code = self.proc.poll()
+        if self.killed:
+            return "killed"
+        if code is None:
+            return "running"
+        if code < 0:
+            return f"exited (killed by signal {signal.Signals(-code).name})"
+        return f"exited with code {code}"
+
+    def read_new(self) -> tuple[str, str]:
+        """Output written since the previous call: (stdout, stderr)."""
+        with self.lock:
+            finished = self.proc.poll() is not None
+            texts = []
+            for i, path in enumerate((self.out_path, self.err_path)):
+                try:
+                    with open(path, "rb") as f:
+                        f.seek(self.offsets[i])
+                        data = f.read(_READ_CHUNK)
+                except FileNotFoundError:
+                    data = b""
+                self.offsets[i] += len(data)
+                texts.append(self.decoders[i].decode(data, final=finished))
+            return texts[0], texts[1]
+
+    def kill(self) -> None:
+        with self.lock:
+            if self.proc.poll() is None:
+                self.killed = True
+            kill_group(self.proc)
+
+    def remove_files(self) -> None:
+        for p in (self.out_path, self.err_path):
+            with contextlib.suppress(OSError):
+                os.unlink(p)
+
+
+def session_shells(session: ToolSession) -> dict[str, BackgroundShell]:
+    shells: dict[str, BackgroundShell] = session.state.setdefault(SHELLS_KEY, {})
+    return shells
+
+
+def start_background(command: str, session: ToolSession) -> BackgroundShell:
+    """Start `command` in the background and register it with the session."""
+    out_fd, out_path = tempfile.mkstemp(prefix="letta-bg-", suffix=".out")
+    err_fd, err_path = tempfile.mkstemp(prefix="letta-bg-", suffix=".err")
+    try:
+        proc = _spawn(command, session.cwd, out_fd, err_fd)
+    except BaseException:
+        for p in (out_path, err_path):
+            os.unlink(p)
+        raise
+    finally:
+        os.close(out_fd)
+        os.close(err_fd)
+    shells = session_shells(session)
+    with _counter_lock:
+        shell_id = f"bash_{len(shells) + 1}"
+        shell = BackgroundShell(shell_id, command, proc, out_path, err_path)
+        shells[shell_id] = shell
+    with _live_lock:
+        _live.add(shell)
+    return shell
+
+
+def shutdown_shells(session: ToolSession) -> int:
+    """Kill all background shells of `session` and delete their output files."""
+    shells = session_shells(session)
+    count = 0
+    for shell in list(shells.values()):
+        if shell.proc.poll() is None:
+            count += 1
+        shell.kill()
+        shell.remove_files()
+        with _live_lock:
+            _live.discard(shell)
+    shells.clear()
+    return count
+
+
+@atexit.register
+def _kill_all_at_exit() -> None:
+    with _live_lock:
+        shells = list(_live)
+        _live.clear()
+    for shell in shells:
+        with contextlib.suppress(Exception):
+            shell.kill()
+        shell.remove_files()
