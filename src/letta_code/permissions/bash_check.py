@@ -1,0 +1,230 @@
+"""Decisions for the Bash tool.
+
+A command line is split into simple commands (`shell.analyze`). It is denied if
+a deny rule matches any part (also through wrappers such as `sudo` or `bash
+-c`), asks if an ask rule matches any part, and is allowed only when *every*
+simple command is allowed (by an allow rule, or by being read-only inside the
+working directory) and every file a redirection writes may be edited. Anything
+that cannot be analysed with confidence asks.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from letta_code.permissions.checker import PLAN_MODE_REASON, Decision, allow, ask, deny
+from letta_code.permissions.modes import PermissionMode
+from letta_code.permissions.paths import ResolvedPath, expand_home, real_dir
+from letta_code.permissions.readonly import ReadOnlyInfo, read_only_info
+from letta_code.permissions.rules import Rule
+from letta_code.permissions.shell import ShellAnalysis, SimpleCommand, analyze
+from letta_code.permissions.suggest import bash_rule_for, path_rule_for
+from letta_code.permissions.words import CommandForm, Word, match_words
+
+if TYPE_CHECKING:
+    from letta_code.permissions.checker import PermissionChecker
+
+_MAX_GLOB_MATCHES = 2000
+
+
+def _read_only(command: SimpleCommand) -> ReadOnlyInfo | None:
+    form = command.effective
+    if not form.allowable:
+        return None  # e.g. `sudo cat x`: not read-only, whatever `cat` does
+    return read_only_info(form.words, extra_args=form.extra_args)
+
+
+def _expand_glob(pattern: str, base: str) -> list[str] | None:
+    if "[" in pattern or "{" in pattern:
+        return None
+    expanded = expand_home(pattern)
+    matches = glob.glob(expanded) if os.path.isabs(expanded) else glob.glob(expanded, root_dir=base)
+    if len(matches) > _MAX_GLOB_MATCHES:
+        return None
+    return matches or [pattern]
+
+
+def _resolve_words(
+    checker: PermissionChecker, words: Iterable[Word], bases: tuple[str, ...]
+) -> list[ResolvedPath] | None:
+    """Every path the words may name, from every folder the command may run in."""
+    out: list[ResolvedPath] = []
+    for word in words:
+        for base in bases:
+            if word.kind == "literal":
+                out.append(checker.resolve(word.text, base))
+            elif word.kind == "glob":
+                matches = _expand_glob(word.text, base)
+                if matches is None:
+                    return None
+                out.extend(checker.resolve(m, base) for m in matches)
+            else:
+                return None
+    return out
+
+
+def _bases(checker: PermissionChecker, infos: list[ReadOnlyInfo | None]) -> tuple[str, ...]:
+    """The starting folder plus every folder a `cd` in the line may switch to."""
+    bases = [real_dir(checker.shell_cwd or checker.cwd)]
+    for info in infos:
+        if info is None or info.cd_target is None or not info.cd_target.literal:
+            continue
+        for base in list(bases):
+            target = checker.resolve(info.cd_target.text, base).real
+            if target not in bases:
+                bases.append(target)
+    return tuple(bases)
+
+
+def _deny_forms(command: SimpleCommand) -> list[CommandForm]:
+    forms = list(command.forms)
+    forms.extend(f for f in (form.with_basename() for form in command.forms) if f is not None)
+    return forms
+
+
+def _bash_rule(rules: Iterable[Rule], analysis: ShellAnalysis) -> tuple[Rule, str] | None:
+    """The first deny/ask rule matching any part of the line (broad matching)."""
+    rules = [r for r in rules if r.covers_tool("Bash")]
+    for rule in rules:
+        if rule.kind == "tool":
+            return rule, analysis.command
+    for command in analysis.commands:
+        for form in _deny_forms(command):
+            for rule in rules:
+                if match_words(rule.words, form, prefix=rule.kind == "prefix", broad=True):
+                    return rule, form.text()
+    return None
+
+
+def _allow_rule(rules: Iterable[Rule], command: SimpleCommand) -> Rule | None:
+    for form in command.forms:
+        if not form.allowable:
+            continue
+        for rule in rules:
+            if rule.covers_tool("Bash") and rule.kind in ("exact", "prefix") and match_words(
+                rule.words, form, prefix=rule.kind == "prefix", broad=False
+            ):
+                return rule
+    return None
+
+
+class _Line:
+    """Everything the decision needs to know about one command line."""
+
+    def __init__(self, checker: PermissionChecker, analysis: ShellAnalysis) -> None:
+        self.analysis = analysis
+        self.infos = [_read_only(c) for c in analysis.commands]
+        bases = _bases(checker, self.infos)
+        self.read_paths: list[list[ResolvedPath] | None] = [
+            _resolve_words(checker, info.paths, bases) if info is not None else None
+            for info in self.infos
+        ]
+        self.writes = [(w, _resolve_words(checker, [w], bases)) for w in analysis.writes]
+        self.reads = [(w, _resolve_words(checker, [w], bases)) for w in analysis.reads]
+
+    def read_only(self) -> bool:
+        return self.analysis.parseable and not self.writes and all(i is not None for i in self.infos)
+
+    def all_reads(self) -> list[ResolvedPath]:
+        out = [p for paths in self.read_paths if paths for p in paths]
+        return out + [p for _, paths in self.reads if paths for p in paths]
+
+    def all_writes(self) -> list[ResolvedPath]:
+        return [p for _, paths in self.writes if paths for p in paths]
+
+
+def _rule_decision(
+    checker: PermissionChecker, line: _Line, rules: list[Rule], verb: str
+) -> tuple[Rule, str] | None:
+    found = _bash_rule(rules, line.analysis)
+    if found is not None:
+        return found[0], f"`{found[1]}` is {verb} by the rule {found[0].text}"
+    for tool, targets, what in (("Write", line.all_writes(), "writes"), ("Read", line.all_reads(), "reads")):
+        for target in targets:
+            rule = checker.path_rule(rules, tool, [target], broad=True)
+            if rule is not None:
+                return rule, f"the command {what} {checker.display(target)}, {verb} by the rule {rule.text}"
+    return None
+
+
+def check_bash(checker: PermissionChecker, args: dict[str, Any]) -> Decision:
+    """Decide a Bash call (see the module docstring)."""
+    command = args.get("command")
+    if not isinstance(command, str) or not command.strip():
+        return ask("the Bash call has no command")
+    analysis = analyze(command)
+    line = _Line(checker, analysis)
+    mode = checker.mode
+
+    found = _rule_decision(checker, line, checker.deny_rules, "denied")
+    if found is not None:
+        return deny(found[1], found[0].text)
+    found = _rule_decision(checker, line, checker.ask_rules, "sent for approval")
+    if found is not None:
+        return ask(found[1], rule=found[0].text)
+    if mode == PermissionMode.PLAN and not line.read_only():
+        return deny(PLAN_MODE_REASON.format(what="this shell command (it is not read-only)"))
+    if mode == PermissionMode.BYPASS_PERMISSIONS:
+        guarded = any(r.covers_tool("Bash") for r in (*checker.deny_rules, *checker.ask_rules))
+        if analysis.problems and guarded:
+            return ask(f"the command cannot be checked against your deny rules: {analysis.problems[0]}")
+        return allow("bypassPermissions mode allows every call that no rule denies")
+    for rule in checker.all_allow_rules:
+        if rule.covers_tool("Bash") and rule.kind == "tool":
+            return allow(f"allowed by the rule {rule.text}", rule.text)
+    if analysis.problems:
+        return ask(f"the command cannot be checked safely: {analysis.problems[0]}")
+    return _decide_parts(checker, line)
+
+
+def _decide_parts(checker: PermissionChecker, line: _Line) -> Decision:
+    strict = checker.mode == PermissionMode.STRICT
+    blockers: list[str] = []
+    suggestions: list[str | None] = []
+    used: list[str] = []
+    for command, info, paths in zip(line.analysis.commands, line.infos, line.read_paths, strict=True):
+        rule = _allow_rule(checker.all_allow_rules, command)
+        if rule is not None:
+            used.append(rule.text)
+            continue
+        if not strict and info is not None and paths is not None:
+            outside = [p for p in paths if not checker.read_permitted(p)[0]]
+            if not outside:
+                continue
+            shown = ", ".join(dict.fromkeys(checker.display(p) for p in outside))
+            blockers.append(f"`{command.effective.text()}` reads outside the working directory ({shown})")
+            suggestions.extend(
+                path_rule_for("Read", p, checker.root, is_dir=os.path.isdir(p.real)) for p in outside
+            )
+            continue
+        blockers.append(f"`{command.effective.text()}`")
+        suggestions.append(bash_rule_for(command))
+    for word, targets in line.writes:
+        if targets is None:
+            blockers.append(f"a redirection writes to {word.text}, which is only known when it runs")
+            continue
+        for target in targets:
+            ok, rule = checker.edit_permitted(target)
+            if rule is not None:
+                used.append(rule.text)
+            if not ok:
+                blockers.append(f"a redirection writes to {checker.display(target)}")
+                suggestions.append(path_rule_for("Edit", target, checker.root, is_dir=False))
+    for word, targets in line.reads:
+        if targets is None:
+            blockers.append(f"a redirection reads {word.text}, which is only known when it runs")
+            continue
+        for target in targets:
+            ok, rule = checker.read_permitted(target)
+            if not ok:
+                blockers.append(f"a redirection reads {checker.display(target)}")
+                suggestions.append(path_rule_for("Read", target, checker.root, is_dir=False))
+    if blockers:
+        prefix = "strict mode: " if strict else ""
+        return ask(prefix + "needs approval: " + "; ".join(blockers), [s for s in suggestions if s])
+    if used:
+        return allow(f"allowed by the rule {used[0]}" + (" (and others)" if len(set(used)) > 1 else ""), used[0])
+    return allow("read-only command inside the working directory")

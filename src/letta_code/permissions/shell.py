@@ -1,0 +1,475 @@
+"""Split a shell command into the simple commands it runs, with the tree-sitter bash grammar.
+
+`analyze(command)` returns a `ShellAnalysis`: every simple command (from lists,
+pipelines, subshells, `$(...)`, backticks, `<(...)`, `bash -c '...'`, `find
+-exec`, ...), each with its readings through wrappers (`sudo`, `env`, `timeout`,
+...), the files that redirections write or read, and `problems`: the reasons the
+command cannot be understood confidently (syntax errors, `eval`, functions,
+control flow, `$CMD` in command position, ...). A command with problems is never
+allowed by a rule; it asks.
+
+tree-sitter is imported on first use only, and the parser is built once.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from letta_code.permissions.words import CommandForm, Word
+from letta_code.permissions.wrappers import (
+    EVAL_LIKE,
+    SAFE_ENV_VARS,
+    Unparseable,
+    command_name,
+    unwrap_once,
+)
+
+MAX_DEPTH = 6  # nested `bash -c` / `$(...)` levels
+_MAX_NODE_DEPTH = 200
+_MAX_UNWRAP = 12
+
+_parser: Any = None
+_parser_lock = threading.Lock()
+
+_SEPARATORS = frozenset({";", "&&", "||", "|", "|&", "&", "(", ")", "{", "}", "!", "\n"})
+_CONTAINERS = frozenset(
+    {"program", "list", "pipeline", "subshell", "compound_statement", "redirected_statement", "negated_command"}
+)
+_SAFE_TARGETS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr"})
+_SIMPLE_BRACE_VAR = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+@dataclass(frozen=True)
+class SimpleCommand:
+    """One simple command and its readings, outermost (as written) first."""
+
+    forms: tuple[CommandForm, ...]
+    text: str
+
+    @property
+    def effective(self) -> CommandForm:
+        """The innermost reading (wrappers removed)."""
+        return self.forms[-1]
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return self.effective.words
+
+
+@dataclass(frozen=True)
+class ShellAnalysis:
+    """What a shell command line does, as far as it can be told without running it."""
+
+    command: str
+    commands: tuple[SimpleCommand, ...]
+    writes: tuple[Word, ...]
+    reads: tuple[Word, ...]
+    problems: tuple[str, ...]
+
+    @property
+    def parseable(self) -> bool:
+        return not self.problems
+
+
+def _get_parser() -> Any:
+    global _parser
+    if _parser is None:
+        with _parser_lock:
+            if _parser is None:
+                import tree_sitter
+                import tree_sitter_bash
+
+                _parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+    return _parser
+
+
+def _parse(command: str) -> Any:
+    parser = _get_parser()
+    with _parser_lock:
+        return parser.parse(command.encode("utf-8", "surrogatepass"))
+
+
+def _text(node: Any) -> str:
+    return bytes(node.text).decode("utf-8", "replace")
+
+
+def _hidden_characters(command: str) -> str | None:
+    for ch in command:
+        if ch in "\t\n":
+            continue
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            return f"contains the invisible or control character U+{ord(ch):04X}"
+    return None
+
+
+def _unquote_word(raw: str) -> tuple[str, str, str | None]:
+    """Quote removal for an unquoted word: (value, kind, problem)."""
+    out: list[str] = []
+    kind = "literal"
+    brace_open = False
+    brace_list = False
+    i, n = 0, len(raw)
+    if raw.startswith("#"):
+        return raw, "opaque", "a word starts with '#'"
+    while i < n:
+        c = raw[i]
+        if c == "\\":
+            if i + 1 < n:
+                if raw[i + 1] != "\n":
+                    out.append(raw[i + 1])
+                i += 2
+                continue
+            out.append(c)
+        elif c in "*?" or (c == "[" and "]" in raw[i + 1 :]):
+            kind = "glob"
+            out.append(c)
+        elif c == "{":
+            brace_open = True
+            out.append(c)
+        elif c == "}" and brace_open:
+            if brace_list:
+                kind = "opaque"
+            out.append(c)
+        elif c in "$`'\";&|<>()" or c.isspace():
+            return raw, "opaque", f"cannot read the word {raw!r}"
+        else:
+            if brace_open and (c == "," or raw.startswith("..", i)):
+                brace_list = True
+            out.append(c)
+        i += 1
+    if kind == "glob" and any(ch in raw for ch in "\\{"):
+        kind = "opaque"
+    return "".join(out), kind, None
+
+
+def _unescape_double_quoted(raw: str) -> str | None:
+    out: list[str] = []
+    i, n = 0, len(raw)
+    while i < n:
+        c = raw[i]
+        if c == "\\" and i + 1 < n and raw[i + 1] in '$`"\\\n':
+            if raw[i + 1] != "\n":
+                out.append(raw[i + 1])
+            i += 2
+            continue
+        if c in "$`":
+            return None
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+class _Walker:
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+        self.commands: list[SimpleCommand] = []
+        self.writes: list[Word] = []
+        self.reads: list[Word] = []
+        self.problems: list[str] = []
+
+    def problem(self, reason: str) -> None:
+        if reason not in self.problems:
+            self.problems.append(reason)
+
+    # -- statements -----------------------------------------------------------------
+    def statement(self, node: Any, level: int = 0) -> None:
+        if level > _MAX_NODE_DEPTH:
+            self.problem("the command is nested too deeply")
+            return
+        kind = node.type
+        if node.is_missing or kind == "ERROR":
+            self.problem("the command has a syntax error")
+            return
+        if kind == "comment":
+            return
+        if kind == "command":
+            self.command(node, level)
+        elif kind in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
+            self.redirect(node, level)
+        elif kind in _CONTAINERS:
+            for child in node.children:
+                if child.is_named:
+                    self.statement(child, level + 1)
+                elif child.type not in _SEPARATORS:
+                    self.problem(f"unsupported shell syntax {child.type!r}")
+        else:
+            if kind == "variable_assignment":
+                self.problem("it sets a shell variable")
+            elif kind == "function_definition":
+                self.problem("it defines a shell function")
+            else:
+                self.problem(f"unsupported shell construct ({kind.replace('_', ' ')})")
+            self.salvage(node, level)
+
+    def salvage(self, node: Any, level: int) -> None:
+        """Collect the commands inside a construct we do not support, so deny rules
+        still see them (the construct itself already made the command ask)."""
+        if level > _MAX_NODE_DEPTH:
+            return
+        for child in node.children:
+            if child.type in _CONTAINERS or child.type == "command":
+                self.statement(child, level + 1)
+            else:
+                self.salvage(child, level + 1)
+
+    def redirect(self, node: Any, level: int) -> None:
+        kind = node.type
+        if kind == "herestring_redirect":
+            for child in node.children:
+                if child.is_named:
+                    self.word(child, level)
+            return
+        if kind == "heredoc_redirect":
+            self.heredoc(node, level)
+            return
+        ops = [c.type for c in node.children if not c.is_named]
+        destination = node.child_by_field_name("destination")
+        op = ops[0] if ops else ""
+        if destination is None:
+            if op not in (">&-", "<&-"):
+                self.problem("unsupported redirection")
+            return
+        if op in (">&", "<&") and destination.type == "number":
+            return  # 2>&1: duplicates a descriptor
+        if op == "<&" or (op == ">&" and destination.type != "word"):
+            self.problem("unsupported redirection")
+            return
+        target = self.word(destination, level)
+        if op in ("<",):
+            self.reads.append(target)
+        elif op in (">", ">>", ">|", "&>", "&>>", ">&", "<>"):
+            if not (target.literal and target.text in _SAFE_TARGETS):
+                self.writes.append(target)
+        else:
+            self.problem(f"unsupported redirection {op!r}")
+
+    def heredoc(self, node: Any, level: int) -> None:
+        quoted = False
+        for child in node.children:
+            kind = child.type
+            if kind == "heredoc_start":
+                quoted = any(q in _text(child) for q in "'\"\\")
+            elif kind == "heredoc_body":
+                body = _text(child)
+                if not quoted and (
+                    "`" in body or "$(" in body or "$[" in body
+                    or "${" in _SIMPLE_BRACE_VAR.sub("", body)
+                ):
+                    self.problem("a here-document runs commands or complex expansions")
+                    self.salvage(child, level)
+            elif kind in ("heredoc_end", "<<", "<<-"):
+                continue
+            elif kind in ("file_redirect", "herestring_redirect"):
+                self.redirect(child, level + 1)
+            elif child.is_named:
+                self.statement(child, level + 1)
+            elif kind not in _SEPARATORS:
+                self.problem(f"unsupported shell syntax {kind!r}")
+
+    # -- words --------------------------------------------------------------------------
+    def word(self, node: Any, level: int) -> Word:
+        if level > _MAX_NODE_DEPTH:
+            self.problem("the command is nested too deeply")
+            return Word(_text(node), "opaque")
+        kind = node.type
+        raw = _text(node)
+        if kind == "word":
+            value, word_kind, problem = _unquote_word(raw)
+            if problem:
+                self.problem(problem)
+            return Word(value, word_kind)  # type: ignore[arg-type]
+        if kind == "number":
+            return Word(raw)
+        if kind == "raw_string":
+            return Word(raw[1:-1])
+        if kind == "string":
+            return self.string(node, level)
+        if kind == "concatenation":
+            parts = [self.word(c, level + 1) for c in node.children]
+            if sum(c.end_byte - c.start_byte for c in node.children) != node.end_byte - node.start_byte:
+                self.problem(f"cannot read the word {raw!r}")
+            literal = all(p.literal for p in parts)
+            return Word("".join(p.text for p in parts) if literal else raw, "literal" if literal else "opaque")
+        if kind == "simple_expansion":
+            return Word(raw, "opaque")
+        if kind == "expansion":
+            names = [c.type for c in node.children]
+            if names != ["${", "variable_name", "}"]:
+                self.problem(f"complex parameter expansion {raw!r}")
+                self.salvage(node, level)
+            return Word(raw, "opaque")
+        if kind in ("command_substitution", "process_substitution"):
+            self.substitution(node, level)
+            return Word(raw, "opaque")
+        if kind in ("ansi_c_string", "translated_string", "brace_expression"):
+            return Word(raw, "opaque")
+        self.salvage(node, level)
+        if kind == "arithmetic_expansion":
+            self.problem("arithmetic expansion can run commands")
+        elif node.is_missing or kind == "ERROR":
+            self.problem("the command has a syntax error")
+        else:
+            self.problem(f"unsupported word {raw!r} ({kind.replace('_', ' ')})")
+        return Word(raw, "opaque")
+
+    def string(self, node: Any, level: int) -> Word:
+        raw = _text(node)
+        named = [c for c in node.children if c.is_named]
+        if all(c.type == "string_content" for c in named):
+            value = _unescape_double_quoted(raw[1:-1]) if len(raw) >= 2 else None
+            if value is None:
+                self.problem(f"cannot read the string {raw!r}")
+                return Word(raw, "opaque")
+            return Word(value)
+        for child in named:
+            if child.type != "string_content":
+                self.word(child, level + 1)
+        return Word(raw, "opaque")
+
+    def substitution(self, node: Any, level: int) -> None:
+        if self.depth + 1 > MAX_DEPTH:
+            self.problem("command substitutions are nested too deeply")
+            return
+        if _text(node).startswith("`") and "\\" in _text(node):
+            self.problem("backslashes inside backticks")
+        for child in node.children:
+            if child.is_named:
+                self.statement(child, level + 1)
+
+    # -- commands -------------------------------------------------------------------
+    def command(self, node: Any, level: int) -> None:
+        assignments: list[tuple[str, Word]] = []
+        words: list[Word] = []
+        for child in node.children:
+            kind = child.type
+            if kind == "variable_assignment":
+                name_node = child.child_by_field_name("name")
+                value_node = child.child_by_field_name("value")
+                name = _text(name_node) if name_node is not None else ""
+                if name_node is None or name_node.type != "variable_name":
+                    self.problem("unsupported variable assignment")
+                value = self.word(value_node, level + 1) if value_node is not None else Word("")
+                assignments.append((name, value))
+            elif kind == "command_name":
+                for part in child.children:
+                    words.append(self.word(part, level + 1))
+            elif kind in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
+                self.redirect(child, level + 1)
+            elif child.is_named:
+                words.append(self.word(child, level + 1))
+            else:
+                self.problem(f"unsupported shell syntax {_text(child)!r}")
+        if not words:
+            if assignments:
+                self.problem("it sets a shell variable")
+            return
+        self.unwrap(tuple(words), assignments, _text(node), level)
+
+    def unwrap(
+        self, words: tuple[Word, ...], assignments: list[tuple[str, Word]], text: str, level: int
+    ) -> None:
+        allowable = all(name in SAFE_ENV_VARS for name, _ in assignments)
+        forms: list[CommandForm] = []
+        extra = False
+        current = words
+        for _ in range(_MAX_UNWRAP):
+            forms.append(CommandForm(current, allowable, extra))
+            head = current[0] if current else None
+            if head is None:
+                break
+            if not head.literal:
+                self.problem(f"the command name {head.text!r} is not known before it runs")
+                break
+            if command_name(head) in EVAL_LIKE:
+                self.problem(f"'{command_name(head)}' runs code from a string")
+                break
+            try:
+                inner = unwrap_once(current)
+            except Unparseable as exc:
+                self.problem(str(exc))
+                break
+            if inner is None:
+                break
+            if inner.shell_string is not None:
+                self.shell_string(inner.shell_string, tuple(forms), allowable)
+                return
+            current = inner.words
+            allowable = allowable and inner.transparent
+            extra = extra or inner.extra_args
+        else:
+            self.problem("too many nested wrapper commands")
+        if not current:
+            return
+        self.commands.append(SimpleCommand(tuple(forms), text))
+        if command_name(current[0]) == "find":
+            self.find_exec(current, allowable, level)
+
+    def shell_string(self, script: str, outer: tuple[CommandForm, ...], allowable: bool) -> None:
+        if self.depth + 1 > MAX_DEPTH:
+            self.problem("shell commands are nested too deeply")
+            return
+        inner = _analyze(script, self.depth + 1)
+        for problem in inner.problems:
+            self.problem(problem)
+        self.writes.extend(inner.writes)
+        self.reads.extend(inner.reads)
+        for cmd in inner.commands:
+            forms = tuple(
+                CommandForm(f.words, f.allowable and allowable, f.extra_args) for f in cmd.forms
+            )
+            self.commands.append(SimpleCommand(outer + forms, cmd.text))
+
+    def find_exec(self, words: tuple[Word, ...], allowable: bool, level: int) -> None:
+        i = 0
+        while i < len(words):
+            if words[i].literal and words[i].text in ("-exec", "-execdir", "-ok", "-okdir"):
+                j = i + 1
+                while j < len(words) and not (words[j].literal and words[j].text in (";", "+")):
+                    j += 1
+                inner = tuple(Word(w.text, "opaque") if "{}" in w.text else w for w in words[i + 1 : j])
+                if not inner:
+                    self.problem("find -exec without a command")
+                else:
+                    sub = _Walker(self.depth)
+                    sub.unwrap(inner, [], " ".join(w.text for w in inner), level + 1)
+                    for cmd in sub.commands:
+                        forms = tuple(CommandForm(f.words, f.allowable and allowable, True) for f in cmd.forms)
+                        self.commands.append(SimpleCommand(forms, cmd.text))
+                    self.problems.extend(p for p in sub.problems if p not in self.problems)
+                i = j
+            i += 1
+
+
+def _analyze(command: str, depth: int) -> ShellAnalysis:
+    walker = _Walker(depth)
+    hidden = _hidden_characters(command)
+    if hidden:
+        walker.problem(hidden)
+    try:
+        tree = _parse(command)
+        if tree.root_node.has_error:
+            walker.problem("the command has a syntax error")
+        walker.statement(tree.root_node)
+    except RecursionError:
+        walker.problem("the command is nested too deeply")
+    return ShellAnalysis(
+        command=command,
+        commands=tuple(walker.commands),
+        writes=tuple(walker.writes),
+        reads=tuple(walker.reads),
+        problems=tuple(walker.problems),
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def analyze(command: str) -> ShellAnalysis:
+    """Analyse a shell command line (cached; the result is immutable)."""
+    if not command.strip():
+        return ShellAnalysis(command, (), (), (), ("the command is empty",))
+    return _analyze(command, 0)
