@@ -213,7 +213,7 @@ class PermissionChecker:
 
     def _glob_targets(self, pattern: str, base: ResolvedPath) -> list[ResolvedPath] | None:
         """Where a Glob pattern can reach: its fixed leading folders joined to the base."""
-        parts = expand_home(pattern).split("/")
+        parts = expand_home(pattern.strip()).split("/")
         static: list[str] = []
         for i, part in enumerate(parts):
             if any(c in part for c in "*?[{"):

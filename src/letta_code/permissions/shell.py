@@ -295,6 +295,9 @@ class _Walker:
             if sum(c.end_byte - c.start_byte for c in node.children) != node.end_byte - node.start_byte:
                 self.problem(f"cannot read the word {raw!r}")
             literal = all(p.literal for p in parts)
+            braces = [c for c in node.children if c.type == "word" and _text(c).startswith("{")]
+            if braces and ("," in raw or ".." in raw):
+                literal = False  # brace expansion: `{rm,-rf,x}` becomes three words
             return Word("".join(p.text for p in parts) if literal else raw, "literal" if literal else "opaque")
         if kind == "simple_expansion":
             return Word(raw, "opaque")
