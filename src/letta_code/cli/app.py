@@ -61,10 +61,10 @@ def _requested_tools(args: Namespace) -> list[str]:
 
 def _permission_mode(args: Namespace, settings: Settings) -> PermissionMode:
     if args.yolo:
-        return PermissionMode.bypassPermissions
+        return PermissionMode.BYPASS_PERMISSIONS
     text = args.permission_mode or (settings.global_.get("permissions") or {}).get("defaultMode")
     if not text:
-        return PermissionMode.default
+        return PermissionMode.DEFAULT
     try:
         return parse_mode(str(text))
     except ValueError as exc:
