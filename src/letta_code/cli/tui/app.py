@@ -1,0 +1,416 @@
+"""The interactive session (`letta` without -p): prompt, turns, approvals, interrupts.
+
+Drawing is inline: the prompt (prompt_toolkit) and the turn view (rich) print into
+the normal screen, so everything stays in the terminal's scrollback.
+
+Interrupts: Esc or Ctrl-C while a turn runs cancels the run on the service and
+stops waiting for local tools (they are reported as interrupted); tool calls left
+without an answer are then answered "interrupted" so the conversation can go on.
+A second Ctrl-C within two seconds, or Ctrl-D on an empty prompt, exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from argparse import Namespace
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from letta_code.cli.app import SessionContext, open_session
+from letta_code.cli.tui import render
+from letta_code.cli.tui.approval import Approver
+from letta_code.cli.tui.commands import (
+    CommandEnv,
+    completions,
+    is_command,
+    pick_conversation,
+    print_stats,
+    run_command,
+    show_recap,
+)
+from letta_code.cli.tui.prompt import InputPrompt, TuiCompleter
+from letta_code.cli.tui.shell import ShellCommand
+from letta_code.cli.tui.state import TuiState
+from letta_code.cli.tui.view import TurnView
+from letta_code.cli.tui.widgets import INTERRUPT, KeyWatcher, ask_text, choose
+from letta_code.client.backend import BackendError
+from letta_code.config import paths
+from letta_code.harness.executor import ToolExecutor
+from letta_code.harness.turn import TurnResult, TurnRunner
+
+INTERRUPTED_REASON = "The user interrupted this tool call before it finished; it did not complete."
+DISCARDED_REASON = "This tool call was left over from an earlier session and the user chose not to run it."
+CANCEL_WAIT = 5.0
+
+
+class _InterruptibleBackend:
+    """The session's backend, except that after an interrupt no new model step is started:
+    tool results still get recorded (max_steps=0), but the agent does not go on."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.interrupted = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def send(
+        self,
+        conversation_id: str,
+        messages: list[dict[str, Any]],
+        *,
+        client_tools: list[dict[str, Any]],
+        stream_tokens: bool,
+        max_steps: int = 50,
+    ) -> AsyncIterator[dict[str, Any]]:
+        return self.inner.send(
+            conversation_id,
+            messages,
+            client_tools=client_tools,
+            stream_tokens=stream_tokens,
+            max_steps=0 if self.interrupted else max_steps,
+        )
+
+
+def make_console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+class Tui:
+    def __init__(self, ctx: SessionContext, env: dict[str, str], console: Console | None = None) -> None:
+        self.console = console or make_console()
+        self.state = TuiState(ctx, env, stream=bool(getattr(ctx.args, "stream", True)))
+        self.cwd = ctx.tool_session.cwd
+        self.watcher = KeyWatcher()
+        self.commands = CommandEnv(self.state, self.console, choose)
+        self.prompt = InputPrompt(
+            history_path=paths.letta_home() / "history",
+            completer=TuiCompleter(completions, self.cwd),
+            toolbar=self.toolbar_text,
+            cycle_mode=self.cycle_mode,
+        )
+        self.view: TurnView | None = None
+        self.runner: TurnRunner | None = None
+        self.backend: _InterruptibleBackend | None = None
+        self.turn_task: asyncio.Future[TurnResult | None] | None = None
+        self.interrupted = False
+        self.maybe_pending = False
+
+    # ------------------------------------------------------------ chrome
+    def toolbar_text(self) -> str:
+        agent = self.state.agent
+        return render.status_line(
+            self.console.width,
+            agent_name=agent.name,
+            model=agent.model,
+            mode=self.state.mode_name,
+            context_tokens=self.state.context_tokens,
+            context_window=agent.context_window,
+            total_tokens=self.state.stats.total_tokens,
+            hint=self.prompt.hint,
+        )
+
+    def cycle_mode(self) -> None:
+        from letta_code.permissions import next_mode
+
+        self.state.ctx.checker.mode = next_mode(self.state.ctx.checker.mode)
+
+    def banner(self) -> None:
+        agent, target = self.state.agent, self.state.ctx.target
+        out = Text()
+        out.append("✻ Letta Code", style="bold")
+        out.append(f"  {agent.name}", style="bold cyan")
+        out.append(f" · {agent.model}\n", style="dim")
+        out.append(f"  agent {agent.id}\n", style="dim")
+        out.append(f"  conversation {self.state.conversation.id}\n", style="dim")
+        out.append(f"  cwd {self.cwd}\n", style="dim")
+        if target.created_agent:
+            out.append("  Created a new agent for this directory.\n")
+        if target.model_switched_from:
+            out.append(f"  Switched the agent's model from {target.model_switched_from}.\n")
+        out.append("  /help for commands · Shift+Tab permission mode · Esc interrupts", style="dim")
+        self.console.print(out)
+
+    # ------------------------------------------------------------ main loop
+    async def run(self) -> int:
+        self.banner()
+        args = self.state.ctx.args
+        if getattr(args, "resume", False):
+            await pick_conversation(self.commands)
+        elif getattr(args, "continue_last", False):
+            await show_recap(self.commands)
+        await self.offer_pending()
+        typeahead = ""
+        while not self.state.exit_requested:
+            try:
+                text = await self.prompt.read(typeahead)
+            except EOFError:
+                break
+            except KeyboardInterrupt:
+                continue
+            line = text.strip()
+            if not line:
+                typeahead = ""
+                continue
+            if line.startswith("!"):
+                await self.run_shell(line[1:].strip())
+            elif is_command(line):
+                await run_command(self.commands, line)
+            else:
+                if self.maybe_pending:
+                    await self.offer_pending()
+                await self.run_turn(text)
+            typeahead = self.watcher.take_typeahead().lstrip()
+        print_stats(self.commands)
+        return self.state.exit_code
+
+    # ------------------------------------------------------------ turns
+    def _make_runner(self, view: TurnView) -> TurnRunner:
+        ctx = self.state.ctx
+        self.backend = _InterruptibleBackend(ctx.backend)
+        approver = Approver(
+            self.console,
+            self.cwd,
+            choose=self._choose_in_turn,
+            ask_text=ask_text,
+            suspend=self._suspended,
+            on_interrupt=self.interrupt,
+            on_denied=view.mark_answered,
+        )
+        executor = ToolExecutor(
+            ctx.tool_session,
+            ctx.checker,
+            approver,
+            view.on_tool,
+            on_allow_always=self._save_rule,
+            on_plan_approved=self._plan_approved,
+        )
+        return TurnRunner(
+            self.backend,
+            executor,
+            conversation_id=self.state.conversation.id,
+            client_tools=ctx.client_tools,
+            stream_tokens=self.state.stream,
+            on_chunk=view.on_chunk,
+            max_steps=int(getattr(ctx.args, "max_steps", 50) or 50),
+        )
+
+    def _new_view(self) -> TurnView:
+        def count_tool() -> None:
+            self.state.stats.tool_calls += 1
+
+        return TurnView(
+            self.console,
+            cwd=self.cwd,
+            full_reasoning=self.state.full_reasoning,
+            on_usage=self.state.absorb_usage,
+            on_tool_count=count_tool,
+        )
+
+    async def run_turn(self, text: str) -> None:
+        view = self._new_view()
+        runner = self._make_runner(view)
+        await self._drive(view, runner, runner.run(text))
+        self.state.stats.turns += 1
+        self.console.print()
+
+    async def _drive(self, view: TurnView, runner: TurnRunner, work: Any) -> TurnResult | None:
+        self.view, self.runner, self.interrupted = view, runner, False
+        task: asyncio.Future[TurnResult | None] = asyncio.ensure_future(work)
+        self.turn_task = task
+        view.start()
+        self.watcher.start(self._on_key)
+        ticker = asyncio.ensure_future(self._tick(view))
+        result: TurnResult | None = None
+        try:
+            result = await task
+        except asyncio.CancelledError:
+            if not task.cancelled():
+                raise
+        except BackendError as exc:
+            view.print(Text(f"Error: {exc}", style="bold red"))
+            self.maybe_pending = True
+        finally:
+            ticker.cancel()
+            self.watcher.stop()
+            view.finish_message()
+            view.stop()
+            self.turn_task = None
+        if self.interrupted:
+            view.interrupted()
+            await self._settle_after_interrupt()
+        elif result is not None and result.stop_reason == "requires_approval":
+            self.maybe_pending = True
+        return result
+
+    async def _tick(self, view: TurnView) -> None:
+        while True:
+            await asyncio.sleep(0.1)
+            view.refresh()
+
+    # ------------------------------------------------------------ interrupts
+    def _on_key(self, key: str) -> None:
+        if key == "c-c" and self.prompt.note_ctrl_c() and self.interrupted:
+            self.state.exit_requested = True
+        self.interrupt()
+
+    def interrupt(self) -> None:
+        if self.turn_task is None or self.interrupted:
+            return
+        self.interrupted = True
+        if self.backend is not None:
+            self.backend.interrupted = True
+        if self.view is not None:
+            self.view.status_text = "Interrupting…"
+            self.view.cancelling = True
+        asyncio.ensure_future(self._cancel_turn(self.turn_task))
+
+    async def _cancel_turn(self, task: asyncio.Future[Any]) -> None:
+        if self.runner is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.runner.cancel(), CANCEL_WAIT)
+        with contextlib.suppress(Exception):
+            from letta_code.tools.registry import interrupt as interrupt_tools
+
+            interrupt_tools(self.state.ctx.tool_session)  # kills foreground Bash commands
+        # Give the stream its `cancelled` stop and a killed command its result; tools that
+        # still run after that are abandoned and answered "interrupted".
+        deadline = time.monotonic() + CANCEL_WAIT
+        while not task.done() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if not task.done():
+            task.cancel()
+
+    async def _settle_after_interrupt(self) -> None:
+        """Answer tool calls the interrupted turn left open, so the next message is accepted."""
+        backend = self.state.ctx.backend
+        with contextlib.suppress(Exception):
+            await backend.cancel(self.state.conversation.id)
+        try:
+            pending = await backend.pending_approvals(self.state.conversation.id)
+        except Exception:
+            pending = []
+        if pending:
+            await self._answer_without_running(pending, INTERRUPTED_REASON)
+
+    async def _answer_without_running(self, pending: list[dict[str, Any]], reason: str) -> bool:
+        approvals = [
+            {"type": "approval", "tool_call_id": p["tool_call_id"], "approve": False, "reason": reason}
+            for p in pending
+        ]
+        message = {"type": "approval", "approvals": approvals, "otid": f"otid-{uuid.uuid4()}"}
+        for attempt in range(20):
+            try:
+                stream = self.state.ctx.backend.send(
+                    self.state.conversation.id,
+                    [message],
+                    client_tools=self.state.ctx.client_tools,
+                    stream_tokens=False,
+                    max_steps=0,
+                )
+                async for _chunk in stream:
+                    pass
+                self.maybe_pending = False
+                return True
+            except BackendError as exc:
+                if exc.status != 409 or attempt == 19:
+                    break
+                await asyncio.sleep(0.1)  # the cancelled run is still winding down
+            except Exception:
+                break
+        self.maybe_pending = True
+        return False
+
+    # ------------------------------------------------------------ approvals
+    @contextlib.contextmanager
+    def _suspended(self) -> Iterator[None]:
+        view = self.view
+        if view is not None:
+            view.finish_message()
+            view.stop()
+        self.watcher.stop()
+        try:
+            yield
+        finally:
+            if view is not None and self.turn_task is not None:
+                view.start()
+                self.watcher.start(self._on_key)
+
+    async def _choose_in_turn(self, title: str, options: list[str], *, default: int = 0) -> int | None:
+        if self.interrupted:
+            return INTERRUPT
+        return await choose(title, options, default=default)
+
+    def _save_rule(self, rule: str) -> None:
+        try:
+            from letta_code.permissions import save_allow_rule
+
+            save_allow_rule(rule, self.cwd)
+            self.console.print(Text(f"  Saved {rule} to .letta/settings.local.json", style="dim"))
+        except Exception as exc:
+            self.console.print(Text(f"  Could not save {rule}: {exc} (allowed for this session)", style="yellow"))
+
+    def _plan_approved(self) -> None:
+        from letta_code.permissions import parse_mode
+
+        self.state.ctx.checker.mode = parse_mode("default")
+
+    # ------------------------------------------------------------ pending calls
+    async def offer_pending(self) -> None:
+        """Tool calls waiting since an earlier (crashed or interrupted) session: run or discard."""
+        try:
+            pending = await self.state.ctx.backend.pending_approvals(self.state.conversation.id)
+        except Exception:
+            pending = []
+        self.maybe_pending = False
+        if not pending:
+            return
+        out = Text(f"This conversation has {len(pending)} tool call(s) waiting from an earlier session:\n", style="yellow")
+        for p in pending:
+            line = render.tool_line(str(p["name"]), render.parse_args(p.get("arguments")), self.console.width - 4, self.cwd)
+            out.append(f"  {render.BULLET} {line}\n")
+        out.rstrip()
+        self.console.print(out)
+        picked = await choose(
+            "What should happen to them?",
+            ["Run them now (asking permission as usual)", "Discard them (the agent is told they did not run)"],
+        )
+        if picked == 0:
+            view = self._new_view()
+            runner = self._make_runner(view)
+            await self._drive(view, runner, runner.resolve_pending())
+        elif await self._answer_without_running(pending, DISCARDED_REASON):
+            self.console.print(Text("Discarded.", style="dim"))
+
+    # ------------------------------------------------------------ shell
+    async def run_shell(self, command: str) -> None:
+        if not command:
+            self.console.print(Text("Usage: !command (runs in the working directory)", style="dim"))
+            return
+        shell = ShellCommand(command, self.cwd, self.console)
+        self.watcher.start(lambda key: shell.kill())
+        try:
+            await shell.run()
+        except OSError as exc:
+            self.console.print(Text(f"Could not run the command: {exc}", style="red"))
+        finally:
+            self.watcher.stop()
+
+
+async def run_tui(args: Namespace, env: dict[str, str]) -> int:
+    """Entry point used by `letta` when stdin is a terminal and there is no -p."""
+    from letta_code.tools.registry import shutdown
+
+    ctx = await open_session(args, env)
+    try:
+        return await Tui(ctx, env).run()
+    finally:
+        with contextlib.suppress(Exception):
+            shutdown(ctx.tool_session)
+        await ctx.backend.close()

@@ -1,0 +1,367 @@
+"""Slash commands of the interactive session (`/help`, `/model`, `/resume`, ...).
+
+Each command is an async function of (CommandEnv, argument text). They act on the
+`TuiState` and the backend and print with rich; they never touch the terminal
+directly, so they run in tests against a real or fake backend and a string console.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from rich.console import Console
+from rich.text import Text
+
+from letta_code.cli.tui import render
+from letta_code.cli.tui.state import TuiState
+from letta_code.config import paths
+
+
+class Chooser(Protocol):
+    """Pick one of `options`: its index, None for Esc, a negative number for Ctrl-C."""
+
+    def __call__(self, title: str, options: list[str], *, default: int = 0) -> Awaitable[int | None]: ...
+
+
+CREDENTIAL_KEYS = ("env", "apiKey", "refreshToken", "tokenExpiresAt")
+
+
+
+class CommandError(Exception):
+    """A command could not do what was asked; the message is shown to the user."""
+
+
+@dataclass
+class CommandEnv:
+    state: TuiState
+    console: Console
+    choose: Chooser
+
+    @property
+    def backend(self) -> Any:
+        return self.state.ctx.backend
+
+    def say(self, text: str | Text, style: str = "") -> None:
+        self.console.print(text if isinstance(text, Text) else Text(text, style=style))
+
+
+Handler = Callable[[CommandEnv, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    name: str
+    help: str
+    handler: Handler
+    usage: str = ""
+
+
+COMMANDS: dict[str, SlashCommand] = {}
+
+
+def command(name: str, help_text: str, usage: str = "") -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        COMMANDS[name] = SlashCommand(name, help_text, fn, usage)
+        return fn
+
+    return register
+
+
+def completions() -> list[tuple[str, str]]:
+    return [(c.name, c.help) for c in COMMANDS.values()]
+
+
+def find_command(name: str) -> SlashCommand | None:
+    """The command called `name`, or the only one it is a prefix of (`/mem` -> /memory)."""
+    name = name.lower()
+    if name in COMMANDS:
+        return COMMANDS[name]
+    matches = [c for n, c in COMMANDS.items() if n.startswith(name)] if name else []
+    return matches[0] if len(matches) == 1 else None
+
+
+def is_command(line: str) -> bool:
+    return line.startswith("/") and not line.startswith("//")
+
+
+async def run_command(env: CommandEnv, line: str) -> None:
+    """Run one `/command args` line; errors are printed, never raised."""
+    name, _, arg = line[1:].strip().partition(" ")
+    cmd = find_command(name)
+    if cmd is None:
+        env.say(f"Unknown command /{name}. /help lists the commands.", "red")
+        return
+    try:
+        await cmd.handler(env, arg.strip())
+    except CommandError as exc:
+        env.say(str(exc), "red")
+    except Exception as exc:  # a failing backend call must not end the session
+        env.say(f"/{cmd.name} failed: {exc}", "red")
+
+
+# ------------------------------------------------------------------ commands
+KEY_ROWS = [
+    ("Enter", "send the message"),
+    ("Alt+Enter, Ctrl+J", "insert a newline (multi-line input)"),
+    ("Up / Down", "walk the input history (kept in $LETTA_HOME/history)"),
+    ("Shift+Tab", "cycle the permission mode: default → acceptEdits → plan → bypassPermissions"),
+    ("Esc / Ctrl-C", "interrupt the agent while it works"),
+    ("Ctrl-C twice", "exit (so does Ctrl-D on an empty line)"),
+    ("@path", "complete a file path (relative to the working directory)"),
+    ("!command", "run a shell command here and show its output (not sent to the agent)"),
+    ("/command", "run a slash command (Tab completes)"),
+]
+
+
+@command("help", "show commands and keys")
+async def _help(env: CommandEnv, arg: str) -> None:
+    rows = [(f"/{c.name}" + (f" {c.usage}" if c.usage else ""), c.help) for c in COMMANDS.values()]
+    env.say(Text("Commands", style="bold underline"))
+    env.console.print(render.two_columns(rows, left_style=""))
+    env.say(Text("Keys and input", style="bold underline"))
+    env.console.print(render.two_columns(KEY_ROWS, left_style=""))
+
+
+@command("agent", "show the agent's id, name and how to reach it")
+async def _agent(env: CommandEnv, arg: str) -> None:
+    agent, conv = env.state.agent, env.state.conversation
+    base = env.backend.base_url
+    rows = [("Agent", agent.name), ("ID", agent.id), ("Model", agent.model), ("Conversation", conv.id)]
+    if base:
+        root = base.rstrip("/")
+        rows += [
+            ("Server", f"{root} (LETTA_BASE_URL)"),
+            ("REST", f"{root}/v1/agents/{agent.id}"),
+        ]
+    else:
+        rows += [
+            ("Service", f"embedded, stored in {paths.database_path()}"),
+            (
+                "REST",
+                f"/v1/agents/{agent.id} — run `letta server` and point LETTA_BASE_URL "
+                "at it to reach this agent from the Letta SDKs and other clients",
+            ),
+        ]
+    env.console.print(render.two_columns(rows))
+
+
+async def _refresh_agent(env: CommandEnv) -> Any:
+    agent = await env.backend.find_agent(env.state.agent.id)
+    if agent is not None:
+        env.state.agent = agent
+    return env.state.agent
+
+
+@command("model", "switch the agent's model (picker without an argument)", "[handle]")
+async def _model(env: CommandEnv, arg: str) -> None:
+    from letta_code.service.llm import registry
+
+    current = env.state.agent.model
+    if not arg:
+        models = registry.list_models(env.state.env)
+        handles = [str(m["handle"]) for m in models]
+        if not handles:
+            raise CommandError("No model provider is configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY, ...).")
+        labels = [
+            f"{m['handle']}  ({render.format_tokens(int(m.get('context_window') or 0))} context)"
+            + ("  ← current" if m["handle"] == current else "")
+            for m in models
+        ]
+        default = handles.index(current) if current in handles else 0
+        picked = await env.choose(f"Switch model (current: {current})", labels, default=default)
+        if picked is None or picked < 0:
+            env.say("Model unchanged.", "dim")
+            return
+        arg = handles[picked]
+    try:
+        handle = registry.resolve_handle(arg)
+        if env.backend.base_url is None:
+            registry.get_provider(handle, env.state.env)
+    except Exception as exc:
+        raise CommandError(str(exc)) from exc
+    fields: dict[str, Any] = {"model": handle}
+    if env.backend.base_url is None:
+        fields["context_window"] = registry.context_window(handle)
+    env.state.agent = await env.backend.update_agent(env.state.agent.id, **fields)
+    env.say(f"Model switched to {env.state.agent.model}.", "green")
+
+
+@command("rename", "rename the agent", "<name>")
+async def _rename(env: CommandEnv, arg: str) -> None:
+    if not arg:
+        raise CommandError("Usage: /rename <name>")
+    env.state.agent = await env.backend.update_agent(env.state.agent.id, name=arg)
+    env.say(f"Agent renamed to {env.state.agent.name}.", "green")
+
+
+@command("stream", "toggle token streaming")
+async def _stream(env: CommandEnv, arg: str) -> None:
+    env.state.stream = not env.state.stream
+    env.say(f"Token streaming {'on' if env.state.stream else 'off'}.")
+
+
+@command("reasoning", "toggle showing reasoning in full (or truncated)")
+async def _reasoning(env: CommandEnv, arg: str) -> None:
+    env.state.full_reasoning = not env.state.full_reasoning
+    env.say(f"Reasoning is shown {'in full' if env.state.full_reasoning else 'truncated'}.")
+
+
+def _requested_tools(state: TuiState) -> list[str]:
+    from letta_code.tools.registry import ALL_TOOL_NAMES, select_tools
+
+    spec = getattr(state.ctx.args, "tools", None)
+    if spec is None:
+        return list(ALL_TOOL_NAMES)
+    names = [n.strip() for n in str(spec).split(",") if n.strip()]
+    return [t.name for t in select_tools(names)] if names else []
+
+
+def _set_client_tools(state: TuiState) -> None:
+    from letta_code.tools.registry import select_tools
+
+    names = [n for n in _requested_tools(state) if n in state.agent.tools]
+    state.ctx.tool_names = names
+    state.ctx.client_tools = [t.schema() for t in select_tools(names)] if names else []
+
+
+@command("link", "attach the Letta Code tools (Read, Write, Edit, Bash, ...) to the agent")
+async def _link(env: CommandEnv, arg: str) -> None:
+    from letta_code.tools.registry import ALL_TOOL_NAMES
+
+    keep = [t for t in env.state.agent.tools if t not in ALL_TOOL_NAMES]
+    env.state.agent = await env.backend.update_agent(env.state.agent.id, tools=keep + list(ALL_TOOL_NAMES))
+    _set_client_tools(env.state)
+    env.say(f"Linked {len(env.state.ctx.tool_names)} tools: {', '.join(env.state.ctx.tool_names)}.", "green")
+
+
+@command("unlink", "remove the Letta Code tools from the agent")
+async def _unlink(env: CommandEnv, arg: str) -> None:
+    from letta_code.tools.registry import ALL_TOOL_NAMES
+
+    keep = [t for t in env.state.agent.tools if t not in ALL_TOOL_NAMES]
+    env.state.agent = await env.backend.update_agent(env.state.agent.id, tools=keep)
+    _set_client_tools(env.state)
+    env.say("Unlinked the Letta Code tools; the agent can no longer touch your files.", "green")
+
+
+@command("clear", "clear the conversation's context (history stays searchable)")
+async def _clear(env: CommandEnv, arg: str) -> None:
+    await env.backend.clear_context(env.state.conversation.id)
+    env.state.context_tokens = 0
+    env.say("Conversation context cleared.", "green")
+
+
+@command("memory", "show the agent's memory blocks")
+async def _memory(env: CommandEnv, arg: str) -> None:
+    agent = await _refresh_agent(env)
+    env.console.print(render.memory_blocks(list(agent.blocks)))
+
+
+@command("mode", "show or set the permission mode", "[mode]")
+async def _mode(env: CommandEnv, arg: str) -> None:
+    from letta_code.permissions import parse_mode
+
+    if arg:
+        try:
+            env.state.ctx.checker.mode = parse_mode(arg)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+    env.say(f"Permission mode: {env.state.mode_name}")
+
+
+def switch_conversation(state: TuiState, conv: Any) -> None:
+    state.conversation = conv
+    state.context_tokens = 0
+    with contextlib.suppress(Exception):  # remembering is a convenience; never fail the switch
+        state.ctx.settings.save_local(lastAgent=state.agent.id, lastConversation=conv.id)
+
+
+async def show_recap(env: CommandEnv, limit: int = 12) -> None:
+    messages = await env.backend.list_messages(env.state.conversation.id, limit=limit)
+    recap = render.history_recap(messages, env.console.width, env.state.ctx.tool_session.cwd)
+    if recap.plain.strip():
+        env.console.print(recap)
+
+
+def _conversation_label(conv: Any, current: str) -> str:
+    when = conv.updated_at or conv.created_at
+    stamp = when.strftime("%Y-%m-%d %H:%M") if when else "—"
+    name = "default" if conv.is_default else (conv.summary or conv.id)
+    label = f"{stamp}  {render.clip(name, 40)}  ({conv.message_count} messages)"
+    return label + ("  ← current" if conv.id == current else "")
+
+
+async def pick_conversation(env: CommandEnv) -> bool:
+    """The conversation picker; True when the user switched."""
+    convs = await env.backend.list_conversations(env.state.agent.id)
+    if not convs:
+        env.say("This agent has no conversations yet.", "dim")
+        return False
+    convs.sort(key=lambda c: (c.updated_at or c.created_at).timestamp() if (c.updated_at or c.created_at) else 0, reverse=True)
+    current = env.state.conversation.id
+    labels = [_conversation_label(c, current) for c in convs]
+    default = next((i for i, c in enumerate(convs) if c.id == current), 0)
+    picked = await env.choose("Resume a conversation", labels, default=default)
+    if picked is None or picked < 0:
+        env.say("Conversation unchanged.", "dim")
+        return False
+    switch_conversation(env.state, convs[picked])
+    env.say(f"Resumed conversation {convs[picked].id}.", "green")
+    await show_recap(env)
+    return True
+
+
+@command("resume", "switch to another conversation of this agent")
+async def _resume(env: CommandEnv, arg: str) -> None:
+    if arg:
+        conv = await env.backend.find_conversation(arg)
+        if conv is None or conv.agent_id != env.state.agent.id:
+            raise CommandError(f"No conversation {arg} for this agent.")
+        switch_conversation(env.state, conv)
+        env.say(f"Resumed conversation {conv.id}.", "green")
+        await show_recap(env)
+        return
+    await pick_conversation(env)
+
+
+@command("new", "start a new conversation with this agent")
+async def _new(env: CommandEnv, arg: str) -> None:
+    conv = await env.backend.create_conversation(env.state.agent.id)
+    switch_conversation(env.state, conv)
+    env.say(f"Started a new conversation ({conv.id}); memory is shared with the others.", "green")
+
+
+def print_stats(env: CommandEnv) -> None:
+    s = env.state.stats
+    env.console.print(
+        render.session_stats(
+            seconds=s.seconds,
+            turns=s.turns,
+            prompt_tokens=s.prompt_tokens,
+            completion_tokens=s.completion_tokens,
+            tool_calls=s.tool_calls,
+        )
+    )
+
+
+@command("exit", "show session stats and exit")
+async def _exit(env: CommandEnv, arg: str) -> None:
+    env.state.exit_requested = True
+
+
+@command("logout", "remove stored credentials from settings, then exit")
+async def _logout(env: CommandEnv, arg: str) -> None:
+    from letta_code.config.settings import read_json_file, update_json_file
+
+    path = paths.global_settings_path()
+    present = [k for k in CREDENTIAL_KEYS if k in read_json_file(path)]
+    if present:
+        data = update_json_file(path, {}, remove=CREDENTIAL_KEYS)
+        env.state.ctx.settings.global_ = data
+        env.say(f"Logged out: removed {', '.join(present)} from {path}.", "green")
+    else:
+        env.say(f"No stored credentials in {path}.", "dim")
+    env.state.exit_requested = True

@@ -1,0 +1,77 @@
+"""`!command`: run a shell command in the working directory and show its output.
+
+The output goes to the terminal only; it is not sent to the agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+
+from letta_code.cli.tui import render
+
+MAX_SHOWN_LINES = 400
+
+
+def user_shell() -> str:
+    shell = os.environ.get("SHELL") or ""
+    return shell if shell and os.path.exists(shell) else "/bin/sh"
+
+
+class ShellCommand:
+    def __init__(self, command: str, cwd: Path, console: Console) -> None:
+        self.command = command
+        self.cwd = cwd
+        self.console = console
+        self.proc: asyncio.subprocess.Process | None = None
+        self.killed = False
+
+    async def run(self) -> int:
+        """Run to completion (or until `kill`); returns the exit code."""
+        self.console.print(Text(f"! {self.command}", style="bold magenta"))
+        started = time.monotonic()
+        self.proc = await asyncio.create_subprocess_exec(
+            user_shell(),
+            "-c",
+            self.command,
+            cwd=self.cwd,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+        )
+        assert self.proc.stdout is not None
+        shown = hidden = 0
+        while True:
+            raw = await self.proc.stdout.readline()
+            if not raw:
+                break
+            if shown < MAX_SHOWN_LINES:
+                self.console.print(Text("  " + raw.decode("utf-8", "replace").rstrip("\r\n")), highlight=False)
+                shown += 1
+            else:
+                hidden += 1
+        code = await self.proc.wait()
+        if hidden:
+            self.console.print(Text(f"  … {hidden} more lines", style="dim"))
+        elapsed = render.format_elapsed(time.monotonic() - started)
+        if self.killed:
+            self.console.print(render.result_line("Interrupted", "interrupted", elapsed))
+        elif code != 0:
+            self.console.print(render.result_line(f"exit code {code}", "error", elapsed))
+        elif shown == 0:
+            self.console.print(render.result_line("(no output)", "success", elapsed))
+        return code
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.killed = True
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
