@@ -123,3 +123,40 @@ def display_path(path: Path | str, session: ToolSession) -> str:
     s = str(path)
     base = os.path.normpath(session.cwd).rstrip(os.sep) + os.sep
     return s[len(base) :] if s.startswith(base) else s
+
+
+def newest_first(paths: list[str], base: str) -> list[str]:
+    """`paths` (relative to `base`, or absolute) by modification time, newest first, then name.
+
+    Stats run in a few threads for long lists: `os.stat` releases the GIL, and sorting
+    100,000 files is otherwise dominated by the system calls.
+    """
+    if len(paths) < 2:
+        return list(paths)
+    fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+
+        def mtimes(chunk: list[str]) -> list[float]:
+            out: list[float] = []
+            stat = os.stat
+            for p in chunk:
+                try:
+                    out.append(stat(p, dir_fd=fd).st_mtime)
+                except OSError:
+                    out.append(0.0)
+            return out
+
+        workers = min(8, os.cpu_count() or 1)
+        if len(paths) < 4000 or workers == 1:
+            times = mtimes(paths)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            size = -(-len(paths) // workers)
+            chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+            with ThreadPoolExecutor(workers) as pool:
+                times = [t for part in pool.map(mtimes, chunks) for t in part]
+    finally:
+        os.close(fd)
+    pairs = sorted(zip(times, paths, strict=True), key=lambda tp: (-tp[0], tp[1]))
+    return [p for _, p in pairs]

@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 from letta_code.tools.base import ToolError, ToolResult, ToolSession
-from letta_code.tools.core import Tool, display_path, resolve_path
+from letta_code.tools.core import Tool, display_path, newest_first, resolve_path
 from letta_code.tools.globs import compile_glob, has_magic
 from letta_code.tools.walk import walk_files
 
@@ -81,32 +81,24 @@ class GlobTool(Tool):
             what = "is not a directory" if base.exists() else "does not exist"
             raise ToolError(f"Path {what}: {base} (current working directory: {session.cwd}).")
         root, rest = split_pattern(str(base), pattern)
+        found: list[str] = []  # relative to root
         if not rest or not has_magic(rest):
-            target = os.path.join(root, rest)
-            found = [target] if os.path.isfile(target) else []
-        elif not os.path.isdir(root):
-            found = []
-        else:
+            if os.path.isfile(os.path.join(root, rest)):
+                found = [rest]
+        elif os.path.isdir(root):
             listed = rg_list(root) if self.use_rg else None
             if listed is None:
                 listed = py_list(root)
-            regex = compile_glob(rest)
-            found = [os.path.join(root, p) for p in listed if regex.fullmatch(p)]
+            match = compile_glob(rest).fullmatch
+            found = [p for p in listed if match(p)]
         if not found:
             return ToolResult("No files found")
-        found.sort(key=lambda p: (-_mtime(p), p))
+        found = newest_first(found, root)
         total = len(found)
-        lines = [display_path(p, session) for p in found[:MAX_RESULTS]]
+        lines = [display_path(os.path.join(root, p), session) for p in found[:MAX_RESULTS]]
         if total > MAX_RESULTS:
             lines.append(
                 f"(Showing the {MAX_RESULTS} most recently modified of {total} files. "
                 "Use a more specific pattern or path.)"
             )
         return ToolResult("\n".join(lines))
-
-
-def _mtime(path: str) -> float:
-    try:
-        return os.stat(path).st_mtime
-    except OSError:
-        return 0.0

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from letta_code.tools.base import ToolError, ToolResult, ToolSession
-from letta_code.tools.core import Tool, display_path, resolve_path
+from letta_code.tools.core import Tool, display_path, newest_first, resolve_path
 from letta_code.tools.globs import split_patterns
 from letta_code.tools.pysearch import Hits, Query, py_search
 from letta_code.tools.read import LINE_CUT, MAX_LINE_CHARS
@@ -82,18 +82,11 @@ def rg_search(q: Query) -> Hits:
     return hits
 
 
-def _mtime(cwd: str, path: str) -> float:
-    try:
-        return os.stat(os.path.join(cwd, path)).st_mtime
-    except OSError:
-        return 0.0
-
-
 def format_hits(q: Query, hits: Hits, head_limit: int | None, numbers: bool) -> str:
     """The tool's text for `hits` (same for both backends)."""
     notes = [hits.note] if hits.note else []
     if q.mode == "files_with_matches":
-        files = sorted(hits.files, key=lambda p: (-_mtime(q.cwd, p), p))
+        files = newest_first(hits.files, q.cwd)
         if not files:
             return "No files found"
         total = len(files)
