@@ -122,8 +122,8 @@ def test_split_rule_list_unbalanced() -> None:
         split_rule_list("Bash(ls")
 
 
-O = Word("$X", "opaque")
-G = Word("*.py", "glob")
+OPAQUE = Word("$X", "opaque")
+GLOB = Word("*.py", "glob")
 
 
 @pytest.mark.parametrize(
@@ -135,14 +135,14 @@ G = Word("*.py", "glob")
         (("npm", "test"), True, CommandForm(lit("npm", "test")), True, True),
         (("npm", "test"), True, CommandForm(lit("npm", "test:unit")), False, False),
         (("npm", "test"), True, CommandForm(lit("npm")), False, False),
-        (("npm", "test"), True, CommandForm((Word("npm"), O)), False, True),
-        (("npm", "test"), False, CommandForm((Word("npm"), Word("test"), O)), False, False),
-        (("npm", "test"), True, CommandForm((Word("npm"), Word("test"), O)), True, True),
-        (("rm", "-rf"), True, CommandForm((Word("rm"), G)), False, False),
-        (("rm", "a.py"), True, CommandForm((Word("rm"), G)), False, True),
+        (("npm", "test"), True, CommandForm((Word("npm"), OPAQUE)), False, True),
+        (("npm", "test"), False, CommandForm((Word("npm"), Word("test"), OPAQUE)), False, False),
+        (("npm", "test"), True, CommandForm((Word("npm"), Word("test"), OPAQUE)), True, True),
+        (("rm", "-rf"), True, CommandForm((Word("rm"), GLOB)), False, False),
+        (("rm", "a.py"), True, CommandForm((Word("rm"), GLOB)), False, True),
         (("rm", "-rf"), True, CommandForm(lit("rm"), extra_args=True), False, True),
         (("npm", "test"), False, CommandForm(lit("npm", "test"), extra_args=True), False, True),
-        (("npm",), True, CommandForm((O, Word("npm"))), False, False),
+        (("npm",), True, CommandForm((OPAQUE, Word("npm"))), False, False),
     ],
 )
 def test_match_words(rule_words, prefix, form, narrow, broad) -> None:  # type: ignore[no-untyped-def]
