@@ -70,3 +70,12 @@ def test_directory_and_bad_args(session: ToolSession) -> None:
     assert (r.status, r.output) == ("error", "Error: missing required argument: 'content'")
     r = call("Write", {"file_path": "x.txt", "content": ["a"]}, session)
     assert r.output == "Error: 'content' must be a string, got list"
+
+
+def test_replacing_a_binary_file_writes_utf8(session: ToolSession) -> None:
+    p = session.cwd / "logo.png"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff")
+    call("Read", {"file_path": "logo.png"}, session)
+    r = call("Write", {"file_path": "logo.png", "content": "<svg>\u2603</svg>\n"}, session)
+    assert r.status == "success"
+    assert p.read_bytes() == "<svg>\u2603</svg>\n".encode()

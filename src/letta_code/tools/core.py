@@ -110,7 +110,7 @@ def resolve_path(session: ToolSession, raw: str) -> Path:
     p = Path(os.path.expanduser(raw))
     if not p.is_absolute():
         p = Path(session.cwd) / p
-    return Path(os.path.normpath(p))
+    return Path(os.path.abspath(p))
 
 
 def real_key(path: Path) -> str:

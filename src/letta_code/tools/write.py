@@ -12,10 +12,12 @@ from typing import Any
 from letta_code.tools.base import ToolError, ToolResult, ToolSession
 from letta_code.tools.core import Tool, resolve_path
 from letta_code.tools.filestate import (
+    SNIFF_BYTES,
     check_can_modify,
     decode_bytes,
     encode_text,
     line_ending,
+    looks_binary,
     remember_read,
     remembered_encoding,
 )
@@ -45,9 +47,11 @@ class WriteTool(Tool):
         encoding = "utf-8"
         if exists:
             check_can_modify(session, path, "overwriting")
-            old_text, encoding = decode_bytes(path.read_bytes(), remembered_encoding(session, path))
-            if line_ending(old_text) == "\r\n" and "\r" not in content:
-                content = content.replace("\n", "\r\n")
+            old = path.read_bytes()
+            if not looks_binary(old[:SNIFF_BYTES]):
+                old_text, encoding = decode_bytes(old, remembered_encoding(session, path))
+                if line_ending(old_text) == "\r\n" and "\r" not in content:
+                    content = content.replace("\n", "\r\n")
         elif os.path.lexists(path):
             raise ToolError(f"{path} is a broken symbolic link; not writing through it.")
         data = encode_text(content, encoding, path)
