@@ -95,13 +95,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         if not history:
             raise MemoryCommandError(f"block '{b.label}' has no revisions")
         wanted = args.rev or history[-1].version
-        rev = next((r for r in history if r.version == wanted), None)
-        if rev is None:
+        chosen = next((r for r in history if r.version == wanted), None)
+        if chosen is None:
             raise MemoryCommandError(f"block '{b.label}' has no revision {wanted}")
         sys.stdout.writelines(
             difflib.unified_diff(
-                rev.old_value.splitlines(keepends=True),
-                rev.new_value.splitlines(keepends=True),
+                chosen.old_value.splitlines(keepends=True),
+                chosen.new_value.splitlines(keepends=True),
                 f"{b.label}@{wanted - 1}",
                 f"{b.label}@{wanted}",
             )

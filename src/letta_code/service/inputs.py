@@ -78,7 +78,7 @@ def build_input_messages(
                 raise BadRequestError("there is no pending approval request in this conversation")
             waiting = {c["id"]: c for c in pending.tool_calls}
             for item in _approval_items(message):
-                call_id = item.get("tool_call_id")
+                call_id = str(item.get("tool_call_id"))
                 if call_id not in waiting:
                     raise BadRequestError(
                         f"unknown tool_call_id {call_id!r}: the pending calls are {', '.join(waiting)}"

@@ -8,6 +8,7 @@ resume with `starting_after` from memory or, after the run ended, from the datab
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -76,10 +77,8 @@ class RunRegistry:
             async with live.changed:
                 live.changed.notify_all()
 
-        try:
+        with contextlib.suppress(RuntimeError):  # no loop: nobody can be waiting
             asyncio.get_running_loop().create_task(wake())
-        except RuntimeError:
-            pass
 
     def request_cancel(self, run_id: str) -> bool:
         """Ask a run to stop at the next safe point. True if it was running."""
@@ -117,7 +116,5 @@ class RunRegistry:
                 return
             async with live.changed:
                 if position >= len(live.chunks) and not live.done:
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(live.changed.wait(), timeout=1.0)
-                    except TimeoutError:
-                        pass

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from letta_code.schemas.messages import (
+    ApprovalRequestMessage,
     AssistantMessage,
     LettaMessage,
     ReasoningMessage,
     ToolCall,
     ToolCallMessage,
-    ApprovalRequestMessage,
     ToolReturnMessage,
     UserMessage,
 )
@@ -75,7 +77,7 @@ def to_chat_messages(history: list[Message]) -> list[ChatMessage]:
 
 def to_letta_messages(msg: Message) -> list[LettaMessage]:
     """One stored message as the Letta API's message views (several for an assistant turn)."""
-    common = {"id": msg.id, "date": msg.created_at, "otid": msg.otid, "run_id": msg.run_id, "step_id": msg.step_id}
+    common: dict[str, Any] = {"id": msg.id, "date": msg.created_at, "otid": msg.otid, "run_id": msg.run_id, "step_id": msg.step_id}
     views: list[LettaMessage] = []
     if msg.role == "user":
         views.append(UserMessage(content=text_of(msg.content), **common))

@@ -24,7 +24,11 @@ from letta_code.schemas.messages import (
     UsageStatistics,
 )
 from letta_code.service.agent.history import to_chat_messages
-from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES, MemoryToolError, run_memory_tool
+from letta_code.service.agent.memory_tools import (
+    MEMORY_TOOL_NAMES,
+    MemoryToolError,
+    run_memory_tool,
+)
 from letta_code.service.agent.prompt import compile_system_prompt
 from letta_code.service.llm.types import (
     ChatMessage,
@@ -86,7 +90,7 @@ class AgentLoop:
         self.env = env
 
     async def execute(self, live: LiveRun, request: RunRequest) -> None:
-        usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "step_count": 0}
+        usage: dict[str, Any] = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "step_count": 0}
         stop, status, error = "end_turn", "completed", None
         try:
             stop = await self._steps(live, request, usage)
@@ -104,7 +108,7 @@ class AgentLoop:
         self.runs.finish(live.run_id, status=status, stop_reason=stop, usage=usage, error=error)
         self.registry.close(live)
 
-    async def _steps(self, live: LiveRun, request: RunRequest, usage: dict[str, int]) -> str:
+    async def _steps(self, live: LiveRun, request: RunRequest, usage: dict[str, Any]) -> str:
         from letta_code.service.llm.registry import get_provider
 
         client_names = {t.name for t in request.client_tools}
@@ -133,7 +137,7 @@ class AgentLoop:
             usage["prompt_tokens"] += out.prompt_tokens
             usage["completion_tokens"] += out.completion_tokens
             usage["step_count"] += 1
-            calls = [
+            calls: list[dict[str, Any]] = [
                 {
                     "id": c.get("id") or new_id("call"),
                     "name": c.get("name", ""),
@@ -176,11 +180,11 @@ class AgentLoop:
                     self._run_server_tool(live, request, call, message_id, step_id)
             if client_calls:
                 wire_calls = [ToolCall(name=c["name"], arguments=c["arguments"], tool_call_id=c["id"]) for c in client_calls]
-                for call in wire_calls:
+                for wire_call in wire_calls:
                     self.registry.emit(
                         live,
                         ApprovalRequestMessage(
-                            id=message_id, otid=new_id("otid"), step_id=step_id, tool_call=call, tool_calls=wire_calls
+                            id=message_id, otid=new_id("otid"), step_id=step_id, tool_call=wire_call, tool_calls=wire_calls
                         ),
                     )
                 return "requires_approval"

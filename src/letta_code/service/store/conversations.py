@@ -6,6 +6,7 @@ the messages after `context_start`; `/clear` moves that marker, nothing is delet
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +74,7 @@ class ConversationStore:
                 raise NotFoundError(f"conversation {conversation_id} not found")
             return _conversation_state(conv, self._count(session, conv.id))
 
-    def list(self, agent_id: str | None = None, limit: int | None = None) -> list[ConversationState]:
+    def list(self, agent_id: str | None = None, limit: int | None = None) -> builtins.list[ConversationState]:
         with self.sessions() as session:
             query = select(Conversation).order_by(Conversation.updated_at.desc())
             if agent_id:
@@ -102,7 +103,7 @@ class ConversationStore:
         )
 
     # -- messages -----------------------------------------------------------
-    def add_messages(self, messages: list[Message]) -> None:
+    def add_messages(self, messages: builtins.list[Message]) -> None:
         if not messages:
             return
         with self.sessions.begin() as session:
@@ -111,7 +112,7 @@ class ConversationStore:
             if conv is not None:
                 conv.updated_at = utcnow()
 
-    def context_messages(self, conversation_id: str) -> list[Message]:
+    def context_messages(self, conversation_id: str) -> builtins.list[Message]:
         with self.sessions() as session:
             conv = session.get(Conversation, conversation_id)
             if conv is None:
@@ -133,7 +134,7 @@ class ConversationStore:
         before_seq: int | None = None,
         after_seq: int | None = None,
         ascending: bool = True,
-    ) -> list[Message]:
+    ) -> builtins.list[Message]:
         with self.sessions() as session:
             query = select(Message)
             if conversation_id:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import os
 import socket
 from typing import Any
@@ -78,9 +79,9 @@ class RunStore:
         *,
         agent_id: str | None = None,
         conversation_id: str | None = None,
-        statuses: list[str] | None = None,
+        statuses: builtins.list[str] | None = None,
         limit: int = 100,
-    ) -> list[RunState]:
+    ) -> builtins.list[RunState]:
         with self.sessions() as session:
             query = select(Run).order_by(Run.created_at.desc()).limit(limit)
             if agent_id:
@@ -125,13 +126,13 @@ class RunStore:
         with self.sessions() as session:
             return bool(session.scalar(select(Run.cancel_requested).where(Run.id == run_id)))
 
-    def append_chunks(self, run_id: str, chunks: list[tuple[int, dict[str, Any]]]) -> None:
+    def append_chunks(self, run_id: str, chunks: builtins.list[tuple[int, dict[str, Any]]]) -> None:
         if not chunks:
             return
         with self.sessions.begin() as session:
             session.add_all(RunChunk(run_id=run_id, seq_id=seq, data=data) for seq, data in chunks)
 
-    def chunks_after(self, run_id: str, starting_after: int) -> list[tuple[int, dict[str, Any]]]:
+    def chunks_after(self, run_id: str, starting_after: int) -> builtins.list[tuple[int, dict[str, Any]]]:
         with self.sessions() as session:
             rows = session.execute(
                 select(RunChunk.seq_id, RunChunk.data)
