@@ -65,3 +65,14 @@ def test_errors(session: ToolSession) -> None:
         call("LS", {"ignore": "*.py"}, session).output
         == "Error: 'ignore' must be an array, got str"
     )
+
+
+def test_symlink_loop_is_listed_not_followed(session: ToolSession) -> None:
+    os.symlink("b", session.cwd / "a")
+    os.symlink("a", session.cwd / "b")
+    os.symlink(".", session.cwd / "self")
+    assert call("LS", {}, session).output == (
+        f"- {session.cwd}/\n  - a -> b\n  - b -> a\n  - self -> ."
+    )
+    assert call("Glob", {"pattern": "**/*"}, session).output == "No files found"
+    assert call("Grep", {"pattern": "x"}, session).output == "No files found"
