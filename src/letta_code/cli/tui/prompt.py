@@ -18,7 +18,9 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.output import Output
 from prompt_toolkit.styles import Style
 
 EXIT_WINDOW = 2.0  # seconds in which a second Ctrl-C exits
@@ -113,6 +115,8 @@ class InputPrompt:
         completer: Completer,
         toolbar: Callable[[], str],
         cycle_mode: Callable[[], None],
+        input: Input | None = None,
+        output: Output | None = None,
     ) -> None:
         self.toolbar = toolbar
         self.cycle_mode = cycle_mode
@@ -129,6 +133,8 @@ class InputPrompt:
             style=STYLE,
             reserve_space_for_menu=6,
             enable_history_search=False,
+            input=input,
+            output=output,
         )
 
     def _toolbar(self) -> FormattedText:

@@ -281,7 +281,7 @@ def two_columns(rows: list[tuple[str, str]], left_style: str = "bold") -> Table:
     """A label column and a wrapping text column (wrapped lines stay indented)."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True, style=left_style)
-    grid.add_column(ratio=1)
+    grid.add_column(overflow="fold")
     for left, right in rows:
         grid.add_row(left, right)
     return grid
@@ -312,7 +312,7 @@ def memory_blocks(blocks: list[Any]) -> RenderableType:
         parts.append(head)
         body = Table.grid(padding=(0, 1))
         body.add_column(no_wrap=True, style="dim")
-        body.add_column(ratio=1)
+        body.add_column(overflow="fold")
         body.add_row("  │", Text(block.value or "(empty)"))
         parts.append(body)
         parts.append(Text(""))

@@ -1,0 +1,251 @@
+"""Slash commands against a real embedded session (SQLite in a temp LETTA_HOME), no terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from letta_code.cli.app import open_session
+from letta_code.cli.args import parse_args
+from letta_code.cli.tui.commands import (
+    COMMANDS,
+    CommandEnv,
+    completions,
+    find_command,
+    is_command,
+    print_stats,
+    run_command,
+)
+from letta_code.cli.tui.state import TuiState
+from letta_code.tools.registry import ALL_TOOL_NAMES
+from tests.fakes.model_server import ModelServer
+
+REQUIRED = {
+    "agent", "model", "rename", "stream", "link", "unlink", "clear", "exit", "logout",
+    "resume", "new", "help", "memory", "reasoning",
+}
+
+
+class Harness:
+    def __init__(self, env: CommandEnv, buf: io.StringIO, picks: list[int | None]) -> None:
+        self.env, self.buf, self.picks = env, buf, picks
+        self.titles: list[str] = []
+
+    @property
+    def state(self) -> TuiState:
+        return self.env.state
+
+    async def run(self, line: str) -> str:
+        start = len(self.buf.getvalue())
+        await run_command(self.env, line)
+        return " ".join(self.buf.getvalue()[start:].split())  # wrapping-independent
+
+
+def session_test(
+    model_env: ModelServer, body: Callable[[Harness], Awaitable[None]], *, argv: list[str] | None = None,
+    picks: list[int | None] | None = None,
+) -> None:
+    async def main() -> None:
+        env = dict(model_env.env())
+        ctx = await open_session(parse_args(argv or ["-m", "openai/gpt-4.1"]), env)
+        buf = io.StringIO()
+        console = Console(file=buf, width=80, color_system=None)
+        chosen = list(picks or [])
+        harness_ref: list[Harness] = []
+
+        async def choose(title: str, options: list[str], *, default: int = 0) -> int | None:
+            harness_ref[0].titles.append(title)
+            return chosen.pop(0) if chosen else None
+
+        harness = Harness(CommandEnv(TuiState(ctx, env), console, choose), buf, chosen)
+        harness_ref.append(harness)
+        try:
+            await body(harness)
+        finally:
+            await ctx.backend.close()
+
+    asyncio.run(main())
+
+
+@pytest.fixture
+def session(letta_home: Path, project: Path, model_env: ModelServer) -> Callable[..., None]:
+    def run(body: Callable[[Harness], Awaitable[None]], **kwargs: Any) -> None:
+        session_test(model_env, body, **kwargs)
+
+    return run
+
+
+def test_every_command_is_registered_and_completable() -> None:
+    assert set(COMMANDS) >= REQUIRED
+    names = {name for name, _ in completions()}
+    assert names >= REQUIRED
+    assert find_command("mem") is COMMANDS["memory"]
+    assert find_command("re") is None  # ambiguous: rename, resume, reasoning
+    assert is_command("/help") and not is_command("hello") and not is_command("//comment")
+
+
+def test_help_lists_commands_and_keys(session: Callable[..., None]) -> None:
+    async def body(h: Harness) -> None:
+        out = await h.run("/help")
+        for name in REQUIRED:
+            assert f"/{name}" in out
+        assert "Alt+Enter" in out and "Ctrl+J" in out and "Shift+Tab" in out and "!command" in out
+
+    session(body)
+
+
+def test_agent_shows_id_name_and_rest_path(session: Callable[..., None]) -> None:
+    async def body(h: Harness) -> None:
+        out = await h.run("/agent")
+        agent = h.state.agent
+        assert agent.name in out and agent.id in out
+        assert f"/v1/agents/{agent.id}" in out
+        assert "LETTA_BASE_URL" in out and "letta server" in out
+
+    session(body)
+
+
+def test_rename_model_and_toggles(session: Callable[..., None]) -> None:
+    async def body(h: Harness) -> None:
+        assert "Usage: /rename" in await h.run("/rename")
+        await h.run("/rename  shiny agent ")
+        stored = await h.env.backend.find_agent(h.state.agent.id)
+        assert stored.name == h.state.agent.name == "shiny agent"
+
+        await h.run("/model gpt-4o")
+        assert h.state.agent.model == "openai/gpt-4o"
+        assert "unknown model" in await h.run("/model no-such-model")
+        assert h.state.agent.model == "openai/gpt-4o"
+
+        assert h.state.stream
+        assert "off" in await h.run("/stream")
+        assert not h.state.stream
+        assert "on" in await h.run("/stream")
+        assert "in full" in await h.run("/reasoning") and h.state.full_reasoning
+        assert "Unknown command /bogus" in await h.run("/bogus")
+
+    session(body)
+
+
+def test_model_picker(session: Callable[..., None]) -> None:
+    async def body(h: Harness) -> None:
+        from letta_code.service.llm.registry import list_models
+
+        handles = [m["handle"] for m in list_models(h.state.env)]
+        h.picks.extend([handles.index("openai/gpt-4o"), None])
+        await h.run("/model")
+        assert h.state.agent.model == "openai/gpt-4o"
+        assert "Model unchanged" in await h.run("/model")
+        assert h.state.agent.model == "openai/gpt-4o"
+        assert h.titles and "current" in h.titles[0]
+
+    session(body)
+
+
+def test_unlink_and_link_change_the_agent_tools_and_client_tools(session: Callable[..., None]) -> None:
+    async def body(h: Harness) -> None:
+        assert h.state.ctx.client_tools
+        await h.run("/unlink")
+        assert not set(ALL_TOOL_NAMES) & set(h.state.agent.tools)
+        assert h.state.ctx.client_tools == [] and h.state.ctx.tool_names == []
+        stored = await h.env.backend.find_agent(h.state.agent.id)
+        assert not set(ALL_TOOL_NAMES) & set(stored.tools)
+        out = await h.run("/link")
+        assert set(ALL_TOOL_NAMES) <= set(h.state.agent.tools)
+        assert {t["name"] for t in h.state.ctx.client_tools} == set(ALL_TOOL_NAMES)
+        assert "Linked" in out
+
+    session(body)
+
+
+def test_link_respects_the_tools_flag(session: Callable[..., None]) -> None:
+    async def body(h: Harness) -> None:
+        await h.run("/link")
+        assert h.state.ctx.tool_names == ["Bash", "Read"]
+
+    session(body, argv=["-m", "openai/gpt-4.1", "--tools", "Bash,Read"])
+
+
+def test_new_resume_and_clear(session: Callable[..., None], project: Path) -> None:
+    async def body(h: Harness) -> None:
+        first = h.state.conversation.id
+        out = await h.run("/new")
+        second = h.state.conversation.id
+        assert second != first and second in out
+        local = json.loads((project / ".letta" / "settings.local.json").read_text())
+        assert local["lastConversation"] == second
+
+        convs = await h.env.backend.list_conversations(h.state.agent.id)
+        h.picks.append([c.id for c in sorted(convs, key=lambda c: c.updated_at or c.created_at, reverse=True)].index(first))
+        await h.run("/resume")
+        assert h.state.conversation.id == first
+        assert "Resume a conversation" in h.titles
+
+        assert "No conversation" in await h.run("/resume conv-nope")
+        await h.run(f"/resume {second}")
+        assert h.state.conversation.id == second
+
+        h.state.context_tokens = 500
+        assert "cleared" in await h.run("/clear")
+        assert h.state.context_tokens == 0
+
+    session(body)
+
+
+def test_memory_shows_blocks(session: Callable[..., None]) -> None:
+    async def body(h: Harness) -> None:
+        out = await h.run("/memory")
+        for label in ("persona", "human", "project"):
+            assert label in out
+        assert "/20,000 chars" in out
+        assert "Letta Code" in out  # the persona's value
+
+    session(body)
+
+
+def test_mode_command(session: Callable[..., None]) -> None:
+    async def body(h: Harness) -> None:
+        assert "plan" in await h.run("/mode plan")
+        assert h.state.mode_name == "plan"
+        assert "unknown permission mode" in await h.run("/mode sideways")
+
+    session(body)
+
+
+def test_exit_shows_stats(session: Callable[..., None]) -> None:
+    async def body(h: Harness) -> None:
+        h.state.stats.turns = 2
+        h.state.stats.prompt_tokens = 1200
+        h.state.stats.completion_tokens = 34
+        h.state.stats.tool_calls = 3
+        await h.run("/exit")
+        assert h.state.exit_requested
+        print_stats(h.env)
+        out = h.buf.getvalue()
+        assert "Session stats" in out and "Turns:       2" in out and "1,234" in out and "Tool calls:  3" in out
+
+    session(body)
+
+
+def test_logout_removes_credentials_only(session: Callable[..., None], letta_home: Path) -> None:
+    async def body(h: Harness) -> None:
+        path = letta_home / "settings.json"
+        data = json.loads(path.read_text())
+        data.update({"env": {"LETTA_API_KEY": "sk-x"}, "apiKey": "sk-y", "refreshToken": "r", "tokenExpiresAt": 1})
+        path.write_text(json.dumps(data))
+        out = await h.run("/logout")
+        after = json.loads(path.read_text())
+        for key in ("env", "apiKey", "refreshToken", "tokenExpiresAt"):
+            assert key not in after
+        assert after["lastAgent"] == h.state.agent.id  # other settings stay
+        assert "Logged out" in out and h.state.exit_requested
+        assert "No stored credentials" in await h.run("/logout")
+
+    session(body)
