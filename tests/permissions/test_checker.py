@@ -260,3 +260,54 @@ def test_decision_reasons_name_the_blocking_part(make_checker) -> None:  # type:
     assert "npm test`" not in decision.reason
     denied = make_checker(deny=["Bash(rm:*)"]).check("Bash", {"command": "ls && sudo rm -rf /"})
     assert denied.rule == "Bash(rm:*)" and "rm -rf /" in denied.reason
+
+
+def test_denied_by_helper(make_checker, project: Path) -> None:  # type: ignore[no-untyped-def]
+    checker = make_checker(deny=["Read(.env)", "Edit(docs/**)"])
+    assert checker.denied_by("Grep", "config/.env") == "Read(.env)"
+    assert checker.denied_by("Read", project / ".env") == "Read(.env)"
+    assert checker.denied_by("Grep", "src/a.py") is None
+    assert checker.denied_by("Write", "docs/guide.md") == "Edit(docs/**)"
+    assert checker.denied_by("Read", "docs/guide.md") is None
+
+
+@pytest.mark.parametrize(
+    ("command", "behavior"),
+    [
+        ("grep -f/etc/shadow src", "ask"),
+        ("grep -f./pats src", "allow"),
+        ("cat ~-/x", "ask"),
+        ("cat ~+/x", "ask"),
+        ("cat ~nosuchuser/x", "ask"),
+        ("ls ~-", "ask"),
+        ("npm test < /dev/null", "allow"),
+        ("npm test < src/a.py", "allow"),
+        ("npm test < ../outside/notes.txt", "ask"),
+        ("cat < /dev/stdin", "allow"),
+    ],
+)
+def test_shell_path_edge_cases(make_checker, command: str, behavior: str) -> None:  # type: ignore[no-untyped-def]
+    checker = make_checker(allow=["Bash(npm test:*)"])
+    assert checker.check("Bash", {"command": command}).behavior == behavior
+
+
+def test_cd_is_not_trusted_with_cdpath(make_checker, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    checker = make_checker()
+    assert checker.check("Bash", {"command": "cd src && ls"}).behavior == "allow"
+    monkeypatch.setenv("CDPATH", "/")
+    assert checker.check("Bash", {"command": "cd src && ls"}).behavior == "ask"
+
+
+def test_shell_cwd_is_used_for_relative_paths(make_checker, project: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    checker = make_checker()
+    assert checker.check("Bash", {"command": "cat notes.txt"}).behavior == "allow"
+    checker.shell_cwd = tmp_path / "outside"
+    assert checker.check("Bash", {"command": "cat notes.txt"}).behavior == "ask"
+
+
+def test_commands_reading_the_current_folder_ask_when_the_shell_is_outside(make_checker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    checker = make_checker()
+    checker.shell_cwd = tmp_path / "outside"
+    for command in ("ls", "grep -r x", "find -name y", "git status"):
+        assert checker.check("Bash", {"command": command}).behavior == "ask", command
+    assert checker.check("Bash", {"command": "echo hi"}).behavior == "allow"

@@ -55,9 +55,9 @@ def test_not_read_only(command: str) -> None:
 
 def test_paths_are_reported() -> None:
     got = info("grep -rn --file=pats.txt foo src docs")
-    assert [w.text for w in got.paths] == ["foo", "src", "docs", "pats.txt"]
+    assert [w.text for w in got.paths] == [".", "foo", "src", "docs", "pats.txt"]
     got = info("cat -- -n")
-    assert [w.text for w in got.paths] == ["-n"]
+    assert [w.text for w in got.paths] == [".", "-n"]
     assert info("echo /etc/passwd").paths == ()
     cd = info("cd src/pkg")
     assert cd.cd_target is not None and cd.cd_target.text == "src/pkg"

@@ -53,6 +53,8 @@ def _resolve_words(
     """Every path the words may name, from every folder the command may run in."""
     out: list[ResolvedPath] = []
     for word in words:
+        if word.text.startswith("~") and expand_home(word.text).startswith("~"):
+            return None  # `~-` (OLDPWD), `~+`, `~nosuchuser`: the shell decides
         for base in bases:
             if word.kind == "literal":
                 out.append(checker.resolve(word.text, base))

@@ -194,6 +194,15 @@ class PermissionChecker:
         )
         return ok, None
 
+    def denied_by(self, tool_name: str, path: str | os.PathLike[str]) -> str | None:
+        """The deny rule that forbids `tool_name` on `path`, if any.
+
+        For tools that read many files at once (Grep over a folder, Glob): the
+        harness can drop results whose files a deny rule covers (`Read(.env)`).
+        """
+        rule = self.path_rule(self.deny_rules, tool_name, [self.resolve(os.fspath(path))], broad=True)
+        return rule.text if rule is not None else None
+
     def display(self, target: ResolvedPath) -> str:
         return relative_display(target, self.root)
 

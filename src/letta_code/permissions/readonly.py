@@ -9,6 +9,7 @@ workspace (or are allowed by a `Read(...)` rule).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from letta_code.permissions.words import Word
@@ -57,6 +58,10 @@ _GIT_BRANCH_OK = frozenset({"-a", "--all", "-r", "--remotes", "-v", "-vv", "--ve
 _GIT_CONFIG_READ = frozenset({"--get", "--get-all", "--get-regexp", "--list", "-l"})
 
 
+# The folder the command runs in: commands like `ls` or `grep -r x` read it implicitly.
+_HERE = Word(".")
+
+
 @dataclass(frozen=True)
 class ReadOnlyInfo:
     """A read-only command: the words that may name files it reads, and a `cd` target."""
@@ -85,8 +90,18 @@ def _split_args(args: tuple[Word, ...]) -> tuple[list[Word], list[Word]]:
 
 
 def _option_values(options: list[Word]) -> list[Word]:
-    """`--file=x` may name a file: return `x` to be path-checked."""
-    return [Word(o.text.split("=", 1)[1]) for o in options if "=" in o.text and o.text.split("=", 1)[1]]
+    """Option values that may name a file, to be path-checked: `--file=x` gives `x`, and
+    an attached short-option value that looks like a path (`-f/etc/x`) gives `/etc/x`."""
+    values: list[Word] = []
+    for option in options:
+        text = option.text
+        if "=" in text and text.split("=", 1)[1]:
+            values.append(Word(text.split("=", 1)[1]))
+        elif not text.startswith("--") and len(text) > 2:
+            rest = text[2:]
+            if "/" in rest or rest.startswith(("~", ".")):
+                values.append(Word(rest))
+    return values
 
 
 def _has_forbidden(name: str, options: list[Word]) -> bool:
@@ -137,7 +152,7 @@ def _git(args: tuple[Word, ...]) -> ReadOnlyInfo | None:
     else:
         return None
     options, positional = _split_args(rest)
-    return ReadOnlyInfo(paths=tuple(positional) + tuple(_option_values(options)))
+    return ReadOnlyInfo(paths=(_HERE, *positional, *_option_values(options)))
 
 
 def read_only_info(words: tuple[Word, ...], *, extra_args: bool = False) -> ReadOnlyInfo | None:
@@ -170,7 +185,7 @@ def read_only_info(words: tuple[Word, ...], *, extra_args: bool = False) -> Read
         return None
     if name == "cd":
         target = positional[0] if positional else Word("~")
-        if target.text == "-" or options:
-            return None
+        if target.text == "-" or options or os.environ.get("CDPATH"):
+            return None  # with CDPATH set, `cd dir` may land anywhere
         return ReadOnlyInfo(paths=(target,), cd_target=target)
-    return ReadOnlyInfo(paths=tuple(positional) + tuple(_option_values(options)))
+    return ReadOnlyInfo(paths=(_HERE, *positional, *_option_values(options)))

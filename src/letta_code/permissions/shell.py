@@ -41,6 +41,7 @@ _CONTAINERS = frozenset(
     {"program", "list", "pipeline", "subshell", "compound_statement", "redirected_statement", "negated_command"}
 )
 _SAFE_TARGETS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr"})
+_SAFE_SOURCES = frozenset({"/dev/null", "/dev/stdin", "/dev/zero"})
 _SIMPLE_BRACE_VAR = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
@@ -241,8 +242,9 @@ class _Walker:
             self.problem("unsupported redirection")
             return
         target = self.word(destination, level)
-        if op in ("<",):
-            self.reads.append(target)
+        if op == "<":
+            if not (target.literal and target.text in _SAFE_SOURCES):
+                self.reads.append(target)
         elif op in (">", ">>", ">|", "&>", "&>>", ">&", "<>"):
             if not (target.literal and target.text in _SAFE_TARGETS):
                 self.writes.append(target)

@@ -26,13 +26,12 @@ SAFE_ENV_VARS: frozenset[str] = frozenset(
         "FORCE_COLOR", "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM", "COLUMNS", "LINES",
         "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "VERBOSE", "LOG_LEVEL",
         "RUST_BACKTRACE", "RUST_LOG", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE",
-        "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONWARNINGS", "GOOS", "GOARCH", "CGO_ENABLED",
-        "GOFLAGS", "GIT_PAGER", "PAGER", "NODE_NO_WARNINGS", "HYPOTHESIS_PROFILE",
+        "PYTHONHASHSEED", "PYTHONIOENCODING", "GOOS", "GOARCH", "CGO_ENABLED",
+        "NODE_NO_WARNINGS", "HYPOTHESIS_PROFILE",
     }
 )
-# `ENV` is only dangerous to sh in interactive mode, `GIT_PAGER`/`PAGER` run only on a TTY;
-# both are still excluded below to stay on the safe side.
-SAFE_ENV_VARS = SAFE_ENV_VARS - {"ENV", "GIT_PAGER", "PAGER"}
+# Deliberately absent: PATH, LD_*, DYLD_*, NODE_OPTIONS, PYTHONPATH, PYTHONWARNINGS (imports
+# modules), GOFLAGS (-toolexec), BASH_ENV, ENV, PAGER/GIT_PAGER, GIT_*, IFS, ...
 
 # Commands that run code from a string or change how later words are read.
 EVAL_LIKE: frozenset[str] = frozenset({"eval", "trap", "fc", "alias", "enable", "coproc"})
