@@ -7,11 +7,28 @@ import sys
 from letta_code import __version__
 
 
+def _skip_httpx_cli() -> None:
+    """httpx imports its optional command-line tool (click, rich, pygments: ~50 ms) when
+    those packages are installed, as they are here. We never use it; a stand-in module
+    keeps that cost off every `letta` start."""
+    if "httpx" not in sys.modules:
+        import types
+
+        stub = types.ModuleType("httpx._main")
+
+        def main() -> None:
+            raise SystemExit("the httpx command-line tool is not available inside letta")
+
+        stub.main = main  # type: ignore[attr-defined]
+        sys.modules.setdefault("httpx._main", stub)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] in (["--version"], ["-v"]):
         print(f"{__version__} (Letta Code, Python)")
         return 0
+    _skip_httpx_cli()
     if argv[:1] == ["server"]:
         from letta_code.cli.server_cmd import run_server_command
 

@@ -55,7 +55,7 @@ class Endpoint:
 # Each entry also holds a started async generator whose `finally` closes the client:
 # the loop closes such generators on shutdown (`asyncio.run` does), so pooled
 # connections are released without every caller having to call `aclose_client`.
-_clients: dict[int, tuple[asyncio.AbstractEventLoop, httpx.AsyncClient, AsyncGenerator[None]]] = {}
+_clients: dict[tuple[int, bool], tuple[asyncio.AbstractEventLoop, httpx.AsyncClient, AsyncGenerator[None]]] = {}
 
 
 async def _close_on_loop_shutdown(client: httpx.AsyncClient) -> AsyncGenerator[None]:
@@ -65,32 +65,37 @@ async def _close_on_loop_shutdown(client: httpx.AsyncClient) -> AsyncGenerator[N
         await client.aclose()
 
 
-def get_client() -> httpx.AsyncClient:
+def get_client(secure: bool = True) -> httpx.AsyncClient:
+    """This loop's pooled client; `secure=False` (plain-http endpoints such as local model
+    servers) skips building a TLS context, which costs tens of milliseconds at start-up."""
     loop = asyncio.get_running_loop()
     for key, (other, _, _) in list(_clients.items()):
         if other.is_closed():
             del _clients[key]
-    entry = _clients.get(id(loop))
+    entry = _clients.get((id(loop), secure))
     if entry is not None and not entry[1].is_closed:
         return entry[1]
     read = float(os.environ.get("LETTA_LLM_READ_TIMEOUT") or 600)
     client = httpx.AsyncClient(
         timeout=httpx.Timeout(connect=15.0, read=read, write=60.0, pool=60.0),
         limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
-        follow_redirects=True,
+        follow_redirects=secure,  # never follow a plain-http endpoint to an unverified https one
+        verify=secure,
     )
     closer = _close_on_loop_shutdown(client)
     with contextlib.suppress(StopIteration):
         closer.__anext__().send(None)  # run it to its `yield`; the loop now tracks it
-    _clients[id(loop)] = (loop, client, closer)
+    _clients[(id(loop), secure)] = (loop, client, closer)
     return client
 
 
 async def aclose_client() -> None:
     """Close this event loop's pooled client now (it is also closed at loop shutdown)."""
-    entry = _clients.pop(id(asyncio.get_running_loop()), None)
-    if entry is not None:
-        await entry[2].aclose()
+    loop_id = id(asyncio.get_running_loop())
+    for secure in (True, False):
+        entry = _clients.pop((loop_id, secure), None)
+        if entry is not None:
+            await entry[2].aclose()
 
 
 def retry_settings(env: Mapping[str, str] | None = None) -> tuple[int, float]:
@@ -248,7 +253,7 @@ async def stream_events(
     while True:
         yielded = False
         try:
-            async with get_client().stream("POST", url, headers=headers, json=body) as response:
+            async with get_client(url.startswith("https:")).stream("POST", url, headers=headers, json=body) as response:
                 if response.status_code >= 400:
                     raw = await response.aread()
                     if response.status_code in RETRY_STATUSES and attempt < retries:
@@ -273,7 +278,7 @@ async def stream_events(
             if yielded or attempt >= retries:
                 raise LLMError(
                     f"the model server at {ep.base_url} stopped responding (no data for "
-                    f"{get_client().timeout.read:.0f}s); set LETTA_LLM_READ_TIMEOUT to wait longer"
+                    f"{get_client(url.startswith('https:')).timeout.read:.0f}s); set LETTA_LLM_READ_TIMEOUT to wait longer"
                 ) from None
         except httpx.TransportError as exc:  # reset, dropped mid-stream, protocol error
             if yielded or attempt >= retries:
