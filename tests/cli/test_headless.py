@@ -11,10 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from letta_code.tools.registry import ALL_TOOL_NAMES
 from tests.conftest import Letta, letta_executable
 from tests.fakes.model_server import ModelServer, Reply
 
 MODEL = ["-m", "openai/gpt-4.1"]
+
+
+def client_tools(server: ModelServer) -> list[str]:
+    """The coding tools (not the service's own tools) in the last model request."""
+    return [t for t in server.last_tools() if t in ALL_TOOL_NAMES]
 
 
 def test_bash_turn_json_output_and_stored_messages(letta: Letta, model_server: ModelServer) -> None:
@@ -130,11 +136,10 @@ def test_auto_resume_new_and_new_agent(letta: Letta, model_server: ModelServer) 
 def test_tools_flag_controls_the_schemas_sent(letta: Letta, model_server: ModelServer) -> None:
     model_server.script([Reply(text="ok")])
     assert letta.run("-p", "hi", "--tools", "Bash,Read", *MODEL).returncode == 0
-    client = [t for t in model_server.last_tools() if not t.startswith("memory_")]
-    assert sorted(client) == ["Bash", "Read"]
+    assert sorted(client_tools(model_server)) == ["Bash", "Read"]
     model_server.script([Reply(text="ok")])
     assert letta.run("-p", "hi", "--tools", "", *MODEL).returncode == 0
-    assert all(t.startswith("memory_") for t in model_server.last_tools())
+    assert not client_tools(model_server)
 
 
 def test_model_switch_on_resume_says_so(letta: Letta, model_server: ModelServer) -> None:
@@ -208,3 +213,24 @@ def test_version_and_help(letta: Letta) -> None:
     for flag in ("--new-agent", "--continue", "--resume", "--tools", "--allowedTools", "--disallowedTools",
                  "--permission-mode", "--yolo", "--skills", "--link", "--unlink", "--output-format", "--model"):
         assert flag in helptext
+
+
+def test_unlink_and_link_change_what_the_model_sees(letta: Letta, model_server: ModelServer) -> None:
+    model_server.script([Reply(text="ok")] * 3)
+    first = json.loads(letta.run("-p", "hi", "--output-format", "json", *MODEL).stdout)
+    agent_id = first["agent_id"]
+    assert "Bash" in model_server.last_tools()
+    proc = letta.run("--agent", agent_id, "--unlink", "-p", "hi", *MODEL)
+    assert proc.returncode == 0, proc.stderr
+    assert not client_tools(model_server)
+    # Unlinking is stored on the agent: a plain resume still has no coding tools.
+    assert letta.run("-p", "hi", *MODEL).returncode == 0
+    assert not client_tools(model_server)
+    model_server.script([Reply(text="ok")])
+    assert letta.run("--agent", agent_id, "--link", "-p", "hi", *MODEL).returncode == 0
+    assert {"Bash", "Read", "Edit", "Write", "Grep", "Glob"} <= set(model_server.last_tools())
+
+
+def test_link_needs_agent(letta: Letta) -> None:
+    proc = letta.run("--link", "-p", "hi")
+    assert proc.returncode == 1 and "--agent" in proc.stderr
