@@ -1,0 +1,113 @@
+"""Request bodies of the Letta API subset we serve (unknown fields are accepted and ignored)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class MemoryBlockIn(_Open):
+    label: str
+    value: str = ""
+    description: str | None = None
+    limit: int | None = None
+    read_only: bool = False
+    metadata: dict[str, Any] | None = None
+
+
+class AgentCreate(_Open):
+    name: str | None = None
+    model: str | None = Field(None, description="Model handle, e.g. openai/gpt-4.1 or an alias")
+    llm_config: dict[str, Any] | None = None
+    system: str | None = None
+    description: str | None = None
+    memory_blocks: list[MemoryBlockIn] | None = None
+    block_ids: list[str] | None = None
+    tools: list[str] | None = Field(None, description="Tool names to attach")
+    tool_ids: list[str] | None = None
+    tags: list[str] | None = None
+    metadata: dict[str, Any] | None = None
+    context_window_limit: int | None = None
+
+
+class AgentUpdate(_Open):
+    name: str | None = None
+    model: str | None = None
+    llm_config: dict[str, Any] | None = None
+    system: str | None = None
+    description: str | None = None
+    block_ids: list[str] | None = None
+    tools: list[str] | None = Field(None, description="Tool names (replaces the attached set)")
+    tool_ids: list[str] | None = None
+    tags: list[str] | None = None
+    metadata: dict[str, Any] | None = None
+    context_window_limit: int | None = None
+
+
+class BlockCreate(_Open):
+    label: str
+    value: str = ""
+    description: str | None = None
+    limit: int | None = None
+    read_only: bool = False
+    metadata: dict[str, Any] | None = None
+
+
+class BlockUpdate(_Open):
+    value: str | None = None
+    label: str | None = None
+    description: str | None = None
+    limit: int | None = None
+    read_only: bool | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class ClientTool(_Open):
+    name: str
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+
+
+class MessageRequest(_Open):
+    messages: list[dict[str, Any]] | None = None
+    input: str | list[Any] | None = Field(None, description="Shorthand for one user message")
+    client_tools: list[ClientTool] | None = None
+    stream_tokens: bool = False
+    streaming: bool | None = None
+    background: bool = False
+    max_steps: int = 50
+    include_pings: bool | None = None
+    override_model: str | None = None
+    include_return_message_types: list[str] | None = None
+    agent_id: str | None = Field(None, description="With conversation 'default': the agent")
+
+    def input_messages(self) -> list[dict[str, Any]]:
+        if self.messages:
+            return list(self.messages)
+        if self.input is not None:
+            return [{"role": "user", "content": self.input}]
+        return []
+
+
+class StreamRequest(_Open):
+    starting_after: int = 0
+    include_pings: bool | None = None
+    run_id: str | None = None
+    agent_id: str | None = None
+
+
+class CancelRequest(_Open):
+    run_ids: list[str] | None = None
+
+
+class ConversationCreate(_Open):
+    summary: str | None = None
+
+
+class ConversationUpdate(_Open):
+    summary: str | None = None

@@ -1,0 +1,130 @@
+"""An agent's messages (its default conversation): send, stream, list, cancel, reset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from letta_code.server.common import (
+    QueryList,
+    Router,
+    check_order,
+    resolve_conversation,
+    service_of,
+)
+from letta_code.server.requests import CancelRequest, MessageRequest
+from letta_code.server.routes.agents import render
+from letta_code.server.turns import send_messages
+from letta_code.server.views import message_views, run_view
+from letta_code.service.service import AgentService
+
+router = Router(prefix="/v1", tags=["messages"])
+
+
+def list_messages(
+    service: AgentService,
+    conversation_id: str,
+    *,
+    limit: int | None,
+    after: str | None,
+    before: str | None,
+    order: str,
+    types: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """A conversation's messages as Letta message views; cursors are message ids."""
+    ascending = check_order(order) == "asc"
+    conversations = service.conversations
+    after_seq = conversations.seq_of(after) if after else None
+    before_seq = conversations.seq_of(before) if before else None
+    if not ascending:  # "after" follows the requested order
+        after_seq, before_seq = before_seq, after_seq
+    rows = conversations.list_messages(
+        conversation_id=conversation_id,
+        limit=limit if limit is not None else 1000,
+        after_seq=after_seq,
+        before_seq=before_seq,
+        ascending=ascending,
+    )
+    views = message_views(rows if ascending else list(reversed(rows)))
+    if not ascending:
+        views.reverse()
+    if types:
+        views = [v for v in views if v.get("message_type") in set(types)]
+    return views
+
+
+@router.post("/agents/{agent_id}/messages", summary="Send messages to an agent")
+async def create_message(agent_id: str, body: MessageRequest, request: Request) -> Response:
+    return await send_messages(
+        request, service_of(request), body, agent_id=agent_id, conversation_id=None, stream=bool(body.streaming)
+    )
+
+
+@router.post("/agents/{agent_id}/messages/stream", summary="Send messages and stream the run (SSE)")
+async def stream_message(agent_id: str, body: MessageRequest, request: Request) -> Response:
+    return await send_messages(
+        request, service_of(request), body, agent_id=agent_id, conversation_id=None, stream=True
+    )
+
+
+@router.post("/agents/{agent_id}/messages/async", summary="Start a background run; returns the run")
+async def create_message_async(agent_id: str, body: MessageRequest, request: Request) -> dict[str, Any]:
+    service = service_of(request)
+    run = service.start_run(
+        agent_id=agent_id,
+        conversation_id=None,
+        messages=body.input_messages(),
+        client_tools=[t.model_dump(exclude_none=True) for t in body.client_tools or []],
+        max_steps=body.max_steps,
+        background=True,
+        override_model=body.override_model,
+    )
+    return run_view(run)
+
+
+@router.get("/agents/{agent_id}/messages", summary="List an agent's messages")
+async def list_agent_messages(
+    agent_id: str,
+    request: Request,
+    conversation_id: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    limit: int | None = 100,
+    order: str = "desc",
+    include_return_message_types: QueryList = None,
+) -> list[dict[str, Any]]:
+    service = service_of(request)
+    conv = resolve_conversation(service, conversation_id or "default", agent_id)
+    return list_messages(
+        service, conv.id, limit=limit, after=after, before=before, order=order, types=include_return_message_types
+    )
+
+
+@router.post("/agents/{agent_id}/messages/cancel", summary="Cancel an agent's running runs")
+async def cancel_agent_runs(agent_id: str, request: Request, body: CancelRequest | None = None) -> dict[str, Any]:
+    service = service_of(request)
+    service.get_agent(agent_id)
+    active = service.runs.list(agent_id=agent_id, statuses=["created", "running"])
+    wanted = set(body.run_ids) if body and body.run_ids else None
+    cancelled = [
+        run.id
+        for run in active
+        if (wanted is None or run.id in wanted) and service.registry.request_cancel(run.id)
+    ]
+    return {"cancelled_runs": cancelled}
+
+
+@router.patch("/agents/{agent_id}/reset-messages", summary="Clear the agent's context window")
+async def reset_messages(agent_id: str, request: Request) -> dict[str, Any]:
+    service = service_of(request)
+    conv = resolve_conversation(service, "default", agent_id)
+    service.conversations.clear_context(conv.id)
+    return render(service, service.get_agent(agent_id))
+
+
+@router.get("/messages/{message_id}", summary="Retrieve a message (as its Letta message views)")
+async def retrieve_message(message_id: str, request: Request) -> list[dict[str, Any]]:
+    return message_views([service_of(request).conversations.get_message(message_id)])
+

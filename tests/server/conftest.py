@@ -1,0 +1,95 @@
+"""A live Letta server for tests: the real app under uvicorn on a free loopback port.
+
+`live_server` runs uvicorn in a thread (fast); `tests/server/test_process.py`
+starts the real `letta server` process. Clients are the official `letta_client`
+SDK with strict response validation, so every response must fit its types.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from letta_client import Letta
+
+from letta_code.server.app import create_app
+from letta_code.service.service import AgentService
+from tests.fakes.model_server import ModelServer
+
+API_KEY = "test-server-key"
+BASH_TOOL = {
+    "name": "Bash",
+    "description": "Run a shell command",
+    "parameters": {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]},
+}
+
+
+@dataclass
+class LiveServer:
+    url: str
+    service: AgentService
+    api_key: str | None
+    model: ModelServer
+
+    def client(self, api_key: str | None = "default", **kwargs: Any) -> Letta:
+        key = self.api_key if api_key == "default" else api_key
+        return Letta(
+            base_url=self.url, api_key=key, max_retries=0, _strict_response_validation=True, **kwargs
+        )
+
+
+class ThreadServer:
+    """uvicorn serving `app` in a daemon thread; `stop()` shuts it down."""
+
+    def __init__(self, app: Any) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        config = uvicorn.Config(app, log_level="error", lifespan="off", timeout_graceful_shutdown=1)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def start(self) -> ThreadServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise TimeoutError("uvicorn did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+def start_live_server(
+    tmp_path: Path, model: ModelServer, *, api_key: str | None = API_KEY, ping_interval: float | None = 0.2
+) -> tuple[LiveServer, ThreadServer]:
+    service = AgentService(tmp_path / "letta.db", model.env())
+    thread = ThreadServer(create_app(service, api_key, ping_interval=ping_interval)).start()
+    return LiveServer(f"http://127.0.0.1:{thread.port}", service, api_key, model), thread
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, model_server: ModelServer) -> Iterator[LiveServer]:
+    live, thread = start_live_server(tmp_path, model_server)
+    try:
+        yield live
+    finally:
+        thread.stop()
+
+
+@pytest.fixture
+def client(live_server: LiveServer) -> Iterator[Letta]:
+    with live_server.client() as sdk:
+        yield sdk

@@ -1,0 +1,184 @@
+"""Sending messages through the SDK: replies, token streaming, client tools, the 409/400 rules."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import letta_client
+import pytest
+from letta_client import Letta
+
+from tests.fakes.model_server import Reply
+from tests.server.conftest import BASH_TOOL, LiveServer
+
+pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
+
+
+def make_agent(client: Letta) -> Any:
+    return client.agents.create(
+        name="coder", model="openai/gpt-4.1", memory_blocks=[{"label": "human", "value": "The user likes tea."}]
+    )
+
+
+def user(text: str) -> list[dict[str, Any]]:
+    return [{"role": "user", "content": text}]
+
+
+def no_pings(stream: Any) -> list[Any]:
+    return [chunk for chunk in stream if chunk.message_type != "ping"]
+
+
+def test_send_message_and_get_reply(live_server: LiveServer, client: Letta) -> None:
+    agent = make_agent(client)
+    live_server.model.script([Reply(text="Hello there!", reasoning="The user greets me.")])
+    response = client.agents.messages.create(agent.id, messages=user("hi"))
+    assert [m.message_type for m in response.messages] == ["reasoning_message", "assistant_message"]
+    assert response.messages[1].content == "Hello there!"
+    assert response.stop_reason.stop_reason == "end_turn"
+    assert response.usage.step_count == 1 and response.usage.total_tokens
+    assert "The user likes tea." in live_server.model.last_system_prompt()
+    history = client.agents.messages.list(agent.id, order="asc").items
+    assert [m.message_type for m in history] == ["user_message", "reasoning_message", "assistant_message"]
+    assert history[0].content == "hi" and history[0].date.tzinfo is not None
+    assert client.messages.retrieve(history[0].id)[0].content == "hi"
+
+
+def test_stream_tokens(live_server: LiveServer, client: Letta) -> None:
+    agent = make_agent(client)
+    text = "one two three four five six seven"
+    live_server.model.script([Reply(text=text)])
+    chunks = no_pings(
+        client.agents.messages.stream(agent.id, messages=user("count"), stream_tokens=True, include_pings=False)
+    )
+    deltas = [c for c in chunks if c.message_type == "assistant_message"]
+    assert len(deltas) > 1 and "".join(d.content for d in deltas) == text
+    assert len({d.otid for d in deltas}) == 1
+    assert [c.message_type for c in chunks[-2:]] == ["stop_reason", "usage_statistics"]
+    assert [c.seq_id for c in chunks] == list(range(1, len(chunks) + 1))
+    # Without stream_tokens the same text comes as one message.
+    live_server.model.script([Reply(text=text)])
+    whole = no_pings(client.agents.messages.stream(agent.id, messages=user("again")))
+    assert [c.content for c in whole if c.message_type == "assistant_message"] == [text]
+
+
+def test_pings_while_the_model_is_slow(live_server: LiveServer, client: Letta) -> None:
+    agent = make_agent(client)
+    live_server.model.script([Reply(text="finally", delay=0.7)])
+    chunks = list(client.agents.messages.stream(agent.id, messages=user("slow")))
+    kinds = [c.message_type for c in chunks]
+    assert kinds[0] == "ping" and kinds[-3:] == ["assistant_message", "stop_reason", "usage_statistics"]
+    live_server.model.script([Reply(text="again", delay=0.5)])
+    quiet = list(client.agents.messages.stream(agent.id, messages=user("slow"), include_pings=False))
+    assert "ping" not in [c.message_type for c in quiet]
+
+
+def test_client_tool_round_trip_with_approval_rules(live_server: LiveServer, client: Letta) -> None:
+    agent = make_agent(client)
+    conv = client.conversations.create(agent_id=agent.id)
+    assert conv.id.startswith("conv-") and conv.agent_id == agent.id
+    live_server.model.script(
+        [Reply(tool_calls=[("Bash", {"command": "ls"}, "call_ls")]), Reply(text="There are two files.")]
+    )
+    first = no_pings(
+        client.conversations.messages.create(conv.id, messages=user("list files"), client_tools=[BASH_TOOL])
+    )
+    approval = next(c for c in first if c.message_type == "approval_request_message")
+    assert approval.tool_call.name == "Bash" and approval.tool_call.tool_call_id == "call_ls"
+    assert json.loads(approval.tool_call.arguments) == {"command": "ls"}
+    assert first[-2].stop_reason == "requires_approval"
+    assert "Bash" in live_server.model.last_tools()
+
+    # A normal message while the approval is pending: 409.
+    with pytest.raises(letta_client.ConflictError, match="waiting for approval"):
+        client.conversations.messages.create(conv.id, messages=user("hello?"))
+    # An approval for a call that is not pending: 400.
+    bogus = {"type": "tool", "tool_call_id": "call_nope", "tool_return": "x", "status": "success"}
+    with pytest.raises(letta_client.BadRequestError, match="unknown tool_call_id"):
+        client.conversations.messages.create(conv.id, messages=[{"type": "approval", "approvals": [bogus]}])
+
+    result = {"type": "tool", "tool_call_id": "call_ls", "tool_return": "a.py\nb.py\n", "status": "success"}
+    second = no_pings(
+        client.conversations.messages.create(
+            conv.id, messages=[{"type": "approval", "approvals": [result]}], client_tools=[BASH_TOOL]
+        )
+    )
+    assert [c.content for c in second if c.message_type == "assistant_message"] == ["There are two files."]
+    assert second[-2].stop_reason == "end_turn"
+    tool_msgs = [m for m in live_server.model.last_messages() if m.get("role") == "tool"]
+    assert tool_msgs[0]["content"] == "a.py\nb.py\n" and tool_msgs[0]["tool_call_id"] == "call_ls"
+    listed = client.conversations.messages.list(conv.id, order="asc").items
+    assert [m.message_type for m in listed] == [
+        "user_message",
+        "approval_request_message",
+        "tool_return_message",
+        "assistant_message",
+    ]
+
+
+def test_non_streaming_client_tool_round_trip_on_the_default_conversation(
+    live_server: LiveServer, client: Letta
+) -> None:
+    agent = make_agent(client)
+    live_server.model.script([Reply(tool_calls=[("Bash", {"command": "pwd"}, "call_pwd")]), Reply(text="In /tmp.")])
+    response = client.agents.messages.create(agent.id, messages=user("where?"), client_tools=[BASH_TOOL])
+    assert response.stop_reason.stop_reason == "requires_approval"
+    call = response.messages[-1].tool_call
+    pending = client.agents.retrieve(agent.id, include=["agent.pending_approval"]).pending_approval
+    assert pending is not None and pending.tool_call.tool_call_id == "call_pwd"
+    done = client.agents.messages.create(
+        agent.id,
+        messages=[
+            {
+                "type": "approval",
+                "approvals": [
+                    {"type": "tool", "tool_call_id": call.tool_call_id, "tool_return": "/tmp", "status": "success"}
+                ],
+            }
+        ],
+        client_tools=[BASH_TOOL],
+    )
+    assert done.stop_reason.stop_reason == "end_turn" and done.messages[-1].content == "In /tmp."
+    # The same history through the "default" conversation id.
+    listed = client.conversations.messages.list("default", agent_id=agent.id, order="asc").items
+    assert [m.message_type for m in listed][-1] == "assistant_message"
+
+
+def test_busy_conversation_is_409_with_the_running_run(live_server: LiveServer, client: Letta) -> None:
+    agent = make_agent(client)
+    live_server.model.script([Reply(text="slow answer", delay=0.6)])
+    stream = client.conversations.messages.create(
+        "default", agent_id=agent.id, messages=user("first"), background=True
+    )
+    running = client.runs.list(agent_id=agent.id, active=True).items
+    assert len(running) == 1 and running[0].status == "running"
+    with pytest.raises(letta_client.ConflictError) as caught:
+        client.conversations.messages.create("default", agent_id=agent.id, messages=user("second"))
+    assert running[0].id in str(caught.value)
+    chunks = no_pings(stream)
+    assert chunks[-2].stop_reason == "end_turn"
+    # Another conversation of the same agent is free meanwhile (tested in test_runs_api).
+
+
+def test_llm_failure_is_an_error_response(live_server: LiveServer, client: Letta) -> None:
+    agent = make_agent(client)
+    live_server.model.script([Reply(status=401)])
+    with pytest.raises(letta_client.APIStatusError) as caught:
+        client.agents.messages.create(agent.id, messages=user("hi"))
+    assert caught.value.status_code == 502 and "OPENAI_API_KEY" in str(caught.value)
+    live_server.model.script([Reply(status=401)])
+    chunks = no_pings(client.agents.messages.stream(agent.id, messages=user("hi")))
+    assert [c.message_type for c in chunks] == ["error_message", "stop_reason", "usage_statistics"]
+    assert chunks[1].stop_reason == "llm_api_error"
+
+
+def test_reset_messages_clears_the_context(live_server: LiveServer, client: Letta) -> None:
+    agent = make_agent(client)
+    live_server.model.script([Reply(text="first answer"), Reply(text="second answer")])
+    client.agents.messages.create(agent.id, messages=user("remember banana"))
+    client.agents.messages.reset(agent.id)
+    client.agents.messages.create(agent.id, messages=user("what did I say?"))
+    sent = json.dumps(live_server.model.last_messages())
+    assert "banana" not in sent
+    # History is kept; only the context window moved.
+    assert len(client.agents.messages.list(agent.id).items) == 4
