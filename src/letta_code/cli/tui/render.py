@@ -13,12 +13,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from rich.console import Group, RenderableType
-from rich.markdown import Markdown
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.markdown import CodeBlock, Markdown
+from rich.segment import Segment
+from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-CODE_THEME = "monokai"
+CODE_THEME = "ansi_dark"
 REASONING_PREVIEW_LINES = 3
 DIFF_MAX_LINES = 60
 BULLET = "●"
@@ -49,6 +51,39 @@ KEY_ARGS: dict[str, tuple[str, ...]] = {
 }
 PATH_ARGS = {"file_path", "notebook_path", "path"}
 EDIT_TOOLS = {"Edit", "Write", "MultiEdit"}
+
+
+class _PlainBackgroundCode(CodeBlock):
+    """A fenced code block highlighted on the terminal's own background, indented by 2."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        code = str(self.text).rstrip()
+        yield Syntax(
+            code, self.lexer_name, theme=self.theme, word_wrap=True, padding=(0, 0, 0, 2),
+            background_color="default",
+        )
+
+
+class AgentMarkdown(Markdown):
+    elements = {**Markdown.elements, "fence": _PlainBackgroundCode, "code_block": _PlainBackgroundCode}
+
+
+class Trimmed:
+    """Render `renderable` without the spaces rich pads lines with (clean copy & paste)."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in console.render_lines(self.renderable, options, pad=False):
+            segments = list(line)
+            while segments and not segments[-1].control and not segments[-1].text.strip():
+                segments.pop()
+            if segments and not segments[-1].control:
+                last = segments[-1]
+                segments[-1] = Segment(last.text.rstrip(), last.style)
+            yield from segments
+            yield Segment.line()
 
 
 def parse_args(arguments: str | dict[str, Any] | None) -> dict[str, Any]:
@@ -220,8 +255,8 @@ def assistant_markdown(text: str) -> RenderableType:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=1, no_wrap=True)
     grid.add_column(ratio=1)
-    grid.add_row(Text(BULLET), Markdown(text.strip(), code_theme=CODE_THEME, inline_code_lexer="text"))
-    return grid
+    grid.add_row(Text(BULLET), AgentMarkdown(text.strip(), code_theme=CODE_THEME, inline_code_lexer="text"))
+    return Trimmed(grid)
 
 
 def tool_header(name: str, args: dict[str, Any], width: int, cwd: Path | None, status: str | None = None) -> Text:
@@ -277,14 +312,14 @@ def status_line(
     return clip(line, width)
 
 
-def two_columns(rows: list[tuple[str, str]], left_style: str = "bold") -> Table:
+def two_columns(rows: list[tuple[str, str]], left_style: str = "bold") -> RenderableType:
     """A label column and a wrapping text column (wrapped lines stay indented)."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True, style=left_style)
     grid.add_column(overflow="fold")
     for left, right in rows:
         grid.add_row(left, right)
-    return grid
+    return Trimmed(grid)
 
 
 def session_stats(*, seconds: float, turns: int, prompt_tokens: int, completion_tokens: int, tool_calls: int) -> Text:
@@ -318,7 +353,7 @@ def memory_blocks(blocks: list[Any]) -> RenderableType:
         parts.append(Text(""))
     if not parts:
         return Text("This agent has no memory blocks.", style="dim")
-    return Group(*parts)
+    return Trimmed(Group(*parts))
 
 
 def message_text(message: dict[str, Any]) -> str:
