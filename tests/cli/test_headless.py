@@ -234,3 +234,21 @@ def test_unlink_and_link_change_what_the_model_sees(letta: Letta, model_server: 
 def test_link_needs_agent(letta: Letta) -> None:
     proc = letta.run("--link", "-p", "hi")
     assert proc.returncode == 1 and "--agent" in proc.stderr
+
+
+def test_anthropic_protocol_round_trip_with_thinking(letta: Letta, model_server: ModelServer) -> None:
+    model_server.script(
+        [
+            Reply(reasoning="I should list files.", tool_calls=[("Bash", {"command": "echo from-bash"})]),
+            Reply(text="The command printed from-bash."),
+        ]
+    )
+    proc = letta.run("-p", "run it", "--yolo", "--output-format", "json", "-m", "anthropic/claude-sonnet-4-5")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["result"] == "The command printed from-bash."
+    last = model_server.last_request()
+    assert last.path.endswith("/v1/messages")
+    results = [b for m in last["messages"] for b in (m["content"] if isinstance(m["content"], list) else []) if b.get("type") == "tool_result"]
+    assert "from-bash" in json.dumps(results)
+    # The thinking block went back with its signature (the fake server rejects forged ones).
+    assert any(b.get("type") == "thinking" for m in last["messages"] if isinstance(m["content"], list) for b in m["content"])
