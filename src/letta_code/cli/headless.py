@@ -103,7 +103,7 @@ async def run_headless(args: Namespace, env: dict[str, str]) -> int:
             )
 
         async def deny_in_headless(call: PendingCall, decision: Decision) -> UserAnswer:
-            return UserAnswer("deny", headless_denial_message(call.name, call.args(), decision))
+            return UserAnswer("deny", headless_denial_message(call.name, call.args(), decision), as_result=True)
 
         def observe(call: PendingCall, phase: str, _result: Any, seconds: float) -> None:
             nonlocal tool_seconds

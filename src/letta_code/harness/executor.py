@@ -40,6 +40,9 @@ class UserAnswer:
     choice: Literal["allow", "allow_always", "deny"]
     reason: str | None = None
     rule: str | None = None
+    # Send `reason` as the tool's (error) result rather than as a user's refusal;
+    # headless mode does this, since no user was asked.
+    as_result: bool = False
 
 
 # (call, decision) -> the user's answer; the TUI prompts, headless denies.
@@ -102,6 +105,8 @@ class ToolExecutor:
         if decision.behavior == "deny":
             return _item(call, f"Permission denied: {decision.reason}", "error")
         answer = await self.ask_user(call, decision)
+        if answer.choice == "deny" and answer.as_result:
+            return _item(call, answer.reason or "Permission denied", "error")
         if answer.choice == "deny":
             reason = answer.reason or "the user declined"
             return {"type": "approval", "tool_call_id": call.tool_call_id, "approve": False, "reason": reason}
