@@ -40,8 +40,9 @@ class LiveServer:
 
     def client(self, api_key: str | None = "default", **kwargs: Any) -> Letta:
         key = self.api_key if api_key == "default" else api_key
+        # "" rather than None: None would make the SDK read LETTA_API_KEY from the environment
         return Letta(
-            base_url=self.url, api_key=key, max_retries=0, _strict_response_validation=True, **kwargs
+            base_url=self.url, api_key=key or "", max_retries=0, _strict_response_validation=True, **kwargs
         )
 
 

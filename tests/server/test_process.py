@@ -1,0 +1,106 @@
+"""The real `letta server` process: binds, answers the SDK, keeps its data in $LETTA_HOME."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import letta_client
+import pytest
+from letta_client import Letta
+
+from tests.conftest import letta_executable
+from tests.fakes.model_server import ModelServer, Reply
+from tests.server.conftest import BASH_TOOL
+
+KEY = "process-key"
+
+
+def server_env(home: Path, model: ModelServer) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_", "LETTA_"))}
+    env.update(model.env())
+    env["LETTA_HOME"] = str(home)
+    env["LETTA_SERVER_PING_INTERVAL"] = "0.2"
+    return env
+
+
+@pytest.fixture
+def server_process(tmp_path: Path, model_server: ModelServer) -> Iterator[tuple[str, Path]]:
+    home = tmp_path / "home"
+    proc = subprocess.Popen(
+        [*letta_executable(), "server", "--port", "0", "--api-key", KEY],
+        env=server_env(home, model_server),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
+        assert match, f"unexpected first line {line!r}; stderr: {proc.stderr.read() if proc.stderr else ''}"
+        url = match.group(1)
+        deadline = time.monotonic() + 15
+        with Letta(base_url=url, api_key=KEY, max_retries=0) as probe:
+            while True:
+                try:
+                    probe.health()
+                    break
+                except letta_client.APIConnectionError:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise
+                    time.sleep(0.05)
+        yield url, home
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_letta_server_process_serves_the_sdk(server_process: tuple[str, Path], model_server: ModelServer) -> None:
+    url, home = server_process
+    with Letta(base_url=url, api_key=KEY, max_retries=0, _strict_response_validation=True) as client:
+        agent = client.agents.create(
+            name="proc", model="openai/gpt-4.1", memory_blocks=[{"label": "human", "value": "Likes Go."}]
+        )
+        model_server.script([Reply(tool_calls=[("Bash", {"command": "go version"}, "call_go")]), Reply(text="Go 1.22.")])
+        stream = client.conversations.messages.create(
+            "default",
+            agent_id=agent.id,
+            messages=[{"role": "user", "content": "which go?"}],
+            client_tools=[BASH_TOOL],
+            stream_tokens=True,
+            background=True,
+        )
+        first = [c for c in stream if c.message_type != "ping"]
+        assert first[-2].stop_reason == "requires_approval"
+        approval = {"type": "tool", "tool_call_id": "call_go", "tool_return": "go1.22", "status": "success"}
+        done = client.agents.messages.create(
+            agent.id, messages=[{"type": "approval", "approvals": [approval]}], client_tools=[BASH_TOOL]
+        )
+        assert done.messages[-1].content == "Go 1.22." and done.stop_reason.stop_reason == "end_turn"
+        assert client.runs.retrieve(first[0].run_id).stop_reason == "requires_approval"
+        anonymous = Letta(base_url=url, api_key="", max_retries=0)
+        with anonymous, pytest.raises(letta_client.AuthenticationError):
+            anonymous.agents.list()
+    assert (home / "letta.db").exists()
+
+
+def test_refuses_a_public_address_without_a_key(tmp_path: Path, model_server: ModelServer) -> None:
+    env = server_env(tmp_path / "home", model_server)
+    result = subprocess.run(
+        [*letta_executable(), "server", "--host", "0.0.0.0", "--port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "--api-key" in result.stderr and "--insecure" in result.stderr
