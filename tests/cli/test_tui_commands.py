@@ -128,7 +128,10 @@ def test_rename_model_and_toggles(session: Callable[..., None]) -> None:
         assert "off" in await h.run("/stream")
         assert not h.state.stream
         assert "on" in await h.run("/stream")
-        assert "in full" in await h.run("/reasoning") and h.state.full_reasoning
+        h.state.last_reasoning = "step one\nstep two\nstep three\nstep four"
+        out = await h.run("/reasoning")
+        assert "in full" in out and h.state.full_reasoning and "step four" in out
+        assert "truncated" in await h.run("/reasoning") and not h.state.full_reasoning
         assert "Unknown command /bogus" in await h.run("/bogus")
 
     session(body)

@@ -193,7 +193,8 @@ def test_interrupt_crash_recovery_and_ctrl_c_exit(
     assert not (letta.cwd / "crash.txt").exists()
 
     again = start(terminals, letta, "--continue")
-    again.wait_for("waiting from an earlier session", "Write(crash.txt)")
+    # --continue shows where the session left off, then offers the call left waiting.
+    again.wait_for("> talk for a while", "> write crash.txt", "waiting from an earlier session", "Write(crash.txt)")
     again.keys("1")  # run them
     again.wait_for("Do you want to proceed?")
     again.keys("1")

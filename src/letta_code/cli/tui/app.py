@@ -211,6 +211,7 @@ class Tui:
             full_reasoning=self.state.full_reasoning,
             on_usage=self.state.absorb_usage,
             on_tool_count=count_tool,
+            on_reasoning=lambda text: setattr(self.state, "last_reasoning", text),
         )
 
     async def run_turn(self, text: str) -> None:

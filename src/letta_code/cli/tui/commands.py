@@ -207,6 +207,8 @@ async def _stream(env: CommandEnv, arg: str) -> None:
 async def _reasoning(env: CommandEnv, arg: str) -> None:
     env.state.full_reasoning = not env.state.full_reasoning
     env.say(f"Reasoning is shown {'in full' if env.state.full_reasoning else 'truncated'}.")
+    if env.state.full_reasoning and env.state.last_reasoning:
+        env.console.print(render.reasoning_text(env.state.last_reasoning, full=True))
 
 
 def _requested_tools(state: TuiState) -> list[str]:

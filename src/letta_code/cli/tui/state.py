@@ -39,6 +39,7 @@ class TuiState:
     full_reasoning: bool = False
     stats: SessionStats = field(default_factory=SessionStats)
     context_tokens: int = 0  # prompt tokens of the last model step
+    last_reasoning: str = ""  # so /reasoning can show the latest one in full
     exit_requested: bool = False
     exit_code: int = 0
 

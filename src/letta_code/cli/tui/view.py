@@ -57,6 +57,7 @@ class TurnView:
         live: bool | None = None,
         on_usage: Any = None,
         on_tool_count: Any = None,
+        on_reasoning: Any = None,
     ) -> None:
         self.console = console
         self.cwd = cwd
@@ -64,6 +65,7 @@ class TurnView:
         self.use_live = (console.is_terminal and not console.is_dumb_terminal) if live is None else live
         self.on_usage = on_usage
         self.on_tool_count = on_tool_count
+        self.on_reasoning = on_reasoning
         self.started = time.monotonic()
         self.snapshots = FileSnapshots(cwd)
         self._open: _Open | None = None
@@ -178,6 +180,8 @@ class TurnView:
             return
         if current.kind == "reasoning_message":
             self.print(render.reasoning_text(current.text, self.full_reasoning))
+            if self.on_reasoning:
+                self.on_reasoning(current.text)
         else:
             self.print(render.assistant_markdown(current.text))
 
