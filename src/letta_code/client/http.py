@@ -1,0 +1,311 @@
+"""HttpBackend: the Backend interface over a Letta server's REST API (httpx + SSE).
+
+It returns the same schema objects and chunk dicts as `EmbeddedBackend`. Streams
+are parsed here (no SDK needed); pings are dropped. When a stream breaks after
+chunks were seen, `send`/`resume` raise ConnectionError (or TimeoutError) and
+the harness calls `resume(run_id, starting_after)`; a stream that breaks before
+its first chunk is resumed here (the run id comes in the `Letta-Run-Id` header).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from letta_code.client.backend import BackendError
+from letta_code.schemas.state import AgentState, BlockState, ConversationState
+
+if TYPE_CHECKING:
+    import httpx
+
+PAGE = 100
+STREAM_READ_TIMEOUT = 120.0  # the server pings every few seconds while a run is quiet
+
+
+def _when(value: Any) -> datetime | None:
+    """A timestamp as the embedded store reads it back from SQLite: naive UTC."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _naive_date(view: dict[str, Any]) -> dict[str, Any]:
+    date = view.get("date")
+    if isinstance(date, str) and date.endswith("+00:00"):
+        view["date"] = date[: -len("+00:00")]
+    return view
+
+
+def agent_state(data: dict[str, Any]) -> AgentState:
+    llm = data.get("llm_config") or {}
+    return AgentState(
+        id=data["id"],
+        name=data.get("name") or "",
+        description=data.get("description"),
+        system=data.get("system") or "",
+        model=data.get("model") or llm.get("handle") or llm.get("model") or "",
+        context_window=int(data.get("context_window_limit") or llm.get("context_window") or 128000),
+        tools=[t["name"] if isinstance(t, dict) else str(t) for t in data.get("tools") or []],
+        tags=list(data.get("tags") or []),
+        metadata=data.get("metadata") or {},
+        blocks=[block_state(b) for b in data.get("blocks") or []],
+        created_at=_when(data.get("created_at")),
+        updated_at=_when(data.get("updated_at")),
+    )
+
+
+def block_state(data: dict[str, Any]) -> BlockState:
+    return BlockState(
+        id=data["id"],
+        label=data.get("label") or "",
+        value=data.get("value") or "",
+        description=data.get("description"),
+        limit=int(data.get("limit") or 20000),
+        read_only=bool(data.get("read_only")),
+        version=int(data.get("version") or 1),
+        metadata=data.get("metadata") or {},
+        created_at=_when(data.get("created_at")),
+        updated_at=_when(data.get("updated_at")),
+    )
+
+
+def conversation_state(data: dict[str, Any]) -> ConversationState:
+    return ConversationState(
+        id=data["id"],
+        agent_id=data["agent_id"],
+        is_default=bool(data.get("is_default")),
+        summary=data.get("summary"),
+        message_count=int(data.get("message_count") or 0),
+        created_at=_when(data.get("created_at")),
+        updated_at=_when(data.get("updated_at")),
+    )
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip() or f"HTTP {response.status_code}"
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, str):
+        return detail
+    if detail is not None:
+        return json.dumps(detail)
+    return response.text.strip() or f"HTTP {response.status_code}"
+
+
+async def sse_events(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str | None, str]]:
+    """(event, data) pairs of a server-sent event stream."""
+    event: str | None = None
+    data: list[str] = []
+    async for line in lines:
+        if not line:
+            if data:
+                yield event, "\n".join(data)
+            event, data = None, []
+        elif line.startswith(":"):
+            continue
+        else:
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if name == "event":
+                event = value
+            elif name == "data":
+                data.append(value)
+    if data:
+        yield event, "\n".join(data)
+
+
+class HttpBackend:
+    """A Letta server at `base_url` (LETTA_BASE_URL), with `api_key` (LETTA_API_KEY)."""
+
+    def __init__(self, base_url: str, api_key: str | None = None, *, timeout: float = 30.0) -> None:
+        import httpx
+
+        self._httpx = httpx
+        root = base_url.rstrip("/")
+        if root.endswith("/v1"):
+            root = root[: -len("/v1")]
+        self.base_url: str | None = root
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.AsyncClient(
+            base_url=root, headers=headers, timeout=httpx.Timeout(timeout, connect=5.0)
+        )
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    # -- plumbing -------------------------------------------------------------
+    def _unreachable(self, exc: Exception) -> BackendError:
+        return BackendError(
+            f"cannot reach the Letta server at {self.base_url} (LETTA_BASE_URL): {exc or type(exc).__name__}",
+            503,
+        )
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = await self._client.request(method, path, **kwargs)
+        except self._httpx.TransportError as exc:
+            raise self._unreachable(exc) from exc
+        if response.status_code >= 400:
+            raise BackendError(_detail(response), response.status_code)
+        return response.json() if response.content else None
+
+    async def _find(self, path: str, **kwargs: Any) -> Any:
+        try:
+            return await self._call("GET", path, **kwargs)
+        except BackendError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    async def _all(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        after: str | None = None
+        while True:
+            batch = await self._call("GET", path, params={**params, "limit": PAGE, **({"after": after} if after else {})})
+            items.extend(batch)
+            if len(batch) < PAGE:
+                return items
+            after = batch[-1]["id"]
+
+    async def _stream(self, path: str, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        httpx = self._httpx
+        timeout = httpx.Timeout(30.0, connect=5.0, read=STREAM_READ_TIMEOUT)
+        run_id: str | None = None
+        seen = False
+        for attempt in range(2):
+            try:
+                async with self._client.stream("POST", path, json=body, timeout=timeout) as response:
+                    if response.status_code >= 400:
+                        await response.aread()
+                        raise BackendError(_detail(response), response.status_code)
+                    run_id = response.headers.get("letta-run-id") or run_id
+                    async for event, data in sse_events(response.aiter_lines()):
+                        if data.strip() == "[DONE]":
+                            return
+                        if event == "error":
+                            raise _stream_error(data)
+                        chunk = json.loads(data)
+                        if chunk.get("message_type") == "ping":
+                            continue
+                        seen = True
+                        yield chunk
+                raise ConnectionError(f"the stream from {self.base_url} ended before [DONE]")
+            except httpx.ConnectError as exc:
+                raise self._unreachable(exc) from exc
+            except (httpx.TransportError, ConnectionError) as exc:
+                if seen or run_id is None or attempt:
+                    if isinstance(exc, httpx.TimeoutException):
+                        raise TimeoutError(f"the stream from {self.base_url} went quiet: {exc}") from exc
+                    raise ConnectionError(f"lost the stream from {self.base_url}: {exc}") from exc
+                # Nothing arrived yet and the harness has no run id: resume here, from the start.
+                path, body = f"/v1/runs/{run_id}/stream", {"starting_after": 0}
+
+    # -- agents & blocks ------------------------------------------------------
+    async def find_agent(self, agent_id: str) -> AgentState | None:
+        data = await self._find(f"/v1/agents/{agent_id}")
+        return agent_state(data) if data else None
+
+    async def list_agents(self) -> list[AgentState]:
+        return [agent_state(a) for a in await self._all("/v1/agents", {"order": "asc"})]
+
+    async def create_agent(
+        self,
+        *,
+        name: str,
+        model: str,
+        block_ids: list[str],
+        tools: list[str],
+        tags: list[str] | None = None,
+    ) -> AgentState:
+        body = {"name": name, "model": model, "block_ids": block_ids, "tools": tools, "tags": tags or []}
+        return agent_state(await self._call("POST", "/v1/agents", json=body))
+
+    async def update_agent(self, agent_id: str, **fields: Any) -> AgentState:
+        return agent_state(await self._call("PATCH", f"/v1/agents/{agent_id}", json=fields))
+
+    async def find_block(self, block_id: str) -> BlockState | None:
+        data = await self._find(f"/v1/blocks/{block_id}")
+        return block_state(data) if data else None
+
+    async def create_block(
+        self, label: str, value: str, *, description: str | None = None, limit: int = 20000
+    ) -> BlockState:
+        body = {"label": label, "value": value, "description": description, "limit": limit}
+        return block_state(await self._call("POST", "/v1/blocks", json=body))
+
+    # -- conversations --------------------------------------------------------
+    async def create_conversation(self, agent_id: str) -> ConversationState:
+        data = await self._call("POST", "/v1/conversations", params={"agent_id": agent_id}, json={})
+        return conversation_state(data)
+
+    async def find_conversation(self, conversation_id: str) -> ConversationState | None:
+        data = await self._find(f"/v1/conversations/{conversation_id}")
+        return conversation_state(data) if data else None
+
+    async def list_conversations(self, agent_id: str) -> list[ConversationState]:
+        found = await self._all("/v1/conversations", {"agent_id": agent_id, "order": "desc"})
+        return [conversation_state(c) for c in found]
+
+    async def default_conversation(self, agent_id: str) -> ConversationState:
+        data = await self._call("GET", "/v1/conversations/default", params={"agent_id": agent_id})
+        return conversation_state(data)
+
+    async def clear_context(self, conversation_id: str) -> None:
+        await self._call("PATCH", f"/v1/conversations/{conversation_id}/reset-messages")
+
+    async def pending_approvals(self, conversation_id: str) -> list[dict[str, Any]]:
+        data = await self._call("GET", f"/v1/conversations/{conversation_id}")
+        pending = (data or {}).get("pending_approval") or {}
+        return [
+            {"tool_call_id": c["tool_call_id"], "name": c["name"], "arguments": c["arguments"]}
+            for c in pending.get("tool_calls") or []
+        ]
+
+    async def list_messages(self, conversation_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        params = {"limit": limit, "order": "desc"}
+        views = await self._call("GET", f"/v1/conversations/{conversation_id}/messages", params=params)
+        return [_naive_date(v) for v in reversed(views)]
+
+    # -- runs -----------------------------------------------------------------
+    async def send(
+        self,
+        conversation_id: str,
+        messages: list[dict[str, Any]],
+        *,
+        client_tools: list[dict[str, Any]],
+        stream_tokens: bool,
+        max_steps: int = 50,
+    ) -> AsyncIterator[dict[str, Any]]:
+        body = {
+            "messages": messages,
+            "client_tools": client_tools,
+            "stream_tokens": stream_tokens,
+            "max_steps": max_steps,
+            "background": True,
+            "streaming": True,
+            "include_pings": True,
+        }
+        async for chunk in self._stream(f"/v1/conversations/{conversation_id}/messages", body):
+            yield chunk
+
+    async def resume(self, run_id: str, starting_after: int) -> AsyncIterator[dict[str, Any]]:
+        body = {"starting_after": starting_after, "include_pings": True}
+        async for chunk in self._stream(f"/v1/runs/{run_id}/stream", body):
+            yield chunk
+
+    async def cancel(self, conversation_id: str) -> None:
+        await self._call("POST", f"/v1/conversations/{conversation_id}/cancel")
+
+
+def _stream_error(data: str) -> BackendError:
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return BackendError(data or "the server reported an error in the stream")
+    detail = body.get("detail") or body.get("message") or data
+    return BackendError(str(detail), int(body.get("status_code") or 500))
