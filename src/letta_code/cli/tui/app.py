@@ -14,9 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import uuid
 from argparse import Namespace
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console
@@ -34,6 +33,12 @@ from letta_code.cli.tui.commands import (
     run_command,
     show_recap,
 )
+from letta_code.cli.tui.interrupts import (
+    DISCARDED_REASON,
+    INTERRUPTED_REASON,
+    InterruptibleBackend,
+    answer_without_running,
+)
 from letta_code.cli.tui.prompt import InputPrompt, TuiCompleter
 from letta_code.cli.tui.shell import ShellCommand
 from letta_code.cli.tui.state import TuiState
@@ -44,38 +49,7 @@ from letta_code.config import paths
 from letta_code.harness.executor import ToolExecutor
 from letta_code.harness.turn import TurnResult, TurnRunner
 
-INTERRUPTED_REASON = "The user interrupted this tool call before it finished; it did not complete."
-DISCARDED_REASON = "This tool call was left over from an earlier session and the user chose not to run it."
 CANCEL_WAIT = 5.0
-
-
-class _InterruptibleBackend:
-    """The session's backend, except that after an interrupt no new model step is started:
-    tool results still get recorded (max_steps=0), but the agent does not go on."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.interrupted = False
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    def send(
-        self,
-        conversation_id: str,
-        messages: list[dict[str, Any]],
-        *,
-        client_tools: list[dict[str, Any]],
-        stream_tokens: bool,
-        max_steps: int = 50,
-    ) -> AsyncIterator[dict[str, Any]]:
-        return self.inner.send(
-            conversation_id,
-            messages,
-            client_tools=client_tools,
-            stream_tokens=stream_tokens,
-            max_steps=0 if self.interrupted else max_steps,
-        )
 
 
 def make_console() -> Console:
@@ -97,7 +71,7 @@ class Tui:
         )
         self.view: TurnView | None = None
         self.runner: TurnRunner | None = None
-        self.backend: _InterruptibleBackend | None = None
+        self.backend: InterruptibleBackend | None = None
         self.turn_task: asyncio.Future[TurnResult | None] | None = None
         self.interrupted = False
         self.maybe_pending = False
@@ -173,7 +147,7 @@ class Tui:
     # ------------------------------------------------------------ turns
     def _make_runner(self, view: TurnView) -> TurnRunner:
         ctx = self.state.ctx
-        self.backend = _InterruptibleBackend(ctx.backend)
+        self.backend = InterruptibleBackend(ctx.backend)
         approver = Approver(
             self.console,
             self.cwd,
@@ -301,32 +275,11 @@ class Tui:
             await self._answer_without_running(pending, INTERRUPTED_REASON)
 
     async def _answer_without_running(self, pending: list[dict[str, Any]], reason: str) -> bool:
-        approvals = [
-            {"type": "approval", "tool_call_id": p["tool_call_id"], "approve": False, "reason": reason}
-            for p in pending
-        ]
-        message = {"type": "approval", "approvals": approvals, "otid": f"otid-{uuid.uuid4()}"}
-        for attempt in range(20):
-            try:
-                stream = self.state.ctx.backend.send(
-                    self.state.conversation.id,
-                    [message],
-                    client_tools=self.state.ctx.client_tools,
-                    stream_tokens=False,
-                    max_steps=0,
-                )
-                async for _chunk in stream:
-                    pass
-                self.maybe_pending = False
-                return True
-            except BackendError as exc:
-                if exc.status != 409 or attempt == 19:
-                    break
-                await asyncio.sleep(0.1)  # the cancelled run is still winding down
-            except Exception:
-                break
-        self.maybe_pending = True
-        return False
+        ok = await answer_without_running(
+            self.state.ctx.backend, self.state.conversation.id, self.state.ctx.client_tools, pending, reason
+        )
+        self.maybe_pending = not ok
+        return ok
 
     # ------------------------------------------------------------ approvals
     @contextlib.contextmanager
