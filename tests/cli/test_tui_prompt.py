@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from prompt_toolkit.application import create_app_session
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory
@@ -13,6 +14,7 @@ from prompt_toolkit.output import DummyOutput
 
 from letta_code.cli.tui.commands import completions
 from letta_code.cli.tui.prompt import InputPrompt, TuiCompleter, history_for
+from letta_code.cli.tui.widgets import INTERRUPT, ask_text, choose
 
 
 def complete(completer: TuiCompleter, text: str) -> list[str]:
@@ -91,3 +93,38 @@ def test_history_is_persistent(tmp_path: Path) -> None:
     assert run_prompt("first entry\r", history=path) == "first entry"
     assert "first entry" in path.read_text()
     assert run_prompt("\x1b[A\r", history=path) == "first entry"  # Up recalls it next session
+
+
+def run_choose(keys: str, options: list[str], default: int = 0) -> int | None:
+    async def main() -> int | None:
+        with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+            pipe.send_text(keys)
+            return await choose("Pick one", options, default=default)
+
+    return asyncio.run(main())
+
+
+def test_choose_by_number_arrows_escape_and_ctrl_c() -> None:
+    options = ["alpha", "beta", "gamma"]
+    assert run_choose("2", options) == 1
+    assert run_choose("\x1b[B\x1b[B\r", options) == 2  # Down, Down, Enter
+    assert run_choose("\x1b[A\r", options) == 2  # Up wraps around
+    assert run_choose("\r", options, default=1) == 1
+    assert run_choose("\x1b", options) is None
+    assert run_choose("\x03", options) == INTERRUPT
+
+
+def test_choose_pages_through_long_lists() -> None:
+    options = [f"conversation {i}" for i in range(25)]
+    assert run_choose("\x1b[B" * 14 + "\r", options) == 14
+    assert run_choose("\r", options, default=20) == 20
+
+
+def test_ask_text() -> None:
+    async def main(keys: str) -> str | None:
+        with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+            pipe.send_text(keys)
+            return await ask_text("why? ")
+
+    assert asyncio.run(main("use pytest\r")) == "use pytest"
+    assert asyncio.run(main("\x1b")) is None

@@ -111,6 +111,7 @@ async def ask_text(question: str) -> str | None:
         event.app.exit(result=None)
 
     session: PromptSession[str | None] = PromptSession(key_bindings=kb)
+    session.app.ttimeoutlen = 0.05  # a lone Esc answers at once
     try:
         return await session.prompt_async(FormattedText([("bold", question)]))
     except (KeyboardInterrupt, EOFError):
