@@ -92,7 +92,7 @@ def test_bad_filter_and_unknown_id(session: ToolSession) -> None:
 
 
 def test_shutdown_kills_background_groups(session: ToolSession) -> None:
-    start(session, "sleep 30 & echo $! > child.pid; echo $$ > leader.pid; wait")
+    start(session, "sleep 30 & echo $! > c; echo $$ > l; mv c child.pid; mv l leader.pid; wait")
     assert wait_until(
         lambda: (session.cwd / "child.pid").exists() and (session.cwd / "leader.pid").exists()
     )
@@ -113,7 +113,8 @@ def test_background_shells_die_at_interpreter_exit(tmp_path: Path) -> None:
         from letta_code.tools.registry import get_tool
         s = ToolSession(cwd=Path({str(tmp_path)!r}))
         r = get_tool("Bash").run(
-            {{"command": "sleep 30 & echo $! > child.pid; wait", "run_in_background": True}}, s
+            {{"command": "sleep 30 & echo $! > c.tmp; mv c.tmp child.pid; wait",
+              "run_in_background": True}}, s
         )
         import time
         while not Path({str(tmp_path / "child.pid")!r}).exists():

@@ -180,13 +180,13 @@ class ReadTool(Tool):
             raise ToolError(f"{path} is a directory, not a file. Use LS to list its contents.")
         if not stat.S_ISREG(st.st_mode):
             raise ToolError(f"{path} is not a regular file (a device, socket or pipe).")
+        if st.st_size == 0:
+            remember_read(session, path, "utf-8")
+            return ToolResult(f"The file {path} exists but is empty.")
         if path.suffix.lower() in IMAGE_TYPES:
             result = _image_result(path, st.st_size)
             remember_read(session, path)
             return result
-        if st.st_size == 0:
-            remember_read(session, path, "utf-8")
-            return ToolResult(f"The file {path} exists but is empty.")
         with open(path, "rb") as f:
             head = f.read(max(SNIFF_BYTES, 64 * 1024))
             if looks_binary(head):
