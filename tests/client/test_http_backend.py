@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.fakes.model_server import ModelServer, Reply
-from tests.server.conftest import API_KEY, BASH_TOOL, LiveServer, start_live_server
+from tests.fakes.model_server import Reply
+from tests.server.conftest import API_KEY, BASH_TOOL, LiveServer, live_server, shared_server  # noqa: F401
 
 from letta_code.client.backend import BackendError
 from letta_code.client.embedded import EmbeddedBackend
@@ -21,12 +19,10 @@ WORDS = " ".join(f"tok{i}" for i in range(25))
 
 
 @pytest.fixture
-def server(tmp_path: Path, model_server: ModelServer) -> Iterator[LiveServer]:
-    live, thread = start_live_server(tmp_path, model_server)
-    try:
-        yield live
-    finally:
-        thread.stop()
+def server(request: pytest.FixtureRequest) -> LiveServer:
+    """The shared live server of tests/server/conftest.py (its fixtures are imported above)."""
+    live: LiveServer = request.getfixturevalue("live_server")
+    return live
 
 
 def user(text: str) -> list[dict[str, Any]]:
@@ -37,7 +33,7 @@ async def drain(stream: Any) -> list[dict[str, Any]]:
     return [chunk async for chunk in stream]
 
 
-def test_client_tool_round_trip(server: LiveServer, tmp_path: Path) -> None:
+def test_client_tool_round_trip(server: LiveServer) -> None:
     server.model.script(
         [Reply(tool_calls=[("Bash", {"command": "echo hi"}, "call_1")]), Reply(text="It printed hi.")]
     )
@@ -76,7 +72,7 @@ def test_client_tool_round_trip(server: LiveServer, tmp_path: Path) -> None:
             assert await backend.pending_approvals(conv.id) == []
 
             # Same answers as the embedded backend reading the same database.
-            embedded = EmbeddedBackend(tmp_path / "letta.db", server.model.env())
+            embedded = EmbeddedBackend(server.service.db_path, server.model.env())
             assert await backend.list_messages(conv.id) == await embedded.list_messages(conv.id)
             assert await backend.find_agent(agent.id) == await embedded.find_agent(agent.id)
             assert await backend.find_conversation(conv.id) == await embedded.find_conversation(conv.id)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from letta_client import Letta
+from letta_client import Letta, Omit
 
 from letta_code.server.app import create_app
 from letta_code.service.service import AgentService
@@ -40,10 +40,9 @@ class LiveServer:
 
     def client(self, api_key: str | None = "default", **kwargs: Any) -> Letta:
         key = self.api_key if api_key == "default" else api_key
-        # "" rather than None: None would make the SDK read LETTA_API_KEY from the environment
-        return Letta(
-            base_url=self.url, api_key=key or "", max_retries=0, _strict_response_validation=True, **kwargs
-        )
+        if key is None:  # no Authorization header at all (not even LETTA_API_KEY from the environment)
+            kwargs["default_headers"] = {"Authorization": Omit()}
+        return Letta(base_url=self.url, api_key=key, max_retries=0, _strict_response_validation=True, **kwargs)
 
 
 class ThreadServer:
@@ -81,13 +80,22 @@ def start_live_server(
     return LiveServer(f"http://127.0.0.1:{thread.port}", service, api_key, model), thread
 
 
-@pytest.fixture
-def live_server(tmp_path: Path, model_server: ModelServer) -> Iterator[LiveServer]:
-    live, thread = start_live_server(tmp_path, model_server)
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server (and scripted model) per test module; tests keep to their own agents."""
+    model = ModelServer().start()
+    live, thread = start_live_server(tmp_path_factory.mktemp("server"), model)
     try:
         yield live
     finally:
         thread.stop()
+        model.stop()
+
+
+@pytest.fixture
+def live_server(shared_server: LiveServer) -> LiveServer:
+    shared_server.model.clear()
+    return shared_server
 
 
 @pytest.fixture

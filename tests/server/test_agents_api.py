@@ -108,10 +108,11 @@ def test_tools_list_attach_detach(client: Letta) -> None:
 
 
 def test_auto_pagination_ends(client: Letta) -> None:
-    ids = [client.agents.create(name=f"p{i}", model="openai/gpt-4.1").id for i in range(5)]
-    seen = [a.id for a in client.agents.list(limit=2, order="asc")]  # iterating follows `after`
+    tag = "paging"
+    ids = [client.agents.create(name=f"p{i}", model="openai/gpt-4.1", tags=[tag]).id for i in range(5)]
+    seen = [a.id for a in client.agents.list(limit=2, order="asc", tags=[tag])]  # iterating follows `after`
     assert seen == ids
-    newest_first = client.agents.list(limit=2).items
+    newest_first = client.agents.list(limit=2, tags=[tag]).items
     assert [a.id for a in newest_first] == ids[::-1][:2]
 
 

@@ -42,6 +42,11 @@ def test_send_message_and_get_reply(live_server: LiveServer, client: Letta) -> N
     assert [m.message_type for m in history] == ["user_message", "reasoning_message", "assistant_message"]
     assert history[0].content == "hi" and history[0].date.tzinfo is not None
     assert client.messages.retrieve(history[0].id)[0].content == "hi"
+    live_server.model.script([Reply(text="Only this.", reasoning="not shown")])
+    filtered = client.agents.messages.create(
+        agent.id, messages=user("again"), include_return_message_types=["assistant_message"]
+    )
+    assert [m.message_type for m in filtered.messages] == ["assistant_message"]
 
 
 def test_stream_tokens(live_server: LiveServer, client: Letta) -> None:
@@ -64,11 +69,11 @@ def test_stream_tokens(live_server: LiveServer, client: Letta) -> None:
 
 def test_pings_while_the_model_is_slow(live_server: LiveServer, client: Letta) -> None:
     agent = make_agent(client)
-    live_server.model.script([Reply(text="finally", delay=0.7)])
+    live_server.model.script([Reply(text="finally", delay=0.5)])
     chunks = list(client.agents.messages.stream(agent.id, messages=user("slow")))
     kinds = [c.message_type for c in chunks]
     assert kinds[0] == "ping" and kinds[-3:] == ["assistant_message", "stop_reason", "usage_statistics"]
-    live_server.model.script([Reply(text="again", delay=0.5)])
+    live_server.model.script([Reply(text="again", delay=0.3)])
     quiet = list(client.agents.messages.stream(agent.id, messages=user("slow"), include_pings=False))
     assert "ping" not in [c.message_type for c in quiet]
 
@@ -146,7 +151,7 @@ def test_non_streaming_client_tool_round_trip_on_the_default_conversation(
 
 def test_busy_conversation_is_409_with_the_running_run(live_server: LiveServer, client: Letta) -> None:
     agent = make_agent(client)
-    live_server.model.script([Reply(text="slow answer", delay=0.6)])
+    live_server.model.script([Reply(text="slow answer", delay=0.4)])
     stream = client.conversations.messages.create(
         "default", agent_id=agent.id, messages=user("first"), background=True
     )

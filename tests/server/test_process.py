@@ -11,7 +11,7 @@ from pathlib import Path
 
 import letta_client
 import pytest
-from letta_client import Letta
+from letta_client import Letta, Omit
 
 from tests.conftest import letta_executable
 from tests.fakes.model_server import ModelServer, Reply
@@ -87,7 +87,7 @@ def test_letta_server_process_serves_the_sdk(server_process: tuple[str, Path], m
         )
         assert done.messages[-1].content == "Go 1.22." and done.stop_reason.stop_reason == "end_turn"
         assert client.runs.retrieve(first[0].run_id).stop_reason == "requires_approval"
-        anonymous = Letta(base_url=url, api_key="", max_retries=0)
+        anonymous = Letta(base_url=url, max_retries=0, default_headers={"Authorization": Omit()})
         with anonymous, pytest.raises(letta_client.AuthenticationError):
             anonymous.agents.list()
     assert (home / "letta.db").exists()

@@ -108,7 +108,7 @@ def test_cancel_a_running_conversation(live_server: LiveServer, client: Letta) -
 
 def test_cancel_through_the_agent(live_server: LiveServer, client: Letta) -> None:
     agent = make_agent(client)
-    live_server.model.script([Reply(text="late", delay=0.8)])
+    live_server.model.script([Reply(text="late", delay=0.5)])
     stream = client.agents.messages.stream(agent.id, messages=user("go"), background=True)
     run_id = client.runs.list(agent_id=agent.id, active=True).items[0].id
     assert client.agents.messages.cancel(agent.id, run_ids=[run_id]) == {"cancelled_runs": [run_id]}
