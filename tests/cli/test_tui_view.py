@@ -36,6 +36,16 @@ def test_streamed_deltas_render_once_when_the_message_completes(tmp_path: Path) 
     assert "**" not in out
 
 
+def test_content_parts_and_empty_chunks(tmp_path: Path) -> None:
+    view, buf = make_view(tmp_path)
+    view.on_chunk({"message_type": "assistant_message", "otid": "o", "content": None})
+    view.on_chunk({"message_type": "assistant_message", "otid": "o", "content": [{"type": "text", "text": "From parts"}]})
+    view.on_chunk({"message_type": "ping"})
+    view.finish_message()
+    out = buf.getvalue()
+    assert "From parts" in out and "None" not in out
+
+
 def test_reasoning_then_answer(tmp_path: Path) -> None:
     view, buf = make_view(tmp_path)
     view.on_chunk({"message_type": "reasoning_message", "otid": "r", "reasoning": "a\nb\nc\nd\ne"})

@@ -133,7 +133,7 @@ class TurnView:
         kind = chunk.get("message_type")
         if kind in ("assistant_message", "reasoning_message"):
             key = str(chunk.get("otid") or chunk.get("id") or "")
-            piece = str(chunk.get("content") if kind == "assistant_message" else chunk.get("reasoning") or "")
+            piece = render.message_text(chunk) if kind == "assistant_message" else str(chunk.get("reasoning") or "")
             if self._open is None or self._open.kind != kind or self._open.key != key:
                 self.finish_message()
                 self._open = _Open(kind, key)
