@@ -85,6 +85,13 @@ def run_server_command(argv: list[str]) -> int:
     print(f"letta server listening on http://{shown}:{port} (database {database_path()})", flush=True)
     if not api_key:
         print("letta server: no API key set; anyone who can reach this address can use it", file=sys.stderr)
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level in ("info", "debug"))
+    # Open streams end (and runs stop) within a few seconds of Ctrl-C; an interrupted run is
+    # marked failed by the next process that looks at its conversation.
+    config = uvicorn.Config(
+        app,
+        log_level=args.log_level,
+        access_log=args.log_level in ("info", "debug"),
+        timeout_graceful_shutdown=3,
+    )
     uvicorn.Server(config).run(sockets=[sock])
     return 0

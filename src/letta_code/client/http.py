@@ -140,10 +140,12 @@ class HttpBackend:
 
     # -- plumbing -------------------------------------------------------------
     def _unreachable(self, exc: Exception) -> BackendError:
-        return BackendError(
-            f"cannot reach the Letta server at {self.base_url} (LETTA_BASE_URL): {exc or type(exc).__name__}",
-            503,
-        )
+        reason = str(exc) or type(exc).__name__
+        if isinstance(exc, self._httpx.ConnectError) and "attempts failed" in reason:
+            reason = "connection refused (is `letta server` running there?)"
+        elif isinstance(exc, self._httpx.TimeoutException):
+            reason = "timed out"
+        return BackendError(f"cannot reach the Letta server at {self.base_url} (LETTA_BASE_URL): {reason}", 503)
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:

@@ -29,6 +29,13 @@ class Router(APIRouter):
             super().add_api_route(path + "/", endpoint, **{**kwargs, "include_in_schema": False})
 
 
+def flat(values: list[str] | None) -> list[str] | None:
+    """Enum-like repeated query values; `a,b` (comma style) counts as two."""
+    if not values:
+        return None
+    return [part for value in values for part in value.split(",") if part]
+
+
 def service_of(request: Request) -> AgentService:
     service: AgentService = request.app.state.service
     return service

@@ -31,7 +31,7 @@ NO_RETRY = {"x-should-retry": "false"}
 def _filter(types: list[str] | None) -> Callable[[dict[str, Any]], bool]:
     if not types:
         return lambda chunk: True
-    wanted = set(types)
+    wanted = {part for value in types for part in value.split(",")}
     return lambda chunk: chunk.get("message_type") not in MESSAGE_TYPES or chunk.get("message_type") in wanted
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Request
 
 from letta_code.schemas.state import AgentState
-from letta_code.server.common import QueryList, Router, check_order, page, service_of
+from letta_code.server.common import QueryList, Router, check_order, flat, page, service_of
 from letta_code.server.requests import AgentCreate, AgentUpdate, BlockUpdate
 from letta_code.server.views import agent_view, block_view, pending_view, tool_id, tool_view
 from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES
@@ -50,7 +50,8 @@ def check_model(model: str) -> None:
 
 
 def _includes(include: list[str] | None) -> set[str] | None:
-    return set(include) if include else None
+    values = flat(include)
+    return set(values) if values else None
 
 
 def render(service: AgentService, agent: AgentState, include: set[str] | None = None) -> dict[str, Any]:

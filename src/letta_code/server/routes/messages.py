@@ -11,6 +11,7 @@ from letta_code.server.common import (
     QueryList,
     Router,
     check_order,
+    flat,
     resolve_conversation,
     service_of,
 )
@@ -50,8 +51,9 @@ def list_messages(
     views = message_views(rows if ascending else list(reversed(rows)))
     if not ascending:
         views.reverse()
-    if types:
-        views = [v for v in views if v.get("message_type") in set(types)]
+    wanted = flat(types)
+    if wanted:
+        views = [v for v in views if v.get("message_type") in wanted]
     return views
 
 

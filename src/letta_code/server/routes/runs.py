@@ -7,7 +7,7 @@ from typing import Any, cast
 from fastapi import Request
 from fastapi.responses import Response
 
-from letta_code.server.common import QueryList, Router, check_order, page, service_of
+from letta_code.server.common import QueryList, Router, check_order, flat, page, service_of
 from letta_code.server.requests import StreamRequest
 from letta_code.server.turns import follow_stream
 from letta_code.server.views import message_views, run_view
@@ -33,7 +33,8 @@ async def list_runs(
     order: str = "desc",
 ) -> list[dict[str, Any]]:
     service = service_of(request)
-    wanted_statuses = ACTIVE if active else statuses
+    wanted_statuses = ACTIVE if active else flat(statuses)
+    agent_ids = flat(agent_ids)
     runs = service.runs.list(
         agent_id=agent_id, conversation_id=conversation_id, statuses=wanted_statuses, limit=100_000
     )
