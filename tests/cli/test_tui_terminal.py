@@ -208,3 +208,27 @@ def test_interrupt_crash_recovery_and_ctrl_c_exit(
     again.keys("C-c")
     screen = again.wait_for("Session stats", "[letta exited 0]")
     assert re.search(r"Tool calls:\s+1", screen)
+
+
+def test_esc_stops_a_running_command_and_the_agent_hears_of_it(
+    letta: Letta, model_server: ModelServer, terminals: list[Terminal]
+) -> None:
+    model_server.script(
+        [
+            Reply(tool_calls=[("Bash", {"command": "sleep 30; echo never"})]),
+            Reply(text="Understood, stopping."),
+        ]
+    )
+    term = start(terminals, letta, "--yolo")
+    term.say("wait a bit")
+    term.wait_for("Bash(sleep 30; echo never)")  # the spinner line: the command runs
+    started = time.monotonic()
+    term.keys("Escape")
+    term.wait_for("Interrupted by the user")
+    assert time.monotonic() - started < 10
+    assert len(model_server.requests) == 1  # no model step after the interrupt
+    term.say("what happened?")
+    term.wait_for("Understood, stopping.")
+    tool_result = [m for m in model_server.last_messages() if m.get("role") == "tool"][0]
+    assert "interrupted" in str(tool_result["content"]).lower()
+    assert "never" not in str(tool_result["content"])

@@ -74,6 +74,7 @@ class Tui:
         self.backend: InterruptibleBackend | None = None
         self.turn_task: asyncio.Future[TurnResult | None] | None = None
         self.interrupted = False
+        self.cancelling: asyncio.Future[None] | None = None
         self.maybe_pending = False
 
     # ------------------------------------------------------------ chrome
@@ -154,7 +155,7 @@ class Tui:
             choose=self._choose_in_turn,
             ask_text=ask_text,
             suspend=self._suspended,
-            on_interrupt=self.interrupt,
+            on_interrupt=lambda: self._on_key("c-c"),
             on_denied=view.mark_answered,
         )
         executor = ToolExecutor(
@@ -211,12 +212,21 @@ class Tui:
         except BackendError as exc:
             view.print(Text(f"Error: {exc}", style="bold red"))
             self.maybe_pending = True
+        except Exception as exc:  # keep the session alive; the user can retry or /exit
+            if self.state.env.get("LETTA_DEBUG"):
+                raise
+            view.print(Text(f"Error ({type(exc).__name__}): {exc}", style="bold red"))
+            self.maybe_pending = True
         finally:
             ticker.cancel()
             self.watcher.stop()
             view.finish_message()
             view.stop()
             self.turn_task = None
+        if self.cancelling is not None:
+            with contextlib.suppress(Exception):
+                await self.cancelling  # done, or about to be: the turn is over
+            self.cancelling = None
         if self.interrupted:
             view.interrupted()
             await self._settle_after_interrupt()
@@ -244,16 +254,17 @@ class Tui:
         if self.view is not None:
             self.view.status_text = "Interrupting…"
             self.view.cancelling = True
-        asyncio.ensure_future(self._cancel_turn(self.turn_task))
+        self.cancelling = asyncio.ensure_future(self._cancel_turn(self.turn_task))
 
     async def _cancel_turn(self, task: asyncio.Future[Any]) -> None:
         if self.runner is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.runner.cancel(), CANCEL_WAIT)
-        with contextlib.suppress(Exception):
-            from letta_code.tools.registry import interrupt as interrupt_tools
+        if not task.done():
+            with contextlib.suppress(Exception):
+                from letta_code.tools.registry import interrupt as interrupt_tools
 
-            interrupt_tools(self.state.ctx.tool_session)  # kills foreground Bash commands
+                interrupt_tools(self.state.ctx.tool_session)  # kills foreground Bash commands
         # Give the stream its `cancelled` stop and a killed command its result; tools that
         # still run after that are abandoned and answered "interrupted".
         deadline = time.monotonic() + CANCEL_WAIT
