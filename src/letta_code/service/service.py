@@ -12,6 +12,11 @@ from letta_code.schemas.state import AgentState, BlockState, ConversationState, 
 from letta_code.service.agent.loop import AgentLoop, RunRequest
 from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES, MEMORY_TOOL_SPECS
 from letta_code.service.agent.prompt import base_instructions
+from letta_code.service.agent.search_tools import (
+    SEARCH_TOOL_NAMES,
+    SEARCH_TOOL_SPECS,
+    make_search_handlers,
+)
 from letta_code.service.errors import ConflictError, NotFoundError
 from letta_code.service.inputs import build_input_messages
 from letta_code.service.llm.types import ToolSpec
@@ -21,8 +26,9 @@ from letta_code.service.store.conversations import ConversationStore
 from letta_code.service.store.db import open_database
 from letta_code.service.store.models import Message
 from letta_code.service.store.runs import RunStore
+from letta_code.service.store.search import SearchStore
 
-SERVER_TOOL_NAMES = sorted(MEMORY_TOOL_NAMES)
+SERVER_TOOL_NAMES = sorted(MEMORY_TOOL_NAMES | SEARCH_TOOL_NAMES)
 DEFAULT_CONTEXT_WINDOW = 128000
 
 
@@ -34,9 +40,16 @@ class AgentService:
         self.agents = AgentStore(sessions)
         self.conversations = ConversationStore(sessions)
         self.runs = RunStore(sessions)
+        self.search = SearchStore(sessions)  # conversation search and archival passages
         self.registry = RunRegistry(self.runs)
         self.loop = AgentLoop(
-            self.agents, self.conversations, self.runs, self.registry, list(MEMORY_TOOL_SPECS), self.env
+            self.agents,
+            self.conversations,
+            self.runs,
+            self.registry,
+            [*MEMORY_TOOL_SPECS, *SEARCH_TOOL_SPECS],
+            self.env,
+            handlers=make_search_handlers(self.search),
         )
 
     # -- agents & blocks ----------------------------------------------------

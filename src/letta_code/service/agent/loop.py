@@ -30,6 +30,12 @@ from letta_code.service.agent.memory_tools import (
     run_memory_tool,
 )
 from letta_code.service.agent.prompt import compile_system_prompt
+from letta_code.service.agent.search_tools import (
+    UNINDEXED_RESULT_TOOLS,
+    ServerToolError,
+    ServerToolHandler,
+    ToolContext,
+)
 from letta_code.service.llm.types import (
     ChatMessage,
     ChatRequest,
@@ -81,6 +87,7 @@ class AgentLoop:
         registry: RunRegistry,
         server_tools: list[ToolSpec],
         env: dict[str, str],
+        handlers: dict[str, ServerToolHandler] | None = None,
     ) -> None:
         self.agents = agents
         self.conversations = conversations
@@ -88,6 +95,8 @@ class AgentLoop:
         self.registry = registry
         self.server_tools = server_tools
         self.env = env
+        # Server tools other than the memory tools: name -> handler(args, context) -> result text.
+        self.handlers = dict(handlers or {})
 
     async def execute(self, live: LiveRun, request: RunRequest) -> None:
         usage: dict[str, Any] = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "step_count": 0}
@@ -262,6 +271,12 @@ class AgentLoop:
                     )
                 except MemoryToolError as exc:
                     status, result = "error", f"Error: {exc}"
+            elif call["name"] in self.handlers:
+                try:
+                    context = ToolContext(request.agent_id, request.conversation_id, live.run_id)
+                    result = self.handlers[call["name"]](args, context)
+                except ServerToolError as exc:
+                    status, result = "error", f"Error: {exc}"
             else:
                 status, result = "error", f"Error: unknown tool '{call['name']}'"
         tool_message_id = new_id("message")
@@ -272,7 +287,10 @@ class AgentLoop:
                     agent_id=request.agent_id,
                     conversation_id=request.conversation_id,
                     role="tool",
-                    content=[{"type": "text", "text": result}],
+                    content=[
+                        {"type": "text", "text": result}
+                        | ({"noindex": True} if call["name"] in UNINDEXED_RESULT_TOOLS else {})
+                    ],
                     tool_call_id=call["id"],
                     tool_status=status,
                     run_id=live.run_id,

@@ -132,6 +132,22 @@ class Message(Base):
     )
 
 
+class Passage(Base):
+    """One archival memory passage of an agent (full-text indexed by `archival_passages_fts`)."""
+
+    __tablename__ = "archival_passages"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String, unique=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_archival_passages_agent_seq", "agent_id", "seq"),)
+
+
 class Run(Base):
     __tablename__ = "runs"
 

@@ -1,0 +1,212 @@
+"""conversation_search on a large history: bulk-insert N messages, then time ranked searches.
+
+Usage: python bench/bench_search.py [--messages 1000000] [--agents 1] [--queries 300] [--db PATH]
+
+Builds a fresh database with the real schema (migrations, FTS5 triggers), inserts
+generated messages in large transactions through the triggers (the same path the
+agent loop takes), then runs searches through `SearchStore.search_messages` (what the
+conversation_search tool calls, snippets included) with a fresh connection.
+
+The text is synthetic: a 30,000-word vocabulary with a Zipf distribution (the most
+frequent words are English stopwords), messages of 5 to 150 words by role, and one
+"needle" word planted in every 1,000th message to check recall. Query kinds: a rare,
+a medium and a common word, two words from one message, a quoted phrase, and a
+natural question. Reports insert rate, database size, and p50/p95/p99 per kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from letta_code.service.service import AgentService  # noqa: E402
+from letta_code.service.store.db import open_database  # noqa: E402
+from letta_code.service.store.search import STOPWORDS, SearchStore  # noqa: E402
+
+ENGLISH = sorted(STOPWORDS, key=lambda w: (len(w), w))[:60]
+ROLES = (("user", 5, 40), ("assistant", 10, 80), ("tool", 20, 150))
+BATCH = 50_000
+
+
+def vocabulary(rng: random.Random, size: int) -> list[str]:
+    consonants, vowels = "bcdfghjklmnprstvwz", "aeiou"
+    words = list(ENGLISH)
+    seen = set(words)
+    while len(words) < size:
+        word = "".join(rng.choice(consonants) + rng.choice(vowels) for _ in range(rng.randint(2, 4)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words
+
+
+class TextGen:
+    """Messages as runs of pre-generated 8-word phrases (fast, Zipf-distributed words)."""
+
+    def __init__(self, rng: random.Random, words: list[str]) -> None:
+        self.rng = rng
+        weights = [1 / (rank + 1) for rank in range(len(words))]
+        self.phrases = [" ".join(rng.choices(words, weights, k=8)) for _ in range(60_000)]
+
+    def text(self, low: int, high: int) -> str:
+        count = max(1, self.rng.randint(low, high) // 8)
+        return " ".join(self.rng.choices(self.phrases, k=count))
+
+
+def populate(
+    db_path: Path, messages: int, agents: int, rng: random.Random, gen: TextGen
+) -> tuple[list[str], float, list[str]]:
+    """The agent ids, the seconds the inserts took, and the agent owning each needle."""
+    service = AgentService(db_path, {})
+    agent_ids = [service.create_agent(name=f"bench-{i}", model="openai/gpt-4.1").id for i in range(agents)]
+    conversations_per_agent = max(1, messages // agents // 1000)
+    db = sqlite3.connect(db_path)
+    db.execute("PRAGMA synchronous=OFF")
+    convs: list[tuple[str, str]] = []
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for agent_id in agent_ids:
+        for _ in range(conversations_per_agent):
+            convs.append((agent_id, f"conv-{uuid.uuid4()}"))
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    db.executemany(
+        "INSERT INTO conversations (id, agent_id, is_default, summary, context_start, created_at, updated_at)"
+        " VALUES (?, ?, 0, NULL, 0, ?, ?)",
+        [(conv, agent, stamp, stamp) for agent, conv in convs],
+    )
+    db.commit()
+    start = now - timedelta(days=365)
+    step = timedelta(days=365) / messages
+    started = time.perf_counter()
+    rows = []
+    needle_owner: list[str] = []
+    for i in range(messages):
+        agent_id, conv = convs[(i * len(convs)) // messages]
+        role, low, high = ROLES[i % 3]
+        body = gen.text(low, high)
+        if i % 1000 == 0:
+            body += f" needle{i // 1000:05d}"
+            needle_owner.append(agent_id)
+        created = (start + step * i).strftime("%Y-%m-%d %H:%M:%S.%f")
+        content = json.dumps([{"type": "text", "text": body}])
+        rows.append((f"message-{uuid.uuid4()}", agent_id, conv, role, content, "[]", created))
+        if len(rows) == BATCH:
+            _insert(db, rows)
+            rows = []
+            print(f"\r  inserted {i + 1:,} messages", end="", file=sys.stderr, flush=True)
+    _insert(db, rows)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    print(file=sys.stderr)
+    return agent_ids, time.perf_counter() - started, needle_owner
+
+
+def _insert(db: sqlite3.Connection, rows: list[tuple[str, ...]]) -> None:
+    if not rows:
+        return
+    db.executemany(
+        "INSERT INTO messages (id, agent_id, conversation_id, role, content, tool_calls, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    db.commit()
+
+
+def make_queries(
+    rng: random.Random, words: list[str], gen: TextGen, count: int, needles: int
+) -> list[tuple[str, str]]:
+    content_words = [w for w in words if w not in STOPWORDS]
+
+    def from_phrase() -> list[str]:
+        return [w for w in rng.choice(gen.phrases).split() if w not in STOPWORDS]
+
+    queries: list[tuple[str, str]] = []
+    kinds = ["rare", "medium", "common", "two words", "phrase", "question", "needle"]
+    for i in range(count):
+        kind = kinds[i % len(kinds)]
+        if kind == "rare":
+            query = rng.choice(content_words[5000:])
+        elif kind == "medium":
+            query = rng.choice(content_words[500:5000])
+        elif kind == "common":
+            query = rng.choice(content_words[:500])
+        elif kind == "two words":
+            picked = from_phrase() or [rng.choice(content_words)]
+            query = " ".join(rng.sample(picked, min(2, len(picked))))
+        elif kind == "phrase":
+            phrase = rng.choice(gen.phrases).split()
+            at = rng.randrange(len(phrase) - 1)
+            query = f'"{phrase[at]} {phrase[at + 1]}"'
+        elif kind == "question":
+            picked = from_phrase() or [rng.choice(content_words)]
+            query = f"what did we decide about the {' '.join(picked[:2])}?"
+        else:
+            query = f"needle{rng.randrange(needles):05d}"
+        queries.append((kind, query))
+    return queries
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--agents", type=int, default=1, help="messages are spread over this many agents")
+    parser.add_argument("--queries", type=int, default=350)
+    parser.add_argument("--limit", type=int, default=10, help="results per search")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--db", type=Path, help="keep the database here (default: a temporary directory)")
+    opts = parser.parse_args()
+    rng = random.Random(opts.seed)
+    words = vocabulary(rng, 30_000)
+    gen = TextGen(rng, words)
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = opts.db or Path(tmp) / "letta.db"
+        if db_path.exists():
+            raise SystemExit(f"{db_path} exists; pass a new path")
+        print(f"inserting {opts.messages:,} messages for {opts.agents} agent(s) ...", file=sys.stderr)
+        agent_ids, seconds, needle_owner = populate(db_path, opts.messages, opts.agents, rng, gen)
+        size_mb = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*")) / 1e6
+        store = SearchStore(open_database(db_path))
+        queries = make_queries(rng, words, gen, opts.queries, max(1, opts.messages // 1000))
+        for _kind, query in queries[:20]:  # warm-up: open pages, prepare statements
+            store.search_messages(agent_ids[0], query, limit=opts.limit)
+        times: dict[str, list[float]] = {}
+        found = needles = 0
+        for kind, query in queries:
+            agent_id = needle_owner[int(query[6:])] if kind == "needle" else rng.choice(agent_ids)
+            began = time.perf_counter()
+            hits = store.search_messages(agent_id, query, limit=opts.limit)
+            times.setdefault(kind, []).append((time.perf_counter() - began) * 1000)
+            if kind == "needle":
+                needles += 1
+                found += bool(hits) and query in hits[0].snippet
+    every = [t for values in times.values() for t in values]
+    print(f"messages: {opts.messages:,} ({opts.agents} agent(s)); insert {seconds:.1f}s "
+          f"({opts.messages / seconds:,.0f} msg/s); database {size_mb:,.0f} MB")
+    print(f"needle recall (the needle is the top hit): {found}/{needles}")
+    print(f"{'query kind':12} {'n':>4} {'p50':>9} {'p95':>9} {'p99':>9} {'max':>9}")
+    for kind, values in [*times.items(), ("all", every)]:
+        print(
+            f"{kind:12} {len(values):>4} {pct(values, 0.5):8.1f}ms {pct(values, 0.95):8.1f}ms "
+            f"{pct(values, 0.99):8.1f}ms {max(values):8.1f}ms"
+        )
+    print(f"mean {statistics.mean(every):.1f}ms over {len(every)} searches (limit {opts.limit})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""Server-side search tools: conversation_search, archival_memory_insert, archival_memory_search.
+
+`conversation_search` looks through every stored message of the agent, in every
+conversation (compacted and cleared ones included); the archival tools keep and
+find facts that do not fit in the memory blocks. The results of the two search
+tools are stored with `noindex` so that a later search does not find old results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from letta_code.service.llm.types import ToolSpec
+from letta_code.service.store.search import MessageHit, PassageRecord, SearchStore
+
+
+class ServerToolError(Exception):
+    """Bad arguments or a failed lookup; the message goes back to the model."""
+
+
+@dataclass
+class ToolContext:
+    agent_id: str
+    conversation_id: str
+    run_id: str
+
+
+ServerToolHandler = Callable[[dict[str, Any], ToolContext], str]
+
+_DATE = (
+    "ISO date or date-time, e.g. 2025-01-31 or 2025-01-31T14:00 (local time unless it has an offset)"
+)
+SEARCH_TOOL_SPECS = [
+    ToolSpec(
+        name="conversation_search",
+        description=(
+            "Search your whole message history (every conversation, including messages no longer in "
+            "your context window) with ranked full-text search. Use it to recall what was said or done "
+            'before. Words must all match first, then any; use "quotes" for a phrase and word* for a prefix.'
+        ),
+        parameters={
+            "type": "object",
+            "properties": {
+                "query": {"type": "string", "description": "Words to look for (empty: newest messages)"},
+                "roles": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": ["user", "assistant", "tool", "system"]},
+                    "description": "Only messages with these roles",
+                },
+                "limit": {"type": "integer", "description": "Maximum number of results (default 10, max 50)"},
+                "start_date": {"type": "string", "description": f"Only messages from then on; {_DATE}"},
+                "end_date": {"type": "string", "description": f"Only messages up to then (a date includes the whole day); {_DATE}"},
+            },
+            "required": ["query"],
+        },
+    ),
+    ToolSpec(
+        name="archival_memory_insert",
+        description=(
+            "Store a fact, note or document in your archival memory, a searchable store for what "
+            "does not fit in your memory blocks. Write self-contained text; add tags to group entries."
+        ),
+        parameters={
+            "type": "object",
+            "properties": {
+                "content": {"type": "string", "description": "The text to remember"},
+                "tags": {"type": "array", "items": {"type": "string"}, "description": "Optional tags"},
+            },
+            "required": ["content"],
+        },
+    ),
+    ToolSpec(
+        name="archival_memory_search",
+        description="Search your archival memory (ranked full-text search), optionally only entries with given tags.",
+        parameters={
+            "type": "object",
+            "properties": {
+                "query": {"type": "string", "description": "Words to look for (empty: newest entries)"},
+                "tags": {"type": "array", "items": {"type": "string"}, "description": "Only entries with these tags"},
+                "tag_match_mode": {
+                    "type": "string",
+                    "enum": ["any", "all"],
+                    "description": "Entries with any (default) or all of the tags",
+                },
+                "top_k": {"type": "integer", "description": "Maximum number of results (default 10, max 50)"},
+            },
+            "required": ["query"],
+        },
+    ),
+]
+SEARCH_TOOL_NAMES = {spec.name for spec in SEARCH_TOOL_SPECS}
+# Tools whose results must not be indexed for conversation_search.
+UNINDEXED_RESULT_TOOLS = frozenset({"conversation_search", "archival_memory_search"})
+MAX_RESULTS = 50
+MAX_PASSAGE_CHARS = 20000
+
+
+def parse_when(value: Any, name: str, *, end: bool = False) -> datetime | None:
+    """An ISO date or date-time argument as an aware datetime (local time when naive).
+
+    A bare date as an end bound means the end of that day.
+    """
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ServerToolError(f"{name} must be a string such as 2025-01-31")
+    raw = value.strip()
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            moment = datetime.combine(day + timedelta(days=1) if end else day, time())
+        else:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ServerToolError(f"{name} {value!r} is not an ISO date (2025-01-31) or date-time") from exc
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def _count(args: dict[str, Any], name: str, default: int) -> int:
+    value = args.get(name, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ServerToolError(f"{name} must be an integer")
+    return max(1, min(MAX_RESULTS, int(value)))
+
+
+def _strings(args: dict[str, Any], name: str) -> list[str]:
+    value = args.get(name)
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ServerToolError(f"{name} must be a list of strings")
+    return [v for v in value if v]
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def format_message_hits(query: str, hits: list[MessageHit], conversation_id: str) -> str:
+    if not hits:
+        return f"No messages found for {query!r}." if query.strip() else "No messages found."
+    head = f"{len(hits)} message(s) for {query!r}, best match first:" if query.strip() else f"{len(hits)} newest message(s):"
+    lines = [head]
+    for number, hit in enumerate(hits, 1):
+        where = "this conversation" if hit.conversation_id == conversation_id else f"conversation {hit.conversation_id}"
+        lines.append(f"{number}. [{_stamp(hit.created_at)}] {hit.role} in {where} ({hit.message_id})")
+        lines.append(f"   {hit.snippet}")
+    return "\n".join(lines)
+
+
+def format_passages(query: str, passages: list[PassageRecord]) -> str:
+    if not passages:
+        return f"No archival memories found for {query!r}." if query.strip() else "Archival memory is empty."
+    lines = [f"{len(passages)} archival memor{'y' if len(passages) == 1 else 'ies'}, best match first:"]
+    for number, passage in enumerate(passages, 1):
+        tags = f" tags: {', '.join(passage.tags)}" if passage.tags else ""
+        lines.append(f"{number}. [{_stamp(passage.created_at)}]{tags} ({passage.id})")
+        lines.append("   " + passage.text.replace("\n", "\n   "))
+    return "\n".join(lines)
+
+
+def make_search_handlers(store: SearchStore) -> dict[str, ServerToolHandler]:
+    """The handlers of the search tools, by tool name."""
+
+    def conversation_search(args: dict[str, Any], ctx: ToolContext) -> str:
+        query = args.get("query") or ""
+        if not isinstance(query, str):
+            raise ServerToolError("query must be a string")
+        roles = _strings(args, "roles")
+        bad = [r for r in roles if r not in ("user", "assistant", "tool", "system")]
+        if bad:
+            raise ServerToolError(f"unknown role(s) {', '.join(bad)}: use user, assistant, tool or system")
+        start = parse_when(args.get("start_date"), "start_date")
+        end = parse_when(args.get("end_date"), "end_date", end=True)
+        hits = store.search_messages(
+            ctx.agent_id,
+            query,
+            roles=roles or None,
+            limit=_count(args, "limit", 10),
+            start=start,
+            end=end,
+            exclude_run_id=ctx.run_id,
+        )
+        return format_message_hits(query, hits, ctx.conversation_id)
+
+    def archival_memory_insert(args: dict[str, Any], ctx: ToolContext) -> str:
+        content = args.get("content")
+        if not isinstance(content, str) or not content.strip():
+            raise ServerToolError("content is required and must be non-empty text")
+        if len(content) > MAX_PASSAGE_CHARS:
+            raise ServerToolError(
+                f"content is {len(content)} characters; split it into entries of at most {MAX_PASSAGE_CHARS}"
+            )
+        passage = store.insert_passage(
+            ctx.agent_id, content, tags=_strings(args, "tags"), metadata={"conversation_id": ctx.conversation_id}
+        )
+        total = store.count_passages(ctx.agent_id)
+        return f"Stored in archival memory as {passage.id} ({total} entries in total)."
+
+    def archival_memory_search(args: dict[str, Any], ctx: ToolContext) -> str:
+        query = args.get("query") or ""
+        if not isinstance(query, str):
+            raise ServerToolError("query must be a string")
+        mode = args.get("tag_match_mode") or "any"
+        if mode not in ("any", "all"):
+            raise ServerToolError("tag_match_mode must be 'any' or 'all'")
+        passages = store.search_passages(
+            ctx.agent_id,
+            query,
+            tags=_strings(args, "tags"),
+            match_all_tags=mode == "all",
+            top_k=_count(args, "top_k", 10),
+        )
+        return format_passages(query, passages)
+
+    return {
+        "conversation_search": conversation_search,
+        "archival_memory_insert": archival_memory_insert,
+        "archival_memory_search": archival_memory_search,
+    }
