@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from letta_code.schemas.state import AgentState, BlockState, ConversationState, RunState
+from letta_code.service.agent.compaction import CompactionResult
 from letta_code.service.agent.loop import AgentLoop, RunRequest
 from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES, MEMORY_TOOL_SPECS
 from letta_code.service.agent.prompt import base_instructions
@@ -178,3 +179,15 @@ class AgentService:
 
     def context_messages(self, conversation_id: str) -> list[Message]:
         return self.conversations.context_messages(conversation_id)
+
+    async def compact(self, conversation_id: str | None, agent_id: str | None = None) -> CompactionResult | None:
+        """`/compact`: summarize all but the last turn now (None: nothing to compact)."""
+        from letta_code.service.llm.registry import get_provider
+
+        conv = self.resolve_conversation(conversation_id, agent_id)
+        active = self.runs.active_for(conv.id)
+        if active is not None:
+            raise ConflictError(f"conversation {conv.id} is busy with run {active.id}; wait for it or cancel it")
+        agent = self.agents.get_agent(conv.agent_id)
+        provider, model_name = get_provider(agent.model, self.env)
+        return await self.loop.compactor.compact(agent, conv.id, provider, model_name, force=True)

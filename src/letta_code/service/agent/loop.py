@@ -23,6 +23,8 @@ from letta_code.schemas.messages import (
     ToolReturnMessage,
     UsageStatistics,
 )
+from letta_code.schemas.state import AgentState
+from letta_code.service.agent.compaction import Compactor, split_history, summary_chat_message
 from letta_code.service.agent.history import to_chat_messages
 from letta_code.service.agent.memory_tools import (
     MEMORY_TOOL_NAMES,
@@ -39,6 +41,7 @@ from letta_code.service.agent.search_tools import (
 from letta_code.service.llm.types import (
     ChatMessage,
     ChatRequest,
+    ContextWindowExceededError,
     Finish,
     LLMError,
     ReasoningDelta,
@@ -97,6 +100,7 @@ class AgentLoop:
         self.env = env
         # Server tools other than the memory tools: name -> handler(args, context) -> result text.
         self.handlers = dict(handlers or {})
+        self.compactor = Compactor(conversations, env)
 
     async def execute(self, live: LiveRun, request: RunRequest) -> None:
         usage: dict[str, Any] = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "step_count": 0}
@@ -126,23 +130,21 @@ class AgentLoop:
                 return "cancelled"
             agent = self.agents.get_agent(request.agent_id)
             provider, model_name = get_provider(request.override_model or agent.model, self.env)
-            history = self.conversations.context_messages(request.conversation_id)
-            system = compile_system_prompt(
-                agent.system,
-                agent.blocks,
-                conversation_messages=len(history),
-                total_messages=self.conversations.count_messages(agent_id=agent.id),
-                now=datetime.now().astimezone(),
-            )
-            tools = [t for t in self.server_tools if t.name in agent.tools or t.name in MEMORY_TOOL_NAMES]
-            chat = ChatRequest(
-                model=model_name,
-                messages=[ChatMessage(role="system", content=system), *to_chat_messages(history)],
-                tools=tools + request.client_tools,
-            )
+            chat, estimate, fixed = self._build_chat(agent, request, model_name)
+            over = self.compactor.over_threshold(agent, self.compactor.estimate(model_name, estimate))
+            if over and await self._compact(live, request, agent, provider, model_name, fixed, usage):
+                chat, estimate, fixed = self._build_chat(agent, request, model_name)
             step_id = new_id("step")
             message_id = new_id("message")
-            out = await self._call_model(live, request, chat, provider, message_id, step_id)
+            try:
+                out = await self._call_model(live, request, chat, provider, message_id, step_id)
+            except ContextWindowExceededError:
+                # The provider counts differently than we do: compact hard and retry once.
+                if not await self._compact(live, request, agent, provider, model_name, fixed, usage, force=True):
+                    raise
+                chat, estimate, fixed = self._build_chat(agent, request, model_name)
+                out = await self._call_model(live, request, chat, provider, message_id, step_id)
+            self.compactor.calibrate(model_name, estimate, out.prompt_tokens)
             usage["prompt_tokens"] += out.prompt_tokens
             usage["completion_tokens"] += out.completion_tokens
             usage["step_count"] += 1
@@ -198,6 +200,46 @@ class AgentLoop:
                     )
                 return "requires_approval"
         return "max_steps"
+
+    def _build_chat(self, agent: AgentState, request: RunRequest, model_name: str) -> tuple[ChatRequest, int, int]:
+        """The request for this step, its estimated size, and the part of it that is not history."""
+        summary, history = split_history(self.conversations.context_messages(request.conversation_id))
+        system = compile_system_prompt(
+            agent.system,
+            agent.blocks,
+            conversation_messages=len(history),
+            total_messages=self.conversations.count_messages(agent_id=agent.id),
+            now=datetime.now().astimezone(),
+        )
+        tools = [t for t in self.server_tools if t.name in agent.tools or t.name in MEMORY_TOOL_NAMES]
+        tools += request.client_tools
+        head = [ChatMessage(role="system", content=system)]
+        if summary is not None:
+            head.append(summary_chat_message(summary))
+        chat = ChatRequest(model=model_name, messages=[*head, *to_chat_messages(history)], tools=tools)
+        fixed = self.compactor.raw_estimate(system, [summary] if summary else [], tools)
+        return chat, fixed + self.compactor.raw_estimate("", history, []), fixed
+
+    async def _compact(
+        self,
+        live: LiveRun,
+        request: RunRequest,
+        agent: AgentState,
+        provider: Any,
+        model_name: str,
+        fixed_tokens: int,
+        usage: dict[str, Any],
+        *,
+        force: bool = False,
+    ) -> bool:
+        result = await self.compactor.compact(
+            agent, request.conversation_id, provider, model_name, fixed_tokens=fixed_tokens, force=force, run_id=live.run_id
+        )
+        if result is None:
+            return False
+        usage["prompt_tokens"] += result.prompt_tokens
+        usage["completion_tokens"] += result.completion_tokens
+        return True
 
     async def _call_model(
         self, live: LiveRun, request: RunRequest, chat: ChatRequest, provider: Any, message_id: str, step_id: str
