@@ -232,3 +232,18 @@ def test_esc_stops_a_running_command_and_the_agent_hears_of_it(
     tool_result = [m for m in model_server.last_messages() if m.get("role") == "tool"][0]
     assert "interrupted" in str(tool_result["content"]).lower()
     assert "never" not in str(tool_result["content"])
+
+
+def test_resume_flag_opens_the_conversation_picker(
+    letta: Letta, model_server: ModelServer, terminals: list[Terminal]
+) -> None:
+    model_server.script([Reply(text="first answer"), Reply(text="second answer")])
+    assert letta.run("-p", "the first conversation", *MODEL).returncode == 0
+    assert letta.run("-p", "the second conversation", "--new", *MODEL).returncode == 0
+    term = start(terminals, letta, "--resume")
+    term.wait_for("Resume a conversation", "(2 messages)")
+    term.keys("Down")
+    term.keys("Enter")
+    screen = term.wait_for("Resumed conversation", " answer")  # then a recap of it
+    assert "> the first conversation" in screen or "> the second conversation" in screen
+    term.wait_ready()
