@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import letta_client
 import pytest
 from letta_client import Letta
 
@@ -142,3 +143,30 @@ def test_parallel_conversations_edit_a_shared_block(live_server: LiveServer, cli
         assert returns[0].status == "success", returns[0].tool_return
         assert chunks[-2].stop_reason == "end_turn"
     assert client.blocks.retrieve(shared.id).value == "alpha: new\nbeta: new"
+
+
+def test_async_message_returns_a_run_to_follow(live_server: LiveServer, client: Letta) -> None:
+    agent = make_agent(client)
+    live_server.model.script([Reply(text="done in the background", delay=0.2)])
+    run = client.agents.messages.create_async(agent.id, messages=user("work"))
+    assert run.status == "running" and run.background is True
+    chunks = no_pings(client.runs.messages.stream(run.id))
+    assert [c.content for c in chunks if c.message_type == "assistant_message"] == ["done in the background"]
+    assert client.runs.retrieve(run.id).status == "completed"
+
+
+def test_conversations_list_update_and_default(live_server: LiveServer, client: Letta) -> None:
+    agent = make_agent(client)
+    other = make_agent(client)
+    mine = [client.conversations.create(agent_id=agent.id, summary=f"session {i}") for i in range(2)]
+    client.conversations.create(agent_id=other.id)
+    listed = client.conversations.list(agent_id=agent.id)
+    assert {c.id for c in listed} == {c.id for c in mine}
+    renamed = client.conversations.update(mine[0].id, summary="refactoring")
+    assert renamed.summary == "refactoring" and client.conversations.retrieve(mine[0].id).summary == "refactoring"
+    default = client.conversations.retrieve("default", extra_query={"agent_id": agent.id})
+    assert default.agent_id == agent.id and default.id not in {c.id for c in mine}
+    with pytest.raises(letta_client.NotFoundError):
+        client.conversations.retrieve(mine[0].id, extra_query={"agent_id": other.id})
+    with pytest.raises(letta_client.BadRequestError, match="agent_id"):
+        client.conversations.messages.list("default")
