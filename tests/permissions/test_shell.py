@@ -216,3 +216,25 @@ def test_importing_the_package_does_not_import_tree_sitter() -> None:
         "assert 'tree_sitter' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_non_ascii_input_cannot_crash_the_parser() -> None:
+    # tree-sitter-bash 0.25.1 segfaults on `{` + a large code point (upstream issue #337);
+    # the parser must only ever see ASCII. Run in a child so a regression cannot kill pytest.
+    code = (
+        "from letta_code.permissions.shell import _analyze\n"
+        "for s in ['{\\U00031860', 'a{\\U000a27c0f', '\\u00c9{\\U000a27c0f', 'echo {\\U0001F600}']:\n"
+        "    for _ in range(300):\n"
+        "        _analyze(s, 0)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_non_ascii_words_keep_their_values() -> None:
+    assert effective("echo h\u00e9llo 'w\u00f6rld' \"\U0001F600\"") == [["echo", "h\u00e9llo", "w\u00f6rld", "\U0001F600"]]
+    assert effective("\uff4epm test") == [["\uff4epm", "test"]]
+    assert effective("echo \u4e00; ls") == [["echo", "\u4e00"], ["ls"]]
+    assert effective("cat <<'\u00e9'\nhi\n\u00e9\nls") == [["cat"], ["ls"]]
+    # Non-ASCII characters all look alike to the parser, so a here-document may seem to
+    # end early: the parse then sees *more* commands than bash runs, never fewer.
+    assert effective("cat <<'\u00e9'\nx\n\u00e9\nls") == [["cat"], ["\u00e9"], ["ls"]]

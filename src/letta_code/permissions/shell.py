@@ -16,11 +16,10 @@ from __future__ import annotations
 import functools
 import re
 import threading
-import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
-from letta_code.permissions.words import CommandForm, Word
+from letta_code.permissions.quoting import hidden_characters, unescape_double_quoted, unquote_word
+from letta_code.permissions.words import CommandForm, ShellAnalysis, SimpleCommand, Word
 from letta_code.permissions.wrappers import (
     EVAL_LIKE,
     SAFE_ENV_VARS,
@@ -28,6 +27,8 @@ from letta_code.permissions.wrappers import (
     command_name,
     unwrap_once,
 )
+
+__all__ = ["MAX_DEPTH", "ShellAnalysis", "SimpleCommand", "analyze"]
 
 MAX_DEPTH = 6  # nested `bash -c` / `$(...)` levels
 _MAX_NODE_DEPTH = 200
@@ -45,38 +46,6 @@ _SAFE_SOURCES = frozenset({"/dev/null", "/dev/stdin", "/dev/zero"})
 _SIMPLE_BRACE_VAR = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
-@dataclass(frozen=True)
-class SimpleCommand:
-    """One simple command and its readings, outermost (as written) first."""
-
-    forms: tuple[CommandForm, ...]
-    text: str
-
-    @property
-    def effective(self) -> CommandForm:
-        """The innermost reading (wrappers removed)."""
-        return self.forms[-1]
-
-    @property
-    def words(self) -> tuple[Word, ...]:
-        return self.effective.words
-
-
-@dataclass(frozen=True)
-class ShellAnalysis:
-    """What a shell command line does, as far as it can be told without running it."""
-
-    command: str
-    commands: tuple[SimpleCommand, ...]
-    writes: tuple[Word, ...]
-    reads: tuple[Word, ...]
-    problems: tuple[str, ...]
-
-    @property
-    def parseable(self) -> bool:
-        return not self.problems
-
-
 def _get_parser() -> Any:
     global _parser
     if _parser is None:
@@ -89,90 +58,36 @@ def _get_parser() -> Any:
     return _parser
 
 
+def ascii_view(command: str) -> bytes:
+    """The command with every non-ASCII character replaced by `x`, as bytes.
+
+    tree-sitter-bash 0.25's scanner can crash the process on some non-ASCII input
+    (a `{` followed by a large code point; upstream issue #337), so the parser only
+    ever sees ASCII. Bash treats any non-ASCII character as an ordinary word
+    character, as it does `x`, so the shape of the parse is the same, and byte
+    offsets in this view are character offsets in the original string.
+    """
+    return "".join(c if c < "\x80" else "x" for c in command).encode("ascii")
+
+
 def _parse(command: str) -> Any:
     parser = _get_parser()
     with _parser_lock:
-        return parser.parse(command.encode("utf-8", "surrogatepass"))
-
-
-def _text(node: Any) -> str:
-    return bytes(node.text).decode("utf-8", "replace")
-
-
-def _hidden_characters(command: str) -> str | None:
-    for ch in command:
-        if ch in "\t\n":
-            continue
-        category = unicodedata.category(ch)
-        if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
-            return f"contains the invisible or control character U+{ord(ch):04X}"
-    return None
-
-
-def _unquote_word(raw: str) -> tuple[str, str, str | None]:
-    """Quote removal for an unquoted word: (value, kind, problem)."""
-    out: list[str] = []
-    kind = "literal"
-    brace_open = False
-    brace_list = False
-    i, n = 0, len(raw)
-    if raw.startswith("#"):
-        return raw, "opaque", "a word starts with '#'"
-    while i < n:
-        c = raw[i]
-        if c == "\\":
-            if i + 1 < n:
-                if raw[i + 1] != "\n":
-                    out.append(raw[i + 1])
-                i += 2
-                continue
-            out.append(c)
-        elif c in "*?" or (c == "[" and "]" in raw[i + 1 :]):
-            kind = "glob"
-            out.append(c)
-        elif c == "{":
-            brace_open = True
-            out.append(c)
-        elif c == "}" and brace_open:
-            if brace_list:
-                kind = "opaque"
-            out.append(c)
-        elif c in "$`'\";&|<>()" or c.isspace():
-            return raw, "opaque", f"cannot read the word {raw!r}"
-        else:
-            if brace_open and (c == "," or raw.startswith("..", i)):
-                brace_list = True
-            out.append(c)
-        i += 1
-    if kind == "glob" and any(ch in raw for ch in "\\{"):
-        kind = "opaque"
-    return "".join(out), kind, None
-
-
-def _unescape_double_quoted(raw: str) -> str | None:
-    out: list[str] = []
-    i, n = 0, len(raw)
-    while i < n:
-        c = raw[i]
-        if c == "\\" and i + 1 < n and raw[i + 1] in '$`"\\\n':
-            if raw[i + 1] != "\n":
-                out.append(raw[i + 1])
-            i += 2
-            continue
-        if c in "$`":
-            return None
-        out.append(c)
-        i += 1
-    return "".join(out)
+        return parser.parse(ascii_view(command))
 
 
 class _Walker:
-    def __init__(self, depth: int) -> None:
+    def __init__(self, source: str, depth: int) -> None:
+        self.source = source
         self.depth = depth
         self.commands: list[SimpleCommand] = []
         self.writes: list[Word] = []
         self.reads: list[Word] = []
         self.problems: list[str] = []
+
+    def text(self, node: Any) -> str:
+        """The original text of a node (offsets of the ASCII view are character indices)."""
+        return self.source[node.start_byte : node.end_byte]
 
     def problem(self, reason: str) -> None:
         if reason not in self.problems:
@@ -256,9 +171,9 @@ class _Walker:
         for child in node.children:
             kind = child.type
             if kind == "heredoc_start":
-                quoted = any(q in _text(child) for q in "'\"\\")
+                quoted = any(q in self.text(child) for q in "'\"\\")
             elif kind == "heredoc_body":
-                body = _text(child)
+                body = self.text(child)
                 if not quoted and (
                     "`" in body or "$(" in body or "$[" in body
                     or "${" in _SIMPLE_BRACE_VAR.sub("", body)
@@ -278,11 +193,11 @@ class _Walker:
     def word(self, node: Any, level: int) -> Word:
         if level > _MAX_NODE_DEPTH:
             self.problem("the command is nested too deeply")
-            return Word(_text(node), "opaque")
+            return Word(self.text(node), "opaque")
         kind = node.type
-        raw = _text(node)
+        raw = self.text(node)
         if kind == "word":
-            value, word_kind, problem = _unquote_word(raw)
+            value, word_kind, problem = unquote_word(raw)
             if problem:
                 self.problem(problem)
             return Word(value, word_kind)  # type: ignore[arg-type]
@@ -297,7 +212,7 @@ class _Walker:
             if sum(c.end_byte - c.start_byte for c in node.children) != node.end_byte - node.start_byte:
                 self.problem(f"cannot read the word {raw!r}")
             literal = all(p.literal for p in parts)
-            braces = [c for c in node.children if c.type == "word" and _text(c).startswith("{")]
+            braces = [c for c in node.children if c.type == "word" and self.text(c).startswith("{")]
             if braces and ("," in raw or ".." in raw):
                 literal = False  # brace expansion: `{rm,-rf,x}` becomes three words
             return Word("".join(p.text for p in parts) if literal else raw, "literal" if literal else "opaque")
@@ -324,10 +239,10 @@ class _Walker:
         return Word(raw, "opaque")
 
     def string(self, node: Any, level: int) -> Word:
-        raw = _text(node)
+        raw = self.text(node)
         named = [c for c in node.children if c.is_named]
         if all(c.type == "string_content" for c in named):
-            value = _unescape_double_quoted(raw[1:-1]) if len(raw) >= 2 else None
+            value = unescape_double_quoted(raw[1:-1]) if len(raw) >= 2 else None
             if value is None:
                 self.problem(f"cannot read the string {raw!r}")
                 return Word(raw, "opaque")
@@ -341,7 +256,7 @@ class _Walker:
         if self.depth + 1 > MAX_DEPTH:
             self.problem("command substitutions are nested too deeply")
             return
-        if _text(node).startswith("`") and "\\" in _text(node):
+        if self.text(node).startswith("`") and "\\" in self.text(node):
             self.problem("backslashes inside backticks")
         for child in node.children:
             if child.is_named:
@@ -356,7 +271,7 @@ class _Walker:
             if kind == "variable_assignment":
                 name_node = child.child_by_field_name("name")
                 value_node = child.child_by_field_name("value")
-                name = _text(name_node) if name_node is not None else ""
+                name = self.text(name_node) if name_node is not None else ""
                 if name_node is None or name_node.type != "variable_name":
                     self.problem("unsupported variable assignment")
                 value = self.word(value_node, level + 1) if value_node is not None else Word("")
@@ -369,12 +284,12 @@ class _Walker:
             elif child.is_named:
                 words.append(self.word(child, level + 1))
             else:
-                self.problem(f"unsupported shell syntax {_text(child)!r}")
+                self.problem(f"unsupported shell syntax {self.text(child)!r}")
         if not words:
             if assignments:
                 self.problem("it sets a shell variable")
             return
-        self.unwrap(tuple(words), assignments, _text(node), level)
+        self.unwrap(tuple(words), assignments, self.text(node), level)
 
     def unwrap(
         self, words: tuple[Word, ...], assignments: list[tuple[str, Word]], text: str, level: int
@@ -441,7 +356,7 @@ class _Walker:
                 if not inner:
                     self.problem("find -exec without a command")
                 else:
-                    sub = _Walker(self.depth)
+                    sub = _Walker(self.source, self.depth)
                     sub.unwrap(inner, [], " ".join(w.text for w in inner), level + 1)
                     for cmd in sub.commands:
                         forms = tuple(CommandForm(f.words, f.allowable and allowable, True) for f in cmd.forms)
@@ -452,8 +367,8 @@ class _Walker:
 
 
 def _analyze(command: str, depth: int) -> ShellAnalysis:
-    walker = _Walker(depth)
-    hidden = _hidden_characters(command)
+    walker = _Walker(command, depth)
+    hidden = hidden_characters(command)
     if hidden:
         walker.problem(hidden)
     try:

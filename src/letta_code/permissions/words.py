@@ -1,4 +1,5 @@
-"""The words of a shell command after quote removal, and Bash-rule matching on them.
+"""The words of a shell command after quote removal, simple commands and their readings,
+and Bash-rule matching on them.
 
 A word is `literal` when its value is known exactly, `glob` when it is an unquoted
 pattern the shell will expand (`*.py`), and `opaque` when it depends on run-time
@@ -89,3 +90,35 @@ def match_words(
     if len(words) == len(rule_words):
         return broad or not form.extra_args
     return False
+
+
+@dataclass(frozen=True)
+class SimpleCommand:
+    """One simple command and its readings, outermost (as written) first."""
+
+    forms: tuple[CommandForm, ...]
+    text: str
+
+    @property
+    def effective(self) -> CommandForm:
+        """The innermost reading (wrappers removed)."""
+        return self.forms[-1]
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return self.effective.words
+
+
+@dataclass(frozen=True)
+class ShellAnalysis:
+    """What a shell command line does, as far as it can be told without running it."""
+
+    command: str
+    commands: tuple[SimpleCommand, ...]
+    writes: tuple[Word, ...]
+    reads: tuple[Word, ...]
+    problems: tuple[str, ...]
+
+    @property
+    def parseable(self) -> bool:
+        return not self.problems
