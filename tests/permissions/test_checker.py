@@ -311,3 +311,14 @@ def test_commands_reading_the_current_folder_ask_when_the_shell_is_outside(make_
     for command in ("ls", "grep -r x", "find -name y", "git status"):
         assert checker.check("Bash", {"command": command}).behavior == "ask", command
     assert checker.check("Bash", {"command": "echo hi"}).behavior == "allow"
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "\ud800x", "src/\udfff"])
+def test_unusable_paths_ask_instead_of_crashing(make_checker, bad: str) -> None:  # type: ignore[no-untyped-def]
+    checker = make_checker("acceptEdits", deny=["Read(.env)"])
+    for tool, key in (("Read", "file_path"), ("Edit", "file_path"), ("LS", "path"), ("Glob", "path")):
+        assert checker.check(tool, {key: bad, "pattern": "*"}).behavior == "ask"
+    assert checker.check("Glob", {"pattern": bad}).behavior == "ask"
+    assert checker.check("Bash", {"command": f"cat '{bad}'"}).behavior == "ask"
+    assert checker.check("Bash", {"command": f"cd '{bad}' && ls"}).behavior == "ask"
+    assert checker.denied_by("Read", bad) is None

@@ -50,7 +50,17 @@ def _expand_glob(pattern: str, base: str) -> list[str] | None:
 def _resolve_words(
     checker: PermissionChecker, words: Iterable[Word], bases: tuple[str, ...]
 ) -> list[ResolvedPath] | None:
-    """Every path the words may name, from every folder the command may run in."""
+    """Every path the words may name, from every folder the command may run in
+    (None when that cannot be known)."""
+    try:
+        return _resolve_all(checker, words, bases)
+    except ValueError:
+        return None
+
+
+def _resolve_all(
+    checker: PermissionChecker, words: Iterable[Word], bases: tuple[str, ...]
+) -> list[ResolvedPath] | None:
     out: list[ResolvedPath] = []
     for word in words:
         if word.text.startswith("~") and expand_home(word.text).startswith("~"):
@@ -75,7 +85,10 @@ def _bases(checker: PermissionChecker, infos: list[ReadOnlyInfo | None]) -> tupl
         if info is None or info.cd_target is None or not info.cd_target.literal:
             continue
         for base in list(bases):
-            target = checker.resolve(info.cd_target.text, base).real
+            try:
+                target = checker.resolve(info.cd_target.text, base).real
+            except ValueError:
+                continue  # the `cd` itself then cannot be resolved either, so it asks
             if target not in bases:
                 bases.append(target)
     return tuple(bases)

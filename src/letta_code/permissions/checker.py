@@ -200,7 +200,11 @@ class PermissionChecker:
         For tools that read many files at once (Grep over a folder, Glob): the
         harness can drop results whose files a deny rule covers (`Read(.env)`).
         """
-        rule = self.path_rule(self.deny_rules, tool_name, [self.resolve(os.fspath(path))], broad=True)
+        try:
+            target = self.resolve(os.fspath(path))
+        except ValueError:
+            return None
+        rule = self.path_rule(self.deny_rules, tool_name, [target], broad=True)
         return rule.text if rule is not None else None
 
     def display(self, target: ResolvedPath) -> str:
@@ -211,13 +215,15 @@ class PermissionChecker:
         value = args.get(PATH_ARGUMENT[tool])
         if tool in ("Grep", "Glob", "LS") and not value:
             value = "."
-        if not isinstance(value, str) or not value or "\x00" in value:
+        if not isinstance(value, str) or not value:
             return None
-        target = self.resolve(value)
-        if tool == "Glob":
+        try:
+            target = self.resolve(value)
             pattern = args.get("pattern")
-            if isinstance(pattern, str) and pattern:
+            if tool == "Glob" and isinstance(pattern, str) and pattern:
                 return self._glob_targets(pattern, target)
+        except ValueError:
+            return None
         return [target]
 
     def _glob_targets(self, pattern: str, base: ResolvedPath) -> list[ResolvedPath] | None:

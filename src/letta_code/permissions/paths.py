@@ -53,8 +53,14 @@ def expand_home(path: str) -> str:
 
 
 def resolve_path(path: str | os.PathLike[str], cwd: str | os.PathLike[str]) -> ResolvedPath:
-    """Resolve `path` against `cwd`: expand `~`, make absolute, collapse `..`, follow symlinks."""
+    """Resolve `path` against `cwd`: expand `~`, make absolute, collapse `..`, follow symlinks.
+
+    Raises ValueError for a path no program could open (a NUL byte, unencodable text).
+    """
     given = os.fspath(path)
+    if "\x00" in given:
+        raise ValueError("path contains a NUL byte")
+    os.fsencode(given)  # UnicodeEncodeError (a ValueError) for lone surrogates
     expanded = expand_home(given)
     joined = os.path.join(os.fspath(cwd), expanded)
     lexical = os.path.normpath(os.path.abspath(joined))
