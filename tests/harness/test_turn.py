@@ -1,0 +1,182 @@
+"""The harness turn loop, on both transports: every test runs on the embedded
+service and on the HTTP backend against a live `letta` server app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from letta_code.client.backend import Backend
+from letta_code.client.embedded import EmbeddedBackend
+from letta_code.client.http import HttpBackend
+from letta_code.harness.executor import PendingCall, ToolExecutor, UserAnswer
+from letta_code.harness.turn import TurnRunner
+from letta_code.permissions import Decision, PermissionChecker
+from letta_code.tools.base import ToolSession
+from letta_code.tools.registry import select_tools
+from tests.fakes.model_server import ModelServer, Reply
+from tests.server.conftest import start_live_server
+
+BackendFactory = Callable[[], Backend]
+
+
+@pytest.fixture(params=["embedded", "http"])
+def make_backend(request: pytest.FixtureRequest, tmp_path: Path, model_server: ModelServer) -> Iterator[BackendFactory]:
+    if request.param == "embedded":
+        yield lambda: EmbeddedBackend(tmp_path / "letta.db", model_server.env())
+        return
+    live, thread = start_live_server(tmp_path, model_server, api_key=None)
+    try:
+        yield lambda: HttpBackend(live.url)
+    finally:
+        thread.stop()
+
+
+class Harness:
+    """A session's pieces, with a scripted user for approval prompts."""
+
+    def __init__(self, backend: Backend, cwd: Path, mode: str = "default") -> None:
+        self.backend = backend
+        self.cwd = cwd
+        self.checker = PermissionChecker(mode, cwd=cwd)
+        self.asked: list[tuple[str, Decision]] = []
+        self.answers: list[UserAnswer] = []
+        self.chunks: list[dict[str, Any]] = []
+
+    async def ask(self, call: PendingCall, decision: Decision) -> UserAnswer:
+        self.asked.append((call.name, decision))
+        return self.answers.pop(0)
+
+    async def runner(self, tools: list[str]) -> TurnRunner:
+        block = await self.backend.create_block("human", "Likes short answers.")
+        agent = await self.backend.create_agent(name="t", model="openai/gpt-4.1", block_ids=[block.id], tools=tools)
+        conv = await self.backend.default_conversation(agent.id)
+        executor = ToolExecutor(ToolSession(cwd=self.cwd), self.checker, self.ask)
+        return TurnRunner(
+            self.backend,
+            executor,
+            conversation_id=conv.id,
+            client_tools=[t.schema() for t in select_tools(tools)],
+            stream_tokens=True,
+            on_chunk=self.chunks.append,
+        )
+
+
+def run(coro: Callable[[], Awaitable[Any]]) -> Any:
+    return asyncio.run(coro())
+
+
+def tool_results(server: ModelServer) -> list[str]:
+    return [m["content"] for m in server.last_messages() if m.get("role") == "tool"]
+
+
+def test_read_inside_cwd_runs_without_asking(make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("alpha\nbeta\n")
+    model_server.script([Reply(tool_calls=[("Read", {"file_path": "notes.txt"})]), Reply(text="It has two lines.")])
+
+    async def scenario() -> Any:
+        h = Harness(make_backend(), tmp_path)
+        result = await (await h.runner(["Read"])).run("what is in notes.txt?")
+        return h, result
+
+    h, result = run(scenario)
+    assert result.text == "It has two lines." and result.stop_reason == "end_turn"
+    assert h.asked == []
+    assert tool_results(model_server) == ["     1\talpha\n     2\tbeta"]
+    assert result.steps == 2 and result.total_tokens > 0
+
+
+def test_denied_call_sends_the_users_reason(make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path) -> None:
+    model_server.script([Reply(tool_calls=[("Bash", {"command": "rm -rf build"})]), Reply(text="OK, I won't.")])
+
+    async def scenario() -> Any:
+        h = Harness(make_backend(), tmp_path)
+        h.answers = [UserAnswer("deny", "keep the build folder")]
+        result = await (await h.runner(["Bash"])).run("clean up")
+        return h, result
+
+    h, result = run(scenario)
+    assert [name for name, _ in h.asked] == ["Bash"]
+    assert result.text == "OK, I won't."
+    assert "keep the build folder" in tool_results(model_server)[0]
+
+
+def test_allow_always_is_not_asked_again(make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path) -> None:
+    model_server.script(
+        [
+            Reply(tool_calls=[("Bash", {"command": "touch a.txt"})]),
+            Reply(tool_calls=[("Bash", {"command": "touch b.txt"})]),
+            Reply(text="done"),
+        ]
+    )
+
+    async def scenario() -> Any:
+        h = Harness(make_backend(), tmp_path)
+        h.answers = [UserAnswer("allow_always")]  # the suggested rule: Bash(touch:*)
+        result = await (await h.runner(["Bash"])).run("status twice")
+        return h, result
+
+    h, result = run(scenario)
+    assert len(h.asked) == 1, h.asked
+    assert h.asked[0][1].suggestion == "Bash(touch:*)"
+    assert result.text == "done"
+    assert (tmp_path / "a.txt").exists() and (tmp_path / "b.txt").exists()
+    assert len(tool_results(model_server)) == 2
+
+
+def test_parallel_reads_keep_call_order(make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path) -> None:
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.txt").write_text(name * 3)
+    model_server.script(
+        [Reply(tool_calls=[("Read", {"file_path": f"{n}.txt"}) for n in ("a", "b", "c")]), Reply(text="read three")]
+    )
+
+    async def scenario() -> Any:
+        h = Harness(make_backend(), tmp_path)
+        return await (await h.runner(["Read"])).run("read them")
+
+    result = run(scenario)
+    assert result.text == "read three"
+    assert tool_results(model_server) == ["     1\taaa", "     1\tbbb", "     1\tccc"]
+
+
+def test_pending_approval_from_a_crashed_session_is_resolved(
+    make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path
+) -> None:
+    model_server.script([Reply(tool_calls=[("Write", {"file_path": "new.txt", "content": "hello"})]), Reply(text="written")])
+
+    async def scenario() -> Any:
+        h = Harness(make_backend(), tmp_path, mode="acceptEdits")
+        runner = await h.runner(["Write"])
+        # The first harness sees the approval request and "crashes" before answering.
+        chunks = [c async for c in h.backend.send(runner.conversation_id, [{"role": "user", "content": "write"}],
+                                                  client_tools=runner.client_tools, stream_tokens=False)]
+        assert chunks[-2]["stop_reason"] == "requires_approval"
+        assert await h.backend.pending_approvals(runner.conversation_id)
+        result = await runner.resolve_pending()
+        return h, result
+
+    h, result = run(scenario)
+    assert result is not None and result.text == "written"
+    assert (tmp_path / "new.txt").read_text() == "hello"
+
+
+def test_server_side_memory_tool_is_streamed(make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path) -> None:
+    model_server.script(
+        [Reply(tool_calls=[("memory_insert", {"label": "human", "new_str": "Uses vim."})]), Reply(text="noted")]
+    )
+
+    async def scenario() -> Any:
+        h = Harness(make_backend(), tmp_path)
+        result = await (await h.runner([])).run("I use vim")
+        return h, result
+
+    h, result = run(scenario)
+    kinds = [c["message_type"] for c in h.chunks]
+    assert "tool_call_message" in kinds and "tool_return_message" in kinds
+    assert result.text == "noted"
+    assert "Uses vim." in model_server.last_system_prompt()
