@@ -34,7 +34,7 @@ lint: $(STAMP_TEST)
 	$(BIN)/lint-imports
 
 bench: $(STAMP_TEST)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV)

@@ -1,0 +1,325 @@
+"""Render the results of `bench/run.py` as docs/benchmarks.md (tables, machine, command)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+OURS, THEIRS = "ours", "official"
+TOKENS_NOTE = (
+    "Tokens are estimated as characters / 4 of the JSON request body (compact JSON, as counted "
+    "at the model server). No tokenizer is used: `tiktoken` downloads its BPE files at run "
+    "time, which this offline machine cannot do."
+)
+
+
+def _n(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _span(r: dict[str, Any], med: str, lo: str, hi: str, unit: str, digits: int = 0) -> str:
+    return f"{_n(r[med], digits)} {unit} ({_n(r[lo], digits)}–{_n(r[hi], digits)})"
+
+
+def _ratio(ours: float, theirs: float, smaller: str) -> str:
+    if not ours or not theirs:
+        return "–"
+    ratio = ours / theirs
+    verdict = f"{theirs / ours:.1f}× {smaller}" if ratio < 1 else f"{ratio:.1f}× larger/slower"
+    return f"{ratio:.3f} ({verdict})"
+
+
+def _cell(result: dict[str, Any] | None, fmt: Any) -> str:
+    if result is None:
+        return "not run"
+    if "error" in result:
+        return "failed (see below)"
+    return str(fmt(result))
+
+
+METRICS = {
+    "wall": (lambda r: _span(r, "median_ms", "min_ms", "max_ms", "ms"), "median_ms", "faster"),
+    "CPU": (lambda r: _span(r, "cpu_ms", "cpu_min_ms", "cpu_max_ms", "ms"), "cpu_ms", "less"),
+    "peak RSS": (
+        lambda r: _span(r, "rss_mb", "rss_min_mb", "rss_max_mb", "MB", 1),
+        "rss_mb",
+        "smaller",
+    ),
+}
+
+
+def compare_table(rows: list[tuple[str, dict[str, Any]]], metrics: list[str]) -> list[str]:
+    out = [
+        "| what | metric | ours: median (min–max) | official: median (min–max) | ours / official |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, pair in rows:
+        mine, theirs = pair.get(OURS), pair.get(THEIRS)
+        for metric in metrics:
+            fmt, key, word = METRICS[metric]
+            ok = mine and theirs and "error" not in mine and "error" not in theirs
+            ratio = _ratio(mine[key], theirs[key], word) if ok else "–"  # type: ignore[index]
+            out.append(
+                f"| {name} | {metric} | {_cell(mine, fmt)} | {_cell(theirs, fmt)} | {ratio} |"
+            )
+    return out
+
+
+def failures(rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    out = []
+    for name, pair in rows:
+        for who, result in pair.items():
+            if isinstance(result, dict) and "error" in result:
+                out.append(f"- {name}, {who}: `{_oneline(result['error'])}`")
+    return out
+
+
+def _oneline(text: str, limit: int = 700) -> str:
+    return " ".join(str(text).split())[:limit].replace("`", "'")
+
+
+def prompt_table(prompt: dict[str, Any]) -> list[str]:
+    mine, theirs = prompt.get(OURS), prompt.get(THEIRS)
+    out = ["| measure | ours | official | ours / official |", "| --- | --- | --- | --- |"]
+    rows = [
+        ("first request, whole body", "chars"),
+        ("  of which system prompt", "system_chars"),
+        ("  of which tool schemas", "tools_chars"),
+        ("  of which other messages", "messages_chars"),
+        ("whole turn (all requests)", "turn_chars"),
+    ]
+    for label, key in rows:
+        cells = []
+        for r in (mine, theirs):
+            cells.append(
+                "–" if not r or "error" in r else f"{_n(r[key])} chars ≈ {_n(r[key] / 4)} tokens"
+            )
+        ok = mine and theirs and "error" not in mine and "error" not in theirs
+        ratio = _ratio(mine[key], theirs[key], "smaller") if ok else "–"  # type: ignore[index]
+        out.append(f"| {label} | {cells[0]} | {cells[1]} | {ratio} |")
+    counts = ["–" if not r or "error" in r else str(r["requests"]) for r in (mine, theirs)]
+    out.append(f"| model requests in the turn | {counts[0]} | {counts[1]} | |")
+    tools = [
+        "–" if not r or "error" in r else f"{len(r['tools'])}: {', '.join(r['tools'])}"
+        for r in (mine, theirs)
+    ]
+    out.append(f"| tools offered | {tools[0]} | {tools[1]} | |")
+    return out
+
+
+def server_table(server: dict[str, Any]) -> list[str]:
+    if "error" in server:
+        return [f"Not available: `{_oneline(server['error'])}`"]
+    out = [
+        "| concurrent conversations | steps | steps/s: median (min–max) | step latency p50 | p99 | "
+        "server CPU per step | server RSS after | errors |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for lv in server["levels"]:
+        rate = _span(lv, "steps_per_s", "steps_per_s_min", "steps_per_s_max", "", 1).replace(
+            " (", "("
+        )
+        out.append(
+            f"| {lv['conversations']} | {lv['steps']} | {rate} | {_n(lv['p50_ms'], 1)} ms | "
+            f"{_n(lv['p99_ms'], 1)} ms | {_n(lv['cpu_ms_per_step'], 1)} ms | {_n(lv['rss_mb'], 1)} MB | "
+            f"{lv['errors']} |"
+        )
+    firsts = [lv["first_error"] for lv in server["levels"] if lv.get("first_error")]
+    if firsts:
+        out += ["", f"First error: `{_oneline(firsts[0])}`"]
+    out += [
+        "",
+        f"One streamed request straight to the fake model (the model's share of a step, measured "
+        f"alone from the same client): {_n(server['model_round_trip_ms'], 1)} ms.",
+    ]
+    return out
+
+
+def soak_table(soak: dict[str, Any]) -> list[str]:
+    if "error" in soak:
+        return [f"Not available: `{_oneline(soak['error'])}`"]
+    out = [
+        "| turn | server RSS | peak RSS so far | median turn latency (last 10) |",
+        "| --- | --- | --- | --- |",
+    ]
+    for s in soak["samples"]:
+        out.append(
+            f"| {s['turn']:,} | {_n(s['rss_mb'], 1)} MB | {_n(s['peak_mb'], 1)} MB | {_n(s['turn_ms'], 1)} ms |"
+        )
+    by_turn = {s["turn"]: s["rss_mb"] for s in soak["samples"]}
+    if 100 in by_turn and 1000 in by_turn:
+        growth = (by_turn[1000] - by_turn[100]) / by_turn[100] * 100
+        out += ["", f"RSS growth from turn 100 to turn 1,000: {growth:+.1f}% (target: under 10%)."]
+    out.append(f"All {soak['turns']:,} turns took {_n(soak['elapsed_s'], 1)} s.")
+    return out
+
+
+def targets(results: dict[str, Any]) -> list[str]:
+    """Where we stand against the issue's targets (reported, not tuned for)."""
+    out = ["| target | where we stand | met |", "| --- | --- | --- |"]
+
+    def pair(section: dict[str, Any] | None, key: str) -> tuple[Any, Any]:
+        p = (section or {}).get(key) or {}
+        m, t = p.get(OURS), p.get(THEIRS)
+        if not m or not t or "error" in m or "error" in t:
+            return None, None
+        return m, t
+
+    m, t = pair(results.get("startup"), "--version")
+    if m:
+        x = t["median_ms"] / m["median_ms"]
+        out.append(
+            f"| `letta --version` ≥ 20× faster | {x:.1f}× faster (wall) | {'yes' if x >= 20 else 'no'} |"
+        )
+    m, t = pair(results.get("turns"), "1")
+    if m:
+        x = t["median_ms"] / m["median_ms"]
+        out.append(
+            f"| headless one-tool turn ≥ 5× faster | {x:.1f}× faster (wall) | {'yes' if x >= 5 else 'no'} |"
+        )
+    rss = []
+    for section, key in (
+        ("startup", "--version"),
+        ("startup", "--help"),
+        ("turns", "0"),
+        ("turns", "1"),
+        ("turns", "5"),
+    ):
+        m, t = pair(results.get(section), key)
+        if m:
+            rss.append(t["rss_mb"] / m["rss_mb"])
+    if rss:
+        worst = min(rss)
+        out.append(
+            f"| peak RSS ≥ 3× smaller | {worst:.1f}× smaller in the worst scenario | {'yes' if worst >= 3 else 'no'} |"
+        )
+    prompt = results.get("prompt") or {}
+    m, t = prompt.get(OURS), prompt.get(THEIRS)
+    if m and t and "error" not in m and "error" not in t:
+        x = t["chars"] / m["chars"]
+        note = f"{x:.1f}× smaller ({len(m['tools'])} tools vs {len(t['tools'])}; the toolsets differ, see scenario 3)"
+        out.append(f"| first-turn prompt ≥ 2× smaller | {note} | {'yes' if x >= 2 else 'no'} |")
+    soak = results.get("soak") or {}
+    by_turn = {s["turn"]: s["rss_mb"] for s in soak.get("samples", [])}
+    if 100 in by_turn and 1000 in by_turn:
+        g = (by_turn[1000] - by_turn[100]) / by_turn[100] * 100
+        out.append(
+            f"| RSS growth turn 100 → 1,000 < 10% | {g:+.1f}% (our server) | {'yes' if g < 10 else 'no'} |"
+        )
+    return out
+
+
+def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
+    lines = [
+        "# Benchmarks: Letta Code (Python) and the official Letta Code CLI",
+        "",
+        "Generated by `bench/run.py` (`make bench`); rerun it rather than editing this page.",
+        "",
+        "## Run",
+        "",
+        f"- Command: `{meta['command']}` ({meta['runs']} measured runs per scenario after 1 warm-up)",
+        f"- Date: {meta['date']}",
+        f"- Machine: {meta['cpu']}, {meta['cores']} cores, {meta['ram_gb']:.1f} GiB RAM, {meta['os']}",
+        f"- Load average (1 min) at start / end: {meta['load_start']:.2f} / {meta['load_end']:.2f}",
+        f"- Python: {meta['python']}",
+        f"- Ours: `letta` {meta['ours_version']} (commit {meta['commit']})",
+        f"- Official: PyPI `letta` {meta['official_version']} (bundled Node.js {meta['node']}), "
+        "in `bench/.envs/official`",
+        "",
+        "**Noise.** " + meta["noise"],
+        "",
+        "## How each CLI is driven",
+        "",
+        "Both CLIs talk to the same scripted OpenAI-compatible model server on 127.0.0.1 "
+        "(`bench/fake_model.py`, the test suite's fake server answering from the conversation: N Bash "
+        "calls, then `Done.`), so the model costs the same. Each CLI gets a fresh HOME and an empty "
+        "project folder; a warm-up run creates its agent, and every measured run is a new conversation "
+        "with that agent. Runs of the two CLIs alternate.",
+        "",
+        "- Ours: `letta -p TASK --yolo -m openai/gpt-4.1 --new` with `OPENAI_BASE_URL` pointing at the "
+        "fake server and `LETTA_HOME` in the temporary HOME.",
+        "- Official: its local backend (`letta backend local`) with the fake server saved as an "
+        "OpenAI-compatible provider (`letta connect openai-compatible --base-url URL --api-key bench`), then "
+        "`letta -p TASK --yolo -m openai-compatible/gpt-4.1`. Its `openai/` provider ignores "
+        "`OPENAI_BASE_URL`, so this is the way to point it at a local server. `DO_NOT_TRACK=1` keeps it from "
+        "trying to send telemetry to a cloud this machine cannot reach.",
+        "",
+        "Wall time, CPU time (user + system of the command and every process it waited for) and peak RSS "
+        "(largest single process) come from `wait4` on each command. Ratios are ours / official: below 1 "
+        "means ours is faster or smaller.",
+        "",
+        "## Targets (issue 8)",
+        "",
+        *targets(results),
+    ]
+    startup = results.get("startup")
+    if startup:
+        rows = [(f"`letta {flag}`", startup[flag]) for flag in ("--version", "--help")]
+        lines += [
+            "",
+            "## 1. Startup",
+            "",
+            *compare_table(rows, ["wall", "CPU", "peak RSS"]),
+            *_fails(rows),
+        ]
+    turns = results.get("turns")
+    if turns:
+        rows = [
+            (f"{k} Bash call{'s' if k != '1' else ''}", turns[k]) for k in sorted(turns, key=int)
+        ]
+        lines += [
+            "",
+            "## 2. One headless turn",
+            "",
+            "`-p` with permissions bypassed; the turn ends when the model says `Done.`. The 5-call turn is "
+            "six model requests.",
+            "",
+            *compare_table(rows, ["wall", "CPU", "peak RSS"]),
+            *_fails(rows),
+        ]
+    prompt = results.get("prompt")
+    if prompt:
+        lines += [
+            "",
+            "## 3. Prompt size",
+            "",
+            "What the model receives for the 5-call task, counted at the model server. "
+            + TOKENS_NOTE,
+            "",
+            *prompt_table(prompt),
+        ]
+    if "server" in results:
+        lines += [
+            "",
+            "## 4. Our server alone",
+            "",
+            "`letta server --port 0` (its own LETTA_HOME), one agent, N conversations each sending user "
+            "messages one after another (`POST /v1/conversations/{id}/messages`, SSE read to `[DONE]`), all N "
+            "at once, from one httpx client in this process. The fake model answers at once with text, so a "
+            "message is one agent step. The official CLI has no counterpart: its `letta server` runs a "
+            "remote computer, channels or its App Server, not the Letta REST API.",
+            "",
+            *server_table(results["server"]),
+        ]
+    if "soak" in results:
+        lines += [
+            "",
+            "## 5. A 1,000-turn session",
+            "",
+            "One conversation on our server, 1,000 user messages one after another (the history grows with "
+            "each), server RSS read from `/proc` at turns 10, 100 and 1,000.",
+            "",
+            *soak_table(results["soak"]),
+        ]
+    if meta.get("official_error"):
+        lines += [
+            "",
+            "## The official CLI could not be installed",
+            "",
+            f"`{_oneline(meta['official_error'])}`",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _fails(rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    found = failures(rows)
+    return ["", "Failures:", "", *found] if found else []
