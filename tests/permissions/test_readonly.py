@@ -21,7 +21,7 @@ READ_ONLY = [
     "git rev-parse HEAD", "git ls-files", "sort a", "uniq -c a", "cut -d, -f1 a", "date +%s",
     "tree src", "du -sh .", "stat a", "file a", "diff a b", "jq . a.json", "xxd a",
     "basename /a/b", "dirname /a/b", "realpath a", "cd src", "uname -a", "hostname",
-    "sha256sum a", "xargs echo",
+    "sha256sum a", "xargs echo", "command -v git", "command -V ls",
 ]
 NOT_READ_ONLY = [
     "rm x", "touch x", "mkdir x", "npm test", "python x.py", "sed -i s/a/b/ f", "sed -n p f",

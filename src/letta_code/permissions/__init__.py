@@ -4,10 +4,36 @@ Typical use::
 
     checker = PermissionChecker.from_rules(settings.permission_rules(), mode, cwd)
     decision = checker.check("Bash", {"command": "npm test"})
-    if decision.behavior == "ask": ...
+    if decision.behavior == "ask": ...            # prompt; "allow always" ->
+        checker.add_session_rule(decision.suggestion)  # and/or save_allow_rule(...)
+
+Decisions worth knowing (details in each module's docstring):
+
+- Precedence: deny > ask > mode > allow > mode default, whatever file a rule is in.
+  Ask rules still ask in bypassPermissions; deny rules always deny.
+- Bash lines are split with tree-sitter into simple commands (through `;`, `&&`,
+  pipes, subshells, `$(...)`, backticks, `<(...)`, `bash -c`, `find -exec`,
+  wrappers such as `env`, `timeout`, `sudo`, `xargs`). Every part must be allowed;
+  any part matching a deny (ask) rule denies (asks) the whole line. Anything not
+  understood with confidence (eval, functions, control flow, `$CMD`, complex
+  `${...}`, here-documents that expand commands, control characters) asks.
+- `Bash(x:*)` matches by words: `npm test:*` covers `npm test --watch`, not
+  `npm test:unit`. Allow rules need literal words; `sudo` and `VAR=value` prefixes
+  other than a few harmless variables (NODE_ENV, CI, ...) defeat allow rules but
+  not deny rules.
+- Redirections to files are edits (`Edit` rules, acceptEdits); `/dev/null` is fine.
+- Paths are resolved (`~`, `..`, symlinks) before matching. Allow rules match the
+  real path; deny/ask rules also match the lexical path, ignore case, and a
+  name-only pattern (`.env`) anywhere.
+- A small list of read-only commands (ls, cat, grep, git status/diff/log, ...) runs
+  without asking when every path it reads is inside the working directory; edits
+  under `.git/` and `.letta/` always ask, even in acceptEdits.
+- TodoWrite, BashOutput and KillBash touch only session state and are allowed in
+  every mode (strict too); ExitPlanMode asks in plan mode and is allowed otherwise.
 
 Importing this package does not import tree-sitter; the bash parser is built the
-first time a shell command is checked.
+first time a shell command is checked, and only ever sees an ASCII view of the
+command (tree-sitter-bash 0.25 can crash on some non-ASCII input).
 """
 
 from letta_code.permissions.categories import (

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from letta_code.config.settings import PermissionRules
 from letta_code.permissions.categories import (
     EDIT_TOOLS,
     EXIT_PLAN_TOOL,
@@ -114,12 +115,12 @@ class PermissionChecker:
     @classmethod
     def from_rules(
         cls,
-        rules: Any,
+        rules: PermissionRules,
         mode: PermissionMode | str = PermissionMode.DEFAULT,
         cwd: str | os.PathLike[str] | None = None,
         additional_dirs: Iterable[str | os.PathLike[str]] = (),
     ) -> PermissionChecker:
-        """Build from a `config.settings.PermissionRules` (anything with allow/deny/ask lists)."""
+        """Build from the rules gathered from the settings files (and CLI flags)."""
         return cls(mode, rules.allow, rules.deny, rules.ask, cwd, additional_dirs)
 
     def add_session_rule(self, rule: str) -> Rule:

@@ -170,6 +170,8 @@ def read_only_info(words: tuple[Word, ...], *, extra_args: bool = False) -> Read
         return None  # `env cmd` runs cmd (judged unwrapped); `hostname x` renames the host
     if name == "git":
         return _git(args)
+    if name == "command" and args and args[0].literal and args[0].text in ("-v", "-V"):
+        return ReadOnlyInfo(paths=())  # `command -v git`: only looks a name up
     if name not in _NO_PATHS and name not in _WITH_PATHS:
         return None
     options, positional = _split_args(args)
