@@ -222,3 +222,21 @@ def test_glob_pattern_reaching_outside(project: Path) -> None:
     assert checker.check("Glob", {"pattern": "~/.ssh/*"}).behavior == "ask"
     assert checker.check("Glob", {"pattern": "*/../../*"}).behavior == "ask"
     assert checker.check("Glob", {"pattern": "link-to-home/**"}).behavior == "ask"
+
+
+@pytest.mark.parametrize(
+    ("command", "behavior"),
+    [
+        ("grep -r secret .", "allow"),
+        ("grep -R secret .", "ask"),
+        ("rg secret", "allow"),
+        ("rg -L secret", "ask"),
+        ("find . -name id_rsa", "allow"),
+        ("find -L . -name id_rsa", "ask"),
+        ("ls -R", "allow"),
+        ("ls -LR", "ask"),
+    ],
+)
+def test_tree_walkers_that_follow_symlinks_ask(project: Path, command: str, behavior: str) -> None:
+    checker = PermissionChecker("default", cwd=project)
+    assert checker.check("Bash", {"command": command}).behavior == behavior

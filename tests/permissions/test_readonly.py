@@ -19,7 +19,7 @@ READ_ONLY = [
     "git --no-pager log", "git blame src/a.py", "git branch", "git branch -a", "git remote -v",
     "git tag", "git tag -l 'v*'", "git stash list", "git config --get user.name",
     "git rev-parse HEAD", "git ls-files", "sort a", "uniq -c a", "cut -d, -f1 a", "date +%s",
-    "tree src", "du -sh .", "stat a", "file a", "diff a b", "jq . a.json", "xxd a",
+    "tree src", "tree -L 2", "du -sh .", "stat a", "find -H . -name x", "grep -rn x .", "file a", "diff a b", "jq . a.json", "xxd a",
     "basename /a/b", "dirname /a/b", "realpath a", "cd src", "uname -a", "hostname",
     "sha256sum a", "xargs echo", "command -v git", "command -V ls",
 ]

@@ -31,17 +31,27 @@ _WITH_PATHS: frozenset[str] = frozenset(
         "cksum", "tac", "rev", "column", "jq", "realpath", "readlink", "git", "cd",
     }
 )
-# Options that make an otherwise read-only command write or execute.
+# Options that make an otherwise read-only command write, execute, or follow symlinks
+# while it walks a tree (a link to $HOME inside the project would then be read through).
 _FORBIDDEN_LONG: dict[str, tuple[str, ...]] = {
     "sort": ("--output", "--compress-program"),
-    "rg": ("--pre", "--pre-glob"),
+    "rg": ("--pre", "--pre-glob", "--follow"),
     "tree": ("--output",),
     "date": ("--set",),
     "file": ("--compile",),
+    "grep": ("--dereference-recursive",),
+    "egrep": ("--dereference-recursive",),
+    "fgrep": ("--dereference-recursive",),
+    "du": ("--dereference",),
+    "ls": ("--dereference",),
 }
-_FORBIDDEN_LETTERS: dict[str, str] = {"sort": "o", "tree": "o", "date": "s", "printf": "v", "file": "C"}
+_FORBIDDEN_LETTERS: dict[str, str] = {
+    "sort": "o", "tree": "ol", "date": "s", "printf": "v", "file": "C",
+    "grep": "R", "egrep": "R", "fgrep": "R", "rg": "L", "du": "L", "ls": "L",
+}
 _FIND_ACTIONS = frozenset(
-    {"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fprint0", "-fprintf", "-fls"}
+    {"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fprint0", "-fprintf", "-fls",
+     "-L", "-follow"}
 )
 _MAX_POSITIONAL: dict[str, int] = {"uniq": 1, "xxd": 1, "cd": 1}
 
