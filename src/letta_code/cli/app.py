@@ -6,7 +6,7 @@ import asyncio
 import os
 import sys
 from argparse import Namespace
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,8 @@ from letta_code.client.backend import Backend, BackendError
 from letta_code.config import paths
 from letta_code.config.settings import Settings, SettingsError
 from letta_code.harness.agent_setup import SessionTarget, SetupError, resolve_session
+from letta_code.harness.executor import SpecialTool
+from letta_code.harness.skills import SKILL_TOOL, SKILL_TOOL_SCHEMA, start_skills
 from letta_code.permissions import PermissionChecker, PermissionMode, parse_mode
 from letta_code.service.llm.types import LLMError
 from letta_code.tools.base import ToolError, ToolSession
@@ -32,6 +34,8 @@ class SessionContext:
     checker: PermissionChecker
     tool_session: ToolSession
     mode: PermissionMode
+    # Harness-side tools for the executor (ToolExecutor(special_tools=...)): the Skill tool.
+    special_tools: dict[str, SpecialTool] = field(default_factory=dict)
 
 
 class StartupError(Exception):
@@ -52,7 +56,7 @@ def make_backend(env: dict[str, str]) -> Backend:
 def _requested_tools(args: Namespace) -> list[str]:
     if args.tools is None:
         return list(ALL_TOOL_NAMES)
-    names = [n.strip() for n in args.tools.split(",") if n.strip()]
+    names = [n.strip() for n in args.tools.split(",") if n.strip() and n.strip() != SKILL_TOOL]
     try:
         return [t.name for t in select_tools(names)]
     except ToolError as exc:
@@ -106,6 +110,15 @@ async def open_session(args: Namespace, env: dict[str, str]) -> SessionContext:
         get_provider(agent.model, env)  # fails early, with one clear line, if not configured
     tool_names = [name for name in requested if name in agent.tools]
     tools = select_tools(tool_names) if tool_names else []
+    client_tools = [t.schema() for t in tools]
+    skills = await start_skills(
+        backend, agent.id, cwd=cwd, home=paths.letta_home(), extra_dir=_skills_dir(args), warn=_warn
+    )
+    special_tools: dict[str, SpecialTool] = {}
+    if skills.offered and (args.tools is None or SKILL_TOOL in [n.strip() for n in args.tools.split(",")]):
+        client_tools.append(SKILL_TOOL_SCHEMA)
+        tool_names = [*tool_names, SKILL_TOOL]
+        special_tools[SKILL_TOOL] = skills.run_tool
     rules = settings.permission_rules()
     checker = PermissionChecker(
         mode,
@@ -119,12 +132,27 @@ async def open_session(args: Namespace, env: dict[str, str]) -> SessionContext:
         settings=settings,
         backend=backend,
         target=target,
-        client_tools=[t.schema() for t in tools],
+        client_tools=client_tools,
         tool_names=tool_names,
         checker=checker,
         tool_session=ToolSession(cwd=cwd),
         mode=mode,
+        special_tools=special_tools,
     )
+
+
+def _skills_dir(args: Namespace) -> Path | None:
+    raw = getattr(args, "skills", None)
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if not path.is_dir():
+        raise CliUsageError(f"--skills: {raw} is not a directory")
+    return path
+
+
+def _warn(line: str) -> None:
+    print(f"letta: warning: {line}", file=sys.stderr)
 
 
 def _default_model(env: dict[str, str], settings: Settings, backend: Backend) -> str:

@@ -112,7 +112,10 @@ async def run_headless(args: Namespace, env: dict[str, str]) -> int:
         def on_plan_approved() -> None:
             ctx.checker.mode = ctx.mode
 
-        executor = ToolExecutor(ctx.tool_session, ctx.checker, deny_in_headless, observe, on_plan_approved=on_plan_approved)
+        executor = ToolExecutor(
+            ctx.tool_session, ctx.checker, deny_in_headless, observe, on_plan_approved=on_plan_approved,
+            special_tools=ctx.special_tools,
+        )
 
         def on_chunk(chunk: dict[str, Any]) -> None:
             if fmt == "stream-json":

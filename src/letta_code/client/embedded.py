@@ -46,9 +46,26 @@ class EmbeddedBackend:
         return self.service.agents.find_block(block_id)
 
     async def create_block(
-        self, label: str, value: str, *, description: str | None = None, limit: int = 20000
+        self, label: str, value: str, *, description: str | None = None, limit: int = 20000, read_only: bool = False
     ) -> BlockState:
-        return self.service.agents.create_block(label, value, description=description, limit=limit)
+        return self.service.agents.create_block(
+            label, value, description=description, limit=limit, read_only=read_only
+        )
+
+    async def update_block(self, block_id: str, value: str, *, limit: int | None = None) -> BlockState:
+        fields: dict[str, Any] = {"limit": limit} if limit is not None else {}
+        try:
+            block = self.service.agents.write_block(block_id, value, **fields)
+        except ServiceError as exc:
+            raise BackendError(exc.detail, exc.status_code) from exc
+        assert block is not None  # without expected_version a write either lands or raises
+        return block
+
+    async def attach_block(self, agent_id: str, block_id: str) -> AgentState:
+        try:
+            return self.service.agents.attach_block(agent_id, block_id)
+        except ServiceError as exc:
+            raise BackendError(exc.detail, exc.status_code) from exc
 
     async def create_conversation(self, agent_id: str) -> ConversationState:
         return self.service.create_conversation(agent_id)

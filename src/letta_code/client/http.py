@@ -235,10 +235,18 @@ class HttpBackend:
         return block_state(data) if data else None
 
     async def create_block(
-        self, label: str, value: str, *, description: str | None = None, limit: int = 20000
+        self, label: str, value: str, *, description: str | None = None, limit: int = 20000, read_only: bool = False
     ) -> BlockState:
-        body = {"label": label, "value": value, "description": description, "limit": limit}
+        body = {"label": label, "value": value, "description": description, "limit": limit, "read_only": read_only}
         return block_state(await self._call("POST", "/v1/blocks", json=body))
+
+    async def update_block(self, block_id: str, value: str, *, limit: int | None = None) -> BlockState:
+        body: dict[str, Any] = {"value": value} | ({"limit": limit} if limit is not None else {})
+        return block_state(await self._call("PATCH", f"/v1/blocks/{block_id}", json=body))
+
+    async def attach_block(self, agent_id: str, block_id: str) -> AgentState:
+        path = f"/v1/agents/{agent_id}/core-memory/blocks/attach/{block_id}"
+        return agent_state(await self._call("PATCH", path))
 
     # -- conversations --------------------------------------------------------
     async def create_conversation(self, agent_id: str) -> ConversationState:

@@ -49,6 +49,9 @@ class UserAnswer:
 AskUser = Callable[[PendingCall, Decision], Awaitable[UserAnswer]]
 # (call, phase, result) for rendering: phase "start" | "end"
 ToolObserver = Callable[[PendingCall, str, ToolResult | None, float], None]
+# A harness-side tool that is not in the tools registry (e.g. Skill, which edits the
+# agent's memory through the backend): args -> result. Always allowed, run in order.
+SpecialTool = Callable[[dict[str, Any]], Awaitable[ToolResult]]
 
 
 class ToolExecutor:
@@ -60,6 +63,7 @@ class ToolExecutor:
         observer: ToolObserver | None = None,
         on_allow_always: Callable[[str], None] | None = None,
         on_plan_approved: Callable[[], None] | None = None,
+        special_tools: dict[str, SpecialTool] | None = None,
     ) -> None:
         self.session = session
         self.checker = checker
@@ -67,6 +71,7 @@ class ToolExecutor:
         self.observer = observer
         self.on_allow_always = on_allow_always
         self.on_plan_approved = on_plan_approved
+        self.special_tools = dict(special_tools or {})
         self.tool_calls = 0
 
     async def run_calls(self, calls: list[PendingCall]) -> list[dict[str, Any]]:
@@ -97,6 +102,8 @@ class ToolExecutor:
 
     async def _permit(self, call: PendingCall) -> dict[str, Any] | None:
         """None when the call may run; else the denial item to send back."""
+        if call.name in self.special_tools:
+            return None
         if get_tool(call.name) is None:
             return _item(call, f"Error: unknown tool '{call.name}'", "error")
         decision = self.checker.check(call.name, call.args())
@@ -121,14 +128,19 @@ class ToolExecutor:
         return None
 
     async def _execute(self, call: PendingCall) -> dict[str, Any]:
+        special = self.special_tools.get(call.name)
         tool = get_tool(call.name)
-        assert tool is not None
+        assert tool is not None or special is not None
         self.tool_calls += 1
         started = time.monotonic()
         if self.observer:
             self.observer(call, "start", None, 0.0)
         try:
-            result = await asyncio.to_thread(tool.run, call.args(), self.session)
+            if special is not None:
+                result = await special(call.args())
+            else:
+                assert tool is not None
+                result = await asyncio.to_thread(tool.run, call.args(), self.session)
         except Exception as exc:  # a tool bug is reported to the model, not a crash
             result = ToolResult(f"Error: {call.name} failed: {type(exc).__name__}: {exc}", "error")
         if self.observer:
