@@ -161,6 +161,7 @@ def measure_request(body: dict[str, Any]) -> dict[str, Any]:
         "tools_chars": compact_len(tools) if tools else 0,
         "messages_chars": compact_len([m for m in messages if m not in system]),
         "tools": names,
+        "messages": len(messages),
     }
 
 

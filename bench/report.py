@@ -96,8 +96,12 @@ def prompt_table(prompt: dict[str, Any]) -> list[str]:
         ok = mine and theirs and "error" not in mine and "error" not in theirs
         ratio = _ratio(mine[key], theirs[key], "smaller") if ok else "–"  # type: ignore[index]
         out.append(f"| {label} | {cells[0]} | {cells[1]} | {ratio} |")
-    counts = ["–" if not r or "error" in r else str(r["requests"]) for r in (mine, theirs)]
-    out.append(f"| model requests in the turn | {counts[0]} | {counts[1]} | |")
+    for label, key in (
+        ("messages in the first request", "messages"),
+        ("model requests in the turn", "requests"),
+    ):
+        counts = ["–" if not r or "error" in r else str(r[key]) for r in (mine, theirs)]
+        out.append(f"| {label} | {counts[0]} | {counts[1]} | |")
     tools = [
         "–" if not r or "error" in r else f"{len(r['tools'])}: {', '.join(r['tools'])}"
         for r in (mine, theirs)
