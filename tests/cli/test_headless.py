@@ -252,3 +252,10 @@ def test_anthropic_protocol_round_trip_with_thinking(letta: Letta, model_server:
     assert "from-bash" in json.dumps(results)
     # The thinking block went back with its signature (the fake server rejects forged ones).
     assert any(b.get("type") == "thinking" for m in last["messages"] if isinstance(m["content"], list) for b in m["content"])
+
+
+def test_bad_permission_rule_is_refused_before_anything_runs(letta: Letta) -> None:
+    proc = letta.run("-p", "hi", "--allowedTools", "Bash(npm test", *MODEL)
+    assert proc.returncode == 1
+    assert "bad permission rule" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not (letta.home / "letta.db").exists()

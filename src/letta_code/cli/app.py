@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from letta_code.cli.args import CliUsageError, split_rules
+from letta_code.cli.args import CliUsageError
 from letta_code.client.backend import Backend, BackendError
 from letta_code.config import paths
 from letta_code.config.settings import Settings, SettingsError
 from letta_code.harness.agent_setup import SessionTarget, SetupError, resolve_session
 from letta_code.harness.executor import SpecialTool
 from letta_code.harness.skills import SKILL_TOOL, SKILL_TOOL_SCHEMA, start_skills
-from letta_code.permissions import PermissionChecker, PermissionMode, parse_mode
+from letta_code.permissions import PermissionChecker, PermissionMode, RuleError, parse_mode, split_rule_list
 from letta_code.service.llm.types import LLMError
 from letta_code.tools.base import ToolError, ToolSession
 from letta_code.tools.registry import ALL_TOOL_NAMES, select_tools
@@ -79,6 +79,19 @@ async def open_session(args: Namespace, env: dict[str, str]) -> SessionContext:
     cwd = Path.cwd()
     settings = Settings.load(cwd)
     mode = _permission_mode(args, settings)
+    rules = settings.permission_rules()  # checked before anything is created
+    try:
+        flag_allow = [r for value in args.allowed_tools for r in split_rule_list(value)]
+        flag_deny = [r for value in args.disallowed_tools for r in split_rule_list(value)]
+        checker = PermissionChecker(
+            mode,
+            allow=rules.allow + flag_allow,
+            deny=rules.deny + flag_deny,
+            ask=rules.ask,
+            cwd=cwd,
+        )
+    except RuleError as exc:
+        raise StartupError(f"bad permission rule: {exc}") from exc
     requested = _requested_tools(args)
     model = None
     if args.model:
@@ -119,14 +132,6 @@ async def open_session(args: Namespace, env: dict[str, str]) -> SessionContext:
         client_tools.append(SKILL_TOOL_SCHEMA)
         tool_names = [*tool_names, SKILL_TOOL]
         special_tools[SKILL_TOOL] = skills.run_tool
-    rules = settings.permission_rules()
-    checker = PermissionChecker(
-        mode,
-        allow=rules.allow + split_rules(args.allowed_tools),
-        deny=rules.deny + split_rules(args.disallowed_tools),
-        ask=rules.ask,
-        cwd=cwd,
-    )
     return SessionContext(
         args=args,
         settings=settings,

@@ -72,27 +72,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def split_rules(values: list[str]) -> list[str]:
-    """`--allowedTools "Bash(npm test),Read"` -> ["Bash(npm test)", "Read"] (commas inside () kept)."""
-    rules: list[str] = []
-    for value in values:
-        depth, current = 0, ""
-        for ch in value:
-            if ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth = max(0, depth - 1)
-            if ch in ", " and depth == 0:
-                if current.strip():
-                    rules.append(current.strip())
-                current = ""
-                continue
-            current += ch
-        if current.strip():
-            rules.append(current.strip())
-    return rules
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
     args = build_parser().parse_args(argv)
     if args.max_steps < 1:
