@@ -17,7 +17,13 @@ from letta_code.config.settings import Settings, SettingsError
 from letta_code.harness.agent_setup import SessionTarget, SetupError, resolve_session
 from letta_code.harness.executor import SpecialTool
 from letta_code.harness.skills import SKILL_TOOL, SKILL_TOOL_SCHEMA, start_skills
-from letta_code.permissions import PermissionChecker, PermissionMode, RuleError, parse_mode, split_rule_list
+from letta_code.permissions import (
+    PermissionChecker,
+    PermissionMode,
+    RuleError,
+    parse_mode,
+    split_rule_list,
+)
 from letta_code.service.llm.types import LLMError
 from letta_code.tools.base import ToolError, ToolSession
 from letta_code.tools.registry import ALL_TOOL_NAMES, select_tools
