@@ -87,7 +87,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"{b.label}: no changes since it was created (rev {b.version})")
         for rev in reversed(history):
             delta = len(rev.new_value) - len(rev.old_value)
-            who = rev.agent_id or "-"
+            who = " ".join(x for x in (rev.agent_id, rev.conversation_id) if x) or "-"
             print(f"rev {rev.version:<4} {rev.created_at:%Y-%m-%d %H:%M:%S}  {rev.source:15} {delta:+6d} chars  {who}")
     elif args.command == "diff":
         b = block(args.label)
