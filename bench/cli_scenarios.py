@@ -37,7 +37,7 @@ class Cli:
     key: str  # "ours" | "official"
     letta: Path
     handle: str  # model handle on the command line
-    new_conversation: list[str] = field(default_factory=list)
+    extra_args: list[str] = field(default_factory=list)
 
     def env(self, tmp: Path, model: FakeModel) -> dict[str, str]:
         home = tmp / "home"
@@ -62,7 +62,7 @@ class Cli:
         return env, project
 
     def turn(self, prompt: str) -> list[str]:
-        return [str(self.letta), "-p", prompt, "--yolo", "-m", self.handle, *self.new_conversation]
+        return [str(self.letta), "-p", prompt, "--yolo", "-m", self.handle, *self.extra_args]
 
 
 def ours(letta: Path) -> Cli:
@@ -70,7 +70,7 @@ def ours(letta: Path) -> Cli:
 
 
 def official(letta: Path) -> Cli:
-    return Cli("official", letta, f"openai-compatible/{MODEL}")
+    return Cli("official", letta, f"openai-compatible/{MODEL}", ["--backend", "local"])
 
 
 def compare(

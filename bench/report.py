@@ -243,7 +243,7 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
         "fake server and `LETTA_HOME` in the temporary HOME.",
         "- Official: its local backend (`letta backend local`) with the fake server saved as an "
         "OpenAI-compatible provider (`letta connect openai-compatible --base-url URL --api-key bench`), then "
-        "`letta -p TASK --yolo -m openai-compatible/gpt-4.1`. Its `openai/` provider ignores "
+        "`letta -p TASK --yolo -m openai-compatible/gpt-4.1 --backend local`. Its `openai/` provider ignores "
         "`OPENAI_BASE_URL`, so this is the way to point it at a local server. `DO_NOT_TRACK=1` keeps it from "
         "trying to send telemetry to a cloud this machine cannot reach.",
         "",
