@@ -296,9 +296,10 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
             "",
             "## 4. Our server alone",
             "",
-            "`letta server --port 0` (its own LETTA_HOME), one agent, N conversations each sending user "
-            "messages one after another (`POST /v1/conversations/{id}/messages`, SSE read to `[DONE]`), all N "
-            "at once, from one httpx client in this process. The fake model answers at once with text, so a "
+            "`letta server --port 0` (its own LETTA_HOME), one agent, N clients at once, each sending user "
+            "messages one after another (`POST /v1/conversations/{id}/messages`, SSE read to `[DONE]`), from "
+            "one httpx client in this process. Each client moves to a fresh conversation every 10 messages "
+            "(created before the clock starts), so histories stay short: growth is scenario 5's subject. The fake model answers at once with text, so a "
             "message is one agent step. The official CLI has no counterpart: its `letta server` runs a "
             "remote computer, channels or its App Server, not the Letta REST API.",
             "",

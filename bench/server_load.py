@@ -29,6 +29,7 @@ from bench.common import FakeModel, _ServerProcess, clean_env
 
 Log = Callable[[str], None]
 LEVELS = (1, 20, 100)
+PER_CONVERSATION = 10  # messages per conversation in the load test
 MODEL = "openai/gpt-4.1"
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -120,23 +121,33 @@ async def load_level(
     per_conv: int,
     rounds: int,
 ) -> dict[str, Any]:
-    convs = await asyncio.gather(*(create_conversation(client, agent_id) for _ in range(level)))
-    await asyncio.gather(*(send(client, c, "warm-up") for c in convs), return_exceptions=True)
+    async def conversations(count: int) -> list[str]:
+        return list(
+            await asyncio.gather(*(create_conversation(client, agent_id) for _ in range(count)))
+        )
+
+    warm = await conversations(level)
+    await asyncio.gather(*(send(client, c, "warm-up") for c in warm), return_exceptions=True)
     latencies: list[float] = []
     rates: list[float] = []
     cpu_per_step: list[float] = []
     errors: list[str] = []
 
-    async def worker(conv: str) -> None:
+    async def worker(convs: list[str]) -> None:
         for i in range(per_conv):
             try:
-                latencies.append(await send(client, conv, f"message {i}"))
+                latencies.append(await send(client, convs[i // PER_CONVERSATION], f"message {i}"))
             except (httpx.HTTPError, RuntimeError) as exc:  # counted and shown, not fatal
                 errors.append(f"{type(exc).__name__}: {exc}"[:300])
 
     for _ in range(rounds):
+        # Fresh conversations of at most PER_CONVERSATION messages each, created before the clock
+        # starts: short histories, so this measures concurrency, not history growth (scenario 5).
+        chunks = math.ceil(per_conv / PER_CONVERSATION)
+        fresh = await conversations(level * chunks)
+        slots = [fresh[i * chunks : (i + 1) * chunks] for i in range(level)]
         done0, cpu0, start = len(latencies), proc_cpu(server.pid), time.perf_counter()
-        await asyncio.gather(*(worker(c) for c in convs))
+        await asyncio.gather(*(worker(slot) for slot in slots))
         elapsed, cpu = time.perf_counter() - start, proc_cpu(server.pid) - cpu0
         done = max(1, len(latencies) - done0)
         rates.append(done / elapsed)
