@@ -88,9 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
 
     meta = machine()
-    meta.update(
-        runs=runs, noise=NOISE, command="python bench/run.py " + " ".join(argv or sys.argv[1:])
-    )
+    args_text = " ".join(argv if argv is not None else sys.argv[1:])
+    command = f"python bench/run.py {args_text}".strip()
+    if os.environ.get("MAKELEVEL"):  # started by `make bench`
+        command = f"make bench BENCH_ARGS='{args_text}'" if args_text else "make bench"
+    meta.update(runs=runs, noise=NOISE, command=command)
     ours_letta = Path(sys.executable).parent / "letta"
     meta["ours_version"] = (
         _output([str(ours_letta), "--version"]).split(" ")[0] if ours_letta.exists() else "?"
