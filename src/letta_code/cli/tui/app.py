@@ -165,6 +165,7 @@ class Tui:
             view.on_tool,
             on_allow_always=self._save_rule,
             on_plan_approved=self._plan_approved,
+            special_tools=ctx.special_tools,
         )
         return TurnRunner(
             self.backend,
