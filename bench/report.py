@@ -245,7 +245,8 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
         "OpenAI-compatible provider (`letta connect openai-compatible --base-url URL --api-key bench`), then "
         "`letta -p TASK --yolo -m openai-compatible/gpt-4.1 --backend local`. Its `openai/` provider ignores "
         "`OPENAI_BASE_URL`, so this is the way to point it at a local server. `DO_NOT_TRACK=1` keeps it from "
-        "trying to send telemetry to a cloud this machine cannot reach.",
+        "trying to send telemetry to a cloud this machine cannot reach. Its `letta` is a Python launcher "
+        "that `exec`s the bundled Node.js, so what is measured is the Node process.",
         "",
         "Wall time, CPU time (user + system of the command and every process it waited for) and peak RSS "
         "(largest single process) come from `wait4` on each command. Ratios are ours / official: below 1 "
