@@ -259,3 +259,8 @@ def test_bad_permission_rule_is_refused_before_anything_runs(letta: Letta) -> No
     assert proc.returncode == 1
     assert "bad permission rule" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not (letta.home / "letta.db").exists()
+
+
+def test_resume_picker_is_refused_in_headless_mode(letta: Letta) -> None:
+    proc = letta.run("-p", "hi", "--resume", *MODEL)
+    assert proc.returncode == 1 and "--continue" in proc.stderr

@@ -40,6 +40,9 @@ def emit_line(event: dict[str, Any]) -> None:
 
 
 def read_prompt(args: Namespace) -> str:
+    if args.resume:
+        raise CliUsageError("--resume opens a conversation picker, which needs the interactive mode; "
+                            "in headless mode use --continue, or --agent ID")
     prompt = args.prompt or ""
     if not sys.stdin.isatty():
         piped = sys.stdin.read()
