@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from letta_code.cli.tui.approval import Approver, approval_options, approval_panel
-from letta_code.cli.tui.view import TurnView
+from letta_code.cli.tui.view import TurnView, _tail_lines
 from letta_code.cli.tui.widgets import INTERRUPT
 from letta_code.harness.executor import PendingCall
 from letta_code.tools.base import ToolResult
@@ -139,6 +140,34 @@ def test_live_region_renders_streaming_tail_and_spinner(tmp_path: Path) -> None:
     text = buf.getvalue()
     assert "last line" in text and "Bash(make)" in text
     assert len(text.splitlines()) <= 24
+
+
+def test_live_region_echoes_type_ahead_under_the_status(tmp_path: Path) -> None:
+    typed = {"text": ""}
+    view, _ = make_view(tmp_path, typeahead=lambda: typed["text"])
+    words = " ".join(f"w{i}" for i in range(3000)) + "\n\n" + "tail words"
+
+    def screen() -> list[str]:
+        buf = io.StringIO()
+        Console(file=buf, width=80, height=24, color_system=None).print(view._live_renderable())
+        return buf.getvalue().splitlines()
+
+    view.on_chunk({"message_type": "assistant_message", "otid": "o", "content": words})
+    assert not any(line.startswith("> ") for line in screen())
+    typed["text"] = "next question"
+    lines = screen()
+    assert lines[-1] == "> next question" and "esc to interrupt" in lines[-2]
+    assert "tail words" in lines[-3] and len(lines) <= 24
+
+
+def test_tail_lines_wrap_like_the_whole_text() -> None:
+    console = Console(file=io.StringIO(), width=60)
+    text = "\n".join(" ".join(f"p{p}w{i}" for i in range(p % 7 * 9)) for p in range(200))
+    whole = [line.plain for line in Text(text).wrap(console, 58)]
+    for rows in (1, 3, 20):
+        tail = [line.plain for line in Text(_tail_lines(text, rows, 58)).wrap(console, 58)]
+        assert len(tail) >= rows and tail[-rows:] == whole[-rows:]
+        assert len(tail) < len(whole) // 4
 
 
 # ------------------------------------------------------------------ approvals

@@ -188,6 +188,7 @@ class Tui:
             on_usage=self.state.absorb_usage,
             on_tool_count=count_tool,
             on_reasoning=lambda text: setattr(self.state, "last_reasoning", text),
+            typeahead=lambda: self.watcher.typeahead,
         )
 
     async def run_turn(self, text: str) -> None:
@@ -202,7 +203,7 @@ class Tui:
         task: asyncio.Future[TurnResult | None] = asyncio.ensure_future(work)
         self.turn_task = task
         view.start()
-        self.watcher.start(self._on_key)
+        self.watcher.start(self._on_key, view.refresh)
         ticker = asyncio.ensure_future(self._tick(view))
         result: TurnResult | None = None
         try:
@@ -306,7 +307,7 @@ class Tui:
         finally:
             if view is not None and self.turn_task is not None:
                 view.start()
-                self.watcher.start(self._on_key)
+                self.watcher.start(self._on_key, view.refresh)
 
     async def _choose_in_turn(self, title: str, options: list[str], *, default: int = 0) -> int | None:
         if self.interrupted:

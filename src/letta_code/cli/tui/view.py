@@ -10,6 +10,7 @@ place and erased when the turn ends, so the scrollback stays clean.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,20 @@ STOP_NOTES = {
     "invalid_tool_call": "Stopped: the model made an invalid tool call",
     "error": "Stopped: error",
 }
+
+
+def _tail_lines(text: str, rows: int, width: int) -> str:
+    """The trailing source lines of `text` that can fill `rows` rows `width` wide.
+
+    Lines wrap independently, so wrapping this tail gives the same last rows as
+    wrapping all of `text`, without re-wrapping a long answer on every refresh.
+    """
+    lines = text.split("\n")
+    needed, start = 0, len(lines)
+    while start > 0 and needed < rows:
+        start -= 1
+        needed += max(1, len(lines[start]) // max(width, 1))
+    return "\n".join(lines[start:])
 
 
 @dataclass
@@ -58,6 +73,7 @@ class TurnView:
         on_usage: Any = None,
         on_tool_count: Any = None,
         on_reasoning: Any = None,
+        typeahead: Callable[[], str] | None = None,
     ) -> None:
         self.console = console
         self.cwd = cwd
@@ -66,6 +82,7 @@ class TurnView:
         self.on_usage = on_usage
         self.on_tool_count = on_tool_count
         self.on_reasoning = on_reasoning
+        self.typeahead = typeahead or (lambda: "")
         self.started = time.monotonic()
         self.snapshots = FileSnapshots(cwd)
         self._open: _Open | None = None
@@ -103,10 +120,12 @@ class TurnView:
     def _live_renderable(self) -> RenderableType:
         width = self.console.width
         parts: list[RenderableType] = []
+        typed = self.typeahead()
         if self._open is not None and self._open.text.strip():
-            budget = max(3, self.console.height - 4 - len(self._running))
+            budget = max(3, self.console.height - 4 - len(self._running) - (1 if typed else 0))
             style = "dim italic" if self._open.kind == "reasoning_message" else ""
-            lines = Text(self._open.text.rstrip(), style=style).wrap(self.console, width - 2)
+            source = _tail_lines(self._open.text.rstrip(), budget, width - 2)
+            lines = Text(source, style=style).wrap(self.console, width - 2)
             tail = Text("\n").join(list(lines)[-budget:])
             parts.append(Text("  ").append_text(tail) if style else tail)
         frame = SPINNER[int(time.monotonic() * 10) % len(SPINNER)]
@@ -122,6 +141,8 @@ class TurnView:
                 f" ({render.format_elapsed(time.monotonic() - self.started)} · esc to interrupt)", style="dim"
             )
             parts.append(status)
+        if typed:  # type-ahead: it becomes the next prompt's text
+            parts.append(Text("> ", style="bold").append(typed.replace("\n", " ")))
         return Group(*parts)
 
     def print(self, renderable: RenderableType) -> None:

@@ -119,7 +119,11 @@ async def ask_text(question: str) -> str | None:
 
 
 class KeyWatcher:
-    """While a turn runs: read the keyboard raw, report Esc and Ctrl-C, keep type-ahead."""
+    """While a turn runs: read the keyboard raw, report Esc and Ctrl-C, keep type-ahead.
+
+    Type-ahead (printable keys, Backspace, Ctrl-U) becomes the next prompt's text; the
+    turn view echoes it under its status line as it is typed.
+    """
 
     def __init__(self) -> None:
         self._input: Input | None = None
@@ -135,7 +139,8 @@ class KeyWatcher:
         except (ValueError, OSError):
             return False
 
-    def start(self, on_key: Callable[[str], None]) -> None:
+    def start(self, on_key: Callable[[str], None], on_typeahead: Callable[[], None] | None = None) -> None:
+        """Watch the keyboard; `on_typeahead` is called when the type-ahead text changed."""
         if self._input is not None or not self.available():
             return
         inp = create_input()
@@ -145,11 +150,18 @@ class KeyWatcher:
         loop = asyncio.get_running_loop()
 
         def handle(keys: list[Any]) -> None:
+            before = self.typeahead
             for press in keys:
                 if press.key in (Keys.Escape, Keys.ControlC):
                     on_key("escape" if press.key == Keys.Escape else "c-c")
+                elif press.key == Keys.ControlH:  # Backspace
+                    self.typeahead = self.typeahead[:-1]
+                elif press.key == Keys.ControlU:
+                    self.typeahead = ""
                 elif isinstance(press.key, str) and len(press.key) == 1 and press.data.isprintable():
                     self.typeahead += press.data
+            if on_typeahead is not None and self.typeahead != before:
+                on_typeahead()
 
         def ready() -> None:
             handle(inp.read_keys())
