@@ -165,11 +165,13 @@ class ModelHandler(BaseHTTPRequestHandler):
         if openai:
             rid = fake._next_id("chatcmpl-")
             finish = reply.finish_reason or ("tool_calls" if calls else "stop")
-            usage = {
+            usage: dict[str, Any] = {
                 "prompt_tokens": prompt,
                 "completion_tokens": completion,
                 "total_tokens": prompt + completion,
             }
+            if reply.cached_tokens is not None:
+                usage["prompt_tokens_details"] = {"cached_tokens": reply.cached_tokens}
             if not stream:
                 self._send_json(
                     200,
@@ -188,11 +190,15 @@ class ModelHandler(BaseHTTPRequestHandler):
             if reply.reasoning:
                 sig = fake._signature(reply.reasoning, reply.reasoning_signature)
             stop = reply.finish_reason or ("tool_use" if calls else "end_turn")
-            args = (rid, model, reply.text, reply.reasoning, sig, calls, stop, prompt, completion)
+            # Anthropic's input_tokens leaves out the cache reads and writes.
+            read, written = reply.cached_tokens or 0, reply.cache_write_tokens or 0
+            uncached = max(0, prompt - read - written)
+            args = (rid, model, reply.text, reply.reasoning, sig, calls, stop, uncached, completion)
+            cache = {"cache_read": read, "cache_write": written}
             if not stream:
-                self._send_json(200, wire.anthropic_body(*args), reply.headers)
+                self._send_json(200, wire.anthropic_body(*args, **cache), reply.headers)
                 return
-            frames = wire.anthropic_stream(*args)
+            frames = wire.anthropic_stream(*args, **cache)
             error_frame = wire.anthropic_stream_error(reply.stream_error or "")
         self._stream(frames, reply, error_frame)
 

@@ -31,6 +31,8 @@ class Reply:
     delay: float = 0.0
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    cached_tokens: int | None = None  # part of the prompt reported as read from the prompt cache
+    cache_write_tokens: int | None = None  # Anthropic: part of the prompt written to the cache
     reasoning_signature: str | None = None  # default: derived from the reasoning text
     finish_reason: str | None = None  # default: "tool_calls"/"tool_use" or "stop"/"end_turn"
     headers: dict[str, str] = field(default_factory=dict)  # e.g. {"Retry-After": "1"}

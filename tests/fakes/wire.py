@@ -84,7 +84,7 @@ def openai_stream(
     reasoning: str | None,
     calls: list[Call],
     finish: str,
-    usage: dict[str, int] | None,
+    usage: dict[str, Any] | None,
 ) -> list[bytes]:
     """The SSE frames of one streamed chat completion, `data: [DONE]` last."""
     frames = [_openai_chunk(rid, model, {"role": "assistant", "content": ""})]
@@ -132,7 +132,7 @@ def openai_body(
     reasoning: str | None,
     calls: list[Call],
     finish: str,
-    usage: dict[str, int],
+    usage: dict[str, Any],
 ) -> dict[str, Any]:
     """A non-streaming chat completion."""
     message: dict[str, Any] = {"role": "assistant", "content": text if text or not calls else None}
@@ -196,6 +196,9 @@ def anthropic_stream(
     stop_reason: str,
     input_tokens: int,
     output_tokens: int,
+    *,
+    cache_read: int = 0,
+    cache_write: int = 0,
 ) -> list[bytes]:
     """The SSE frames of one streamed Messages response, `message_stop` last."""
     start = {
@@ -211,8 +214,8 @@ def anthropic_stream(
             "usage": {
                 "input_tokens": input_tokens,
                 "output_tokens": 1,
-                "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": 0,
+                "cache_creation_input_tokens": cache_write,
+                "cache_read_input_tokens": cache_read,
             },
         },
     }
@@ -279,6 +282,9 @@ def anthropic_body(
     stop_reason: str,
     input_tokens: int,
     output_tokens: int,
+    *,
+    cache_read: int = 0,
+    cache_write: int = 0,
 ) -> dict[str, Any]:
     """A non-streaming Messages response."""
     return {
@@ -289,5 +295,10 @@ def anthropic_body(
         "content": _anthropic_blocks(text, reasoning, signature, calls),
         "stop_reason": stop_reason,
         "stop_sequence": None,
-        "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+        "usage": {
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "cache_creation_input_tokens": cache_write,
+            "cache_read_input_tokens": cache_read,
+        },
     }

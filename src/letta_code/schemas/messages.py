@@ -112,6 +112,9 @@ class UsageStatistics(BaseModel):
     completion_tokens: int = 0
     total_tokens: int = 0
     step_count: int = 0
+    # Prompt caching, summed over the run's steps; absent when the provider did not report it.
+    cached_input_tokens: int | None = None  # part of prompt_tokens read from the cache
+    cache_write_tokens: int | None = None  # part of prompt_tokens written to the cache (Anthropic)
     run_ids: list[str] | None = None
     run_id: str | None = None
     seq_id: int | None = None

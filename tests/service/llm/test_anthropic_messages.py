@@ -27,7 +27,7 @@ def test_streams_text_with_headers_system_and_usage(model_server: ModelServer) -
     model_server.script([Reply(text="Hello from Claude", prompt_tokens=40, completion_tokens=6)])
     out = events(_provider(model_server), request())
     assert "".join(e.text for e in out if isinstance(e, TextDelta)) == "Hello from Claude"
-    assert out[-2:] == [Usage(40, 6), Finish("stop")]
+    assert out[-2:] == [Usage(40, 6, 0, 0), Finish("stop")]  # Anthropic always reports the cache
     sent = model_server.last_request()
     assert sent.path == "/v1/messages"
     assert sent.headers["x-api-key"] == "test-key"
@@ -114,6 +114,43 @@ def test_parallel_tool_calls_and_merged_tool_results(model_server: ModelServer) 
     sent = model_server.last_request()
     assert sent["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
     assert sent["system"][0]["cache_control"] == {"type": "ephemeral"}
+
+
+def test_system_parts_get_cache_breakpoints_and_cached_tokens_are_reported(
+    model_server: ModelServer,
+) -> None:
+    model_server.script(
+        [Reply(text="hi", prompt_tokens=500, cached_tokens=400, cache_write_tokens=60, completion_tokens=2)]
+    )
+    history = [
+        ChatMessage("system", "Stable instructions.", cache_breakpoint=True),
+        ChatMessage("system", "<memory_blocks>changing</memory_blocks>"),
+        ChatMessage("user", "hello"),
+    ]
+    out = events(_provider(model_server), request(*history, tools=[BASH]))
+    # The prompt counts every input token; the cached and written parts come apart.
+    assert out[-2] == Usage(500, 2, cached_tokens=400, cache_write_tokens=60)
+    sent = model_server.last_request()
+    cache = {"type": "ephemeral"}
+    assert sent["system"] == [
+        {"type": "text", "text": "Stable instructions.", "cache_control": cache},
+        {"type": "text", "text": "<memory_blocks>changing</memory_blocks>", "cache_control": cache},
+    ]
+    assert sent["messages"][-1]["content"][-1]["cache_control"] == cache
+    assert "cache_control" not in sent["tools"][0]
+    assert not model_server.protocol_errors
+
+
+def test_prompt_caching_off_sends_no_breakpoints() -> None:
+    provider = AnthropicMessagesProvider("http://x", "k", prompt_caching=False)
+    history = [
+        ChatMessage("system", "Stable.", cache_breakpoint=True),
+        ChatMessage("system", "Memory."),
+        ChatMessage("user", "hello"),
+    ]
+    body = provider.build_body(request(*history))
+    assert body["system"] == [{"type": "text", "text": "Stable."}, {"type": "text", "text": "Memory."}]
+    assert "cache_control" not in body["messages"][-1]["content"][-1]
 
 
 def test_tool_call_without_arguments_gets_empty_object() -> None:

@@ -35,6 +35,24 @@ def test_streams_text_in_pieces_with_usage_and_finish_last(model_server: ModelSe
     assert model_server.last_system_prompt() == "You are terse."
 
 
+def test_system_parts_go_out_as_one_message_and_cached_tokens_are_reported(
+    model_server: ModelServer,
+) -> None:
+    model_server.script([Reply(text="ok", prompt_tokens=900, cached_tokens=768, completion_tokens=1)])
+    history = [
+        ChatMessage("system", "Stable instructions.", cache_breakpoint=True),
+        ChatMessage("system", "<memory_blocks>changing</memory_blocks>"),
+        ChatMessage("user", "hello"),
+    ]
+    out = events(_provider(model_server), request(*history))
+    assert out[-2] == Usage(900, 1, cached_tokens=768)
+    assert model_server.last_messages()[0] == {
+        "role": "system",
+        "content": "Stable instructions.\n\n<memory_blocks>changing</memory_blocks>",
+    }
+    assert [m["role"] for m in model_server.last_messages()] == ["system", "user"]
+
+
 def test_reasoning_content_arrives_before_text(model_server: ModelServer) -> None:
     model_server.script([Reply(text="42", reasoning="Let me think about it")])
     out = events(_provider(model_server), request())

@@ -57,7 +57,15 @@ async def retrieve_run(run_id: str, request: Request) -> dict[str, Any]:
 @router.get("/runs/{run_id}/usage", summary="A run's token usage")
 async def run_usage(run_id: str, request: Request) -> dict[str, Any]:
     usage = service_of(request).runs.get(run_id).usage
-    return {k: usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
+    view: dict[str, Any] = {k: usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
+    cached, written = usage.get("cached_input_tokens"), usage.get("cache_write_tokens")
+    if cached is not None or written is not None:
+        view["prompt_tokens_details"] = {
+            "cached_tokens": cached,
+            "cache_read_tokens": cached,
+            "cache_creation_tokens": written,
+        }
+    return view
 
 
 @router.get("/runs/{run_id}/messages", summary="The messages a run stored")

@@ -31,7 +31,7 @@ from letta_code.service.agent.memory_tools import (
     MemoryToolError,
     run_memory_tool,
 )
-from letta_code.service.agent.prompt import compile_system_prompt
+from letta_code.service.agent.prompt import compile_system_parts
 from letta_code.service.agent.search_tools import (
     UNINDEXED_RESULT_TOOLS,
     ServerToolError,
@@ -75,6 +75,8 @@ class StepOutput:
     calls: dict[int, dict[str, str]] = field(default_factory=dict)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int | None = None  # None: the provider did not report prompt caching
+    cache_write_tokens: int | None = None
     text_otid: str = field(default_factory=lambda: new_id("otid"))
     reasoning_otid: str = field(default_factory=lambda: new_id("otid"))
 
@@ -148,6 +150,12 @@ class AgentLoop:
             usage["prompt_tokens"] += out.prompt_tokens
             usage["completion_tokens"] += out.completion_tokens
             usage["step_count"] += 1
+            for key, value in (
+                ("cached_input_tokens", out.cached_tokens),
+                ("cache_write_tokens", out.cache_write_tokens),
+            ):
+                if value is not None:
+                    usage[key] = usage.get(key, 0) + value
             calls: list[dict[str, Any]] = [
                 {
                     "id": c.get("id") or new_id("call"),
@@ -203,21 +211,26 @@ class AgentLoop:
 
     def _build_chat(self, agent: AgentState, request: RunRequest, model_name: str) -> tuple[ChatRequest, int, int]:
         """The request for this step, its estimated size, and the part of it that is not history."""
-        summary, history = split_history(self.conversations.context_messages(request.conversation_id))
-        system = compile_system_prompt(
+        context = self.conversations.context_messages(request.conversation_id)
+        summary, history = split_history(context)
+        # Cache order: tools, then the stable instructions (a cache breakpoint), then memory.
+        stable, memory = compile_system_parts(
             agent.system,
             agent.blocks,
-            conversation_messages=len(history),
+            context_messages=len(context),
             total_messages=self.conversations.count_messages(agent_id=agent.id),
             now=datetime.now().astimezone(),
         )
         tools = [t for t in self.server_tools if t.name in agent.tools or t.name in MEMORY_TOOL_NAMES]
         tools += request.client_tools
-        head = [ChatMessage(role="system", content=system)]
+        head = [
+            ChatMessage(role="system", content=stable, cache_breakpoint=True),
+            ChatMessage(role="system", content=memory),
+        ]
         if summary is not None:
             head.append(summary_chat_message(summary))
         chat = ChatRequest(model=model_name, messages=[*head, *to_chat_messages(history)], tools=tools)
-        fixed = self.compactor.raw_estimate(system, [summary] if summary else [], tools)
+        fixed = self.compactor.raw_estimate(f"{stable}\n\n{memory}", [summary] if summary else [], tools)
         return chat, fixed + self.compactor.raw_estimate("", history, []), fixed
 
     async def _compact(
@@ -271,6 +284,10 @@ class AgentLoop:
             elif isinstance(event, Usage):
                 out.prompt_tokens = max(out.prompt_tokens, event.prompt_tokens)
                 out.completion_tokens = max(out.completion_tokens, event.completion_tokens)
+                if event.cached_tokens is not None:
+                    out.cached_tokens = max(out.cached_tokens or 0, event.cached_tokens)
+                if event.cache_write_tokens is not None:
+                    out.cache_write_tokens = max(out.cache_write_tokens or 0, event.cache_write_tokens)
             elif isinstance(event, Finish):
                 pass
             if live.cancel.is_set():

@@ -1,4 +1,14 @@
-"""Compile the system prompt: base instructions, memory blocks, and metadata."""
+"""Compile the system prompt: base instructions, memory blocks, and metadata.
+
+The prompt comes in two parts, in cache order: first the stable part (the agent's
+base instructions, which change only when someone edits them), then the part
+that follows the agent's memory (blocks and metadata). Providers cache prompt
+prefixes, and tool schemas come before the system prompt on the wire, so tools +
+instructions stay cached however often memory changes. The metadata is kept
+steady between steps too (a date, not a clock; a count that grows only when
+messages leave the context), so a step's whole prompt up to the newest message is
+usually a cache hit.
+"""
 
 from __future__ import annotations
 
@@ -27,24 +37,39 @@ def render_block(block: BlockState) -> str:
     return "\n".join(lines)
 
 
-def compile_system_prompt(
-    system: str,
-    blocks: list[BlockState],
-    *,
-    conversation_messages: int,
-    total_messages: int,
-    now: datetime,
+def render_memory(
+    blocks: list[BlockState], *, context_messages: int, total_messages: int, now: datetime
 ) -> str:
+    """The changing part: memory blocks, then metadata.
+
+    `context_messages` are the stored messages in the current context,
+    `total_messages` all stored messages of the agent (every conversation).
+    """
     memory = "\n".join(render_block(b) for b in blocks)
+    outside = max(0, total_messages - context_messages)
+    zone = now.strftime("%z")
+    zone = f"UTC{zone[:3]}:{zone[3:]}" if zone else "local time"
     metadata = (
         "<memory_metadata>\n"
-        f"- The current date is {now.strftime('%A, %B %d, %Y')} ({now.isoformat(timespec='seconds')})\n"
-        f"- {conversation_messages} messages in this conversation; "
-        f"{total_messages} messages in all your conversations (searchable history)\n"
+        f"- The current date is {now.strftime('%A, %B %d, %Y')} ({now.date().isoformat()}, {zone})\n"
+        f"- {outside} earlier messages (from this and your other conversations) are outside your "
+        "context; conversation_search finds them\n"
         "</memory_metadata>"
     )
     return (
-        f"{system.strip()}\n\n"
         "<memory_blocks>\nThe following memory blocks are in your core memory:\n\n"
         f"{memory}\n</memory_blocks>\n\n{metadata}"
     )
+
+
+def compile_system_parts(
+    system: str,
+    blocks: list[BlockState],
+    *,
+    context_messages: int,
+    total_messages: int,
+    now: datetime,
+) -> tuple[str, str]:
+    """(stable instructions, memory and metadata): the system prompt in cache order."""
+    memory = render_memory(blocks, context_messages=context_messages, total_messages=total_messages, now=now)
+    return system.strip(), memory

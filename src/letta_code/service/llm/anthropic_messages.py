@@ -1,11 +1,13 @@
 """Anthropic Messages adapter (`POST {base}/v1/messages`, streaming).
 
-Translates a `ChatRequest`: system prompt as the top-level `system` (with a prompt
-cache breakpoint), assistant tool calls as `tool_use` blocks, tool results as
+Translates a `ChatRequest`: system prompt as the top-level `system`, one text block
+per part (the stable instructions and the whole system each end in a prompt cache
+breakpoint, and so does the newest user turn), assistant tool calls as `tool_use` blocks, tool results as
 `tool_result` blocks (consecutive results merged into one user turn), reasoning as
 signed `thinking` blocks (unsigned reasoning from other providers is dropped).
 Reads the SSE events back: text/thinking/signature/input_json deltas, usage from
-`message_start` and `message_delta`, the stop reason, and `error` events.
+`message_start` and `message_delta` (prompt tokens include the cache reads and
+writes, reported apart as well), the stop reason, and `error` events.
 """
 
 from __future__ import annotations
@@ -102,6 +104,23 @@ def _blocks(msg: ChatMessage) -> list[dict[str, Any]]:
     return out
 
 
+def system_blocks(messages: list[ChatMessage], *, caching: bool = True) -> list[dict[str, Any]]:
+    """The system messages as `system` text blocks, one per part.
+
+    With `caching`, a part marked `cache_breakpoint` (the stable instructions) gets a
+    cache breakpoint, and so does the last part: Anthropic caches tools + system up to
+    a breakpoint, so the stable prefix stays cached while memory changes.
+    """
+    parts = [m for m in messages if m.role == "system" and m.content]
+    blocks: list[dict[str, Any]] = []
+    for index, msg in enumerate(parts):
+        block: dict[str, Any] = {"type": "text", "text": msg.content}
+        if caching and (msg.cache_breakpoint or index == len(parts) - 1):
+            block["cache_control"] = _CACHE
+        blocks.append(block)
+    return blocks
+
+
 def to_anthropic(messages: list[ChatMessage]) -> tuple[str, list[dict[str, Any]]]:
     """Neutral messages -> (system text, Messages API turns)."""
     system = "\n\n".join(m.content for m in messages if m.role == "system" and m.content)
@@ -155,7 +174,8 @@ class AnthropicMessagesProvider:
         return f"{self.base_url}/v1/messages"
 
     def build_body(self, request: ChatRequest) -> dict[str, Any]:
-        system, turns = to_anthropic(request.messages)
+        _, turns = to_anthropic(request.messages)
+        system = system_blocks(request.messages, caching=self.prompt_caching)
         max_tokens = request.max_tokens or self.default_max_tokens
         body: dict[str, Any] = {
             "model": request.model,
@@ -164,10 +184,7 @@ class AnthropicMessagesProvider:
             "stream": True,
         }
         if system:
-            block: dict[str, Any] = {"type": "text", "text": system}
-            if self.prompt_caching:
-                block["cache_control"] = _CACHE
-            body["system"] = [block]
+            body["system"] = system
         if self.prompt_caching and turns and turns[-1]["role"] == "user":
             last = turns[-1]["content"][-1]
             if last.get("type") in ("text", "tool_result", "image"):
@@ -214,6 +231,8 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
     tool_index: dict[int, int] = {}  # content block index -> tool call index
     has_args: set[int] = set()
     prompt_tokens = completion_tokens = 0
+    cached: int | None = None
+    written: int | None = None
     stop: str | None = None
     finished = False
     async for name, data in sse_events(response):
@@ -225,6 +244,8 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
             usage = (event.get("message") or {}).get("usage") or {}
             prompt_tokens = _input_tokens(usage)
             completion_tokens = int(usage.get("output_tokens") or 0)
+            cached = _count(usage, "cache_read_input_tokens")
+            written = _count(usage, "cache_creation_input_tokens")
         elif kind == "content_block_start":
             index = int(event.get("index", 0))
             block = event.get("content_block") or {}
@@ -270,6 +291,8 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
                 completion_tokens = int(usage["output_tokens"])
             if usage.get("input_tokens") is not None:
                 prompt_tokens = max(prompt_tokens, _input_tokens(usage))
+            cached = _count(usage, "cache_read_input_tokens", cached)
+            written = _count(usage, "cache_creation_input_tokens", written)
         elif kind == "message_stop":
             finished = True
             break
@@ -284,8 +307,13 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
         raise RetryableError(
             f"the model server at {ep.base_url} ended the stream early (no message_stop)"
         )
-    yield Usage(prompt_tokens, completion_tokens)
+    yield Usage(prompt_tokens, completion_tokens, cached_tokens=cached, cache_write_tokens=written)
     yield Finish(_STOP.get(stop or "end_turn", stop or "stop"))
+
+
+def _count(usage: dict[str, Any], key: str, default: int | None = None) -> int | None:
+    value = usage.get(key)
+    return int(value) if isinstance(value, int | float) else default
 
 
 def _input_tokens(usage: dict[str, Any]) -> int:

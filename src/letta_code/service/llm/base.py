@@ -73,6 +73,8 @@ class StreamAccumulator:
             self.usage = Usage(
                 max(self.usage.prompt_tokens, event.prompt_tokens),
                 max(self.usage.completion_tokens, event.completion_tokens),
+                _max_known(self.usage.cached_tokens, event.cached_tokens),
+                _max_known(self.usage.cache_write_tokens, event.cache_write_tokens),
             )
         elif isinstance(event, Finish):
             self.finish_reason = event.reason
@@ -93,6 +95,13 @@ class StreamAccumulator:
             reasoning=self.reasoning or None,
             reasoning_signature=self.signature,
         )
+
+
+def _max_known(a: int | None, b: int | None) -> int | None:
+    """The larger of two counts, where None means "not reported"."""
+    if a is None:
+        return b
+    return a if b is None else max(a, b)
 
 
 async def collect(events: AsyncIterable[StreamEvent]) -> StreamAccumulator:

@@ -4,7 +4,9 @@ Used for `openai/`, `ollama/`, `lmstudio/`, `llamacpp/`, `openrouter/` and
 `google/` (Gemini's OpenAI-compatible endpoint). Translates a `ChatRequest` into a
 streaming `/chat/completions` call and the SSE chunks back into neutral events:
 content, `reasoning_content`/`reasoning` deltas, tool-call argument pieces (by
-`index`), usage (`stream_options.include_usage`) and the finish reason.
+`index`), usage (`stream_options.include_usage`, with the cached part of the
+prompt) and the finish reason. A system prompt in parts goes out as one system
+message (OpenAI caches prompt prefixes on its own).
 """
 
 from __future__ import annotations
@@ -74,7 +76,12 @@ def to_openai_messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
         if msg.role != "tool":
             flush_images()
         if msg.role == "system":
-            out.append({"role": "system", "content": msg.content})
+            if out and out[-1]["role"] == "system":
+                # a system prompt in parts (stable, then memory) goes out as one message
+                parts = [out[-1]["content"], msg.content]
+                out[-1]["content"] = "\n\n".join(p for p in parts if p)
+            else:
+                out.append({"role": "system", "content": msg.content})
         elif msg.role == "user":
             out.append({"role": "user", "content": _user_content(msg.content, msg.images)})
         elif msg.role == "assistant":
@@ -195,10 +202,7 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
             raise RetryableError(f"the model server at {ep.base_url} failed mid-stream: {detail}")
         raw_usage = chunk.get("usage")
         if isinstance(raw_usage, dict):
-            usage = Usage(
-                int(raw_usage.get("prompt_tokens") or 0),
-                int(raw_usage.get("completion_tokens") or 0),
-            )
+            usage = _usage(raw_usage)
         for choice in chunk.get("choices") or []:
             if choice.get("index", 0) != 0:
                 continue
@@ -240,6 +244,17 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
     if (named or sent_ids) and reason == "stop":
         reason = "tool_calls"  # some local servers say "stop" after tool calls
     yield Finish(reason)
+
+
+def _usage(raw: dict[str, Any]) -> Usage:
+    """`usage` of a chunk; `prompt_tokens_details.cached_tokens` is the cached part of the prompt."""
+    details = raw.get("prompt_tokens_details")
+    cached = details.get("cached_tokens") if isinstance(details, dict) else None
+    return Usage(
+        int(raw.get("prompt_tokens") or 0),
+        int(raw.get("completion_tokens") or 0),
+        cached_tokens=int(cached) if isinstance(cached, int | float) else None,
+    )
 
 
 __all__ = ["OpenAIChatProvider", "to_openai_messages"]

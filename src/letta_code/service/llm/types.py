@@ -40,6 +40,12 @@ class ChatMessage:
     `tool_calls` and `reasoning`; a tool message carries `tool_call_id` and the
     result text in `content`. `images` are user/tool image parts
     ([{"media_type", "data"(base64)}]).
+
+    The system prompt may come as several consecutive system messages: the stable
+    part first (base instructions), then the parts that change (memory, metadata).
+    `cache_breakpoint` marks the end of a stable prefix: providers with explicit
+    prompt caching (Anthropic) put a cache breakpoint there; the others join
+    consecutive system messages into one.
     """
 
     role: Literal["system", "user", "assistant", "tool"]
@@ -49,6 +55,7 @@ class ChatMessage:
     reasoning: str | None = None
     reasoning_signature: str | None = None  # Anthropic thinking-block signature
     images: list[dict[str, str]] = field(default_factory=list)
+    cache_breakpoint: bool = False
 
 
 @dataclass
@@ -97,8 +104,17 @@ class ToolCallDelta:
 
 @dataclass
 class Usage:
+    """Token counts of one model call.
+
+    `prompt_tokens` counts the whole prompt, cached or not. `cached_tokens` is the
+    part read from the provider's prompt cache, `cache_write_tokens` the part
+    written to it (Anthropic); None when the provider did not say.
+    """
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int | None = None
+    cache_write_tokens: int | None = None
 
 
 @dataclass
