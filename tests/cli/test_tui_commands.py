@@ -25,11 +25,11 @@ from letta_code.cli.tui.commands import (
 )
 from letta_code.cli.tui.state import TuiState
 from letta_code.tools.registry import ALL_TOOL_NAMES
-from tests.fakes.model_server import ModelServer
+from tests.fakes.model_server import ModelServer, Reply
 
 REQUIRED = {
     "agent", "model", "rename", "stream", "link", "unlink", "clear", "exit", "logout",
-    "resume", "new", "help", "memory", "reasoning",
+    "resume", "new", "help", "memory", "reasoning", "compact",
 }
 
 
@@ -198,6 +198,34 @@ def test_new_resume_and_clear(session: Callable[..., None], project: Path) -> No
         h.state.context_tokens = 500
         assert "cleared" in await h.run("/clear")
         assert h.state.context_tokens == 0
+
+    session(body)
+
+
+def test_compact_reports_how_many_messages_were_summarized(
+    session: Callable[..., None], model_env: ModelServer
+) -> None:
+    async def body(h: Harness) -> None:
+        assert "Nothing to compact" in await h.run("/compact")
+        model_env.script([Reply(text="a1"), Reply(text="a2"), Reply(text="a3")])
+        for text in ("one", "two", "three"):
+            message = [{"role": "user", "content": text}]
+            async for _chunk in h.env.backend.send(h.state.conversation.id, message, client_tools=[], stream_tokens=False):
+                pass
+        model_env.script([Reply(text="SUMMARY: the user counted.\n" + "\n".join(f"- note {i}" for i in range(12)))])
+        h.state.context_tokens = 900
+        out = await h.run("/compact")
+        assert "Compacted: summarized 4 messages (6 → 3 in context)" in out
+        assert "conversation_search" in out
+        assert "SUMMARY: the user counted." in out and "- note 6" in out and "- note 7" not in out
+        assert "(5 more lines)" in out
+        assert h.state.context_tokens == 0
+        model_env.script([Reply(text="four")])
+        async for _chunk in h.env.backend.send(
+            h.state.conversation.id, [{"role": "user", "content": "go on"}], client_tools=[], stream_tokens=False
+        ):
+            pass
+        assert "SUMMARY: the user counted." in str(model_env.last_messages()[1]["content"])
 
     session(body)
 

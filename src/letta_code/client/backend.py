@@ -56,6 +56,13 @@ class Backend(Protocol):
     async def clear_context(self, conversation_id: str) -> None: ...
     async def pending_approvals(self, conversation_id: str) -> list[dict[str, Any]]: ...
     async def list_messages(self, conversation_id: str, limit: int = 50) -> list[dict[str, Any]]: ...
+    async def compact(self, conversation_id: str) -> dict[str, Any] | None:
+        """Summarize the conversation's older messages now (`/compact`).
+
+        The Letta CompactionResponse (`num_messages_before`, `num_messages_after`,
+        `summary`) plus `num_messages_summarized`; None when there was nothing to compact.
+        """
+        ...
 
     # runs
     def send(

@@ -100,6 +100,13 @@ class EmbeddedBackend:
         )
         return [view.to_wire() for row in reversed(rows) for view in to_letta_messages(row)]
 
+    async def compact(self, conversation_id: str) -> dict[str, Any] | None:
+        try:
+            report = await self.service.compact_report(conversation_id)
+        except ServiceError as exc:
+            raise BackendError(exc.detail, exc.status_code) from exc
+        return report if report["num_messages_summarized"] else None
+
     async def send(
         self,
         conversation_id: str,

@@ -281,6 +281,14 @@ class HttpBackend:
         views = await self._call("GET", f"/v1/conversations/{conversation_id}/messages", params=params)
         return [_naive_date(v) for v in reversed(views)]
 
+    async def compact(self, conversation_id: str) -> dict[str, Any] | None:
+        report: dict[str, Any] = await self._call("POST", f"/v1/conversations/{conversation_id}/compact", json={})
+        summarized = report.get("num_messages_summarized")
+        if summarized is None:  # a Letta server without our extra field
+            summarized = int(report.get("num_messages_before") or 0) - int(report.get("num_messages_after") or 0)
+            report["num_messages_summarized"] = max(1, summarized) if report.get("summary") else 0
+        return report if report["num_messages_summarized"] else None
+
     # -- runs -----------------------------------------------------------------
     async def send(
         self,

@@ -105,6 +105,13 @@ class CancelRequest(_Open):
     run_ids: list[str] | None = None
 
 
+class CompactRequest(_Open):
+    agent_id: str | None = Field(None, description="With conversation 'default': the agent")
+    compaction_settings: dict[str, Any] | None = Field(
+        None, description="Accepted for compatibility; the agent's own model writes the summary"
+    )
+
+
 class ConversationCreate(_Open):
     summary: str | None = None
 

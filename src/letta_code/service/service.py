@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from letta_code.schemas.state import AgentState, BlockState, ConversationState, RunState
-from letta_code.service.agent.compaction import CompactionResult
+from letta_code.service.agent.compaction import CompactionResult, context_size
 from letta_code.service.agent.loop import AgentLoop, RunRequest
 from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES, MEMORY_TOOL_SPECS
 from letta_code.service.agent.prompt import base_instructions
@@ -191,3 +191,21 @@ class AgentService:
         agent = self.agents.get_agent(conv.agent_id)
         provider, model_name = get_provider(agent.model, self.env)
         return await self.loop.compactor.compact(agent, conv.id, provider, model_name, force=True)
+
+    async def compact_report(self, conversation_id: str | None, agent_id: str | None = None) -> dict[str, Any]:
+        """`compact`, reported as the Letta API's CompactionResponse.
+
+        `num_messages_before`/`_after` count the history messages the model sees (the
+        newest summary included); `num_messages_summarized` (ours) is how many moved
+        out of the context, 0 when there was nothing to compact.
+        """
+        conv = self.resolve_conversation(conversation_id, agent_id)
+        before = context_size(self.conversations.context_messages(conv.id))
+        result = await self.compact(conv.id)
+        after = context_size(self.conversations.context_messages(conv.id))
+        return {
+            "num_messages_before": before,
+            "num_messages_after": after,
+            "summary": result.summary if result else "",
+            "num_messages_summarized": result.summarized if result else 0,
+        }

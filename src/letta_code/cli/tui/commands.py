@@ -256,6 +256,33 @@ async def _clear(env: CommandEnv, arg: str) -> None:
     env.say("Conversation context cleared.", "green")
 
 
+SUMMARY_PREVIEW_LINES = 8
+
+
+@command("compact", "summarize older messages to free context (they stay searchable)")
+async def _compact(env: CommandEnv, arg: str) -> None:
+    env.say("Compacting the conversation…", "dim")
+    report = await env.backend.compact(env.state.conversation.id)
+    if report is None:
+        env.say("Nothing to compact: only the latest turn is in the context.", "dim")
+        return
+    count = int(report.get("num_messages_summarized") or 0)
+    before, after = report.get("num_messages_before"), report.get("num_messages_after")
+    env.state.context_tokens = 0  # the next turn measures the smaller context
+    plural = "" if count == 1 else "s"
+    env.say(
+        f"Compacted: summarized {count} message{plural} ({before} → {after} in context). "
+        "They stay searchable with conversation_search.",
+        "green",
+    )
+    lines = str(report.get("summary") or "").strip().splitlines()
+    if lines:
+        shown = [render.clip(line, max(20, env.console.width - 2)) for line in lines[:SUMMARY_PREVIEW_LINES]]
+        if len(lines) > SUMMARY_PREVIEW_LINES:
+            shown.append(f"… ({len(lines) - SUMMARY_PREVIEW_LINES} more lines)")
+        env.say("\n".join(shown), "dim")
+
+
 @command("memory", "show the agent's memory blocks")
 async def _memory(env: CommandEnv, arg: str) -> None:
     agent = await _refresh_agent(env)

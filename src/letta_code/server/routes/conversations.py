@@ -19,6 +19,7 @@ from letta_code.server.common import (
     service_of,
 )
 from letta_code.server.requests import (
+    CompactRequest,
     ConversationCreate,
     ConversationUpdate,
     MessageRequest,
@@ -135,6 +136,16 @@ async def resume_conversation_stream(
     return follow_stream(
         request, service, run_id, starting_after=body.starting_after, include_pings=body.include_pings
     )
+
+
+@router.post("/conversations/{conversation_id}/compact", summary="Summarize the conversation's older messages")
+async def compact_conversation(
+    conversation_id: str, request: Request, body: CompactRequest | None = None, agent_id: str | None = None
+) -> dict[str, Any]:
+    """Keeps the last turn, summarizes the rest (CompactionResponse); 409 while a run is active."""
+    service = service_of(request)
+    conv = resolve_conversation(service, conversation_id, (body.agent_id if body else None) or agent_id)
+    return await service.compact_report(conv.id)
 
 
 @router.patch("/conversations/{conversation_id}/reset-messages", summary="Clear the conversation's context")

@@ -1,4 +1,4 @@
-"""An agent's messages (its default conversation): send, stream, list, cancel, reset."""
+"""An agent's messages (its default conversation): send, stream, list, cancel, summarize, reset."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from letta_code.server.common import (
     resolve_conversation,
     service_of,
 )
-from letta_code.server.requests import CancelRequest, MessageRequest
+from letta_code.server.requests import CancelRequest, CompactRequest, MessageRequest
 from letta_code.server.routes.agents import render
 from letta_code.server.turns import send_messages
 from letta_code.server.views import message_views, run_view
@@ -116,6 +116,15 @@ async def cancel_agent_runs(agent_id: str, request: Request, body: CancelRequest
         if (wanted is None or run.id in wanted) and service.registry.request_cancel(run.id)
     ]
     return {"cancelled_runs": cancelled}
+
+
+@router.post("/agents/{agent_id}/summarize", summary="Summarize the older messages of the agent's default conversation")
+async def summarize_agent_messages(
+    agent_id: str, request: Request, body: CompactRequest | None = None
+) -> dict[str, Any]:
+    service = service_of(request)
+    conv = resolve_conversation(service, "default", agent_id)
+    return await service.compact_report(conv.id)
 
 
 @router.patch("/agents/{agent_id}/reset-messages", summary="Clear the agent's context window")

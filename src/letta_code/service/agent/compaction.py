@@ -81,6 +81,12 @@ def split_history(history: list[Message]) -> tuple[Message | None, list[Message]
     return (summaries[-1] if summaries else None), [m for m in history if m.role != "system"]
 
 
+def context_size(history: list[Message]) -> int:
+    """How many history messages the model sees: the newest summary and the others."""
+    summary, messages = split_history(history)
+    return len(messages) + (summary is not None)
+
+
 def summary_chat_message(summary: Message) -> ChatMessage:
     return ChatMessage(role="user", content=f"{SUMMARY_HEADER}\n\n{text_of(summary.content)}")
 
