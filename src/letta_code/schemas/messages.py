@@ -6,10 +6,9 @@ Every streamed chunk is one of these models, dumped with `to_wire()`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
-
-from pydantic import BaseModel, Field
 
 StopReasonType = Literal[
     "end_turn",
@@ -30,35 +29,57 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class ToolCall(BaseModel):
+def to_json_value(value: Any) -> Any:
+    """A message (or part of one) as JSON-ready data; fields that are None are left out."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json_value(v) for f in fields(value) if (v := getattr(value, f.name)) is not None}
+    if isinstance(value, datetime):
+        text = value.isoformat()
+        return text[:-6] + "Z" if value.utcoffset() == timedelta(0) else text
+    if isinstance(value, list | tuple):
+        return [to_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_json_value(v) for k, v in value.items()}
+    return value
+
+
+class _Wire:
+    def to_wire(self) -> dict[str, Any]:
+        data: dict[str, Any] = to_json_value(self)
+        return data
+
+
+@dataclass(kw_only=True)
+class ToolCall(_Wire):
     name: str
     arguments: str
     tool_call_id: str
 
 
-class _LettaMessage(BaseModel):
+@dataclass(kw_only=True)
+class _LettaMessage(_Wire):
     id: str
-    date: datetime = Field(default_factory=utcnow)
+    date: datetime = field(default_factory=utcnow)
     otid: str | None = None
     run_id: str | None = None
     seq_id: int | None = None
     step_id: str | None = None
     name: str | None = None
 
-    def to_wire(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True)
 
-
+@dataclass(kw_only=True)
 class SystemMessage(_LettaMessage):
     message_type: Literal["system_message"] = "system_message"
     content: str
 
 
+@dataclass(kw_only=True)
 class UserMessage(_LettaMessage):
     message_type: Literal["user_message"] = "user_message"
     content: str | list[dict[str, Any]]
 
 
+@dataclass(kw_only=True)
 class ReasoningMessage(_LettaMessage):
     message_type: Literal["reasoning_message"] = "reasoning_message"
     reasoning: str
@@ -66,22 +87,26 @@ class ReasoningMessage(_LettaMessage):
     signature: str | None = None
 
 
+@dataclass(kw_only=True)
 class AssistantMessage(_LettaMessage):
     message_type: Literal["assistant_message"] = "assistant_message"
     content: str
 
 
+@dataclass(kw_only=True)
 class ToolCallMessage(_LettaMessage):
     message_type: Literal["tool_call_message"] = "tool_call_message"
     tool_call: ToolCall
 
 
+@dataclass(kw_only=True)
 class ApprovalRequestMessage(_LettaMessage):
     message_type: Literal["approval_request_message"] = "approval_request_message"
     tool_call: ToolCall
     tool_calls: list[ToolCall] | None = None
 
 
+@dataclass(kw_only=True)
 class ToolReturnMessage(_LettaMessage):
     message_type: Literal["tool_return_message"] = "tool_return_message"
     tool_return: str
@@ -91,22 +116,22 @@ class ToolReturnMessage(_LettaMessage):
     stderr: list[str] | None = None
 
 
+@dataclass(kw_only=True)
 class ApprovalResponseMessage(_LettaMessage):
     message_type: Literal["approval_response_message"] = "approval_response_message"
-    approvals: list[dict[str, Any]] = Field(default_factory=list)
+    approvals: list[dict[str, Any]] = field(default_factory=list)
 
 
-class StopReason(BaseModel):
+@dataclass(kw_only=True)
+class StopReason(_Wire):
     message_type: Literal["stop_reason"] = "stop_reason"
     stop_reason: StopReasonType
     run_id: str | None = None
     seq_id: int | None = None
 
-    def to_wire(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True)
 
-
-class UsageStatistics(BaseModel):
+@dataclass(kw_only=True)
+class UsageStatistics(_Wire):
     message_type: Literal["usage_statistics"] = "usage_statistics"
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -119,20 +144,15 @@ class UsageStatistics(BaseModel):
     run_id: str | None = None
     seq_id: int | None = None
 
-    def to_wire(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True)
 
-
-class ErrorMessage(BaseModel):
+@dataclass(kw_only=True)
+class ErrorMessage(_Wire):
     message_type: Literal["error_message"] = "error_message"
     error_type: str
     message: str
     detail: str | None = None
     run_id: str | None = None
     seq_id: int | None = None
-
-    def to_wire(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True)
 
 
 LettaMessage = (
