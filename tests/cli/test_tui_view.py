@@ -158,6 +158,10 @@ def test_live_region_echoes_type_ahead_under_the_status(tmp_path: Path) -> None:
     lines = screen()
     assert lines[-1] == "> next question" and "esc to interrupt" in lines[-2]
     assert "tail words" in lines[-3] and len(lines) <= 24
+    typed["text"] = "a long question " * 10 + "the end"  # one row: its end
+    lines = screen()
+    assert "esc to interrupt" in lines[-2] and lines[-1].startswith("> …") and lines[-1].endswith("the end")
+    assert len(lines[-1]) <= 80
 
 
 def test_tail_lines_wrap_like_the_whole_text() -> None:

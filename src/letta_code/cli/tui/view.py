@@ -141,8 +141,11 @@ class TurnView:
                 f" ({render.format_elapsed(time.monotonic() - self.started)} · esc to interrupt)", style="dim"
             )
             parts.append(status)
-        if typed:  # type-ahead: it becomes the next prompt's text
-            parts.append(Text("> ", style="bold").append(typed.replace("\n", " ")))
+        if typed:  # type-ahead, on one row (its end when long): it becomes the next prompt's text
+            shown = typed.replace("\n", " ")
+            if len(shown) > width - 3:
+                shown = "…" + shown[-max(width - 4, 1) :]
+            parts.append(Text("> ", style="bold").append(shown))
         return Group(*parts)
 
     def print(self, renderable: RenderableType) -> None:
