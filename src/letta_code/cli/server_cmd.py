@@ -85,8 +85,8 @@ def run_server_command(argv: list[str]) -> int:
     print(f"letta server listening on http://{shown}:{port} (database {database_path()})", flush=True)
     if not api_key:
         print("letta server: no API key set; anyone who can reach this address can use it", file=sys.stderr)
-    # Open streams end (and runs stop) within a few seconds of Ctrl-C; an interrupted run is
-    # marked failed by the next process that looks at its conversation.
+    # Open streams end (and runs stop) within a few seconds of Ctrl-C. The next `letta server`
+    # on this database resumes the interrupted background runs and fails the others.
     config = uvicorn.Config(
         app,
         log_level=args.log_level,

@@ -1,6 +1,14 @@
-"""The FastAPI app: Letta REST routes over one `AgentService`, JSON errors, optional API key."""
+"""The FastAPI app: Letta REST routes over one `AgentService`, JSON errors, optional API key.
+
+On start (the ASGI lifespan), background runs that a killed server left running
+are resumed (`AgentService.resume_interrupted_runs`).
+"""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -15,12 +23,23 @@ from letta_code.service.service import AgentService
 
 DEFAULT_PING_INTERVAL = 5.0
 
+log = logging.getLogger(__name__)
+
 
 def create_app(
     service: AgentService, api_key: str | None = None, *, ping_interval: float | None = DEFAULT_PING_INTERVAL
 ) -> FastAPI:
     """The server app. `ping_interval`: seconds of silence before a stream gets a ping (None: never)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resumed = service.resume_interrupted_runs()
+        if resumed:
+            log.warning("resumed %d interrupted background run(s): %s", len(resumed), ", ".join(resumed))
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Letta Code server",
         version=__version__,
         description="A subset of the Letta REST API (agents, blocks, conversations, messages, runs) "

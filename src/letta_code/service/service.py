@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,14 @@ from letta_code.service.runs import RunRegistry
 from letta_code.service.store.agents import AgentStore
 from letta_code.service.store.conversations import ConversationStore
 from letta_code.service.store.db import open_database
-from letta_code.service.store.models import Message
-from letta_code.service.store.runs import RunStore
+from letta_code.service.store.models import Message, utcnow
+from letta_code.service.store.runs import Orphan, RunStore
 from letta_code.service.store.search import SearchStore
 
 SERVER_TOOL_NAMES = sorted(MEMORY_TOOL_NAMES | SEARCH_TOOL_NAMES)
 DEFAULT_CONTEXT_WINDOW = 128000
+# A background run interrupted longer ago than this is failed rather than resumed.
+RESUME_WINDOW = timedelta(hours=1)
 
 
 class AgentService:
@@ -139,15 +142,6 @@ class AgentService:
                 f"conversation {conv.id} is busy with run {active.id}; wait for it or cancel it"
             )
         pending = self.conversations.pending_approval(conv.id)
-        run = self.runs.create(conv.agent_id, conv.id, background=background)
-        try:
-            rows = build_input_messages(
-                messages, agent_id=conv.agent_id, conversation_id=conv.id, run_id=run.id, pending=pending
-            )
-        except Exception as exc:
-            self.runs.finish(run.id, status="failed", stop_reason="error", usage={}, error=str(exc))
-            raise
-        self.conversations.add_messages(rows)
         specs = [
             ToolSpec(t["name"], t.get("description") or "", t.get("parameters") or {"type": "object", "properties": {}})
             for t in client_tools or []
@@ -160,9 +154,56 @@ class AgentService:
             max_steps=max_steps,
             override_model=override_model,
         )
+        run = self.runs.create(conv.agent_id, conv.id, background=background, request=_request_json(request))
+        try:
+            rows = build_input_messages(
+                messages, agent_id=conv.agent_id, conversation_id=conv.id, run_id=run.id, pending=pending
+            )
+        except Exception as exc:
+            self.runs.finish(run.id, status="failed", stop_reason="error", usage={}, error=str(exc))
+            raise
+        self.conversations.add_messages(rows)
         live = self.registry.open(run.id, conv.id)
         live.task = asyncio.get_running_loop().create_task(self.loop.execute(live, request))
         return run
+
+    def resume_interrupted_runs(self) -> list[str]:
+        """Resume the background runs a dead process left running; fail the others (`letta server` start).
+
+        Call on the running event loop. Returns the ids of the runs resumed; see
+        `service/agent/recovery.py` for how a run picks up where it was.
+        """
+        resumed = []
+        for orphan in self.runs.orphans():
+            reason = self._not_resumable(orphan)
+            if reason is not None:
+                self.runs.fail_orphan(orphan.id, orphan.owner, reason)
+                continue
+            if not self.runs.claim(orphan.id, orphan.owner):
+                continue  # another process resumed or failed it meanwhile
+            assert orphan.request is not None
+            stored = [data for _, data in self.runs.chunks_after(orphan.id, 0)]
+            live = self.registry.open(orphan.id, orphan.conversation_id, stored)
+            if orphan.cancel_requested:
+                live.cancel.set()
+            request = _request_of(orphan.request, orphan.agent_id, orphan.conversation_id)
+            task = self.loop.execute(live, request, resumed=orphan.usage)
+            live.task = asyncio.get_running_loop().create_task(task)
+            resumed.append(orphan.id)
+        return resumed
+
+    def _not_resumable(self, orphan: Orphan) -> str | None:
+        stopped = "the process running it ended before the run finished"
+        if not orphan.background:
+            return f"{stopped}; only background runs are resumed"
+        if orphan.request is None:
+            return f"{stopped}; it was started by a version of letta that cannot resume runs"
+        created = orphan.created_at if orphan.created_at.tzinfo else orphan.created_at.replace(tzinfo=UTC)
+        if utcnow() - created > RESUME_WINDOW:
+            return f"{stopped}; it was started too long ago to be resumed"
+        if not self.conversations.run_messages(orphan.id):
+            return f"{stopped}, before its input was stored"
+        return None
 
     def follow_run(self, run_id: str, starting_after: int = 0) -> AsyncIterator[dict[str, Any]]:
         self.runs.get(run_id)
@@ -209,3 +250,26 @@ class AgentService:
             "summary": result.summary if result else "",
             "num_messages_summarized": result.summarized if result else 0,
         }
+
+
+def _request_json(request: RunRequest) -> dict[str, Any]:
+    """What a resumed run needs to know of how it was requested (ids are on the run)."""
+    return {
+        "client_tools": [
+            {"name": t.name, "description": t.description, "parameters": t.parameters} for t in request.client_tools
+        ],
+        "stream_tokens": request.stream_tokens,
+        "max_steps": request.max_steps,
+        "override_model": request.override_model,
+    }
+
+
+def _request_of(data: dict[str, Any], agent_id: str, conversation_id: str) -> RunRequest:
+    return RunRequest(
+        agent_id=agent_id,
+        conversation_id=conversation_id,
+        client_tools=[ToolSpec(t["name"], t.get("description") or "", t["parameters"]) for t in data["client_tools"]],
+        stream_tokens=bool(data.get("stream_tokens")),
+        max_steps=int(data.get("max_steps") or 50),
+        override_model=data.get("override_model"),
+    )

@@ -32,6 +32,7 @@ from letta_code.service.agent.memory_tools import (
     run_memory_tool,
 )
 from letta_code.service.agent.prompt import compile_system_parts
+from letta_code.service.agent.recovery import PartialStep, SentText, resume_steps
 from letta_code.service.agent.search_tools import (
     UNINDEXED_RESULT_TOOLS,
     ServerToolError,
@@ -77,8 +78,17 @@ class StepOutput:
     completion_tokens: int = 0
     cached_tokens: int | None = None  # None: the provider did not report prompt caching
     cache_write_tokens: int | None = None
-    text_otid: str = field(default_factory=lambda: new_id("otid"))
-    reasoning_otid: str = field(default_factory=lambda: new_id("otid"))
+    # What a client was sent of the text and reasoning (a step redone after a crash resends only the rest).
+    text_sent: SentText = field(default_factory=SentText)
+    reasoning_sent: SentText = field(default_factory=SentText)
+
+    @property
+    def text_otid(self) -> str:
+        return self.text_sent.otid
+
+    @property
+    def reasoning_otid(self) -> str:
+        return self.reasoning_sent.otid
 
 
 class AgentLoop:
@@ -104,11 +114,16 @@ class AgentLoop:
         self.handlers = dict(handlers or {})
         self.compactor = Compactor(conversations, env)
 
-    async def execute(self, live: LiveRun, request: RunRequest) -> None:
+    async def execute(self, live: LiveRun, request: RunRequest, *, resumed: dict[str, Any] | None = None) -> None:
+        """Run the steps; `resumed`: the usage stored so far of a run resumed after its process died."""
         usage: dict[str, Any] = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "step_count": 0}
         stop, status, error = "end_turn", "completed", None
         try:
-            stop = await self._steps(live, request, usage)
+            if resumed is None:
+                stop = await self._steps(live, request, usage)
+            else:
+                usage.update(resumed)
+                stop = await resume_steps(self, live, request, usage)
             if stop == "cancelled":
                 status = "cancelled"
         except LLMError as exc:
@@ -120,14 +135,16 @@ class AgentLoop:
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         self.registry.emit(live, StopReason(stop_reason=stop))  # type: ignore[arg-type]
         self.registry.emit(live, UsageStatistics(**usage, run_ids=[live.run_id]))
-        self.runs.finish(live.run_id, status=status, stop_reason=stop, usage=usage, error=error)
-        self.registry.close(live)
+        self.registry.finish(live, status=status, stop_reason=stop, usage=usage, error=error)
 
-    async def _steps(self, live: LiveRun, request: RunRequest, usage: dict[str, Any]) -> str:
+    async def _steps(
+        self, live: LiveRun, request: RunRequest, usage: dict[str, Any], partial: PartialStep | None = None
+    ) -> str:
+        """Steps until the run stops; `partial`: a step a crash interrupted, redone under its ids."""
         from letta_code.service.llm.registry import get_provider
 
         client_names = {t.name for t in request.client_tools}
-        for _ in range(request.max_steps):
+        for _ in range(usage["step_count"], request.max_steps):
             if live.cancel.is_set():
                 return "cancelled"
             agent = self.agents.get_agent(request.agent_id)
@@ -136,16 +153,17 @@ class AgentLoop:
             over = self.compactor.over_threshold(agent, self.compactor.estimate(model_name, estimate))
             if over and await self._compact(live, request, agent, provider, model_name, fixed, usage):
                 chat, estimate, fixed = self._build_chat(agent, request, model_name)
-            step_id = new_id("step")
-            message_id = new_id("message")
+            step_id = partial.step_id if partial else new_id("step")
+            message_id = partial.message_id if partial else new_id("message")
             try:
-                out = await self._call_model(live, request, chat, provider, message_id, step_id)
+                out = await self._call_model(live, request, chat, provider, message_id, step_id, partial)
             except ContextWindowExceededError:
                 # The provider counts differently than we do: compact hard and retry once.
                 if not await self._compact(live, request, agent, provider, model_name, fixed, usage, force=True):
                     raise
                 chat, estimate, fixed = self._build_chat(agent, request, model_name)
-                out = await self._call_model(live, request, chat, provider, message_id, step_id)
+                out = await self._call_model(live, request, chat, provider, message_id, step_id, partial)
+            partial = None
             self.compactor.calibrate(model_name, estimate, out.prompt_tokens)
             usage["prompt_tokens"] += out.prompt_tokens
             usage["completion_tokens"] += out.completion_tokens
@@ -188,7 +206,7 @@ class AgentLoop:
             )
             if not request.stream_tokens:
                 self._emit_whole(live, out, message_id, step_id)
-            self.registry.flush(live)
+            self.registry.flush(live, usage=usage)
             if cancelled:
                 return "cancelled"
             if not calls:
@@ -255,24 +273,35 @@ class AgentLoop:
         return True
 
     async def _call_model(
-        self, live: LiveRun, request: RunRequest, chat: ChatRequest, provider: Any, message_id: str, step_id: str
+        self,
+        live: LiveRun,
+        request: RunRequest,
+        chat: ChatRequest,
+        provider: Any,
+        message_id: str,
+        step_id: str,
+        partial: PartialStep | None = None,
     ) -> StepOutput:
         out = StepOutput()
+        if partial is not None:
+            out.text_sent, out.reasoning_sent = partial.text.copy(), partial.reasoning.copy()
         async for event in provider.stream(chat):
             if isinstance(event, TextDelta):
                 out.text += event.text
-                if request.stream_tokens and event.text:
+                piece = out.text_sent.unsent(out.text)
+                if request.stream_tokens and piece:
                     self.registry.emit(
-                        live, AssistantMessage(id=message_id, otid=out.text_otid, step_id=step_id, content=event.text)
+                        live, AssistantMessage(id=message_id, otid=out.text_otid, step_id=step_id, content=piece)
                     )
             elif isinstance(event, ReasoningDelta):
                 out.reasoning += event.text
                 if event.signature:
                     out.signature = event.signature
-                if request.stream_tokens and event.text:
+                piece = out.reasoning_sent.unsent(out.reasoning)
+                if request.stream_tokens and piece:
                     self.registry.emit(
                         live,
-                        ReasoningMessage(id=message_id, otid=out.reasoning_otid, step_id=step_id, reasoning=event.text),
+                        ReasoningMessage(id=message_id, otid=out.reasoning_otid, step_id=step_id, reasoning=piece),
                     )
             elif isinstance(event, ToolCallDelta):
                 call = out.calls.setdefault(event.index, {"id": "", "name": "", "arguments": ""})
@@ -306,10 +335,22 @@ class AgentLoop:
             self.registry.emit(live, AssistantMessage(id=message_id, otid=out.text_otid, step_id=step_id, content=out.text))
 
     def _run_server_tool(
-        self, live: LiveRun, request: RunRequest, call: dict[str, Any], message_id: str, step_id: str
+        self,
+        live: LiveRun,
+        request: RunRequest,
+        call: dict[str, Any],
+        message_id: str,
+        step_id: str,
+        *,
+        announce: bool = True,
+        replay: bool = False,
     ) -> None:
+        """Run one server tool, store and stream its result. `replay`: the call may have run before a crash."""
         wire_call = ToolCall(name=call["name"], arguments=call["arguments"], tool_call_id=call["id"])
-        self.registry.emit(live, ToolCallMessage(id=message_id, otid=new_id("otid"), step_id=step_id, tool_call=wire_call))
+        if announce:
+            self.registry.emit(
+                live, ToolCallMessage(id=message_id, otid=new_id("otid"), step_id=step_id, tool_call=wire_call)
+            )
         status, result = "success", ""
         try:
             args = json.loads(call["arguments"] or "{}")
@@ -327,12 +368,14 @@ class AgentLoop:
                         args=args,
                         agent_id=request.agent_id,
                         conversation_id=request.conversation_id,
+                        tool_call_id=call["id"],
+                        replay=replay,
                     )
                 except MemoryToolError as exc:
                     status, result = "error", f"Error: {exc}"
             elif call["name"] in self.handlers:
                 try:
-                    context = ToolContext(request.agent_id, request.conversation_id, live.run_id)
+                    context = ToolContext(request.agent_id, request.conversation_id, live.run_id, call["id"], replay)
                     result = self.handlers[call["name"]](args, context)
                 except ServerToolError as exc:
                     status, result = "error", f"Error: {exc}"

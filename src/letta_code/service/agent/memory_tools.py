@@ -118,11 +118,20 @@ def run_memory_tool(
     args: dict[str, Any],
     agent_id: str,
     conversation_id: str,
+    tool_call_id: str | None = None,
+    replay: bool = False,
     max_attempts: int = 20,
 ) -> str:
-    """Apply one memory edit; returns the confirmation, raises MemoryToolError."""
+    """Apply one memory edit; returns the confirmation, raises MemoryToolError.
+
+    `replay`: the call is re-run after a crash; an edit it already made (recorded with
+    its `tool_call_id`) is confirmed, not applied twice.
+    """
     edit = _EDITS[tool_name]
     label = _require_str(args, "label")
+    landed = store.edit_by_tool_call(tool_call_id) if replay and tool_call_id else None
+    if landed is not None:
+        return _confirmation(label, len(landed[1]), store.get_block(landed[0]).limit)
     for _ in range(max_attempts):
         block = _block_by_label(store, agent_id, label)
         if block.read_only:
@@ -140,13 +149,18 @@ def run_memory_tool(
             agent_id=agent_id,
             conversation_id=conversation_id,
             source=tool_name,
+            tool_call_id=tool_call_id,
         )
         if written is not None:
-            return (
-                f"The memory block '{label}' was edited ({len(new_value)}/{block.limit} characters). "
-                "Its new value is in your system prompt from now on."
-            )
+            return _confirmation(label, len(new_value), block.limit)
     raise MemoryToolError(f"block '{label}' is being edited concurrently; try again")
+
+
+def _confirmation(label: str, size: int, limit: int) -> str:
+    return (
+        f"The memory block '{label}' was edited ({size}/{limit} characters). "
+        "Its new value is in your system prompt from now on."
+    )
 
 
 def _block_by_label(store: AgentStore, agent_id: str, label: str) -> BlockState:

@@ -26,6 +26,8 @@ class ToolContext:
     agent_id: str
     conversation_id: str
     run_id: str
+    tool_call_id: str = ""
+    replay: bool = False  # re-run after a crash: the call may already have had its effect
 
 
 ServerToolHandler = Callable[[dict[str, Any], ToolContext], str]
@@ -198,9 +200,10 @@ def make_search_handlers(store: SearchStore) -> dict[str, ServerToolHandler]:
             raise ServerToolError(
                 f"content is {len(content)} characters; split it into entries of at most {MAX_PASSAGE_CHARS}"
             )
-        passage = store.insert_passage(
-            ctx.agent_id, content, tags=_strings(args, "tags"), metadata={"conversation_id": ctx.conversation_id}
-        )
+        passage = store.passage_by_tool_call(ctx.agent_id, ctx.tool_call_id) if ctx.replay else None
+        if passage is None:
+            metadata = {"conversation_id": ctx.conversation_id, "tool_call_id": ctx.tool_call_id}
+            passage = store.insert_passage(ctx.agent_id, content, tags=_strings(args, "tags"), metadata=metadata)
         total = store.count_passages(ctx.agent_id)
         return f"Stored in archival memory as {passage.id} ({total} entries in total)."
 

@@ -88,6 +88,7 @@ class AgentStore:
         agent_id: str | None = None,
         conversation_id: str | None = None,
         source: str = "api",
+        tool_call_id: str | None = None,
         **fields: Any,
     ) -> BlockState | None:
         """Write a block's value (and other fields), recording a revision.
@@ -124,10 +125,19 @@ class AgentStore:
                         agent_id=agent_id,
                         conversation_id=conversation_id,
                         source=source,
+                        tool_call_id=tool_call_id,
                         created_at=utcnow(),
                     )
                 )
         return self.get_block(block_id)
+
+    def edit_by_tool_call(self, tool_call_id: str) -> tuple[str, str] | None:
+        """(block id, value written) of the edit a tool call made, if it made one."""
+        with self.sessions() as session:
+            row = session.execute(
+                select(BlockRevision.block_id, BlockRevision.new_value).where(BlockRevision.tool_call_id == tool_call_id)
+            ).first()
+            return (row.block_id, row.new_value) if row else None
 
     def delete_block(self, block_id: str) -> None:
         with self.sessions.begin() as session:

@@ -125,6 +125,11 @@ class ConversationStore:
                 )
             )
 
+    def run_messages(self, run_id: str) -> builtins.list[Message]:
+        """The messages a run stored (its input included), oldest first."""
+        with self.sessions() as session:
+            return list(session.scalars(select(Message).where(Message.run_id == run_id).order_by(Message.seq)))
+
     def list_messages(
         self,
         *,

@@ -72,6 +72,8 @@ class BlockRevision(Base):
     agent_id: Mapped[str | None] = mapped_column(String, nullable=True)
     conversation_id: Mapped[str | None] = mapped_column(String, nullable=True)
     source: Mapped[str] = mapped_column(String, default="api")  # tool name or "api"
+    # The tool call that made the edit: a call re-run after a crash finds its edit here.
+    tool_call_id: Mapped[str | None] = mapped_column(String, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -160,8 +162,11 @@ class Run(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     usage: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # "<hostname>:<pid>" of the process executing the run; a run whose owner died is failed on start.
+    # "<hostname>:<pid>:<process start>" of the process executing the run. A run whose owner
+    # died is resumed by `letta server` on start (background runs) or failed.
     owner: Mapped[str | None] = mapped_column(String, nullable=True)
+    # How the run was requested (client tools, stream_tokens, max_steps, override_model).
+    request: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 

@@ -1,13 +1,21 @@
-"""Runs (one agent invocation each) and their persisted stream chunks."""
+"""Runs (one agent invocation each) and their persisted stream chunks.
+
+Each run records its `owner`, the process executing it. A run still `running`
+whose owner is gone was interrupted: `letta server` resumes it on start
+(`orphans`, `claim`), every other process fails it when it meets it.
+"""
 
 from __future__ import annotations
 
 import builtins
 import os
 import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from letta_code.schemas.state import RunState
@@ -15,7 +23,25 @@ from letta_code.service.errors import NotFoundError
 from letta_code.service.store.models import Run, RunChunk, new_id, utcnow
 
 ACTIVE_STATUSES = ("created", "running")
-OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _start_ticks(pid: int) -> str | None:
+    """When process `pid` started (clock ticks since boot; Linux), to tell a reused pid apart."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def _owner_of_this_process() -> str:
+    start = _start_ticks(os.getpid())
+    return f"{socket.gethostname()}:{os.getpid()}" + (f":{start}" if start else "")
+
+
+OWNER = _owner_of_this_process()
 
 
 def _run_state(run: Run) -> RunState:
@@ -34,25 +60,63 @@ def _run_state(run: Run) -> RunState:
 
 
 def _owner_alive(owner: str | None) -> bool:
+    """Whether the process named by `owner` ("host:pid" or "host:pid:start") still runs."""
+    if owner == OWNER:
+        return True
     if not owner or ":" not in owner:
         return False
-    host, _, pid_text = owner.rpartition(":")
+    host, pid_text, *rest = owner.split(":")
     if host != socket.gethostname():
         return True  # cannot tell; assume alive
     try:
-        os.kill(int(pid_text), 0)
-    except (ProcessLookupError, ValueError):
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return False  # an earlier process with our pid (a restarted container's pid 1)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    # Alive, unless the pid now belongs to a process started later.
+    return not rest or rest[0] == (_start_ticks(pid) or rest[0])
+
+
+@dataclass
+class Orphan:
+    """A run left `running` by a process that died."""
+
+    id: str
+    agent_id: str
+    conversation_id: str
+    owner: str | None
+    background: bool
+    request: dict[str, Any] | None
+    usage: dict[str, Any]
+    cancel_requested: bool
+    created_at: datetime
+
+
+def _owned_by(owner: str | None) -> Any:
+    """SQL condition: the run's owner is still `owner` (nobody claimed or failed it since)."""
+    return Run.owner.is_(None) if owner is None else Run.owner == owner
+
+
+INTERRUPTED = "the process running it ended before the run finished"
 
 
 class RunStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
+        # Chunks are written with Core statements on a plain connection: with token streaming
+        # that is a commit per event-loop tick, and the ORM session would double its cost.
+        self.engine: Engine = sessions.kw["bind"]
 
-    def create(self, agent_id: str, conversation_id: str, *, background: bool) -> RunState:
+    def create(
+        self, agent_id: str, conversation_id: str, *, background: bool, request: dict[str, Any] | None = None
+    ) -> RunState:
         run = Run(
             id=new_id("run"),
             agent_id=agent_id,
@@ -61,6 +125,7 @@ class RunStore:
             background=background,
             usage={},
             owner=OWNER,
+            request=request,
             created_at=utcnow(),
         )
         with self.sessions.begin() as session:
@@ -98,21 +163,83 @@ class RunStore:
             runs = session.scalars(
                 select(Run).where(Run.conversation_id == conversation_id, Run.status.in_(ACTIVE_STATUSES))
             ).all()
+            found = None
             for run in runs:
-                if run.owner != OWNER and not _owner_alive(run.owner):
-                    run.status = "failed"
-                    run.stop_reason = "error"
-                    run.error = "the process running it ended"
-                    run.completed_at = utcnow()
-                    continue
-                return _run_state(run)
-        return None
+                if _owner_alive(run.owner):
+                    found = found or _run_state(run)
+                else:
+                    self._fail_orphan(session, run.id, run.owner, INTERRUPTED)
+        return found
+
+    def reap(self, run_id: str) -> bool:
+        """Fail the run if it is active but its process died; True if it was (or is now) over."""
+        with self.sessions.begin() as session:
+            run = session.get(Run, run_id)
+            if run is None or run.status not in ACTIVE_STATUSES:
+                return True
+            if _owner_alive(run.owner):
+                return False
+            self._fail_orphan(session, run.id, run.owner, INTERRUPTED)
+            return True
+
+    def orphans(self) -> builtins.list[Orphan]:
+        """Active runs whose process died, oldest first."""
+        with self.sessions() as session:
+            runs = session.scalars(
+                select(Run).where(Run.status.in_(ACTIVE_STATUSES)).order_by(Run.created_at)
+            ).all()
+            return [
+                Orphan(
+                    id=r.id,
+                    agent_id=r.agent_id,
+                    conversation_id=r.conversation_id,
+                    owner=r.owner,
+                    background=r.background,
+                    request=r.request,
+                    usage=dict(r.usage or {}),
+                    cancel_requested=r.cancel_requested,
+                    created_at=r.created_at,
+                )
+                for r in runs
+                if not _owner_alive(r.owner)
+            ]
+
+    def claim(self, run_id: str, dead_owner: str | None) -> bool:
+        """Become the owner of an orphaned run; False if another process got there first."""
+        with self.sessions.begin() as session:
+            result = session.execute(
+                update(Run)
+                .where(Run.id == run_id, _owned_by(dead_owner), Run.status.in_(ACTIVE_STATUSES))
+                .values(owner=OWNER)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def fail_orphan(self, run_id: str, dead_owner: str | None, reason: str) -> None:
+        with self.sessions.begin() as session:
+            self._fail_orphan(session, run_id, dead_owner, reason)
+
+    @staticmethod
+    def _fail_orphan(session: Session, run_id: str, dead_owner: str | None, reason: str) -> None:
+        session.execute(
+            update(Run)
+            .where(Run.id == run_id, _owned_by(dead_owner), Run.status.in_(ACTIVE_STATUSES))
+            .values(status="failed", stop_reason="error", error=reason, completed_at=utcnow())
+        )
 
     def finish(
-        self, run_id: str, *, status: str, stop_reason: str, usage: dict[str, Any], error: str | None = None
+        self,
+        run_id: str,
+        *,
+        status: str,
+        stop_reason: str,
+        usage: dict[str, Any],
+        error: str | None = None,
+        chunks: Sequence[tuple[int, dict[str, Any]]] = (),
     ) -> None:
-        with self.sessions.begin() as session:
-            session.execute(
+        """End the run, storing its last chunks in the same transaction."""
+        with self.engine.begin() as conn:
+            _insert_chunks(conn, run_id, chunks)
+            conn.execute(
                 update(Run)
                 .where(Run.id == run_id)
                 .values(status=status, stop_reason=stop_reason, usage=usage, error=error, completed_at=utcnow())
@@ -126,11 +253,20 @@ class RunStore:
         with self.sessions() as session:
             return bool(session.scalar(select(Run.cancel_requested).where(Run.id == run_id)))
 
-    def append_chunks(self, run_id: str, chunks: builtins.list[tuple[int, dict[str, Any]]]) -> None:
-        if not chunks:
+    def append_chunks(
+        self,
+        run_id: str,
+        chunks: builtins.list[tuple[int, dict[str, Any]]],
+        *,
+        usage: dict[str, Any] | None = None,
+    ) -> None:
+        """Store chunks (and, at a step's end, the usage so far) in one transaction."""
+        if not chunks and usage is None:
             return
-        with self.sessions.begin() as session:
-            session.add_all(RunChunk(run_id=run_id, seq_id=seq, data=data) for seq, data in chunks)
+        with self.engine.begin() as conn:
+            _insert_chunks(conn, run_id, chunks)
+            if usage is not None:
+                conn.execute(update(Run).where(Run.id == run_id).values(usage=dict(usage)))
 
     def chunks_after(self, run_id: str, starting_after: int) -> builtins.list[tuple[int, dict[str, Any]]]:
         with self.sessions() as session:
@@ -140,3 +276,8 @@ class RunStore:
                 .order_by(RunChunk.seq_id)
             ).all()
             return [(int(seq), dict(data)) for seq, data in rows]
+
+
+def _insert_chunks(conn: Connection, run_id: str, chunks: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    if chunks:
+        conn.execute(insert(RunChunk), [{"run_id": run_id, "seq_id": seq, "data": data} for seq, data in chunks])

@@ -272,6 +272,18 @@ class SearchStore:
             session.add(row)
         return _passage_record(row)
 
+    def passage_by_tool_call(self, agent_id: str, tool_call_id: str) -> PassageRecord | None:
+        """The passage an `archival_memory_insert` call stored (its metadata names the call)."""
+        if not tool_call_id:
+            return None
+        with self.sessions() as session:
+            row = session.scalars(
+                select(Passage).where(
+                    Passage.agent_id == agent_id, Passage.metadata_["tool_call_id"].as_string() == tool_call_id
+                )
+            ).first()
+            return _passage_record(row) if row else None
+
     def get_passage(self, passage_id: str) -> PassageRecord:
         with self.sessions() as session:
             row = session.scalars(select(Passage).where(Passage.id == passage_id)).first()
