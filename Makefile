@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
+OFFICIAL_CLI := bench/.envs/official/bin/letta
 
 .PHONY: run test lint bench clean
 
@@ -22,7 +23,13 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 run: $(STAMP_RUN)
 	$(BIN)/letta $(ARGS)
 
-test: $(STAMP_TEST)
+# The official Letta Code CLI (PyPI `letta`, version pinned in bench/official.py) in its own
+# venv, for tests/server/test_official_cli.py: a few seconds, once. If it cannot be installed
+# (offline), that test is skipped.
+$(OFFICIAL_CLI): bench/official.py | $(STAMP_TEST)
+	-$(BIN)/python -c "from bench.official import ensure_official; ensure_official()"
+
+test: $(STAMP_TEST) $(OFFICIAL_CLI)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports

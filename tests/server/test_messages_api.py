@@ -187,3 +187,15 @@ def test_reset_messages_clears_the_context(live_server: LiveServer, client: Lett
     assert "banana" not in sent
     # History is kept; only the context window moved.
     assert len(client.agents.messages.list(agent.id).items) == 4
+
+
+def test_client_skills_are_listed_in_the_prompt_of_that_run(live_server: LiveServer, client: Letta) -> None:
+    agent = make_agent(client)
+    skill = {"name": "pdf-tools", "description": "Read and fill PDF forms", "location": "/skills/pdf-tools/SKILL.md"}
+    live_server.model.script([Reply(text="ok"), Reply(text="ok again")])
+    no_pings(client.conversations.messages.create("default", agent_id=agent.id, messages=user("hi"), client_skills=[skill]))
+    prompt = live_server.model.last_system_prompt()
+    assert "<available_skills>" in prompt
+    assert "- pdf-tools: Read and fill PDF forms (/skills/pdf-tools/SKILL.md)" in prompt
+    no_pings(client.conversations.messages.create("default", agent_id=agent.id, messages=user("and now?")))
+    assert "pdf-tools" not in live_server.model.last_system_prompt()  # skills belong to the request

@@ -30,19 +30,28 @@ from tests.server.test_process import KEY, server_env
 WORDS = " ".join(f"word{i}" for i in range(40))
 
 
-def start_server(home: Path, model: ModelServer, port: int = 0) -> tuple[subprocess.Popen[str], str]:
+def start_server(
+    home: Path, model: ModelServer, port: int = 0, *, log: Path | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """Start `letta server`; with `log`, its output (and, at log level info, the access log) goes there."""
+    args = [*letta_executable(), "server", "--port", str(port), "--api-key", KEY]
+    output = (log or home.parent / f"{home.name}-server.log").open("w")
     proc = subprocess.Popen(
-        [*letta_executable(), "server", "--port", str(port), "--api-key", KEY],
+        [*args, "--log-level", "info" if log else "warning"],
         env=server_env(home, model),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
         text=True,
     )
-    assert proc.stdout is not None
-    match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", proc.stdout.readline())
-    assert match, "letta server did not start"
-    url = match.group(1)
+    output.close()
     deadline = time.monotonic() + 15
+    url = None
+    while url is None:
+        match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", Path(output.name).read_text())
+        url = match.group(1) if match else None
+        if url is None and (time.monotonic() > deadline or proc.poll() is not None):
+            raise AssertionError(f"letta server did not start: {Path(output.name).read_text()}")
+        time.sleep(0.02)
     with Letta(base_url=url, api_key=KEY, max_retries=0) as probe:
         while True:
             try:

@@ -73,10 +73,19 @@ class ClientTool(_Open):
     parameters: dict[str, Any] | None = None
 
 
+class ClientSkill(_Open):
+    name: str
+    description: str = ""
+    location: str = ""
+
+
 class MessageRequest(_Open):
     messages: list[dict[str, Any]] | None = None
     input: str | list[Any] | None = Field(None, description="Shorthand for one user message")
     client_tools: list[ClientTool] | None = None
+    client_skills: list[ClientSkill] | None = Field(
+        None, description="Skills of the client's environment, listed in the system prompt for this run"
+    )
     stream_tokens: bool = False
     streaming: bool | None = None
     background: bool = False

@@ -60,6 +60,7 @@ async def send_messages(
         conversation_id=conversation_id,
         messages=messages,
         client_tools=[t.model_dump(exclude_none=True) for t in body.client_tools or []],
+        client_skills=[s.model_dump() for s in body.client_skills or []],
         stream_tokens=body.stream_tokens and stream,
         max_steps=body.max_steps,
         background=body.background,

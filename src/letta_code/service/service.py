@@ -129,6 +129,7 @@ class AgentService:
         conversation_id: str | None,
         messages: list[dict[str, Any]],
         client_tools: list[dict[str, Any]] | None = None,
+        client_skills: list[dict[str, Any]] | None = None,
         stream_tokens: bool = False,
         max_steps: int = 50,
         background: bool = False,
@@ -153,6 +154,10 @@ class AgentService:
             stream_tokens=stream_tokens,
             max_steps=max_steps,
             override_model=override_model,
+            client_skills=[
+                {k: str(skill.get(k) or "") for k in ("name", "description", "location")}
+                for skill in client_skills or []
+            ],
         )
         run = self.runs.create(conv.agent_id, conv.id, background=background, request=_request_json(request))
         try:
@@ -261,6 +266,7 @@ def _request_json(request: RunRequest) -> dict[str, Any]:
         "stream_tokens": request.stream_tokens,
         "max_steps": request.max_steps,
         "override_model": request.override_model,
+        "client_skills": request.client_skills,
     }
 
 
@@ -272,4 +278,5 @@ def _request_of(data: dict[str, Any], agent_id: str, conversation_id: str) -> Ru
         stream_tokens=bool(data.get("stream_tokens")),
         max_steps=int(data.get("max_steps") or 50),
         override_model=data.get("override_model"),
+        client_skills=list(data.get("client_skills") or []),
     )

@@ -66,6 +66,8 @@ class RunRequest:
     stream_tokens: bool = False
     max_steps: int = 50
     override_model: str | None = None
+    # Skills of the client's environment ({name, description, location}), listed in the prompt.
+    client_skills: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -238,6 +240,7 @@ class AgentLoop:
             context_messages=len(context),
             total_messages=self.conversations.count_messages(agent_id=agent.id),
             now=datetime.now().astimezone(),
+            skills=request.client_skills,
         )
         tools = [t for t in self.server_tools if t.name in agent.tools or t.name in MEMORY_TOOL_NAMES]
         tools += request.client_tools

@@ -62,6 +62,20 @@ def render_memory(
     )
 
 
+def render_client_skills(skills: list[dict[str, str]]) -> str:
+    """The skills a client (the official Letta Code CLI: `client_skills`) says its environment has."""
+    lines = [
+        "<available_skills>",
+        "Skills of the client's environment. Before a task one of them covers, load it with the "
+        "Skill tool (or read its SKILL.md at the location given) and follow it.",
+    ]
+    for skill in skills:
+        where = f" ({skill['location']})" if skill.get("location") else ""
+        lines.append(f"- {skill['name']}: {skill.get('description') or ''}{where}")
+    lines.append("</available_skills>")
+    return "\n".join(lines)
+
+
 def compile_system_parts(
     system: str,
     blocks: list[BlockState],
@@ -69,7 +83,13 @@ def compile_system_parts(
     context_messages: int,
     total_messages: int,
     now: datetime,
+    skills: list[dict[str, str]] | None = None,
 ) -> tuple[str, str]:
-    """(stable instructions, memory and metadata): the system prompt in cache order."""
+    """(stable instructions, memory and metadata): the system prompt in cache order.
+
+    A client's `skills` (steady across its requests) come first in the second part.
+    """
     memory = render_memory(blocks, context_messages=context_messages, total_messages=total_messages, now=now)
+    if skills:
+        memory = f"{render_client_skills(skills)}\n\n{memory}"
     return system.strip(), memory
