@@ -199,3 +199,19 @@ def test_client_skills_are_listed_in_the_prompt_of_that_run(live_server: LiveSer
     assert "- pdf-tools: Read and fill PDF forms (/skills/pdf-tools/SKILL.md)" in prompt
     no_pings(client.conversations.messages.create("default", agent_id=agent.id, messages=user("and now?")))
     assert "pdf-tools" not in live_server.model.last_system_prompt()  # skills belong to the request
+
+
+def test_a_conversation_can_run_on_its_own_model(live_server: LiveServer, client: Letta) -> None:
+    agent = make_agent(client)  # openai/gpt-4.1
+    conv = client.conversations.create(agent_id=agent.id, model="anthropic/claude-sonnet-4-5")
+    assert conv.model == "anthropic/claude-sonnet-4-5"
+    live_server.model.script([Reply(text="from claude"), Reply(text="from gpt")])
+    no_pings(client.conversations.messages.create(conv.id, messages=user("hi")))
+    assert live_server.model.last_request().protocol == "anthropic"
+    updated = client.conversations.update(conv.id, model="openai/gpt-4.1", context_window_limit=64000)
+    assert (updated.model, updated.context_window_limit) == ("openai/gpt-4.1", 64000)
+    no_pings(client.conversations.messages.create(conv.id, messages=user("and you?")))
+    assert live_server.model.last_request().protocol == "openai"
+    assert client.agents.retrieve(agent.id).model == "openai/gpt-4.1"  # the agent is unchanged
+    with pytest.raises(letta_client.BadRequestError):
+        client.conversations.create(agent_id=agent.id, model="nosuch/model-x")

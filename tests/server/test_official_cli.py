@@ -143,3 +143,23 @@ def test_the_routes_it_needs_and_we_do_not_serve_answer_404_with_json(
         for route in ("/v1/agents/agent-x/secrets", "/v1/agents/agent-x/mcp-servers", "/v1/agents/agent-x/repositories", "/v1/metadata/balance"):
             response = client.get(route)
             assert response.status_code == 404 and response.json() == {"detail": "Not Found"}
+
+
+@pytest.mark.slow
+def test_a_model_chosen_for_an_existing_agent_is_used(
+    official_letta: Path, server: tuple[str, Path, Path, ModelServer], tmp_path: Path
+) -> None:
+    # On an agent it already has, the CLI puts `-m` on the new conversation, not on the agent.
+    url, _home, _log, model_server = server
+    model_server.clear()
+    model_server.script([Reply(text="first"), Reply(text="second")])
+    first = run_official(official_letta, url, tmp_path, "-p", "hi", "--output-format", "json", "-m", "openai/gpt-4.1")
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert model_server.last_request().protocol == "openai"
+    second = run_official(
+        official_letta, url, tmp_path, "-p", "hi again", "--output-format", "json", "-m", "anthropic/claude-sonnet-4-5"
+    )
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert json.loads(second.stdout)["agent_id"] == json.loads(first.stdout)["agent_id"]
+    assert json.loads(second.stdout)["result"] == "second"
+    assert model_server.last_request().protocol == "anthropic"

@@ -52,6 +52,8 @@ class ConversationState:
     message_count: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    model: str | None = None  # runs on this model instead of the agent's
+    context_window_limit: int | None = None
 
 
 @dataclass

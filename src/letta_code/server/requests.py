@@ -123,7 +123,13 @@ class CompactRequest(_Open):
 
 class ConversationCreate(_Open):
     summary: str | None = None
+    model: str | None = Field(default=None, description="Run this conversation on this model instead of the agent's")
+    context_window_limit: int | None = None
+    model_settings: dict[str, Any] | None = Field(default=None, description="Accepted; the provider's defaults apply")
 
 
 class ConversationUpdate(_Open):
     summary: str | None = None
+    model: str | None = None
+    context_window_limit: int | None = None
+    model_settings: dict[str, Any] | None = None

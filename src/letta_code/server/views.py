@@ -175,6 +175,8 @@ def conversation_view(
         "created_at": iso(conv.created_at),
         "updated_at": iso(conv.updated_at),
         "last_message_at": iso(conv.updated_at),
+        "model": conv.model,
+        "context_window_limit": conv.context_window_limit,
         # extras
         "is_default": conv.is_default,
         "message_count": conv.message_count,

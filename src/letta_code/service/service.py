@@ -117,9 +117,19 @@ class AgentService:
             raise NotFoundError(f"conversation {conversation_id} does not belong to agent {agent_id}")
         return conv
 
-    def create_conversation(self, agent_id: str, summary: str | None = None) -> ConversationState:
+    def create_conversation(
+        self,
+        agent_id: str,
+        summary: str | None = None,
+        *,
+        model: str | None = None,
+        context_window_limit: int | None = None,
+    ) -> ConversationState:
+        """A new conversation; with `model` (and `context_window_limit`) it runs on that model."""
         self.agents.get_agent(agent_id)
-        return self.conversations.create(agent_id, summary=summary)
+        return self.conversations.create(
+            agent_id, summary=summary, model=model, context_window_limit=context_window_limit
+        )
 
     # -- messages & runs ----------------------------------------------------
     def start_run(
@@ -147,13 +157,21 @@ class AgentService:
             ToolSpec(t["name"], t.get("description") or "", t.get("parameters") or {"type": "object", "properties": {}})
             for t in client_tools or []
         ]
+        # The model: the request's, else the conversation's, else the agent's (and its window).
+        model = override_model or conv.model
+        window = conv.context_window_limit
+        if model and window is None:
+            from letta_code.service.llm.registry import context_window as window_of
+
+            window = window_of(model)
         request = RunRequest(
             agent_id=conv.agent_id,
             conversation_id=conv.id,
             client_tools=specs,
             stream_tokens=stream_tokens,
             max_steps=max_steps,
-            override_model=override_model,
+            override_model=model,
+            context_window=window,
             client_skills=[
                 {k: str(skill.get(k) or "") for k in ("name", "description", "location")}
                 for skill in client_skills or []
@@ -266,6 +284,7 @@ def _request_json(request: RunRequest) -> dict[str, Any]:
         "stream_tokens": request.stream_tokens,
         "max_steps": request.max_steps,
         "override_model": request.override_model,
+        "context_window": request.context_window,
         "client_skills": request.client_skills,
     }
 
@@ -278,5 +297,6 @@ def _request_of(data: dict[str, Any], agent_id: str, conversation_id: str) -> Ru
         stream_tokens=bool(data.get("stream_tokens")),
         max_steps=int(data.get("max_steps") or 50),
         override_model=data.get("override_model"),
+        context_window=data.get("context_window"),
         client_skills=list(data.get("client_skills") or []),
     )

@@ -25,6 +25,7 @@ from letta_code.server.requests import (
     MessageRequest,
     StreamRequest,
 )
+from letta_code.server.routes.agents import check_model
 from letta_code.server.routes.messages import list_messages
 from letta_code.server.turns import follow_stream, send_messages
 from letta_code.server.views import conversation_view, pending_view
@@ -45,7 +46,12 @@ def _with_pending(service: AgentService, conv_id: str) -> dict[str, Any] | None:
 async def create_conversation(
     request: Request, agent_id: str, body: ConversationCreate | None = None
 ) -> dict[str, Any]:
-    conv = service_of(request).create_conversation(agent_id, summary=body.summary if body else None)
+    body = body or ConversationCreate()
+    if body.model:
+        check_model(body.model)
+    conv = service_of(request).create_conversation(
+        agent_id, summary=body.summary, model=body.model, context_window_limit=body.context_window_limit
+    )
     return conversation_view(conv)
 
 
@@ -78,8 +84,14 @@ async def update_conversation(
 ) -> dict[str, Any]:
     service = service_of(request)
     conv = resolve_conversation(service, conversation_id, agent_id)
-    if body.summary is not None:
-        conv = service.conversations.update(conv.id, summary=body.summary)
+    fields: dict[str, Any] = {}
+    for key in ("summary", "model", "context_window_limit"):
+        if getattr(body, key) is not None:
+            fields[key] = getattr(body, key)
+    if body.model:
+        check_model(body.model)
+    if fields:
+        conv = service.conversations.update(conv.id, **fields)
     return conversation_view(conv)
 
 

@@ -8,7 +8,7 @@ Every chunk goes through `RunRegistry.emit` (numbered, persisted, fanned out).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -66,6 +66,7 @@ class RunRequest:
     stream_tokens: bool = False
     max_steps: int = 50
     override_model: str | None = None
+    context_window: int | None = None  # of the override model (else the agent's)
     # Skills of the client's environment ({name, description, location}), listed in the prompt.
     client_skills: list[dict[str, str]] = field(default_factory=list)
 
@@ -150,6 +151,8 @@ class AgentLoop:
             if live.cancel.is_set():
                 return "cancelled"
             agent = self.agents.get_agent(request.agent_id)
+            if request.context_window:
+                agent = replace(agent, context_window=request.context_window)
             provider, model_name = get_provider(request.override_model or agent.model, self.env)
             chat, estimate, fixed = self._build_chat(agent, request, model_name)
             over = self.compactor.over_threshold(agent, self.compactor.estimate(model_name, estimate))

@@ -35,6 +35,8 @@ def _conversation_state(conv: Conversation, count: int = 0) -> ConversationState
         message_count=count,
         created_at=conv.created_at,
         updated_at=conv.updated_at,
+        model=conv.model,
+        context_window_limit=conv.context_window_limit,
     )
 
 
@@ -42,12 +44,22 @@ class ConversationStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
 
-    def create(self, agent_id: str, *, is_default: bool = False, summary: str | None = None) -> ConversationState:
+    def create(
+        self,
+        agent_id: str,
+        *,
+        is_default: bool = False,
+        summary: str | None = None,
+        model: str | None = None,
+        context_window_limit: int | None = None,
+    ) -> ConversationState:
         conv = Conversation(
             id=new_id("conv"),
             agent_id=agent_id,
             is_default=is_default,
             summary=summary,
+            model=model,
+            context_window_limit=context_window_limit,
             created_at=utcnow(),
             updated_at=utcnow(),
         )

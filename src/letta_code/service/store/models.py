@@ -99,6 +99,9 @@ class Conversation(Base):
     # Messages with seq <= context_start are out of the context window (after /clear),
     # but stay stored and searchable.
     context_start: Mapped[int] = mapped_column(Integer, default=0)
+    # The conversation's own model handle and context window (NULL: the agent's).
+    model: Mapped[str | None] = mapped_column(String, nullable=True)
+    context_window_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
