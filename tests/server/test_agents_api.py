@@ -7,13 +7,15 @@ import letta_client
 import pytest
 from letta_client import Letta
 
+import letta_code
 from tests.server.conftest import LiveServer
 
 
 def test_health_needs_no_key_and_models_come_from_the_registry(live_server: LiveServer, client: Letta) -> None:
     with live_server.client(api_key=None) as anonymous:
         health = anonymous.health()
-    assert health.status == "ok" and health.version
+    assert health.status == "ok" and health.version == "0.16.6"  # the Letta API level (see routes/misc.py)
+    assert httpx.get(f"{live_server.url}/v1/health").json()["letta_code_version"] == letta_code.__version__
     models = client.models.list()
     handles = {m.handle for m in models}
     assert "openai/gpt-4.1" in handles and "anthropic/claude-sonnet-4-5" in handles

@@ -12,11 +12,15 @@ from letta_code.server.routes.agents import known_tools, tool_name
 from letta_code.server.views import model_view, tool_view
 
 router = Router(prefix="/v1", tags=["server"])
+# `version` in /v1/health is read by clients as the Letta server's version: the release of
+# the Letta server whose API (as the official Letta Code CLI 0.34 uses it) this server serves.
+# The official CLI warns "Your Docker image is outdated" below 0.16.6. Ours is letta_code_version.
+LETTA_API_VERSION = "0.16.6"
 
 
 @router.get("/health", summary="Liveness (no API key needed)")
 async def health() -> dict[str, str]:
-    return {"version": __version__, "status": "ok"}
+    return {"version": LETTA_API_VERSION, "status": "ok", "letta_code_version": __version__}
 
 
 @router.get("/models", summary="Models of the configured providers")
