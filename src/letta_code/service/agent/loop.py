@@ -7,7 +7,6 @@ Every chunk goes through `RunRegistry.emit` (numbered, persisted, fanned out).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -19,26 +18,16 @@ from letta_code.schemas.messages import (
     ReasoningMessage,
     StopReason,
     ToolCall,
-    ToolCallMessage,
-    ToolReturnMessage,
     UsageStatistics,
 )
 from letta_code.schemas.state import AgentState
 from letta_code.service.agent.compaction import Compactor, split_history, summary_chat_message
 from letta_code.service.agent.history import to_chat_messages
-from letta_code.service.agent.memory_tools import (
-    MEMORY_TOOL_NAMES,
-    MemoryToolError,
-    run_memory_tool,
-)
+from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES
 from letta_code.service.agent.prompt import compile_system_parts
 from letta_code.service.agent.recovery import PartialStep, SentText, resume_steps
-from letta_code.service.agent.search_tools import (
-    UNINDEXED_RESULT_TOOLS,
-    ServerToolError,
-    ServerToolHandler,
-    ToolContext,
-)
+from letta_code.service.agent.search_tools import ServerToolHandler
+from letta_code.service.agent.server_tools import ServerTools
 from letta_code.service.llm.types import (
     ChatMessage,
     ChatRequest,
@@ -113,8 +102,7 @@ class AgentLoop:
         self.registry = registry
         self.server_tools = server_tools
         self.env = env
-        # Server tools other than the memory tools: name -> handler(args, context) -> result text.
-        self.handlers = dict(handlers or {})
+        self.tools = ServerTools(agents, conversations, registry, handlers)
         self.compactor = Compactor(conversations, env)
 
     async def execute(self, live: LiveRun, request: RunRequest, *, resumed: dict[str, Any] | None = None) -> None:
@@ -219,7 +207,7 @@ class AgentLoop:
             client_calls = [c for c in calls if c["client"]]
             for call in calls:
                 if not call["client"]:
-                    self._run_server_tool(live, request, call, message_id, step_id)
+                    self.tools.run(live, request.agent_id, request.conversation_id, call, message_id, step_id)
             if client_calls:
                 wire_calls = [ToolCall(name=c["name"], arguments=c["arguments"], tool_call_id=c["id"]) for c in client_calls]
                 for wire_call in wire_calls:
@@ -339,82 +327,3 @@ class AgentLoop:
             )
         if out.text:
             self.registry.emit(live, AssistantMessage(id=message_id, otid=out.text_otid, step_id=step_id, content=out.text))
-
-    def _run_server_tool(
-        self,
-        live: LiveRun,
-        request: RunRequest,
-        call: dict[str, Any],
-        message_id: str,
-        step_id: str,
-        *,
-        announce: bool = True,
-        replay: bool = False,
-    ) -> None:
-        """Run one server tool, store and stream its result. `replay`: the call may have run before a crash."""
-        wire_call = ToolCall(name=call["name"], arguments=call["arguments"], tool_call_id=call["id"])
-        if announce:
-            self.registry.emit(
-                live, ToolCallMessage(id=message_id, otid=new_id("otid"), step_id=step_id, tool_call=wire_call)
-            )
-        status, result = "success", ""
-        try:
-            args = json.loads(call["arguments"] or "{}")
-            if not isinstance(args, dict):
-                raise ValueError("arguments must be a JSON object")
-        except ValueError as exc:
-            status, result = "error", f"Error: invalid JSON arguments for {call['name']}: {exc}"
-            args = None
-        if args is not None:
-            if call["name"] in MEMORY_TOOL_NAMES:
-                try:
-                    result = run_memory_tool(
-                        self.agents,
-                        tool_name=call["name"],
-                        args=args,
-                        agent_id=request.agent_id,
-                        conversation_id=request.conversation_id,
-                        tool_call_id=call["id"],
-                        replay=replay,
-                    )
-                except MemoryToolError as exc:
-                    status, result = "error", f"Error: {exc}"
-            elif call["name"] in self.handlers:
-                try:
-                    context = ToolContext(request.agent_id, request.conversation_id, live.run_id, call["id"], replay)
-                    result = self.handlers[call["name"]](args, context)
-                except ServerToolError as exc:
-                    status, result = "error", f"Error: {exc}"
-            else:
-                status, result = "error", f"Error: unknown tool '{call['name']}'"
-        tool_message_id = new_id("message")
-        self.conversations.add_messages(
-            [
-                Message(
-                    id=tool_message_id,
-                    agent_id=request.agent_id,
-                    conversation_id=request.conversation_id,
-                    role="tool",
-                    content=[
-                        {"type": "text", "text": result}
-                        | ({"noindex": True} if call["name"] in UNINDEXED_RESULT_TOOLS else {})
-                    ],
-                    tool_call_id=call["id"],
-                    tool_status=status,
-                    run_id=live.run_id,
-                    step_id=step_id,
-                    created_at=utcnow(),
-                )
-            ]
-        )
-        self.registry.emit(
-            live,
-            ToolReturnMessage(
-                id=tool_message_id,
-                otid=new_id("otid"),
-                step_id=step_id,
-                tool_return=result,
-                status=status,  # type: ignore[arg-type]
-                tool_call_id=call["id"],
-            ),
-        )

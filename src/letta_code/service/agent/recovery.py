@@ -193,7 +193,16 @@ def _resend_step(
         result = results.get(call["id"])
         if result is None:
             announce = call["id"] not in streamed.calls
-            loop._run_server_tool(live, request, call, step.id, step.step_id or "", announce=announce, replay=True)
+            loop.tools.run(
+                live,
+                request.agent_id,
+                request.conversation_id,
+                call,
+                step.id,
+                step.step_id or "",
+                announce=announce,
+                replay=True,
+            )
             continue
         if call["id"] not in streamed.calls:
             wire_call = ToolCall(name=call["name"], arguments=call["arguments"], tool_call_id=call["id"])
