@@ -47,6 +47,13 @@ from tests.fakes.script import (
 __all__ = ["EXHAUSTED_TEXT", "ModelServer", "RecordedRequest", "Reply", "ReplyLike", "load_script"]
 
 
+class _Server(ThreadingHTTPServer):
+    # The stdlib's listen backlog is 5: under load, connections past it wait for a TCP
+    # SYN retransmit (1 s, then 3 s), which would show up as our latency in benchmarks.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class ModelServer:
     """The fake server; `start()`/`stop()` or use it as a context manager."""
 
@@ -71,7 +78,7 @@ class ModelServer:
         self._cond = threading.Condition(self._lock)
         self._signatures: set[str] = set()
         self._counter = 0
-        self._httpd = ThreadingHTTPServer((host, port), ModelHandler)
+        self._httpd = _Server((host, port), ModelHandler)
         self._httpd.daemon_threads = True
         self._httpd.model_server = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
