@@ -204,6 +204,14 @@ def test_ctrl_c_exits_130(letta: Letta, model_server: ModelServer) -> None:
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130
     assert "Traceback" not in err
+    # The interrupted run does not block the conversation, and is not resumed later.
+    model_server.script([Reply(text="back again")])
+    again = letta.run("-p", "hi again", *MODEL)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == "back again\n"
+    with sqlite3.connect(letta.home / "letta.db") as db:
+        statuses = [row[0] for row in db.execute("SELECT status FROM runs ORDER BY created_at")]
+    assert statuses == ["failed", "completed"]
 
 
 def test_version_and_help(letta: Letta) -> None:

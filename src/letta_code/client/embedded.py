@@ -124,7 +124,7 @@ class EmbeddedBackend:
                 client_tools=client_tools,
                 stream_tokens=stream_tokens,
                 max_steps=max_steps,
-                background=True,
+                background=False,  # the run lives and dies with this process; a server must not resume it
             )
         except ServiceError as exc:
             raise BackendError(exc.detail, exc.status_code) from exc
