@@ -265,3 +265,27 @@ def test_self_hosted_server_via_letta_base_url(seed: Letta, model_server: ModelS
         assert live.service.agents.find_agent(str(result["agent_id"])) is not None  # the agent lives on the server
     finally:
         thread.stop()
+
+
+def test_read_deny_also_hides_files_from_grep_and_glob(seed: Letta, model_server: ModelServer) -> None:
+    (seed.cwd / ".letta").mkdir()
+    (seed.cwd / ".letta" / "settings.json").write_text(json.dumps({"permissions": {"deny": ["Read(.env)"]}}))
+    (seed.cwd / ".env").write_text("SECRET=hunter2\n")
+    (seed.cwd / "config.py").write_text("SECRET = None\n")
+    model_server.script(
+        [
+            Reply(tool_calls=[
+                ("Grep", {"pattern": "SECRET", "output_mode": "content"}),
+                ("Glob", {"pattern": "**/.env*"}),
+                ("Grep", {"pattern": "SECRET", "output_mode": "count"}),
+            ]),
+            Reply(text="done"),
+        ]
+    )
+    proc = seed.run("-p", "find secrets", "--yolo")
+    assert proc.returncode == 0, proc.stderr
+    grep_lines, glob_files, counts = [m["content"] for m in model_server.last_messages() if m.get("role") == "tool"]
+    assert "hunter2" not in grep_lines and "config.py:1:SECRET = None" in grep_lines
+    assert "left out: denied by permission rules" in grep_lines
+    assert ".env" not in glob_files.splitlines()[0] and "left out" in glob_files
+    assert ".env" not in counts.split("(")[0] and "config.py:1" in counts

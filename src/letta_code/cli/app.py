@@ -146,7 +146,7 @@ async def open_session(args: Namespace, env: dict[str, str]) -> SessionContext:
         client_tools=client_tools,
         tool_names=tool_names,
         checker=checker,
-        tool_session=ToolSession(cwd=cwd),
+        tool_session=ToolSession(cwd=cwd, hidden=lambda path: checker.denied_by("Read", path) is not None),
         mode=mode,
         special_tools=special_tools,
     )

@@ -7,6 +7,7 @@ in the registry, asks the permission layer, then calls `tool.run(args, session)`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -35,6 +36,12 @@ class ToolSession:
     read_files: dict[str, float] = field(default_factory=dict)
     # Anything else a tool needs to keep (background shells, todos): keyed by tool.
     state: dict[str, Any] = field(default_factory=dict)
+    # True for a path the user's deny rules keep from the agent (e.g. `Read(.env)`):
+    # tools that list or search many files at once (Grep, Glob) leave such files out.
+    hidden: Callable[[str], bool] | None = None
+
+    def is_hidden(self, path: str) -> bool:
+        return self.hidden is not None and self.hidden(path)
 
 
 class ClientTool:

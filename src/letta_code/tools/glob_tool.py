@@ -93,9 +93,16 @@ class GlobTool(Tool):
             found = [p for p in listed if match(p)]
         if not found:
             return ToolResult("No files found")
+        count = len(found)
+        found = [p for p in found if not session.is_hidden(os.path.join(root, p))]
+        denied = f"({count - len(found)} left out: denied by permission rules)" if len(found) < count else ""
+        if not found:
+            return ToolResult(f"No files found {denied}".strip())
         found = newest_first(found, root)
         total = len(found)
         lines = [display_path(os.path.join(root, p), session) for p in found[:MAX_RESULTS]]
+        if denied:
+            lines.append(denied)
         if total > MAX_RESULTS:
             lines.append(
                 f"(Showing the {MAX_RESULTS} most recently modified of {total} files. "

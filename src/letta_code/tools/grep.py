@@ -128,6 +128,19 @@ def format_hits(q: Query, hits: Hits, head_limit: int | None, numbers: bool) -> 
     return truncate_tail("\n".join([body, *notes]))
 
 
+def hide_denied(hits: Hits, session: ToolSession) -> int:
+    """Drop the hits in files the session may not show; returns how many files were dropped."""
+    if session.hidden is None:
+        return 0
+    files = set(hits.files) | {p for p, _ in hits.counts} | {r[0] for r in hits.lines}
+    denied = {p for p in files if session.is_hidden(p)}
+    if denied:
+        hits.files = [p for p in hits.files if p not in denied]
+        hits.counts = [c for c in hits.counts if c[0] not in denied]
+        hits.lines = [r for r in hits.lines if r[0] not in denied]
+    return len(denied)
+
+
 class GrepTool(Tool):
     name = "Grep"
     description = (
@@ -164,7 +177,11 @@ class GrepTool(Tool):
         if head_limit is not None and head_limit < 1:
             raise ToolError(f"'head_limit' must be at least 1, got {head_limit}")
         hits = self.search(q)
-        return ToolResult(format_hits(q, hits, head_limit, args.get("-n", True)))
+        dropped = hide_denied(hits, session)
+        text = format_hits(q, hits, head_limit, args.get("-n", True))
+        if dropped:
+            text += f"\n({dropped} file{'s' if dropped != 1 else ''} left out: denied by permission rules)"
+        return ToolResult(text)
 
     def search(self, q: Query) -> Hits:
         if self.use_rg:
