@@ -7,10 +7,14 @@ keys, `messageType`, `otid`, `seqId`), then the `result` event.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import select
+import signal
 import sys
 import time
 from argparse import Namespace
+from collections.abc import Callable
 from typing import Any
 
 from letta_code.cli.app import open_session
@@ -18,7 +22,8 @@ from letta_code.cli.args import CliUsageError
 from letta_code.harness.executor import PendingCall, ToolExecutor, UserAnswer
 from letta_code.harness.turn import TurnResult, TurnRunner
 from letta_code.permissions import Decision, headless_denial_message
-from letta_code.tools.registry import shutdown
+from letta_code.tools.base import ToolSession
+from letta_code.tools.registry import interrupt, shutdown
 
 
 def camelize(value: Any) -> Any:
@@ -39,18 +44,58 @@ def emit_line(event: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+STDIN_WAIT_SECONDS = 0.5
+
+
+def stdin_ready(timeout: float) -> bool:
+    """Whether stdin has data (or is at its end) within `timeout`; an open pipe nobody
+    writes to must not hang `letta -p "prompt"`."""
+    try:
+        readable, _, _ = select.select([sys.stdin], [], [], timeout)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
 def read_prompt(args: Namespace) -> str:
     if args.resume:
         raise CliUsageError("--resume opens a conversation picker, which needs the interactive mode; "
                             "in headless mode use --continue, or --agent ID")
     prompt = args.prompt or ""
-    if not sys.stdin.isatty():
+    if not sys.stdin.isatty() and (not prompt or stdin_ready(STDIN_WAIT_SECONDS)):
         piped = sys.stdin.read()
         if piped.strip():
             prompt = f"{prompt}\n\n{piped}" if prompt else piped
     if not prompt.strip():
         raise CliUsageError('no prompt: pass one with -p "..." or pipe it on stdin')
     return prompt
+
+
+def emit_result(fmt: str, event: dict[str, Any]) -> None:
+    if fmt == "json":
+        print(json.dumps(event, indent=2, ensure_ascii=False), flush=True)
+    else:
+        emit_line(event)
+
+
+def kill_tools_on_sigint(session: ToolSession) -> Callable[[], None]:
+    """On Ctrl-C, stop the running shell commands at once (they run in their own process
+    group, so the terminal's SIGINT does not reach them), then interrupt as usual.
+    Returns the function that puts the previous handler back."""
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        interrupt(session)
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            raise KeyboardInterrupt
+
+    def restore() -> None:
+        signal.signal(signal.SIGINT, previous)
+
+    signal.signal(signal.SIGINT, on_sigint)
+    return restore
 
 
 def result_event(
@@ -133,10 +178,12 @@ async def run_headless(args: Namespace, env: dict[str, str]) -> int:
             on_chunk=on_chunk,
             max_steps=args.max_steps,
         )
+        restore_sigint = kill_tools_on_sigint(ctx.tool_session)
         try:
-            await runner.resolve_pending()
+            await runner.discard_pending("the session that asked for it was interrupted")
             result = await runner.run(prompt)
         finally:
+            restore_sigint()
             shutdown(ctx.tool_session)
             await ctx.backend.close()
         error = result.error
@@ -151,9 +198,19 @@ async def run_headless(args: Namespace, env: dict[str, str]) -> int:
         from letta_code.harness.agent_setup import SetupError
         from letta_code.service.llm.types import LLMError
 
-        if not isinstance(exc, SettingsError | SetupError | LLMError | BackendError | StartupError):
+        known = SettingsError | SetupError | LLMError | BackendError | StartupError
+        if not isinstance(exc, known) and env.get("LETTA_DEBUG"):
             raise
-        error = str(exc)
+        error = str(exc) if isinstance(exc, known) else (
+            f"unexpected error ({type(exc).__name__}): {exc} (set LETTA_DEBUG=1 for details)"
+        )
+    except asyncio.CancelledError:  # Ctrl-C: the json formats still end with a result
+        if fmt in ("json", "stream-json"):
+            emit_result(fmt, result_event(
+                result, error="interrupted", started=started, api_seconds=0.0, agent_id=agent_id,
+                conversation_id=conversation_id,
+            ))
+        raise
     api_seconds = max(0.0, time.monotonic() - started - tool_seconds)
     if error:
         print(f"letta: {error}", file=sys.stderr)
@@ -162,10 +219,7 @@ async def run_headless(args: Namespace, env: dict[str, str]) -> int:
             result, error=error, started=started, api_seconds=api_seconds, agent_id=agent_id,
             conversation_id=conversation_id,
         )
-        if fmt == "json":
-            print(json.dumps(event, indent=2, ensure_ascii=False))
-        else:
-            emit_line(event)
+        emit_result(fmt, event)
     elif not error and result is not None:
         print(result.text)
     return 1 if error else 0

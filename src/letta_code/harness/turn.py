@@ -63,15 +63,41 @@ class TurnRunner:
         approvals = await self.executor.run_calls(calls)
         return await self._drive([{"type": "approval", "approvals": approvals, "otid": _otid()}])
 
+    async def discard_pending(self, reason: str) -> int:
+        """Answer tool calls left waiting by an earlier session with an error, without
+        running them (a command someone interrupted must not run again unasked)."""
+        pending = await self.backend.pending_approvals(self.conversation_id)
+        if pending:
+            calls = [PendingCall(p["tool_call_id"], p["name"], p["arguments"]) for p in pending]
+            await self._answer_without_running(calls, reason, TurnResult(), {})
+        return len(pending)
+
     async def run(self, user_content: str | list[dict[str, Any]]) -> TurnResult:
         return await self._drive([{"role": "user", "content": user_content, "otid": _otid()}])
+
+    async def _answer_without_running(
+        self, calls: list[PendingCall], reason: str, result: TurnResult, text_parts: dict[str, str]
+    ) -> None:
+        items = [
+            {"type": "tool", "tool_call_id": c.tool_call_id, "tool_return": f"Error: not run: {reason}", "status": "error"}
+            for c in calls
+        ]
+        # max_steps=0: the answers are stored, and no model step runs.
+        await self._one_run([{"type": "approval", "approvals": items, "otid": _otid()}], result, text_parts, 0)
 
     async def _drive(self, messages: list[dict[str, Any]]) -> TurnResult:
         result = TurnResult()
         text_parts: dict[str, str] = {}
         while True:
-            approvals = await self._one_run(messages, result, text_parts)
+            approvals = await self._one_run(messages, result, text_parts, self.max_steps - result.steps)
             if result.stop_reason != "requires_approval" or not approvals:
+                break
+            if result.steps >= self.max_steps:
+                # The step budget is per user turn, not per run: every batch of tool
+                # results starts a new run on the service.
+                reason = f"the turn reached its limit of {self.max_steps} steps"
+                await self._answer_without_running(approvals, reason, result, text_parts)
+                result.stop_reason = "max_steps"
                 break
             items = await self.executor.run_calls(approvals)
             for call, item in zip(approvals, items, strict=True):
@@ -80,7 +106,7 @@ class TurnRunner:
         return result
 
     async def _one_run(
-        self, messages: list[dict[str, Any]], result: TurnResult, text_parts: dict[str, str]
+        self, messages: list[dict[str, Any]], result: TurnResult, text_parts: dict[str, str], max_steps: int
     ) -> list[PendingCall]:
         calls: dict[str, PendingCall] = {}
         last_seq = 0
@@ -89,7 +115,7 @@ class TurnRunner:
             messages,
             client_tools=self.client_tools,
             stream_tokens=self.stream_tokens,
-            max_steps=self.max_steps,
+            max_steps=max_steps,
         )
         attempts = 0
         result.stop_reason = None
