@@ -32,6 +32,14 @@ class PendingCall:
             return {}
         return parsed if isinstance(parsed, dict) else {}
 
+    def argument_error(self) -> str | None:
+        """Why the arguments are not a JSON object (None when they are)."""
+        try:
+            parsed = json.loads(self.arguments or "{}")
+        except ValueError as exc:
+            return f"not valid JSON ({exc})"
+        return None if isinstance(parsed, dict) else "expected a JSON object"
+
 
 @dataclass
 class UserAnswer:
@@ -102,11 +110,16 @@ class ToolExecutor:
 
     async def _permit(self, call: PendingCall) -> dict[str, Any] | None:
         """None when the call may run; else the denial item to send back."""
-        if call.name in self.special_tools:
-            return None
-        if get_tool(call.name) is None:
+        if call.name not in self.special_tools and get_tool(call.name) is None:
             return _item(call, f"Error: unknown tool '{call.name}'", "error")
+        problem = call.argument_error()
+        if problem:
+            return _item(call, f"Error: invalid arguments for {call.name}: {problem}", "error")
         decision = self.checker.check(call.name, call.args())
+        if call.name in self.special_tools:
+            # The harness's own tools (Skill) touch only the agent's memory: a deny rule
+            # still stops them, nothing else asks.
+            return _item(call, f"Permission denied: {decision.reason}", "error") if decision.behavior == "deny" else None
         if decision.behavior == "allow":
             return None
         if decision.behavior == "deny":

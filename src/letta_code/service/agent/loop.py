@@ -83,6 +83,12 @@ class StepOutput:
         return self.reasoning_sent.otid
 
 
+def unique_call_id(given: str | None, seen: set[str]) -> str:
+    call_id = given if given and given not in seen else new_id("call")
+    seen.add(call_id)
+    return call_id
+
+
 class AgentLoop:
     """Executes one run for one conversation."""
 
@@ -167,9 +173,11 @@ class AgentLoop:
             ):
                 if value is not None:
                     usage[key] = usage.get(key, 0) + value
+            seen_ids: set[str] = set()
             calls: list[dict[str, Any]] = [
                 {
-                    "id": c.get("id") or new_id("call"),
+                    # Some local servers repeat ids (or send none): each call needs its own.
+                    "id": unique_call_id(c.get("id"), seen_ids),
                     "name": c.get("name", ""),
                     "arguments": c.get("arguments") or "{}",
                     "client": c.get("name") in client_names,
