@@ -71,6 +71,8 @@ def _requested_tools(args: Namespace) -> list[str]:
 
 def _permission_mode(args: Namespace, settings: Settings) -> PermissionMode:
     if args.yolo:
+        if args.permission_mode and parse_mode_or_none(args.permission_mode) != PermissionMode.BYPASS_PERMISSIONS:
+            raise CliUsageError(f"--yolo contradicts --permission-mode {args.permission_mode}: use one of them")
         return PermissionMode.BYPASS_PERMISSIONS
     text = args.permission_mode or (settings.global_.get("permissions") or {}).get("defaultMode")
     if not text:
@@ -79,6 +81,13 @@ def _permission_mode(args: Namespace, settings: Settings) -> PermissionMode:
         return parse_mode(str(text))
     except ValueError as exc:
         raise CliUsageError(f"--permission-mode: {exc}") from exc
+
+
+def parse_mode_or_none(text: str) -> PermissionMode | None:
+    try:
+        return parse_mode(text)
+    except ValueError:
+        return None
 
 
 async def open_session(args: Namespace, env: dict[str, str]) -> SessionContext:
@@ -105,6 +114,10 @@ async def open_session(args: Namespace, env: dict[str, str]) -> SessionContext:
 
         model = resolve_handle(args.model)
     backend = make_backend(env)
+    if model and backend.base_url is None:
+        from letta_code.service.llm.registry import get_provider
+
+        get_provider(model, env)  # before the agent is switched to it: one clear line if unusable
     target = await resolve_session(
         backend,
         settings,

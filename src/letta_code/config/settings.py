@@ -62,6 +62,17 @@ def update_json_file(path: Path, updates: dict[str, Any], remove: tuple[str, ...
     return data
 
 
+# Keys whose value must be an object, wherever they appear.
+OBJECT_KEYS = ("permissions", "globalSharedBlockIds", "localSharedBlockIds")
+
+
+def check_types(data: dict[str, Any], source: Path) -> None:
+    """Refuse a settings file whose known keys have the wrong type, naming the key."""
+    for key in OBJECT_KEYS:
+        if key in data and not isinstance(data[key], dict):
+            raise SettingsError(f"{source}: '{key}' must be an object, not {type(data[key]).__name__}")
+
+
 @dataclass
 class PermissionRules:
     """Permission rules gathered from every settings file (and later the CLI flags)."""
@@ -95,12 +106,15 @@ class Settings:
     @classmethod
     def load(cls, cwd: Path | None = None) -> Settings:
         cwd = cwd or Path.cwd()
-        return cls(
-            global_=read_json_file(paths.global_settings_path()),
-            project=read_json_file(paths.project_settings_path(cwd)),
-            local=read_json_file(paths.project_local_settings_path(cwd)),
-            cwd=cwd,
-        )
+        files = {
+            "global_": paths.global_settings_path(),
+            "project": paths.project_settings_path(cwd),
+            "local": paths.project_local_settings_path(cwd),
+        }
+        data = {name: read_json_file(path) for name, path in files.items()}
+        for name, path in files.items():
+            check_types(data[name], path)
+        return cls(global_=data["global_"], project=data["project"], local=data["local"], cwd=cwd)
 
     def permission_rules(self) -> PermissionRules:
         rules = PermissionRules()

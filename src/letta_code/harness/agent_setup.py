@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from letta_code.client.backend import Backend
 from letta_code.config.settings import Settings
@@ -66,8 +68,17 @@ async def _ensure_block(
         if is_global:
             settings.save_global(**{key: ids})
         else:
-            settings.save_project(**{key: ids})
+            save_in_project(settings.save_project, **{key: ids})
     return block
+
+
+def save_in_project(save: Callable[..., None], **updates: Any) -> None:
+    """Write a setting under ./.letta; a directory we may not write to (a read-only
+    checkout, /sys) must not stop the session: it only loses the per-directory memory."""
+    try:
+        save(**updates)
+    except OSError as exc:
+        print(f"letta: warning: cannot save .letta settings here ({exc.strerror}); continuing", file=sys.stderr)
 
 
 async def create_agent(
@@ -127,6 +138,6 @@ async def resolve_session(
             conversation = await backend.find_conversation(last_conv)
     if conversation is None:
         conversation = await backend.default_conversation(agent.id)
-    settings.save_local(lastAgent=agent.id, lastConversation=conversation.id)
+    save_in_project(settings.save_local, lastAgent=agent.id, lastConversation=conversation.id)
     settings.save_global(lastAgent=agent.id)
     return SessionTarget(agent, conversation, created, switched_from)
