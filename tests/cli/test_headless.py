@@ -272,3 +272,11 @@ def test_bad_permission_rule_is_refused_before_anything_runs(letta: Letta) -> No
 def test_resume_picker_is_refused_in_headless_mode(letta: Letta) -> None:
     proc = letta.run("-p", "hi", "--resume", *MODEL)
     assert proc.returncode == 1 and "--continue" in proc.stderr
+
+
+def test_json_usage_reports_cached_tokens_when_the_provider_does(letta: Letta, model_server: ModelServer) -> None:
+    model_server.script([Reply(text="cached", cached_tokens=1200), Reply(text="plain")])
+    cached = json.loads(letta.run("-p", "hi", "--output-format", "json", "-m", "anthropic/claude-sonnet-4-5").stdout)
+    assert cached["usage"]["cached_input_tokens"] == 1200
+    plain = json.loads(letta.run("-p", "hi", "--output-format", "json", *MODEL).stdout)
+    assert "cached_input_tokens" not in plain["usage"]

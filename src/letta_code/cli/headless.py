@@ -107,6 +107,8 @@ def result_event(
         "completion_tokens": result.completion_tokens if result else 0,
         "total_tokens": result.total_tokens if result else 0,
     }
+    if result is not None and result.cached_input_tokens is not None:
+        usage["cached_input_tokens"] = result.cached_input_tokens
     return {
         "type": "result",
         "subtype": "error" if error else "success",

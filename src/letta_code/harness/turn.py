@@ -25,6 +25,7 @@ class TurnResult:
     error: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_input_tokens: int | None = None  # None: the provider reported no cache use
     steps: int = 0
     run_ids: list[str] = field(default_factory=list)
 
@@ -156,6 +157,8 @@ class TurnRunner:
         elif kind == "usage_statistics":
             result.prompt_tokens += int(chunk.get("prompt_tokens") or 0)
             result.completion_tokens += int(chunk.get("completion_tokens") or 0)
+            if chunk.get("cached_input_tokens") is not None:
+                result.cached_input_tokens = (result.cached_input_tokens or 0) + int(chunk["cached_input_tokens"])
             result.steps += int(chunk.get("step_count") or 0)
         elif kind == "error_message":
             result.error = str(chunk.get("message") or chunk.get("detail") or "unknown error")
