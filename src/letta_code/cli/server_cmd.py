@@ -15,6 +15,16 @@ import sys
 DEFAULT_PORT = 8283
 
 
+def port_number(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is out of range (0-65535)")
+    return port
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -31,7 +41,7 @@ def parse_server_args(argv: list[str]) -> argparse.Namespace:
         "(clients: LETTA_BASE_URL=http://HOST:PORT, the official Letta SDKs).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+    parser.add_argument("--port", type=port_number, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
     parser.add_argument(
         "--api-key",
         default=None,

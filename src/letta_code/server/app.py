@@ -63,7 +63,9 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": f"internal error: {type(exc).__name__}: {exc}"}, 500, headers=NO_RETRY)
+        # Logged in full here; the client gets no internals (SQL, parameters, prompts).
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": f"internal error ({type(exc).__name__}); see the server log"}, 500, headers=NO_RETRY)
 
     if api_key:
         app.add_middleware(ApiKeyMiddleware, api_key=api_key)

@@ -11,11 +11,19 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class LlmConfigIn(_Open):
+    """The parts of Letta's llm_config we use; checked, since they end up stored."""
+
+    handle: str | None = None
+    model: str | None = None
+    context_window: int | None = Field(default=None, gt=0)
+
+
 class MemoryBlockIn(_Open):
     label: str
     value: str = ""
     description: str | None = None
-    limit: int | None = None
+    limit: int | None = Field(default=None, gt=0)
     read_only: bool = False
     metadata: dict[str, Any] | None = None
 
@@ -23,7 +31,7 @@ class MemoryBlockIn(_Open):
 class AgentCreate(_Open):
     name: str | None = None
     model: str | None = Field(None, description="Model handle, e.g. openai/gpt-4.1 or an alias")
-    llm_config: dict[str, Any] | None = None
+    llm_config: LlmConfigIn | None = None
     system: str | None = None
     description: str | None = None
     memory_blocks: list[MemoryBlockIn] | None = None
@@ -32,13 +40,13 @@ class AgentCreate(_Open):
     tool_ids: list[str] | None = None
     tags: list[str] | None = None
     metadata: dict[str, Any] | None = None
-    context_window_limit: int | None = None
+    context_window_limit: int | None = Field(default=None, gt=0)
 
 
 class AgentUpdate(_Open):
     name: str | None = None
     model: str | None = None
-    llm_config: dict[str, Any] | None = None
+    llm_config: LlmConfigIn | None = None
     system: str | None = None
     description: str | None = None
     block_ids: list[str] | None = None
@@ -46,14 +54,14 @@ class AgentUpdate(_Open):
     tool_ids: list[str] | None = None
     tags: list[str] | None = None
     metadata: dict[str, Any] | None = None
-    context_window_limit: int | None = None
+    context_window_limit: int | None = Field(default=None, gt=0)
 
 
 class BlockCreate(_Open):
     label: str
     value: str = ""
     description: str | None = None
-    limit: int | None = None
+    limit: int | None = Field(default=None, gt=0)
     read_only: bool = False
     metadata: dict[str, Any] | None = None
 
@@ -62,7 +70,7 @@ class BlockUpdate(_Open):
     value: str | None = None
     label: str | None = None
     description: str | None = None
-    limit: int | None = None
+    limit: int | None = Field(default=None, gt=0)
     read_only: bool | None = None
     metadata: dict[str, Any] | None = None
 
@@ -124,12 +132,12 @@ class CompactRequest(_Open):
 class ConversationCreate(_Open):
     summary: str | None = None
     model: str | None = Field(default=None, description="Run this conversation on this model instead of the agent's")
-    context_window_limit: int | None = None
+    context_window_limit: int | None = Field(default=None, gt=0)
     model_settings: dict[str, Any] | None = Field(default=None, description="Accepted; the provider's defaults apply")
 
 
 class ConversationUpdate(_Open):
     summary: str | None = None
     model: str | None = None
-    context_window_limit: int | None = None
+    context_window_limit: int | None = Field(default=None, gt=0)
     model_settings: dict[str, Any] | None = None

@@ -68,7 +68,7 @@ def render(service: AgentService, agent: AgentState, include: set[str] | None = 
 @router.post("/agents", summary="Create an agent")
 async def create_agent(body: AgentCreate, request: Request) -> dict[str, Any]:
     service = service_of(request)
-    llm = body.llm_config or {}
+    llm = body.llm_config.model_dump(exclude_none=True) if body.llm_config else {}
     model = body.model or llm.get("handle")
     if not model:
         from letta_code.service.llm.registry import default_handle
@@ -133,7 +133,7 @@ async def update_agent(agent_id: str, body: AgentUpdate, request: Request) -> di
         value = getattr(body, key)
         if value is not None:
             fields[key] = value
-    llm = body.llm_config or {}
+    llm = body.llm_config.model_dump(exclude_none=True) if body.llm_config else {}
     model = body.model or llm.get("handle")
     if model:
         check_model(model)

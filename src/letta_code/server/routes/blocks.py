@@ -42,7 +42,7 @@ def write_block(
 
 @router.post("/blocks", summary="Create a block")
 async def create_block(body: BlockCreate, request: Request) -> dict[str, Any]:
-    limit = body.limit or 20000
+    limit = 20000 if body.limit is None else body.limit
     if len(body.value) > limit:
         raise BadRequestError(f"the value ({len(body.value)} characters) is over the limit of {limit}")
     block = service_of(request).agents.create_block(
