@@ -32,3 +32,4 @@ def test_skill_tool_runs_in_tui_turns(letta_home: Path, project: Path, model_env
         return loaded.value
 
     assert "Run make deploy." in asyncio.run(main())
+

@@ -10,6 +10,7 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from rich.console import Console
@@ -23,6 +24,24 @@ MAX_SHOWN_LINES = 400
 def user_shell() -> str:
     shell = os.environ.get("SHELL") or ""
     return shell if shell and os.path.exists(shell) else "/bin/sh"
+
+
+MAX_LINE_CHARS = 2000
+READ_CHUNK = 65536
+
+
+async def output_lines(stream: asyncio.StreamReader) -> AsyncIterator[bytes]:
+    """The lines of a command's output, however long (readline() fails past 64 KiB)."""
+    pending = b""
+    while chunk := await stream.read(READ_CHUNK):
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            yield line
+        if len(pending) > 4 * READ_CHUNK:  # one enormous line: show its start, drop the rest
+            yield pending
+            pending = b""
+    if pending:
+        yield pending
 
 
 class ShellCommand:
@@ -49,12 +68,12 @@ class ShellCommand:
         )
         assert self.proc.stdout is not None
         shown = hidden = 0
-        while True:
-            raw = await self.proc.stdout.readline()
-            if not raw:
-                break
+        async for raw in output_lines(self.proc.stdout):
             if shown < MAX_SHOWN_LINES:
-                self.console.print(Text("  " + raw.decode("utf-8", "replace").rstrip("\r\n")), highlight=False)
+                line = raw.decode("utf-8", "replace").rstrip("\r")
+                if len(line) > MAX_LINE_CHARS:
+                    line = line[:MAX_LINE_CHARS] + f"… ({len(line) - MAX_LINE_CHARS} more characters)"
+                self.console.print(Text("  " + line), highlight=False)
                 shown += 1
             else:
                 hidden += 1
