@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,6 +11,7 @@ from letta_code.schemas.state import AgentState, BlockState
 from letta_code.service.errors import ConflictError, NotFoundError
 from letta_code.service.store.models import Agent, AgentBlock, Block, BlockRevision, new_id, utcnow
 
+_Row = TypeVar("_Row", Agent, Block)
 
 def block_state(block: Block) -> BlockState:
     return BlockState(
@@ -25,6 +26,14 @@ def block_state(block: Block) -> BlockState:
         created_at=block.created_at,
         updated_at=block.updated_at,
     )
+
+
+def _require(session: Session, model: type[_Row], row_id: str) -> _Row:
+    """The row with this id, or NotFoundError ("agent agent-... not found")."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFoundError(f"{model.__tablename__.rstrip('s')} {row_id} not found")
+    return row
 
 
 class AgentStore:
@@ -62,9 +71,7 @@ class AgentStore:
 
     def get_block(self, block_id: str) -> BlockState:
         with self.sessions() as session:
-            block = session.get(Block, block_id)
-            if block is None:
-                raise NotFoundError(f"block {block_id} not found")
+            block = _require(session, Block, block_id)
             return block_state(block)
 
     def find_block(self, block_id: str) -> BlockState | None:
@@ -141,9 +148,7 @@ class AgentStore:
 
     def delete_block(self, block_id: str) -> None:
         with self.sessions.begin() as session:
-            block = session.get(Block, block_id)
-            if block is None:
-                raise NotFoundError(f"block {block_id} not found")
+            block = _require(session, Block, block_id)
             session.delete(block)
 
     # -- agents -------------------------------------------------------------
@@ -199,17 +204,14 @@ class AgentStore:
             session.add(agent)
             session.flush()
             for position, block_id in enumerate(block_ids):
-                if session.get(Block, block_id) is None:
-                    raise NotFoundError(f"block {block_id} not found")
+                _require(session, Block, block_id)
                 session.add(AgentBlock(agent_id=agent.id, block_id=block_id, position=position))
             session.flush()
             return self._agent_state(session, agent)
 
     def get_agent(self, agent_id: str) -> AgentState:
         with self.sessions() as session:
-            agent = session.get(Agent, agent_id)
-            if agent is None:
-                raise NotFoundError(f"agent {agent_id} not found")
+            agent = _require(session, Agent, agent_id)
             return self._agent_state(session, agent)
 
     def find_agent(self, agent_id: str) -> AgentState | None:
@@ -233,9 +235,7 @@ class AgentStore:
 
     def update_agent(self, agent_id: str, **fields: Any) -> AgentState:
         with self.sessions.begin() as session:
-            agent = session.get(Agent, agent_id)
-            if agent is None:
-                raise NotFoundError(f"agent {agent_id} not found")
+            agent = _require(session, Agent, agent_id)
             for key, val in fields.items():
                 setattr(agent, "metadata_" if key == "metadata" else key, val)
             agent.updated_at = utcnow()
@@ -244,18 +244,13 @@ class AgentStore:
 
     def delete_agent(self, agent_id: str) -> None:
         with self.sessions.begin() as session:
-            agent = session.get(Agent, agent_id)
-            if agent is None:
-                raise NotFoundError(f"agent {agent_id} not found")
+            agent = _require(session, Agent, agent_id)
             session.delete(agent)
 
     def attach_block(self, agent_id: str, block_id: str) -> AgentState:
         with self.sessions.begin() as session:
-            agent = session.get(Agent, agent_id)
-            if agent is None:
-                raise NotFoundError(f"agent {agent_id} not found")
-            if session.get(Block, block_id) is None:
-                raise NotFoundError(f"block {block_id} not found")
+            agent = _require(session, Agent, agent_id)
+            _require(session, Block, block_id)
             if session.get(AgentBlock, (agent_id, block_id)) is None:
                 count = len(list(session.scalars(select(AgentBlock).where(AgentBlock.agent_id == agent_id))))
                 session.add(AgentBlock(agent_id=agent_id, block_id=block_id, position=count))
@@ -264,9 +259,7 @@ class AgentStore:
 
     def detach_block(self, agent_id: str, block_id: str) -> AgentState:
         with self.sessions.begin() as session:
-            agent = session.get(Agent, agent_id)
-            if agent is None:
-                raise NotFoundError(f"agent {agent_id} not found")
+            agent = _require(session, Agent, agent_id)
             session.execute(
                 delete(AgentBlock).where(
                     AgentBlock.agent_id == agent_id, AgentBlock.block_id == block_id
