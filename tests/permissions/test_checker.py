@@ -135,7 +135,7 @@ PRECEDENCE = [
     (["Bash"], [], ["Bash(git push:*)"], "default", "Bash", {"command": "git push"}, "ask"),
     ([], ["Bash(rm:*)"], [], "bypassPermissions", "Bash", {"command": "rm -rf x"}, "deny"),
     ([], [], ["Bash(rm:*)"], "bypassPermissions", "Bash", {"command": "rm -rf x"}, "ask"),
-    ([], ["Bash(rm:*)"], [], "bypassPermissions", "Bash", {"command": "eval 'rm x'"}, "ask"),
+    ([], ["Bash(rm:*)"], [], "bypassPermissions", "Bash", {"command": "eval 'rm x'"}, "deny"),
     ([], [], [], "bypassPermissions", "Bash", {"command": "eval 'rm x'"}, "allow"),
     ([], ["Read(.env)"], [], "bypassPermissions", "Read", {"file_path": ".env"}, "deny"),
     (["Read(.env)"], ["Read"], [], "default", "Read", {"file_path": ".env"}, "deny"),
@@ -319,6 +319,8 @@ def test_unusable_paths_ask_instead_of_crashing(make_checker, bad: str) -> None:
     for tool, key in (("Read", "file_path"), ("Edit", "file_path"), ("LS", "path"), ("Glob", "path")):
         assert checker.check(tool, {key: bad, "pattern": "*"}).behavior == "ask"
     assert checker.check("Glob", {"pattern": bad}).behavior == "ask"
-    assert checker.check("Bash", {"command": f"cat '{bad}'"}).behavior == "ask"
-    assert checker.check("Bash", {"command": f"cd '{bad}' && ls"}).behavior == "ask"
+    # A line the analyzer cannot read may match the deny rule, so it is refused outright.
+    assert checker.check("Bash", {"command": f"cat '{bad}'"}).behavior == "deny"
+    assert checker.check("Bash", {"command": f"cd '{bad}' && ls"}).behavior == "deny"
+    assert make_checker().check("Bash", {"command": f"cat '{bad}'"}).behavior == "ask"
     assert checker.denied_by("Read", bad) is None

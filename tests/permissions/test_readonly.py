@@ -32,7 +32,7 @@ NOT_READ_ONLY = [
     "date -s 2020-01-01", "date --set=2020-01-01", "printf -v PATH /tmp", "hostname evil",
     "uniq a b", "xxd a b", "file -C -m x", "cat $X", "ls $DIR", "cat $(echo a)",
     "git push", "git commit -m x", "git checkout main", "git branch -D main", "git branch new",
-    "git -c core.pager=sh log", "git -C / status", "git --git-dir=/x log", "git config user.name x",
+    "git -c core.pager=sh log", "git --git-dir=/x log", "git config user.name x",
     "git stash", "git stash pop", "git tag v1", "git remote add x y", "git diff --output=f",
     "git log --output=f", "git diff --ext-diff", "git grep -O foo", "git grep --open-files-in-pager=vi x",
     "git reset --hard", "git $SUB", "git", "cd -", "cd -P /", "env FOO=1", "sudo ls",

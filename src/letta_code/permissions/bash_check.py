@@ -6,16 +6,24 @@ a deny rule matches any part (also through wrappers such as `sudo` or `bash
 simple command is allowed (by an allow rule, or by being read-only inside the
 working directory) and every file a redirection writes may be edited. Anything
 that cannot be analysed with confidence asks.
+
+Globs are expanded against the filesystem first, as bash would expand them at
+this moment (`expansion`), so expanded names are judged as the options and paths
+they are. Deny and ask rules are walls (`deny_wall`): they see every word that
+may name a file and refuse what cannot be read confidently, before the mode or
+any allow rule is consulted.
 """
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from letta_code.permissions.checker import PLAN_MODE_REASON, Decision, allow, ask, deny
+from letta_code.permissions.deny_wall import problem_rule, word_path_rule
+from letta_code.permissions.expansion import expand_analysis, has_globs
+from letta_code.permissions.line_reads import gather, git_problem, outside_links, rule_for
 from letta_code.permissions.modes import PermissionMode
 from letta_code.permissions.paths import ResolvedPath, expand_home, real_dir
 from letta_code.permissions.readonly import ReadOnlyInfo, read_only_info
@@ -27,24 +35,11 @@ from letta_code.permissions.words import CommandForm, Word, match_words
 if TYPE_CHECKING:
     from letta_code.permissions.checker import PermissionChecker
 
-_MAX_GLOB_MATCHES = 2000
-
-
 def _read_only(command: SimpleCommand) -> ReadOnlyInfo | None:
     form = command.effective
     if not form.allowable:
         return None  # e.g. `sudo cat x`: not read-only, whatever `cat` does
     return read_only_info(form.words, extra_args=form.extra_args)
-
-
-def _expand_glob(pattern: str, base: str) -> list[str] | None:
-    if "[" in pattern or "{" in pattern:
-        return None
-    expanded = expand_home(pattern)
-    matches = glob.glob(expanded) if os.path.isabs(expanded) else glob.glob(expanded, root_dir=base)
-    if len(matches) > _MAX_GLOB_MATCHES:
-        return None
-    return matches or [pattern]
 
 
 def _resolve_words(
@@ -68,11 +63,6 @@ def _resolve_all(
         for base in bases:
             if word.kind == "literal":
                 out.append(checker.resolve(word.text, base))
-            elif word.kind == "glob":
-                matches = _expand_glob(word.text, base)
-                if matches is None:
-                    return None
-                out.extend(checker.resolve(m, base) for m in matches)
             else:
                 return None
     return out
@@ -95,8 +85,10 @@ def _bases(checker: PermissionChecker, infos: list[ReadOnlyInfo | None]) -> tupl
 
 
 def _deny_forms(command: SimpleCommand) -> list[CommandForm]:
-    forms = list(command.forms)
-    forms.extend(f for f in (form.with_basename() for form in command.forms) if f is not None)
+    """Every reading deny and ask rules look at: the forms, the hidden ones, and each
+    with the program's path dropped (`/usr/bin/rm` read as `rm`)."""
+    forms = [*command.forms, *command.hidden]
+    forms.extend(f for f in (form.with_basename() for form in list(forms)) if f is not None)
     return forms
 
 
@@ -131,8 +123,13 @@ class _Line:
 
     def __init__(self, checker: PermissionChecker, analysis: ShellAnalysis) -> None:
         self.analysis = analysis
-        self.infos = [_read_only(c) for c in analysis.commands]
+        infos = [_read_only(c) for c in analysis.commands]
+        bases = _bases(checker, infos)
+        # A git command whose repository may run programs is neither read-only nor allowable.
+        self.git_problems = [git_problem(checker, analysis, i, infos, bases) for i in range(len(infos))]
+        self.infos = [None if p is not None else i for i, p in zip(infos, self.git_problems, strict=True)]
         bases = _bases(checker, self.infos)
+        self.extra = gather(checker, analysis, self.infos, bases, self.git_problems)
         self.read_paths: list[list[ResolvedPath] | None] = [
             _resolve_words(checker, info.paths, bases) if info is not None else None
             for info in self.infos
@@ -162,7 +159,22 @@ def _rule_decision(
             rule = checker.path_rule(rules, tool, [target], broad=True)
             if rule is not None:
                 return rule, f"the command {what} {checker.display(target)}, {verb} by the rule {rule.text}"
-    return None
+    return rule_for(checker, line.extra, rules, verb)
+
+
+def _ask_rule(reason: str, rule: str) -> Decision:
+    return ask(reason, rule=rule)
+
+
+def _line(checker: PermissionChecker, raw: ShellAnalysis) -> _Line:
+    """The line with its globs expanded as bash would expand them now. The expansion
+    is exact only when nothing in the line can change the folder's contents first:
+    a single simple command, or a line whose every part is read-only."""
+    base = real_dir(checker.shell_cwd or checker.cwd)
+    line = _Line(checker, expand_analysis(raw, base, trusted=True))
+    if len(raw.commands) > 1 and has_globs(raw) and not line.read_only():
+        line = _Line(checker, expand_analysis(raw, base, trusted=False))
+    return line
 
 
 def check_bash(checker: PermissionChecker, args: dict[str, Any]) -> Decision:
@@ -170,22 +182,25 @@ def check_bash(checker: PermissionChecker, args: dict[str, Any]) -> Decision:
     command = args.get("command")
     if not isinstance(command, str) or not command.strip():
         return ask("the Bash call has no command")
-    analysis = analyze(command)
-    line = _Line(checker, analysis)
+    line = _line(checker, analyze(command))
+    analysis = line.analysis
+    bases = _bases(checker, line.infos)
     mode = checker.mode
 
-    found = _rule_decision(checker, line, checker.deny_rules, "denied")
-    if found is not None:
-        return deny(found[1], found[0].text)
-    found = _rule_decision(checker, line, checker.ask_rules, "sent for approval")
-    if found is not None:
-        return ask(found[1], rule=found[0].text)
+    for rules, verb, decide in (
+        (checker.deny_rules, "denied", deny),
+        (checker.ask_rules, "sent for approval", _ask_rule),
+    ):
+        found = (
+            _rule_decision(checker, line, rules, verb)
+            or word_path_rule(checker, analysis, rules, bases)
+            or problem_rule(rules, analysis)
+        )
+        if found is not None:
+            return decide(found[1], found[0].text)
     if mode == PermissionMode.PLAN and not line.read_only():
         return deny(PLAN_MODE_REASON.format(what="this shell command (it is not read-only)"))
     if mode == PermissionMode.BYPASS_PERMISSIONS:
-        guarded = any(r.covers_tool("Bash") for r in (*checker.deny_rules, *checker.ask_rules))
-        if analysis.problems and guarded:
-            return ask(f"the command cannot be checked against your deny rules: {analysis.problems[0]}")
         return allow("bypassPermissions mode allows every call that no rule denies")
     for rule in checker.all_allow_rules:
         if rule.covers_tool("Bash") and rule.kind == "tool":
@@ -200,13 +215,23 @@ def _decide_parts(checker: PermissionChecker, line: _Line) -> Decision:
     blockers: list[str] = []
     suggestions: list[str | None] = []
     used: list[str] = []
-    for command, info, paths in zip(line.analysis.commands, line.infos, line.read_paths, strict=True):
+    for index, (command, info, paths) in enumerate(
+        zip(line.analysis.commands, line.infos, line.read_paths, strict=True)
+    ):
+        problem = line.git_problems[index]
+        if problem is not None:
+            blockers.append(f"`{command.effective.text()}`: {problem}")
+            continue
         rule = _allow_rule(checker.all_allow_rules, command)
         if rule is not None:
             used.append(rule.text)
             continue
         if not strict and info is not None and paths is not None:
-            outside = [p for p in paths if not checker.read_permitted(p)[0]]
+            linked = outside_links(checker, line.extra, index)
+            if linked is None:
+                blockers.append(f"`{command.effective.text()}` follows symlinks through too many files to check")
+                continue
+            outside = [p for p in [*paths, *linked] if not checker.read_permitted(p)[0]]
             if not outside:
                 continue
             shown = ", ".join(dict.fromkeys(checker.display(p) for p in outside))

@@ -49,6 +49,34 @@ Behavior = Literal["allow", "deny", "ask"]
 
 # Folders whose files change how tools behave; edits there always ask (even in acceptEdits).
 PROTECTED_NAMES: tuple[str, ...] = (".git", ".letta")
+# What case-insensitive filesystems also read as those names: HFS+ ignores these code
+# points, NTFS trailing dots and spaces, and `GIT~1` is the 8.3 short name of `.git`.
+_IGNORABLE = dict.fromkeys(map(ord, "\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                                    "\u206a\u206b\u206c\u206d\u206e\u206f\ufeff"))
+_SHORT_NAMES = ("git~1", "letta~1")
+_GIT_DIR_MARKERS = ("HEAD", "objects", "refs")
+
+
+def protected_name(name: str) -> bool:
+    """Is this path component `.git` or `.letta` as some filesystem may read it?"""
+    folded = name.translate(_IGNORABLE).rstrip(". ").casefold()
+    return folded in PROTECTED_NAMES or folded in _SHORT_NAMES
+
+
+def _in_git_dir(base: str, parts: list[str]) -> bool:
+    """Does a write to base/parts land in a folder that has (or, with this write, would
+    have) two of HEAD, objects/ and refs/, i.e. a repository git would discover?"""
+    folder = base
+    for k, below in enumerate(parts):
+        if k:
+            folder = os.path.join(folder, parts[k - 1])
+        present = {m.casefold() for m in _GIT_DIR_MARKERS if os.path.lexists(os.path.join(folder, m))}
+        if below.casefold() in ("head", "objects", "refs"):
+            present.add(below.casefold())  # this write creates it
+        if len(present) >= 2:
+            return True
+    return False
+
 
 PLAN_MODE_REASON = (
     "Plan mode is on, so {what} is not allowed: only read-only exploration is possible while "
@@ -152,11 +180,15 @@ class PermissionChecker:
         return inside_any(target, self.workspace)
 
     def is_protected(self, target: ResolvedPath) -> bool:
+        """Is the path in `.git` / `.letta` (any case, HFS+/NTFS aliases) or in a folder
+        that is, or is about to become, a git repository (HEAD, objects/, refs/)?"""
         for base in self.workspace:
             for path in (target.real, target.lexical):
                 if path.startswith(base.rstrip(os.sep) + os.sep):
                     parts = path[len(base.rstrip(os.sep)) + 1 :].split(os.sep)
-                    if any(p in PROTECTED_NAMES for p in parts):
+                    if any(protected_name(p) for p in parts):
+                        return True
+                    if _in_git_dir(base.rstrip(os.sep), parts):
                         return True
         return False
 

@@ -1,8 +1,10 @@
 """Quote removal for the words tree-sitter hands us, and characters we refuse to read.
 
 tree-sitter tells where words start and end; these helpers compute their values
-the way bash would, and flag anything bash would read differently from the parse
-(an unescaped `$` or `;` inside a "word", control characters, bidi overrides).
+the way bash would, keeping track of which characters were quoted (a quoted `*`
+is a plain star, an unquoted one a glob), and flag anything bash would read
+differently from the parse (an unescaped `$` or `;` inside a "word", control
+characters, bidi overrides).
 """
 
 from __future__ import annotations
@@ -21,44 +23,36 @@ def hidden_characters(command: str) -> str | None:
     return None
 
 
-def unquote_word(raw: str) -> tuple[str, str, str | None]:
-    """Quote removal for an unquoted word: (value, kind, problem)."""
-    out: list[str] = []
-    kind = "literal"
-    brace_open = False
-    brace_list = False
-    i, n = 0, len(raw)
+Chars = list[tuple[str, bool]]
+"""A word after quote removal, character by character: (character, was it quoted)."""
+
+
+def unquote_chars(raw: str) -> tuple[Chars | None, str | None]:
+    """Quote removal for an unquoted word piece: (characters, problem).
+
+    A backslash quotes the next character. Characters bash would read as syntax
+    inside what tree-sitter called a word (`$`, backticks, quotes, operators,
+    blanks) make the word unreadable: (None, problem).
+    """
     if raw.startswith("#"):
-        return raw, "opaque", "a word starts with '#'"
+        return None, "a word starts with '#'"
+    out: Chars = []
+    i, n = 0, len(raw)
     while i < n:
         c = raw[i]
         if c == "\\":
             if i + 1 < n:
                 if raw[i + 1] != "\n":
-                    out.append(raw[i + 1])
+                    out.append((raw[i + 1], True))
                 i += 2
                 continue
-            out.append(c)
-        elif c in "*?" or (c == "[" and "]" in raw[i + 1 :]):
-            kind = "glob"
-            out.append(c)
-        elif c == "{":
-            brace_open = True
-            out.append(c)
-        elif c == "}" and brace_open:
-            if brace_list:
-                kind = "opaque"
-            out.append(c)
+            out.append((c, True))
         elif c in "$`'\";&|<>()" or c.isspace():
-            return raw, "opaque", f"cannot read the word {raw!r}"
+            return None, f"cannot read the word {raw!r}"
         else:
-            if brace_open and (c == "," or raw.startswith("..", i)):
-                brace_list = True
-            out.append(c)
+            out.append((c, False))
         i += 1
-    if kind == "glob" and any(ch in raw for ch in "\\{"):
-        kind = "opaque"
-    return "".join(out), kind, None
+    return out, None
 
 
 def unescape_double_quoted(raw: str) -> str | None:

@@ -8,20 +8,22 @@ command cannot be understood confidently (syntax errors, `eval`, functions,
 control flow, `$CMD` in command position, ...). A command with problems is never
 allowed by a rule; it asks.
 
-tree-sitter is imported on first use only, and the parser is built once.
+The parse itself is `bash_parser.parse` (tree-sitter, imported on first use).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import threading
 from typing import Any
 
-from letta_code.permissions.quoting import hidden_characters, unescape_double_quoted, unquote_word
+from letta_code.permissions.bash_parser import parse
+from letta_code.permissions.quoting import hidden_characters
+from letta_code.permissions.shell_words import MAX_NODE_DEPTH, WordReader
 from letta_code.permissions.words import CommandForm, ShellAnalysis, SimpleCommand, Word
 from letta_code.permissions.wrappers import (
     EVAL_LIKE,
+    NON_RUNNERS,
     SAFE_ENV_VARS,
     Unparseable,
     command_name,
@@ -31,11 +33,7 @@ from letta_code.permissions.wrappers import (
 __all__ = ["MAX_DEPTH", "ShellAnalysis", "SimpleCommand", "analyze"]
 
 MAX_DEPTH = 6  # nested `bash -c` / `$(...)` levels
-_MAX_NODE_DEPTH = 200
 _MAX_UNWRAP = 12
-
-_parser: Any = None
-_parser_lock = threading.Lock()
 
 _SEPARATORS = frozenset({";", "&&", "||", "|", "|&", "&", "(", ")", "{", "}", "!", "\n"})
 _CONTAINERS = frozenset(
@@ -46,56 +44,11 @@ _SAFE_SOURCES = frozenset({"/dev/null", "/dev/stdin", "/dev/zero"})
 _SIMPLE_BRACE_VAR = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
-def _get_parser() -> Any:
-    global _parser
-    if _parser is None:
-        with _parser_lock:
-            if _parser is None:
-                import tree_sitter
-                import tree_sitter_bash
+class _Walker(WordReader):
+    """Walks the parse tree of one command line, collecting what it runs and touches."""
 
-                _parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
-    return _parser
-
-
-def ascii_view(command: str) -> bytes:
-    """The command with every non-ASCII character replaced by `x`, as bytes.
-
-    tree-sitter-bash 0.25's scanner can crash the process on some non-ASCII input
-    (a `{` followed by a large code point; upstream issue #337), so the parser only
-    ever sees ASCII. Bash treats any non-ASCII character as an ordinary word
-    character, as it does `x`, so the shape of the parse is the same, and byte
-    offsets in this view are character offsets in the original string.
-    """
-    return "".join(c if c < "\x80" else "x" for c in command).encode("ascii")
-
-
-def _parse(command: str) -> Any:
-    parser = _get_parser()
-    with _parser_lock:
-        return parser.parse(ascii_view(command))
-
-
-class _Walker:
-    def __init__(self, source: str, depth: int) -> None:
-        self.source = source
-        self.depth = depth
-        self.commands: list[SimpleCommand] = []
-        self.writes: list[Word] = []
-        self.reads: list[Word] = []
-        self.problems: list[str] = []
-
-    def text(self, node: Any) -> str:
-        """The original text of a node (offsets of the ASCII view are character indices)."""
-        return self.source[node.start_byte : node.end_byte]
-
-    def problem(self, reason: str) -> None:
-        if reason not in self.problems:
-            self.problems.append(reason)
-
-    # -- statements -----------------------------------------------------------------
     def statement(self, node: Any, level: int = 0) -> None:
-        if level > _MAX_NODE_DEPTH:
+        if level > MAX_NODE_DEPTH:
             self.problem("the command is nested too deeply")
             return
         kind = node.type
@@ -126,7 +79,7 @@ class _Walker:
     def salvage(self, node: Any, level: int) -> None:
         """Collect the commands inside a construct we do not support, so deny rules
         still see them (the construct itself already made the command ask)."""
-        if level > _MAX_NODE_DEPTH:
+        if level > MAX_NODE_DEPTH:
             return
         for child in node.children:
             if child.type in _CONTAINERS or child.type == "command":
@@ -156,7 +109,12 @@ class _Walker:
         if op == "<&" or (op == ">&" and destination.type != "word"):
             self.problem("unsupported redirection")
             return
-        target = self.word(destination, level)
+        after = [c for c in node.children if c.is_named and c.start_byte >= destination.start_byte]
+        target, *extra = self.joined(after, level)
+        if extra:
+            # `cat > out .env`: tree-sitter files `.env` under the redirection; bash
+            # passes it to the command. We cannot put it back, so the line asks.
+            self.problem("a word after a redirection target is an argument of the command")
         if op == "<":
             if not (target.literal and target.text in _SAFE_SOURCES):
                 self.reads.append(target)
@@ -190,68 +148,6 @@ class _Walker:
                 self.problem(f"unsupported shell syntax {kind!r}")
 
     # -- words --------------------------------------------------------------------------
-    def word(self, node: Any, level: int) -> Word:
-        if level > _MAX_NODE_DEPTH:
-            self.problem("the command is nested too deeply")
-            return Word(self.text(node), "opaque")
-        kind = node.type
-        raw = self.text(node)
-        if kind == "word":
-            value, word_kind, problem = unquote_word(raw)
-            if problem:
-                self.problem(problem)
-            return Word(value, word_kind)  # type: ignore[arg-type]
-        if kind == "number":
-            return Word(raw)
-        if kind == "raw_string":
-            return Word(raw[1:-1])
-        if kind == "string":
-            return self.string(node, level)
-        if kind == "concatenation":
-            parts = [self.word(c, level + 1) for c in node.children]
-            if sum(c.end_byte - c.start_byte for c in node.children) != node.end_byte - node.start_byte:
-                self.problem(f"cannot read the word {raw!r}")
-            literal = all(p.literal for p in parts)
-            braces = [c for c in node.children if c.type == "word" and self.text(c).startswith("{")]
-            if braces and ("," in raw or ".." in raw):
-                literal = False  # brace expansion: `{rm,-rf,x}` becomes three words
-            return Word("".join(p.text for p in parts) if literal else raw, "literal" if literal else "opaque")
-        if kind == "simple_expansion":
-            return Word(raw, "opaque")
-        if kind == "expansion":
-            names = [c.type for c in node.children]
-            if names != ["${", "variable_name", "}"]:
-                self.problem(f"complex parameter expansion {raw!r}")
-                self.salvage(node, level)
-            return Word(raw, "opaque")
-        if kind in ("command_substitution", "process_substitution"):
-            self.substitution(node, level)
-            return Word(raw, "opaque")
-        if kind in ("ansi_c_string", "translated_string", "brace_expression"):
-            return Word(raw, "opaque")
-        self.salvage(node, level)
-        if kind == "arithmetic_expansion":
-            self.problem("arithmetic expansion can run commands")
-        elif node.is_missing or kind == "ERROR":
-            self.problem("the command has a syntax error")
-        else:
-            self.problem(f"unsupported word {raw!r} ({kind.replace('_', ' ')})")
-        return Word(raw, "opaque")
-
-    def string(self, node: Any, level: int) -> Word:
-        raw = self.text(node)
-        named = [c for c in node.children if c.is_named]
-        if all(c.type == "string_content" for c in named):
-            value = unescape_double_quoted(raw[1:-1]) if len(raw) >= 2 else None
-            if value is None:
-                self.problem(f"cannot read the string {raw!r}")
-                return Word(raw, "opaque")
-            return Word(value)
-        for child in named:
-            if child.type != "string_content":
-                self.word(child, level + 1)
-        return Word(raw, "opaque")
-
     def substitution(self, node: Any, level: int) -> None:
         if self.depth + 1 > MAX_DEPTH:
             self.problem("command substitutions are nested too deeply")
@@ -265,7 +161,7 @@ class _Walker:
     # -- commands -------------------------------------------------------------------
     def command(self, node: Any, level: int) -> None:
         assignments: list[tuple[str, Word]] = []
-        words: list[Word] = []
+        parts: list[Any] = []  # argument nodes; touching ones are one word (see `joined`)
         for child in node.children:
             kind = child.type
             if kind == "variable_assignment":
@@ -277,14 +173,14 @@ class _Walker:
                 value = self.word(value_node, level + 1) if value_node is not None else Word("")
                 assignments.append((name, value))
             elif kind == "command_name":
-                for part in child.children:
-                    words.append(self.word(part, level + 1))
+                parts.extend(child.children)
             elif kind in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
                 self.redirect(child, level + 1)
             elif child.is_named:
-                words.append(self.word(child, level + 1))
+                parts.append(child)
             else:
                 self.problem(f"unsupported shell syntax {self.text(child)!r}")
+        words = self.joined(parts, level + 1)
         if not words:
             if assignments:
                 self.problem("it sets a shell variable")
@@ -307,7 +203,7 @@ class _Walker:
                 self.problem(f"the command name {head.text!r} is not known before it runs")
                 break
             if command_name(head) in EVAL_LIKE:
-                self.problem(f"'{command_name(head)}' runs code from a string")
+                self.problem(f"'{command_name(head)}' runs code that is not on the command line")
                 break
             try:
                 inner = unwrap_once(current)
@@ -317,7 +213,7 @@ class _Walker:
             if inner is None:
                 break
             if inner.shell_string is not None:
-                self.shell_string(inner.shell_string, tuple(forms), allowable)
+                self.shell_string(inner.shell_string, tuple(forms), allowable and inner.transparent)
                 return
             current = inner.words
             allowable = allowable and inner.transparent
@@ -326,9 +222,27 @@ class _Walker:
             self.problem("too many nested wrapper commands")
         if not current:
             return
-        self.commands.append(SimpleCommand(tuple(forms), text))
+        self.commands.append(SimpleCommand(tuple(forms), text, self.hidden_forms(current)))
         if command_name(current[0]) == "find":
             self.find_exec(current, allowable, level)
+
+    def hidden_forms(self, words: tuple[Word, ...]) -> tuple[CommandForm, ...]:
+        """What a program we do not know might run: any tail of its words (`mywrap rm
+        -rf x`) and any argument that reads as a command line (`su -c 'rm -rf x'`).
+        Only deny and ask rules look at these."""
+        if not words or (words[0].literal and command_name(words[0]) in NON_RUNNERS):
+            return ()
+        hidden = [CommandForm(words[i:], False) for i in range(1, len(words))]
+        if self.depth + 1 > MAX_DEPTH:
+            return tuple(hidden)
+        for word in words[1:]:
+            if not word.literal:
+                continue
+            for script in dict.fromkeys((word.text, word.text.split("=", 1)[-1])):
+                if any(c.isspace() or c in ";|&`$(" for c in script):
+                    inner = _analyze(script, self.depth + 1)
+                    hidden.extend(f for cmd in inner.commands for f in (*cmd.forms, *cmd.hidden))
+        return tuple(hidden)
 
     def shell_string(self, script: str, outer: tuple[CommandForm, ...], allowable: bool) -> None:
         if self.depth + 1 > MAX_DEPTH:
@@ -343,7 +257,7 @@ class _Walker:
             forms = tuple(
                 CommandForm(f.words, f.allowable and allowable, f.extra_args) for f in cmd.forms
             )
-            self.commands.append(SimpleCommand(outer + forms, cmd.text))
+            self.commands.append(SimpleCommand(outer + forms, cmd.text, cmd.hidden))
 
     def find_exec(self, words: tuple[Word, ...], allowable: bool, level: int) -> None:
         i = 0
@@ -360,7 +274,7 @@ class _Walker:
                     sub.unwrap(inner, [], " ".join(w.text for w in inner), level + 1)
                     for cmd in sub.commands:
                         forms = tuple(CommandForm(f.words, f.allowable and allowable, True) for f in cmd.forms)
-                        self.commands.append(SimpleCommand(forms, cmd.text))
+                        self.commands.append(SimpleCommand(forms, cmd.text, cmd.hidden))
                     self.problems.extend(p for p in sub.problems if p not in self.problems)
                 i = j
             i += 1
@@ -372,7 +286,7 @@ def _analyze(command: str, depth: int) -> ShellAnalysis:
     if hidden:
         walker.problem(hidden)
     try:
-        tree = _parse(command)
+        tree = parse(command)
         if tree.root_node.has_error:
             walker.problem("the command has a syntax error")
         walker.statement(tree.root_node)

@@ -1,10 +1,12 @@
 """The words of a shell command after quote removal, simple commands and their readings,
 and Bash-rule matching on them.
 
-A word is `literal` when its value is known exactly, `glob` when it is an unquoted
-pattern the shell will expand (`*.py`), and `opaque` when it depends on run-time
-values (`$X`, `$(...)`). Allow rules only match literal words; deny and ask rules
-treat unknown words as possibly matching (see `match_words`).
+A word is `literal` when its value is known exactly, `glob` when it is a pattern
+the shell will expand against the filesystem (`*.py`, `.[e]nv`), and `opaque` when
+it depends on run-time values (`$X`, `$(...)`, `{a,b}`). Allow rules only match
+literal words; deny and ask rules treat unknown words as possibly matching (see
+`match_words`). Before a command is judged, glob words are expanded exactly as bash
+would expand them at that moment (`expansion.expand_analysis`), or made opaque.
 """
 
 from __future__ import annotations
@@ -18,10 +20,15 @@ WordKind = Literal["literal", "glob", "opaque"]
 
 @dataclass(frozen=True)
 class Word:
-    """One shell word: its value (or source text when not literal) and how well it is known."""
+    """One shell word: its value (or source text when not literal) and how well it is known.
+
+    For a glob word `text` is an fnmatch pattern in which quoted metacharacters are
+    escaped as `[*]`, and `value` is the word bash passes on when nothing matches.
+    """
 
     text: str
     kind: WordKind = "literal"
+    value: str | None = None
 
     @property
     def literal(self) -> bool:
@@ -98,6 +105,9 @@ class SimpleCommand:
 
     forms: tuple[CommandForm, ...]
     text: str
+    # Readings only deny and ask rules look at: the command might run them (an
+    # unknown program may be a wrapper: `mywrap rm -rf x`, `su -c 'rm -rf x'`).
+    hidden: tuple[CommandForm, ...] = ()
 
     @property
     def effective(self) -> CommandForm:

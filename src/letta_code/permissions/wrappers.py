@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from letta_code.permissions.launchers import LAUNCHERS
 from letta_code.permissions.words import Word
+from letta_code.permissions.wrapper_args import Unparseable, Unwrapped, plain_texts, simple_prefix
 
 # Variables a `VAR=value cmd` prefix may set without changing which code runs.
 SAFE_ENV_VARS: frozenset[str] = frozenset(
@@ -33,35 +34,29 @@ SAFE_ENV_VARS: frozenset[str] = frozenset(
 # Deliberately absent: PATH, LD_*, DYLD_*, NODE_OPTIONS, PYTHONPATH, PYTHONWARNINGS (imports
 # modules), GOFLAGS (-toolexec), BASH_ENV, ENV, PAGER/GIT_PAGER, GIT_*, IFS, ...
 
-# Commands that run code from a string or change how later words are read.
-EVAL_LIKE: frozenset[str] = frozenset({"eval", "trap", "fc", "alias", "enable", "coproc"})
+# Commands that run code from a string or a file, or change how later words are read.
+EVAL_LIKE: frozenset[str] = frozenset(
+    {"eval", "trap", "fc", "alias", "enable", "coproc", "source", ".", "hash", "function"}
+)
+# Programs known never to run their arguments as commands. Any other program might be a
+# wrapper we do not know (`busybox rm -rf x`, `su -c '...'`): deny and ask rules then
+# also look at its trailing words and at arguments that read as command lines.
+NON_RUNNERS: frozenset[str] = frozenset(
+    {
+        "echo", "printf", "cat", "head", "tail", "wc", "ls", "tree", "file", "stat", "du", "df",
+        "grep", "egrep", "fgrep", "diff", "cmp", "uniq", "cut", "nl", "od", "xxd", "hexdump",
+        "strings", "md5sum", "sha1sum", "sha256sum", "sha512sum", "shasum", "cksum", "tac",
+        "rev", "column", "realpath", "readlink", "basename", "dirname", "pwd", "true", "false",
+        "whoami", "id", "uname", "which", "type", "seq", "tr", "touch", "mkdir", "rmdir", "cp",
+        "mv", "ln", "chmod", "rm", "test", "[", "cd", "sleep", "date", "nproc", "wait",
+    }
+)
 # Shells whose `-c` string uses the bash grammar we parse.
 BASH_LIKE_SHELLS: frozenset[str] = frozenset({"bash", "sh", "dash"})
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _DURATION = re.compile(r"[0-9]+(?:\.[0-9]+)?[smhd]?\Z")
 _NUMBER = re.compile(r"[+-]?[0-9]+\Z")
-
-
-class Unparseable(Exception):
-    """The wrapper's arguments cannot be read confidently."""
-
-
-@dataclass(frozen=True)
-class Unwrapped:
-    """The command inside a wrapper."""
-
-    words: tuple[Word, ...]
-    transparent: bool = True
-    extra_args: bool = False
-    shell_string: str | None = None  # set for `bash -c STRING`
-
-
-def _texts(args: tuple[Word, ...], what: str) -> list[str]:
-    for word in args:
-        if not word.literal and word.text.startswith("-"):
-            raise Unparseable(f"{what}: option {word.text!r} is not a plain word")
-    return [w.text for w in args]
 
 
 def _assignment_name(word: Word) -> str | None:
@@ -107,7 +102,7 @@ def _env(args: tuple[Word, ...]) -> Unwrapped | None:
 
 
 def _timeout(args: tuple[Word, ...]) -> Unwrapped | None:
-    texts = _texts(args, "timeout")
+    texts = plain_texts(args, "timeout")
     i = 0
     while i < len(texts) and texts[i].startswith("-"):
         t = texts[i]
@@ -132,7 +127,7 @@ def _timeout(args: tuple[Word, ...]) -> Unwrapped | None:
 
 
 def _nice(args: tuple[Word, ...]) -> Unwrapped | None:
-    texts = _texts(args, "nice")
+    texts = plain_texts(args, "nice")
     i = 0
     while i < len(texts) and texts[i].startswith("-"):
         t = texts[i]
@@ -148,30 +143,10 @@ def _nice(args: tuple[Word, ...]) -> Unwrapped | None:
     return Unwrapped(args[i:]) if i < len(args) else None
 
 
-def _simple_prefix(name: str, allowed: frozenset[str], with_value: frozenset[str] = frozenset()) -> Callable[[tuple[Word, ...]], Unwrapped | None]:
-    def unwrap(args: tuple[Word, ...]) -> Unwrapped | None:
-        texts = _texts(args, name)
-        i = 0
-        while i < len(texts) and texts[i].startswith("-") and texts[i] != "-":
-            t = texts[i]
-            if t == "--":
-                i += 1
-                break
-            if t in with_value:
-                i += 2
-                continue
-            if t not in allowed:
-                raise Unparseable(f"{name}: option {t!r} is not supported")
-            i += 1
-        return Unwrapped(args[i:]) if i < len(args) else None
-
-    return unwrap
-
-
 def _command(args: tuple[Word, ...]) -> Unwrapped | None:
     if args and args[0].literal and args[0].text in ("-v", "-V"):
         return None  # `command -v x` only looks a name up
-    return _simple_prefix("command", frozenset({"-p"}))(args)
+    return simple_prefix("command", frozenset({"-p"}))(args)
 
 
 _SUDO_FLAGS = frozenset("AbEHknPS")
@@ -183,7 +158,7 @@ _SUDO_LONG_VALUE = ("--user=", "--group=", "--prompt=", "--chdir=", "--close-fro
 
 
 def _sudo(args: tuple[Word, ...]) -> Unwrapped | None:
-    texts = _texts(args, "sudo")
+    texts = plain_texts(args, "sudo")
     i = 0
     while i < len(texts) and texts[i].startswith("-"):
         t = texts[i]
@@ -207,7 +182,7 @@ def _sudo(args: tuple[Word, ...]) -> Unwrapped | None:
 
 
 def _doas(args: tuple[Word, ...]) -> Unwrapped | None:
-    texts = _texts(args, "doas")
+    texts = plain_texts(args, "doas")
     i = 0
     while i < len(texts) and texts[i].startswith("-"):
         t = texts[i]
@@ -230,7 +205,7 @@ _XARGS_LONG_VALUE = ("--max-args=", "--max-lines=", "--max-procs=", "--max-chars
 
 
 def _xargs(args: tuple[Word, ...]) -> Unwrapped | None:
-    texts = _texts(args, "xargs")
+    texts = plain_texts(args, "xargs")
     replace: str | None = None
     i = 0
     while i < len(texts) and texts[i].startswith("-"):
@@ -311,15 +286,16 @@ WRAPPERS: dict[str, Callable[[tuple[Word, ...]], Unwrapped | None]] = {
     "env": _env,
     "timeout": _timeout,
     "nice": _nice,
-    "nohup": _simple_prefix("nohup", frozenset()),
-    "time": _simple_prefix("time", frozenset({"-p", "-v", "--verbose", "--quiet"}), frozenset({"-f", "--format"})),
+    "nohup": simple_prefix("nohup", frozenset()),
+    "time": simple_prefix("time", frozenset({"-p", "-v", "--verbose", "--quiet"}), frozenset({"-f", "--format"})),
     "command": _command,
-    "exec": _simple_prefix("exec", frozenset({"-c", "-l"}), frozenset({"-a"})),
-    "builtin": _simple_prefix("builtin", frozenset()),
+    "exec": simple_prefix("exec", frozenset({"-c", "-l"}), frozenset({"-a"})),
+    "builtin": simple_prefix("builtin", frozenset()),
     "sudo": _sudo,
     "doas": _doas,
     "xargs": _xargs,
     **dict.fromkeys(BASH_LIKE_SHELLS, _shell),
+    **LAUNCHERS,
 }
 
 
