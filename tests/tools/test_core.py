@@ -59,3 +59,17 @@ def test_paths(tmp_path: Path) -> None:
         resolve_path(s, "  ")
     assert display_path(tmp_path / "d" / "f", s) == "d/f"
     assert display_path("/elsewhere/f", s) == "/elsewhere/f"
+
+
+def test_a_dotdot_after_a_symlink_is_resolved_as_the_kernel_and_the_checker_do(tmp_path: Path) -> None:
+    from letta_code.permissions.paths import resolve_path as judged
+
+    project, outside = tmp_path / "proj", tmp_path / "outside"
+    (outside / "sub").mkdir(parents=True)
+    project.mkdir()
+    (outside / "secret.txt").write_text("outside")
+    (project / "secret.txt").write_text("inside")
+    (project / "lnk").symlink_to(outside / "sub")
+    opened = resolve_path(ToolSession(cwd=project), "lnk/../secret.txt")
+    assert opened.read_text() == "outside"  # what `cat lnk/../secret.txt` shows
+    assert str(opened) == judged("lnk/../secret.txt", project).real

@@ -104,12 +104,16 @@ def resolve_path(session: ToolSession, raw: str) -> Path:
     """An absolute path for `raw`: `~` expanded, relative paths against the session cwd.
 
     Symlinks are not resolved (a loop must not raise here); use `real_key` for that.
+    With a `..` in it the path is resolved physically, as the kernel and the
+    permission checker do: `link/../x` is next to where `link` points, not `./x`.
     """
     if not raw.strip():
         raise ToolError("path must not be empty")
     p = Path(os.path.expanduser(raw))
     if not p.is_absolute():
         p = Path(session.cwd) / p
+    if ".." in p.parts:
+        return Path(os.path.realpath(p))
     return Path(os.path.abspath(p))
 
 
