@@ -13,10 +13,14 @@ Decisions worth knowing (details in each module's docstring):
   Ask rules still ask in bypassPermissions; deny rules always deny.
 - Bash lines are split with tree-sitter into simple commands (through `;`, `&&`,
   pipes, subshells, `$(...)`, backticks, `<(...)`, `bash -c`, `find -exec`,
-  wrappers such as `env`, `timeout`, `sudo`, `xargs`). Every part must be allowed;
-  any part matching a deny (ask) rule denies (asks) the whole line. Anything not
-  understood with confidence (eval, functions, control flow, `$CMD`, complex
-  `${...}`, here-documents that expand commands, control characters) asks.
+  wrappers such as `env`, `timeout`, `sudo`, `xargs`, `setsid`, `flock`, `watch`).
+  Every part must be allowed; any part matching a deny (ask) rule denies (asks) the
+  whole line. The analyzer fails closed: globs are expanded as bash would expand
+  them now (`expansion`), and anything else whose meaning is only known at run time
+  (eval, functions, control flow, `$CMD`, complex `${...}`, brace expansion) asks.
+- Deny and ask rules are walls (`deny_wall`), checked before the mode and allow
+  rules: a line that might match them (unreadable parts, run-time words, a denied
+  path named by any program, a command hidden in an unknown wrapper) is refused.
 - `Bash(x:*)` matches by words: `npm test:*` covers `npm test --watch`, not
   `npm test:unit`. Allow rules need literal words; `sudo` and `VAR=value` prefixes
   other than a few harmless variables (NODE_ENV, CI, ...) defeat allow rules but
@@ -25,9 +29,15 @@ Decisions worth knowing (details in each module's docstring):
 - Paths are resolved (`~`, `..`, symlinks) before matching. Allow rules match the
   real path; deny/ask rules also match the lexical path, ignore case, and a
   name-only pattern (`.env`) anywhere.
-- A small list of read-only commands (ls, cat, grep, git status/diff/log, ...) runs
-  without asking when every path it reads is inside the working directory; edits
-  under `.git/` and `.letta/` always ask, even in acceptEdits.
+- A list of read-only commands (ls, cat, grep, git status/diff/log, ...) runs
+  without asking when every path it reads is inside the working directory, each
+  with an allow-list of options (`readonly_specs`, `git_readonly`; any other
+  option asks). Under `Read(...)` rules, recursive readers (`grep -r`, `rg`,
+  `diff -r`) walk their folders and git commands that print contents check the
+  index and history (`deep_reads`, `git_history`). git runs read-only only in a
+  repository whose config runs no programs (`git_repo`). Edits under `.git/` and
+  `.letta/` (whatever their case) and writes that would complete a bare repository
+  always ask, even in acceptEdits.
 - TodoWrite, BashOutput and KillBash touch only session state and are allowed in
   every mode (strict too); ExitPlanMode asks in plan mode and is allowed otherwise.
 
