@@ -42,6 +42,16 @@ HIDDEN_BY_EXPANSION = [
     "source ./script.sh",
     ". ./script.sh",
     "$'\\x72m' -rf v",
+    "r\\\nm -rf v",
+    "cat .\\\nenv",
+    "echo 'rm -rf v' | bash",
+    "bash <<< 'rm -rf v'",
+    "sh <<EOF\nrm -rf v\nEOF",
+    "bash script.sh",
+    "bash -s < script.sh",
+    "zsh -c 'cat .env'",
+    "echo .env | xargs cat",
+    "find . -name '.e*' | xargs cat",
 ]
 
 
@@ -86,6 +96,10 @@ WRAPPED = [
     "parallel ::: 'rm -rf v'",
     "nohup sh -c 'rm -rf v' &",
     "setsid --bogus rm -rf v",
+    "python3 -c \"import os; os.system('rm -rf v')\"",
+    "perl -e 'system(\"rm -rf v\")'",
+    "awk 'BEGIN{system(\"rm -rf v\")}'",
+    "vim -c '!rm -rf v'",
 ]
 
 
@@ -113,7 +127,9 @@ def test_transparent_launchers_keep_an_allow_rule_for_the_inner_command(root: Pa
 @pytest.mark.parametrize(
     "command",
     ["cp .env /tmp/x", "base64 .env", "python3 -c 'print(1)' .env", "tool --input=.env", "tool -f.env",
-     "git add .env", "cat ./a/../.env", "dd if=.env", "awk 1 .env"],
+     "git add .env", "cat ./a/../.env", "dd if=.env", "awk 1 .env", "tar -cf - . | strings",
+     "zip -qr - . | cat", "python3 -c \"print(open('.env').read())\"",
+     "sqlite3 :memory: \"select readfile('.env')\""],
 )
 def test_a_denied_path_named_by_any_program_is_refused(root: Path, command: str) -> None:
     for checker in allow_all_checkers(root):
@@ -126,3 +142,11 @@ def test_programs_that_take_no_files_may_mention_the_name(root: Path) -> None:
     assert checker.check("Bash", {"command": "echo .env is ignored"}).allowed
     assert checker.check("Bash", {"command": "npm test"}).allowed
     assert checker.check("Bash", {"command": "rm -r v"}).allowed
+
+
+def test_a_folder_without_denied_files_may_be_handed_to_any_program(root: Path) -> None:
+    (root / "src").mkdir()
+    (root / "src" / "a.py").write_text("x = 1\n")
+    checker = PermissionChecker("bypassPermissions", deny=DENY, cwd=root)
+    assert checker.check("Bash", {"command": "tar -cf out.tar src"}).allowed
+    assert checker.check("Bash", {"command": "tar -cf out.tar ."}).behavior == "deny"

@@ -18,9 +18,12 @@ that visibly do. Three checks, applied before any mode or allow rule is looked a
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from letta_code.permissions.deep_reads import folder_rule
 from letta_code.permissions.paths import ResolvedPath, expand_home
 from letta_code.permissions.rules import Rule
 from letta_code.permissions.words import CommandForm, ShellAnalysis, Word
@@ -36,6 +39,15 @@ NO_FILE_ARGUMENTS: frozenset[str] = frozenset(
     }
 )
 _PATH_FAMILIES = ("Read", "Write")
+# Programs that, given a folder, look at names only (git's content readers are
+# judged by `deep_reads`); any other program given a folder may read all of it.
+NAMES_ONLY: frozenset[str] = frozenset(
+    {
+        "ls", "find", "tree", "du", "df", "stat", "file", "mkdir", "rmdir", "cd", "test", "[",
+        "realpath", "readlink", "touch", "chmod", "chown", "ln", "mv", "git", "rm",
+    }
+)
+_PATHLIKE = re.compile(r"[A-Za-z0-9_./~+@%-]+")
 
 
 def shell_relevant(rules: Iterable[Rule]) -> list[Rule]:
@@ -62,15 +74,18 @@ def problem_rule(rules: Iterable[Rule], analysis: ShellAnalysis) -> tuple[Rule, 
 
 
 def _candidates(word: Word) -> list[str]:
-    """The paths a literal argument may name: itself, an `--opt=VALUE` value, and the
-    value glued to a short option (`-f.env`)."""
+    """The paths a literal argument may name: itself, an `--opt=VALUE` value, the
+    value glued to a short option (`-f.env`), and path-like tokens inside code
+    (`print(open('.env').read())`)."""
     text = word.text
     out = [text]
     if "=" in text:
         out.append(text.split("=", 1)[1])
     if text.startswith("-") and not text.startswith("--") and len(text) > 2:
         out.append(text[2:])
-    return [c for c in out if c]
+    if not _PATHLIKE.fullmatch(text):
+        out.extend(t for t in _PATHLIKE.findall(text) if "." in t or "/" in t)
+    return list(dict.fromkeys(c for c in out if c))
 
 
 def _program(form: CommandForm) -> str:
@@ -89,12 +104,18 @@ def word_path_rule(
         return None
     for command in analysis.commands:
         for form in (*command.forms, *command.hidden):
-            if _program(form) in NO_FILE_ARGUMENTS:
+            program = _program(form)
+            if program in NO_FILE_ARGUMENTS:
                 continue
+            if form.extra_args:
+                return rules[0], (
+                    f"`{form.text()}` gets more arguments when it runs, which may name a path "
+                    f"of the rule {rules[0].text}"
+                )
             for word in form.words[1:]:
                 if word.kind == "glob":
                     continue  # an unexpanded reading kept for Bash rules; its expansion is checked
-                found = _word_rule(checker, word, rules, bases)
+                found = _word_rule(checker, word, rules, bases, folders=program not in NAMES_ONLY)
                 if found is not None:
                     return found[0], f"`{form.text()}` {found[1]}"
     for kind, targets in (("writes to", analysis.writes), ("reads", analysis.reads)):
@@ -106,8 +127,15 @@ def word_path_rule(
 
 
 def _word_rule(
-    checker: PermissionChecker, word: Word, rules: list[Rule], bases: tuple[str, ...]
+    checker: PermissionChecker,
+    word: Word,
+    rules: list[Rule],
+    bases: tuple[str, ...],
+    *,
+    folders: bool = False,
 ) -> tuple[Rule, str] | None:
+    """The rule a word names (or may name). With `folders`, a folder counts as every
+    file below it (`tar -cf - .`, `cp -r . x`, `zip -r x src`)."""
     if not word.literal or (word.text.startswith("~") and expand_home(word.text).startswith("~")):
         return rules[0], f"has a word known only when it runs ({word.text}), which may name a path of the rule {rules[0].text}"
     for text in _candidates(word):
@@ -119,6 +147,13 @@ def _word_rule(
             rule = _matching(checker, rules, target)
             if rule is not None:
                 return rule, f"names {checker.display(target)}, covered by the rule {rule.text}"
+            if folders and os.path.isdir(target.real):
+                found = folder_rule(checker, rules, target, follow_links=True)
+                if found is not None:
+                    return found[0], (
+                        f"may read everything in {checker.display(target)}, which holds "
+                        f"{found[1]}, covered by the rule {found[0].text}"
+                    )
     return None
 
 

@@ -238,7 +238,7 @@ class _Walker(WordReader):
         for word in words[1:]:
             if not word.literal:
                 continue
-            for script in dict.fromkeys((word.text, word.text.split("=", 1)[-1])):
+            for script in _scripts_in(word.text):
                 if any(c.isspace() or c in ";|&`$(" for c in script):
                     inner = _analyze(script, self.depth + 1)
                     hidden.extend(f for cmd in inner.commands for f in (*cmd.forms, *cmd.hidden))
@@ -278,6 +278,17 @@ class _Walker(WordReader):
                     self.problems.extend(p for p in sub.problems if p not in self.problems)
                 i = j
             i += 1
+
+
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+
+
+def _scripts_in(text: str) -> list[str]:
+    """Command lines an argument may hold: itself, an `x=VALUE` value, a `!cmd` escape,
+    and strings quoted inside code (`os.system('rm -rf x')`, `system("...")`)."""
+    found = [text, text.split("=", 1)[-1], text.lstrip("!")]
+    found.extend(a or b for a, b in _QUOTED.findall(text))
+    return list(dict.fromkeys(f for f in found if f))
 
 
 def _analyze(command: str, depth: int) -> ShellAnalysis:

@@ -115,10 +115,12 @@ class WordReader:
 
     def joined(self, nodes: list[Any], level: int) -> list[Word]:
         """Words from argument nodes. tree-sitter sometimes splits one bash word in two
-        (`"r"\\m`, `.'e'\\nv`); nodes with no gap between them are joined again."""
+        (`"r"\\m`, `.'e'\\nv`, `r\\<newline>m`); nodes with nothing but line
+        continuations between them are joined again, as bash reads them."""
         groups: list[list[Any]] = []
         for node in nodes:
-            if groups and groups[-1][-1].end_byte == node.start_byte:
+            gap = self.source[groups[-1][-1].end_byte : node.start_byte] if groups else " "
+            if not gap.replace("\\\n", ""):  # nothing, or only line continuations
                 groups[-1].append(node)
             else:
                 groups.append([node])

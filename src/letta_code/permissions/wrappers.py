@@ -53,6 +53,8 @@ NON_RUNNERS: frozenset[str] = frozenset(
 )
 # Shells whose `-c` string uses the bash grammar we parse.
 BASH_LIKE_SHELLS: frozenset[str] = frozenset({"bash", "sh", "dash"})
+# Shells with a grammar of their own: what they run is never judged as allowed.
+OTHER_SHELLS: frozenset[str] = frozenset({"zsh", "ksh", "mksh", "ash", "fish", "csh", "tcsh", "yash"})
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _DURATION = re.compile(r"[0-9]+(?:\.[0-9]+)?[smhd]?\Z")
@@ -253,6 +255,8 @@ def _shell(args: tuple[Word, ...]) -> Unwrapped | None:
         if not args[i].literal:
             if has_c:
                 raise Unparseable("shell -c: the command string is not a plain string")
+            raise Unparseable("the shell's arguments are only known when it runs")
+        if t in ("--version", "--help") and i == 0:
             return None
         if t == "--" or not t.startswith(("-", "+")) or t in ("-", "+"):
             if t == "--":
@@ -260,9 +264,7 @@ def _shell(args: tuple[Word, ...]) -> Unwrapped | None:
             break
         if t.startswith("--"):
             if t not in ("--norc", "--noprofile", "--login", "--posix", "--noediting"):
-                if has_c:
-                    raise Unparseable(f"shell: option {t!r} is not supported")
-                return None
+                raise Unparseable(f"shell: option {t!r} is not supported")
             i += 1
             continue
         letters = t[1:]
@@ -270,16 +272,28 @@ def _shell(args: tuple[Word, ...]) -> Unwrapped | None:
             raise Unparseable("shell -O changes how commands are parsed")
         if "c" in letters and t.startswith("-"):
             has_c = True
+        if "s" in letters or "i" in letters:
+            raise Unparseable("the shell reads its commands from standard input")
         if "o" in letters:
             i += 1
         i += 1
     if not has_c:
-        return None
+        # Commands come from stdin (`echo 'rm x' | bash`, `bash <<< ...`) or a script
+        # file that may change before it runs: neither can be checked here.
+        if i >= len(args):
+            raise Unparseable("the shell reads its commands from standard input")
+        raise Unparseable(f"the shell runs the commands in the file {texts[i]}")
     if i >= len(args):
         raise Unparseable("shell -c without a command string")
     if not args[i].literal:
         raise Unparseable("shell -c: the command string is not a plain string")
     return Unwrapped((), shell_string=texts[i])
+
+
+def _other_shell(args: tuple[Word, ...]) -> Unwrapped | None:
+    if len(args) == 1 and args[0].literal and args[0].text in ("--version", "--help"):
+        return None
+    raise Unparseable("another shell's grammar cannot be checked")
 
 
 WRAPPERS: dict[str, Callable[[tuple[Word, ...]], Unwrapped | None]] = {
@@ -295,6 +309,7 @@ WRAPPERS: dict[str, Callable[[tuple[Word, ...]], Unwrapped | None]] = {
     "doas": _doas,
     "xargs": _xargs,
     **dict.fromkeys(BASH_LIKE_SHELLS, _shell),
+    **dict.fromkeys(OTHER_SHELLS, _other_shell),
     **LAUNCHERS,
 }
 
