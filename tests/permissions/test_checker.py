@@ -316,9 +316,12 @@ def test_commands_reading_the_current_folder_ask_when_the_shell_is_outside(make_
 @pytest.mark.parametrize("bad", ["a\x00b", "\ud800x", "src/\udfff"])
 def test_unusable_paths_ask_instead_of_crashing(make_checker, bad: str) -> None:  # type: ignore[no-untyped-def]
     checker = make_checker("acceptEdits", deny=["Read(.env)"])
-    for tool, key in (("Read", "file_path"), ("Edit", "file_path"), ("LS", "path"), ("Glob", "path")):
-        assert checker.check(tool, {key: bad, "pattern": "*"}).behavior == "ask"
-    assert checker.check("Glob", {"pattern": bad}).behavior == "ask"
+    # Readers are covered by the deny rule: a path that cannot be resolved may be `.env`.
+    for tool, key in (("Read", "file_path"), ("LS", "path"), ("Glob", "path")):
+        assert checker.check(tool, {key: bad, "pattern": "*"}).behavior == "deny"
+    assert checker.check("Edit", {"file_path": bad}).behavior == "ask"
+    assert make_checker().check("Read", {"file_path": bad}).behavior == "ask"
+    assert checker.check("Glob", {"pattern": bad}).behavior == "deny"
     # A line the analyzer cannot read may match the deny rule, so it is refused outright.
     assert checker.check("Bash", {"command": f"cat '{bad}'"}).behavior == "deny"
     assert checker.check("Bash", {"command": f"cd '{bad}' && ls"}).behavior == "deny"

@@ -274,6 +274,14 @@ class PermissionChecker:
 
     def _check_tool(self, tool: str, args: dict[str, Any]) -> Decision:
         targets = self._targets(tool, args) if tool in PATH_TOOLS else []
+        if targets is None:  # a path that cannot be resolved may be one a rule covers
+            unknown = f"cannot tell which files {tool} would touch, so the rule {{}} applies"
+            for rule in self.deny_rules:
+                if rule.covers_tool(tool):
+                    return deny(unknown.format(rule.text), rule.text)
+            for rule in self.ask_rules:
+                if rule.covers_tool(tool):
+                    return ask(unknown.format(rule.text), rule=rule.text)
         found = self._rule(self.deny_rules, tool, args, targets, broad=True)
         if found is not None:
             return deny(f"{tool} is denied by the rule {found.text}", found.text)

@@ -35,8 +35,18 @@ _MAX_SECONDS = 1.0
 
 
 def walk(folder: ResolvedPath, *, follow_links: bool) -> tuple[list[ResolvedPath], bool]:
-    """Everything under `folder` (lexical and real forms), and whether the walk finished."""
+    """Everything under `folder` (lexical and real forms), and whether the walk finished
+    (it has not when something in it cannot be looked at, e.g. `/proc/1/cwd`)."""
     out: list[ResolvedPath] = []
+    try:
+        return _walk(folder, follow_links, out)
+    except OSError:
+        return out, False
+
+
+def _walk(
+    folder: ResolvedPath, follow_links: bool, out: list[ResolvedPath]
+) -> tuple[list[ResolvedPath], bool]:
     if not os.path.isdir(folder.real):
         return out, True
     deadline = time.monotonic() + _MAX_SECONDS

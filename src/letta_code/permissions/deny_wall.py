@@ -143,7 +143,7 @@ def _word_rule(
             try:
                 target = checker.resolve(text, base)
             except ValueError:
-                continue
+                return rules[0], f"names {text!r}, which cannot be resolved, so it may be a path of the rule {rules[0].text}"
             rule = _matching(checker, rules, target)
             if rule is not None:
                 return rule, f"names {checker.display(target)}, covered by the rule {rule.text}"

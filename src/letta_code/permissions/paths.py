@@ -55,7 +55,8 @@ def expand_home(path: str) -> str:
 def resolve_path(path: str | os.PathLike[str], cwd: str | os.PathLike[str]) -> ResolvedPath:
     """Resolve `path` against `cwd`: expand `~`, make absolute, collapse `..`, follow symlinks.
 
-    Raises ValueError for a path no program could open (a NUL byte, unencodable text).
+    Raises ValueError for a path no program could open (a NUL byte, unencodable text)
+    or whose links cannot be followed.
     """
     given = os.fspath(path)
     if "\x00" in given:
@@ -64,7 +65,11 @@ def resolve_path(path: str | os.PathLike[str], cwd: str | os.PathLike[str]) -> R
     expanded = expand_home(given)
     joined = os.path.join(os.fspath(cwd), expanded)
     lexical = os.path.normpath(os.path.abspath(joined))
-    return ResolvedPath(given=given, lexical=lexical, real=os.path.realpath(joined))
+    try:
+        real = os.path.realpath(joined)
+    except OSError as exc:  # e.g. a link under /proc that may not be read
+        raise ValueError(f"cannot resolve {given}: {exc.strerror}") from None
+    return ResolvedPath(given=given, lexical=lexical, real=real)
 
 
 def is_within(path: str, directory: str) -> bool:

@@ -21,6 +21,7 @@ beyond the bound, or appears after start-up, is left to the permission analyzer 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections import deque
@@ -112,7 +113,11 @@ def _walk(start: str, found: _Found, visit: Callable[[os.DirEntry[str], set[str]
         for entry in entries:
             if not found.budget_left():
                 return
-            if visit(entry, names):
+            try:
+                descend = visit(entry, names)
+            except OSError:  # an entry we may not look at (e.g. a link into /proc): skip it
+                continue
+            if descend:
                 queue.append(entry.path)
 
 
@@ -127,7 +132,8 @@ def _anchored(patterns: list[PathPattern], root: str, found: _Found, record: Cal
             if not os.path.lexists(start):
                 continue
             if rest in ("", "**"):
-                record(start)
+                with contextlib.suppress(OSError):
+                    record(start)
                 continue
 
             def visit(entry: os.DirEntry[str], _names: set[str], pattern: PathPattern = pattern) -> bool:
