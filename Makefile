@@ -6,7 +6,7 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 OFFICIAL_CLI := bench/.envs/official/bin/letta
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean bwrap
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,7 +29,14 @@ run: $(STAMP_RUN)
 $(OFFICIAL_CLI): bench/official.py | $(STAMP_TEST)
 	-$(BIN)/python -c "from bench.official import ensure_official; ensure_official()"
 
-test: $(STAMP_TEST) $(OFFICIAL_CLI)
+# The Bash sandbox's first backend (docs/sandbox.md): installed on a fresh machine when we are
+# root, otherwise one line saying how to get it. Its tests never skip for want of it.
+bwrap:
+	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get install -y -q bubblewrap >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q bubblewrap >/dev/null 2>&1; }; } ; } || \
+	  { echo "make test needs bubblewrap for the Bash sandbox: run 'sudo apt-get install -y bubblewrap'" >&2; exit 1; }
+
+test: $(STAMP_TEST) $(OFFICIAL_CLI) bwrap
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports

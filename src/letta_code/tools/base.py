@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from letta_code.tools.sandbox import Sandbox
 
 
 class ToolError(Exception):
@@ -39,6 +42,8 @@ class ToolSession:
     # True for a path the user's deny rules keep from the agent (e.g. `Read(.env)`):
     # tools that list or search many files at once (Grep, Glob) leave such files out.
     hidden: Callable[[str], bool] | None = None
+    # The OS sandbox every Bash command runs in (None: unsandboxed, the analyzer alone).
+    sandbox: Sandbox | None = None
 
     def is_hidden(self, path: str) -> bool:
         return self.hidden is not None and self.hidden(path)

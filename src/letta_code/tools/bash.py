@@ -1,4 +1,8 @@
-"""Bash: run a shell command in the working directory, in the foreground or background."""
+"""Bash: run a shell command in the working directory, in the foreground or background.
+
+In a sandboxed session a refusal by the sandbox (a write outside the project, the
+network) is named in the result: `blocked by the sandbox: ...`.
+"""
 
 from __future__ import annotations
 
@@ -84,6 +88,9 @@ class BashTool(Tool):
             note = f"Exit code: {run.returncode}"
         if not text:
             text = "(no output)"
+        blocked = session.sandbox.explain(run.stderr, session.cwd) if session.sandbox and run.stderr else []
+        if blocked:
+            text = "\n".join([text, *blocked])
         if note:
             return ToolResult(f"{text}\n{note}", status="error")
         return ToolResult(text)

@@ -59,6 +59,8 @@ class BashOutputTool(Tool):
             parts.append(out.rstrip("\n"))
         if err.strip("\n"):
             parts.append("[stderr]\n" + err.rstrip("\n"))
+            if session.sandbox is not None:
+                parts += session.sandbox.explain(err, session.cwd)
         if len(parts) == 1:
             parts.append("(no new output)")
         return ToolResult(truncate_middle("\n".join(parts)))

@@ -5,7 +5,8 @@ command kills the whole group, children included. Output goes to temporary files
 rather than pipes, so a stray background child holding the output open never
 blocks us and a command printing gigabytes costs no memory. Background shells
 live in `session.state["background_shells"]` and are all killed at interpreter
-exit even if nobody calls `registry.shutdown`.
+exit even if nobody calls `registry.shutdown`. When the session has a sandbox
+(`tools.sandbox`), the command runs inside it; the group kill reaches it all the same.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from letta_code.tools.base import ToolSession
 from letta_code.tools.truncate import read_capped
@@ -47,10 +47,17 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _spawn(command: str, cwd: Path, out_fd: int, err_fd: int) -> subprocess.Popen[bytes]:
+def _spawn(command: str, session: ToolSession, out_fd: int, err_fd: int) -> subprocess.Popen[bytes]:
+    """Start `bash -c command` in its own session, inside the session's sandbox if it has one."""
+    argv = [_bash(), "-c", command]
+    preexec = None
+    if session.sandbox is not None:
+        plan = session.sandbox.wrap(argv, session.cwd)
+        argv, preexec = plan.argv, plan.preexec_fn
     return subprocess.Popen(
-        [_bash(), "-c", command],
-        cwd=cwd,
+        argv,
+        cwd=session.cwd,
+        preexec_fn=preexec,
         stdin=subprocess.DEVNULL,
         stdout=out_fd,
         stderr=err_fd,
@@ -99,7 +106,7 @@ def run_foreground(command: str, session: ToolSession, timeout: float) -> Foregr
     err_fd, err_path = tempfile.mkstemp(prefix="letta-bash-", suffix=".err")
     try:
         try:
-            proc = _spawn(command, session.cwd, out_fd, err_fd)
+            proc = _spawn(command, session, out_fd, err_fd)
         finally:
             os.close(out_fd)
             os.close(err_fd)
@@ -199,7 +206,7 @@ def start_background(command: str, session: ToolSession) -> BackgroundShell:
     out_fd, out_path = tempfile.mkstemp(prefix="letta-bg-", suffix=".out")
     err_fd, err_path = tempfile.mkstemp(prefix="letta-bg-", suffix=".err")
     try:
-        proc = _spawn(command, session.cwd, out_fd, err_fd)
+        proc = _spawn(command, session, out_fd, err_fd)
     except BaseException:
         for p in (out_path, err_path):
             os.unlink(p)
