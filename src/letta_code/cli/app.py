@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from letta_code.cli.args import CliUsageError
+from letta_code.cli.sandbox_setup import open_session_sandbox
 from letta_code.client.backend import Backend, BackendError
 from letta_code.config import paths
 from letta_code.config.settings import Settings, SettingsError
@@ -159,7 +160,11 @@ async def open_session(args: Namespace, env: dict[str, str]) -> SessionContext:
         client_tools=client_tools,
         tool_names=tool_names,
         checker=checker,
-        tool_session=ToolSession(cwd=cwd, hidden=lambda path: checker.denied_by("Read", path) is not None),
+        tool_session=ToolSession(
+            cwd=cwd,
+            hidden=lambda path: checker.denied_by("Read", path) is not None,
+            sandbox=open_session_sandbox(settings, mode, checker, env, _warn),
+        ),
         mode=mode,
         special_tools=special_tools,
     )

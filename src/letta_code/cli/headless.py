@@ -19,6 +19,7 @@ from typing import Any
 
 from letta_code.cli.app import open_session
 from letta_code.cli.args import CliUsageError
+from letta_code.cli.sandbox_setup import sandbox_state
 from letta_code.harness.executor import PendingCall, ToolExecutor, UserAnswer
 from letta_code.harness.turn import TurnResult, TurnRunner
 from letta_code.permissions import Decision, headless_denial_message
@@ -149,6 +150,7 @@ async def run_headless(args: Namespace, env: dict[str, str]) -> int:
                     "tools": ctx.tool_names,
                     "permission_mode": ctx.mode.value,
                     "cwd": str(ctx.tool_session.cwd),
+                    "sandbox": sandbox_state(ctx.tool_session.sandbox),
                 }
             )
 

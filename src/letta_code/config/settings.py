@@ -71,6 +71,40 @@ def check_types(data: dict[str, Any], source: Path) -> None:
     for key in OBJECT_KEYS:
         if key in data and not isinstance(data[key], dict):
             raise SettingsError(f"{source}: '{key}' must be an object, not {type(data[key]).__name__}")
+    check_sandbox(data, source)
+
+
+def check_sandbox(data: dict[str, Any], source: Path) -> None:
+    """`"sandbox": {"enabled": bool, "network": bool, "allowWrite": [str, ...]}`, nothing else."""
+    if "sandbox" not in data:
+        return
+    box = data["sandbox"]
+    if not isinstance(box, dict):
+        raise SettingsError(f"{source}: 'sandbox' must be an object, not {type(box).__name__}")
+    for key, value in box.items():
+        if key in ("enabled", "network"):
+            if not isinstance(value, bool):
+                raise SettingsError(f"{source}: 'sandbox.{key}' must be true or false, not {json.dumps(value)}")
+        elif key == "allowWrite":
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise SettingsError(f"{source}: 'sandbox.allowWrite' must be a list of paths (strings)")
+        else:
+            raise SettingsError(
+                f"{source}: unknown key 'sandbox.{key}' (known: enabled, network, allowWrite)"
+            )
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    """The `sandbox` object of the settings files, merged (later files win, lists add up).
+
+    `enabled` is None when no file says: the CLI then decides by permission mode.
+    `allow_write` holds absolute paths (`~` expanded, relative ones against the project).
+    """
+
+    enabled: bool | None = None
+    network: bool = False
+    allow_write: tuple[str, ...] = ()
 
 
 @dataclass
@@ -122,6 +156,20 @@ class Settings:
         rules.extend_from(self.project, paths.project_settings_path(self.cwd))
         rules.extend_from(self.local, paths.project_local_settings_path(self.cwd))
         return rules
+
+    def sandbox(self) -> SandboxSettings:
+        """The merged `sandbox` settings: global, then project, then project-local."""
+        enabled: bool | None = None
+        network = False
+        allow: list[str] = []
+        for data in (self.global_, self.project, self.local):
+            box = data.get("sandbox") or {}
+            enabled = box.get("enabled", enabled)
+            network = box.get("network", network)
+            for entry in box.get("allowWrite", []):
+                path = os.path.join(self.cwd, os.path.expanduser(entry.strip()))
+                allow.append(os.path.normpath(path))
+        return SandboxSettings(enabled, network, tuple(dict.fromkeys(allow)))
 
     def save_global(self, **updates: Any) -> None:
         self.global_ = update_json_file(paths.global_settings_path(), updates)

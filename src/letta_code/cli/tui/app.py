@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.text import Text
 
 from letta_code.cli.app import SessionContext, open_session
+from letta_code.cli.sandbox_setup import sandbox_state
 from letta_code.cli.tui import render
 from letta_code.cli.tui.approval import Approver
 from letta_code.cli.tui.commands import (
@@ -89,6 +90,7 @@ class Tui:
             context_window=agent.context_window,
             total_tokens=self.state.stats.total_tokens,
             hint=self.prompt.hint,
+            sandbox=sandbox_state(self.state.ctx.tool_session.sandbox),
         )
 
     def cycle_mode(self) -> None:

@@ -286,16 +286,19 @@ def status_line(
     context_window: int,
     total_tokens: int,
     hint: str | None = None,
+    sandbox: str | None = None,
 ) -> str:
-    """The bottom toolbar: agent · model · mode · context use · tokens, fitted to `width`.
+    """The bottom toolbar: agent · model · mode · sandbox · context use · tokens, fitted to `width`.
 
-    Less important parts are dropped first when the terminal is narrow.
+    Less important parts are dropped first when the terminal is narrow. `sandbox` is
+    the Bash sandbox's backend (`bubblewrap`, `landlock`) or `off`; None leaves it out.
     """
     pct = (100 * context_tokens // context_window) if context_window else 0
     parts = [
         (0, agent_name),
         (2, model),
         (0, f"⏵ {mode}"),
+        *([(1, "sandbox off" if sandbox == "off" else "sandbox on")] if sandbox else []),
         (1, f"ctx {pct}% ({format_tokens(context_tokens)}/{format_tokens(context_window)})"),
         (3, f"{format_tokens(total_tokens)} tokens"),
         (4, "shift+tab: mode"),
