@@ -21,6 +21,12 @@ def allow_all_checkers(root: Path) -> list[PermissionChecker]:
     ]
 
 
+def assert_denied_everywhere(root: Path, command: str) -> None:
+    for checker in allow_all_checkers(root):
+        decision = checker.check("Bash", {"command": command})
+        assert decision.behavior == "deny", (checker.mode, command, decision)
+
+
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     (tmp_path / ".env").write_text("TOKEN=secret\n")
@@ -57,9 +63,7 @@ HIDDEN_BY_EXPANSION = [
 
 @pytest.mark.parametrize("command", HIDDEN_BY_EXPANSION)
 def test_what_cannot_be_read_is_refused_when_a_deny_rule_could_match(root: Path, command: str) -> None:
-    for checker in allow_all_checkers(root):
-        decision = checker.check("Bash", {"command": command})
-        assert decision.behavior == "deny", (checker.mode, command, decision)
+    assert_denied_everywhere(root, command)
 
 
 def test_without_deny_rules_allow_all_still_allows(root: Path) -> None:
@@ -105,9 +109,7 @@ WRAPPED = [
 
 @pytest.mark.parametrize("command", WRAPPED)
 def test_wrappers_do_not_hide_the_inner_command_from_deny_rules(root: Path, command: str) -> None:
-    for checker in allow_all_checkers(root):
-        decision = checker.check("Bash", {"command": command})
-        assert decision.behavior == "deny", (checker.mode, command, decision)
+    assert_denied_everywhere(root, command)
 
 
 @pytest.mark.parametrize("command", ["setsid rm -rf v", "stdbuf -oL touch x", "flock l touch x", "watch touch x"])
@@ -132,9 +134,7 @@ def test_transparent_launchers_keep_an_allow_rule_for_the_inner_command(root: Pa
      "sqlite3 :memory: \"select readfile('.env')\""],
 )
 def test_a_denied_path_named_by_any_program_is_refused(root: Path, command: str) -> None:
-    for checker in allow_all_checkers(root):
-        decision = checker.check("Bash", {"command": command})
-        assert decision.behavior == "deny", (checker.mode, command, decision)
+    assert_denied_everywhere(root, command)
 
 
 def test_programs_that_take_no_files_may_mention_the_name(root: Path) -> None:

@@ -109,19 +109,26 @@ def _short(opts: OptionSpec, text: str, args: tuple[Word, ...], i: int, out: Par
         if kind == OPTIONAL:
             out.options.append((name, Word(rest) if rest else None))
             return i
-        if rest:
-            value = Word(rest)
-        else:
-            taken, i = _take(args, i, 1, out)
-            if not taken:
-                return i
-            value = taken[0]
-        out.options.append((name, value))
-        if kind == PATH:
-            out.paths.append(value)
-        elif kind in (VALUE2, PATH2):
+        if kind in (VALUE2, PATH2):
             out.ok = False  # two-value options are long-only
-        return i
+        return _one_value(name, kind, rest or None, args, i, out)
+    return i
+
+
+def _one_value(
+    name: str, kind: str, attached: str | None, args: tuple[Word, ...], i: int, out: Parsed
+) -> int:
+    """Record an option's value (attached, or the next word); a PATH value is a path."""
+    if attached is not None:
+        value = Word(attached)
+    else:
+        taken, i = _take(args, i, 1, out)
+        if not taken:
+            return i
+        value = taken[0]
+    out.options.append((name, value))
+    if kind == PATH:
+        out.paths.append(value)
     return i
 
 
@@ -152,17 +159,7 @@ def _long(opts: OptionSpec, text: str, args: tuple[Word, ...], i: int, out: Pars
             if kind == PATH2:
                 out.paths.append(values[1])
         return i
-    if eq:
-        value = Word(attached)
-    else:
-        taken, i = _take(args, i, 1, out)
-        if not taken:
-            return i
-        value = taken[0]
-    out.options.append((name, value))
-    if kind == PATH:
-        out.paths.append(value)
-    return i
+    return _one_value(name, kind, attached if eq else None, args, i, out)
 
 
 def parse(opts: OptionSpec, args: tuple[Word, ...], *, permute: bool = True) -> Parsed:
