@@ -105,7 +105,7 @@ _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
 @functools.lru_cache(maxsize=1024)
-def _compile(body: str, ignore_case: bool) -> re.Pattern[str]:
+def compile_glob(body: str, ignore_case: bool) -> re.Pattern[str]:
     """Translate a glob (relative, '/'-separated) into a regex over relative paths."""
     out: list[str] = []
     i, n = 0, len(body)
@@ -181,7 +181,7 @@ class PathPattern:
         """
         paths = (target.real, target.lexical) if broad else (target.real,)
         if self.anchor == "anywhere":
-            name_regex = _compile(self.body, broad)
+            name_regex = compile_glob(self.body, broad)
             for path in paths:
                 rel = _relative(path, root)
                 if rel is None:
@@ -192,7 +192,7 @@ class PathPattern:
                     return True
             return False
         for anchor_dir, body in self._anchors(root, broad):
-            regex = _compile(body, broad) if body else None
+            regex = compile_glob(body, broad) if body else None
             for path in paths:
                 rel = _relative(path, anchor_dir)
                 if rel is None:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from letta_code.permissions.categories import EDIT_TOOLS, FILE_READ_TOOLS
-from letta_code.permissions.paths import PathPattern, ResolvedPath, _compile, real_dir
+from letta_code.permissions.paths import PathPattern, ResolvedPath, compile_glob, real_dir
 from letta_code.permissions.rules import Rule
 
 MAX_ENTRIES = 50_000
@@ -178,7 +178,7 @@ def _protect_git(entry: os.DirEntry[str], found: _Found) -> None:
 def _matcher(patterns: list[PathPattern], root: str) -> Callable[[os.DirEntry[str]], bool]:
     """Does an entry of the walk match one of `patterns`? Name patterns test just the name:
     the walk stops at a match, so no parent of the entry matched."""
-    names = [_compile(p.body, True) for p in patterns if p.anchor == "anywhere"]
+    names = [compile_glob(p.body, True) for p in patterns if p.anchor == "anywhere"]
     others = [p for p in patterns if p.anchor != "anywhere"]
 
     def matches(entry: os.DirEntry[str]) -> bool:
