@@ -1,5 +1,6 @@
 """Shared fixtures: an isolated LETTA_HOME and project directory, the fake model server,
-and a helper that runs the real `letta` command."""
+a folder outside both the project and the temp folder, and a helper that runs the real
+`letta` command."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +33,32 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     proj.mkdir()
     monkeypatch.chdir(proj)
     yield proj
+
+
+@pytest.fixture
+def outside_dir() -> Iterator[Path]:
+    """A folder outside the project and outside the system temp folder (the Bash sandbox
+    lets commands write to the temp folder, and pytest's tmp_path is in it)."""
+    base = Path.home() / ".cache" / f"letta-test-outside-{uuid.uuid4().hex[:12]}"
+    temp = Path(tempfile.gettempdir()).resolve()
+    assert not base.resolve().is_relative_to(temp), f"{base} is under the temp dir {temp}"
+    base.mkdir(parents=True)
+    try:
+        yield base
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def require_sandbox(backend: str) -> None:
+    """Fail in one line when a sandbox backend the tests need does not work here."""
+    from letta_code.tools.sandbox import backend_works
+
+    if not backend_works(backend):
+        how = {
+            "bubblewrap": "`apt-get install -y bubblewrap` (make test does it)",
+            "landlock": "a Linux kernel with Landlock (5.13 or later, enabled in the LSM list)",
+        }[backend]
+        pytest.fail(f"the {backend} sandbox does not work here: needs {how}")
 
 
 def letta_executable() -> list[str]:

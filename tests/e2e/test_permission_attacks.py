@@ -31,7 +31,6 @@ import base64
 import hashlib
 import json
 import os
-import shutil
 import stat
 import subprocess
 import tempfile
@@ -405,19 +404,6 @@ def run_corpus(cfg: Config, root: Path, out: Path, server: ModelServer) -> Outco
                 outcome.holes.append((attempt, effect, evidence))
                 break
     return outcome
-
-
-@pytest.fixture
-def outside_dir() -> Iterator[Path]:
-    """A folder outside the project and outside the system temp dir (the sandbox allows /tmp)."""
-    base = Path.home() / ".cache" / f"letta-attack-test-{uuid.uuid4().hex[:12]}"
-    temp = Path(tempfile.gettempdir()).resolve()
-    assert not base.resolve().is_relative_to(temp), f"{base} is under the temp dir {temp}"
-    base.mkdir(parents=True)
-    try:
-        yield base
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.mark.parametrize("cfg", CONFIGS, ids=[c.name for c in CONFIGS])

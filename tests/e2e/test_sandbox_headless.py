@@ -5,26 +5,13 @@ denied file's content never reaches the model; the init event says which wall is
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from letta_code.tools.sandbox import backend_works
-from tests.conftest import Letta
+from tests.conftest import Letta, require_sandbox
 from tests.fakes.model_server import ModelServer, Reply
 
 SECRET = "topsecret-" + uuid.uuid4().hex
-
-
-@pytest.fixture
-def outside() -> Iterator[Path]:
-    path = Path.home() / f".letta-sandbox-e2e-{uuid.uuid4().hex[:8]}"
-    path.mkdir()
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def settings(letta: Letta, data: dict[str, object]) -> None:
@@ -38,15 +25,14 @@ def init_event(stdout: str) -> dict[str, object]:
     return event
 
 
-def test_yolo_with_the_sandbox_on_stops_escapes(letta: Letta, model_server: ModelServer, outside: Path) -> None:
-    if not backend_works("bubblewrap"):
-        pytest.fail("bubblewrap does not work here: `apt-get install -y bubblewrap` (make test does it)")
+def test_yolo_with_the_sandbox_on_stops_escapes(letta: Letta, model_server: ModelServer, outside_dir: Path) -> None:
+    require_sandbox("bubblewrap")
     settings(letta, {"sandbox": {"enabled": True}, "permissions": {"deny": ["Read(.env)"]}})
     (letta.cwd / ".env").write_text(f"API_KEY={SECRET}\n")
     (letta.cwd / ".git" / "hooks").mkdir(parents=True)
     (letta.cwd / ".git" / "config").write_text("[core]\n")
     attempts = [
-        f"echo pwned > {outside}/marker",
+        f"echo pwned > {outside_dir}/marker",
         "printf '[core]\\n\\tfsmonitor = touch pwned\\n' >> .git/config",
         "echo 'touch pwned' > .git/hooks/pre-commit",
         'echo \'{"permissions": {"allow": ["Bash"]}}\' > .letta/settings.local.json',
@@ -57,7 +43,7 @@ def test_yolo_with_the_sandbox_on_stops_escapes(letta: Letta, model_server: Mode
     proc = letta.run("-p", "go", "--yolo", "--output-format", "stream-json", "-m", "openai/gpt-4.1")
     assert proc.returncode == 0, proc.stderr
     assert init_event(proc.stdout)["sandbox"] == "bubblewrap"
-    assert list(outside.iterdir()) == []
+    assert list(outside_dir.iterdir()) == []
     assert "fsmonitor" not in (letta.cwd / ".git" / "config").read_text()
     assert not (letta.cwd / ".git" / "hooks" / "pre-commit").exists()
     assert "Bash" not in (letta.cwd / ".letta" / "settings.local.json").read_text()
@@ -91,16 +77,15 @@ def test_sandbox_can_be_switched_off_and_bad_settings_name_the_file(letta: Letta
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_network_setting_and_forced_landlock(letta: Letta, model_server: ModelServer, outside: Path) -> None:
-    if not backend_works("landlock"):
-        pytest.skip("no Landlock on this kernel")
+def test_network_setting_and_forced_landlock(letta: Letta, model_server: ModelServer, outside_dir: Path) -> None:
+    require_sandbox("landlock")
     letta.env["LETTA_SANDBOX_BACKEND"] = "landlock"
     model_server.script([Reply(text="done")])
     proc = letta.run("-p", "go", "--yolo", "--output-format", "stream-json", "-m", "openai/gpt-4.1")
     assert init_event(proc.stdout)["sandbox"] == "off"  # bypassPermissions: opt-in
     settings(letta, {"sandbox": {"enabled": True}})
-    model_server.script([Reply(tool_calls=[("Bash", {"command": f"touch {outside}/marker2"})]), Reply(text="done")])
+    model_server.script([Reply(tool_calls=[("Bash", {"command": f"touch {outside_dir}/marker2"})]), Reply(text="done")])
     proc = letta.run("-p", "go", "--yolo", "--output-format", "stream-json", "-m", "openai/gpt-4.1")
     assert proc.returncode == 0, proc.stderr
     assert init_event(proc.stdout)["sandbox"] == "landlock"
-    assert not (outside / "marker2").exists()
+    assert not (outside_dir / "marker2").exists()

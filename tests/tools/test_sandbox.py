@@ -4,7 +4,6 @@ to escape are stopped, legitimate work still runs. Both backends where they appl
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -19,27 +18,12 @@ from letta_code.config.settings import Settings
 from letta_code.permissions import PermissionChecker, PermissionMode
 from letta_code.tools.base import ToolSession
 from letta_code.tools.registry import shutdown
-from letta_code.tools.sandbox import Sandbox, SandboxPolicy, backend_works, open_sandbox
+from letta_code.tools.sandbox import Sandbox, SandboxPolicy, open_sandbox
+from tests.conftest import require_sandbox
 from tests.tools.conftest import call
 from tests.tools.test_bash import alive, wait_until
 
 SECRET = "s3cr3t-" + uuid.uuid4().hex
-
-
-def require(backend: str) -> None:
-    if backend == "bubblewrap" and not backend_works("bubblewrap"):
-        pytest.fail("bubblewrap does not work here: `apt-get install -y bubblewrap` (make test does it)")
-    if backend == "landlock" and not backend_works("landlock"):
-        pytest.skip("this kernel has no Landlock")
-
-
-@pytest.fixture
-def outside() -> Iterator[Path]:
-    """A folder outside the project AND outside the system temp folder (pytest's tmp_path is in /tmp)."""
-    path = Path.home() / f".letta-sandbox-test-{uuid.uuid4().hex[:8]}"
-    path.mkdir()
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
@@ -59,7 +43,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def make_session(project: Path, backend: str, *, network: bool = False) -> ToolSession:
-    require(backend)
+    require_sandbox(backend)
     if network:
         (project / ".letta" / "settings.json").write_text('{"sandbox": {"network": true}}')
     checker = PermissionChecker(PermissionMode.BYPASS_PERMISSIONS, deny=["Read(.env)", "Read(*.key)"], cwd=project)
@@ -100,10 +84,10 @@ def bash(session: ToolSession, command: str, **extra: object) -> str:
         "sh -c 'echo x > {out}/marker'",
     ],
 )
-def test_writes_outside_the_project_are_stopped(session: ToolSession, outside: Path, command: str) -> None:
-    out = bash(session, command.format(out=outside))
-    assert not (outside / "marker").exists(), out
-    assert list(outside.iterdir()) == []
+def test_writes_outside_the_project_are_stopped(session: ToolSession, outside_dir: Path, command: str) -> None:
+    out = bash(session, command.format(out=outside_dir))
+    assert not (outside_dir / "marker").exists(), out
+    assert list(outside_dir.iterdir()) == []
     relative_elsewhere = command.startswith("cd") and session.sandbox is not None and session.sandbox.backend == "landlock"
     if not relative_elsewhere:  # Landlock's "Permission denied" on a relative path is ambiguous
         assert "blocked by the sandbox: write outside the project" in out
@@ -230,8 +214,8 @@ def test_timeout_kills_under_landlock(project: Path) -> None:
         shutdown(s)
 
 
-def test_policy_without_masks_and_missing_paths(tmp_path: Path, outside: Path) -> None:
-    require("bubblewrap")
+def test_policy_without_masks_and_missing_paths(tmp_path: Path, outside_dir: Path) -> None:
+    require_sandbox("bubblewrap")
     gone = tmp_path / "gone"
     gone.mkdir()
     policy = SandboxPolicy.build([tmp_path], [gone / "x"], [gone])
