@@ -163,7 +163,8 @@ async def open_session(args: Namespace, env: dict[str, str]) -> SessionContext:
         tool_session=ToolSession(
             cwd=cwd,
             hidden=lambda path: checker.denied_by("Read", path) is not None,
-            sandbox=open_session_sandbox(settings, mode, checker, env, _warn),
+            # The sandbox (and its walk of the project) only for sessions that offer Bash.
+            sandbox=open_session_sandbox(settings, mode, checker, env, _warn) if "Bash" in tool_names else None,
         ),
         mode=mode,
         special_tools=special_tools,

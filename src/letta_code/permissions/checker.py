@@ -33,6 +33,7 @@ from letta_code.permissions.categories import (
     SESSION_TOOLS,
     SHELL_TOOL,
 )
+from letta_code.permissions.git_repo import GIT_DIR_MARKERS
 from letta_code.permissions.modes import PermissionMode, parse_mode
 from letta_code.permissions.paths import (
     ResolvedPath,
@@ -54,7 +55,6 @@ PROTECTED_NAMES: tuple[str, ...] = (".git", ".letta")
 _IGNORABLE = dict.fromkeys(map(ord, "\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
                                     "\u206a\u206b\u206c\u206d\u206e\u206f\ufeff"))
 _SHORT_NAMES = ("git~1", "letta~1")
-_GIT_DIR_MARKERS = ("HEAD", "objects", "refs")
 
 
 def protected_name(name: str) -> bool:
@@ -70,7 +70,7 @@ def _in_git_dir(base: str, parts: list[str]) -> bool:
     for k, below in enumerate(parts):
         if k:
             folder = os.path.join(folder, parts[k - 1])
-        present = {m.casefold() for m in _GIT_DIR_MARKERS if os.path.lexists(os.path.join(folder, m))}
+        present = {m.casefold() for m in GIT_DIR_MARKERS if os.path.lexists(os.path.join(folder, m))}
         if below.casefold() in ("head", "objects", "refs"):
             present.add(below.casefold())  # this write creates it
         if len(present) >= 2:

@@ -86,9 +86,13 @@ def env_unsafe() -> bool:
     return any(k in _UNSAFE_ENV or k.startswith(_UNSAFE_ENV_PREFIXES) for k in os.environ)
 
 
+# What git needs to take a folder for a repository.
+GIT_DIR_MARKERS: frozenset[str] = frozenset({"HEAD", "objects", "refs"})
+
+
 def looks_like_git_dir(path: str) -> bool:
     """HEAD, objects and refs: what git needs to take a folder for a repository."""
-    return all(os.path.lexists(os.path.join(path, n)) for n in ("HEAD", "objects", "refs"))
+    return all(os.path.lexists(os.path.join(path, n)) for n in GIT_DIR_MARKERS)
 
 
 def _valid_git_dir(path: str) -> bool:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from letta_code.permissions.categories import EDIT_TOOLS, FILE_READ_TOOLS
+from letta_code.permissions.git_repo import GIT_DIR_MARKERS
 from letta_code.permissions.paths import PathPattern, ResolvedPath, compile_glob, real_dir
 from letta_code.permissions.rules import Rule
 
@@ -36,7 +37,6 @@ MAX_ENTRIES = 50_000
 MAX_PATHS = 2_000
 _GLOB = re.compile(r"[*?\[\\]")
 _GIT_PROTECTED = ("config", "config.worktree", "hooks")
-_BARE_REPO_MARKS = frozenset({"HEAD", "objects", "refs"})
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,7 @@ def _workspace(folder: str, root: str, reads: list[PathPattern], edits: list[Pat
             return False
         if lowered == ".letta" or edit_denied(entry):
             found.protect(entry.path)  # and look inside for files to mask
-        elif entry.name in _BARE_REPO_MARKS and names >= _BARE_REPO_MARKS:
+        elif entry.name in GIT_DIR_MARKERS and names >= GIT_DIR_MARKERS:
             for name in _GIT_PROTECTED:
                 found.protect(os.path.join(os.path.dirname(entry.path), name))
         return entry.is_dir(follow_symlinks=False)
