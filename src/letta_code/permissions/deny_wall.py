@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from letta_code.permissions.deep_reads import folder_rule
 from letta_code.permissions.paths import ResolvedPath, expand_home
 from letta_code.permissions.rules import Rule
-from letta_code.permissions.words import CommandForm, ShellAnalysis, Word
+from letta_code.permissions.words import ShellAnalysis, Word
 
 if TYPE_CHECKING:
     from letta_code.permissions.checker import PermissionChecker
@@ -88,13 +88,6 @@ def _candidates(word: Word) -> list[str]:
     return list(dict.fromkeys(c for c in out if c))
 
 
-def _program(form: CommandForm) -> str:
-    head = form.words[0] if form.words else None
-    if head is None or not head.literal:
-        return ""
-    return head.text.rsplit("/", 1)[-1]
-
-
 def word_path_rule(
     checker: PermissionChecker, analysis: ShellAnalysis, rules: Iterable[Rule], bases: tuple[str, ...]
 ) -> tuple[Rule, str] | None:
@@ -104,7 +97,7 @@ def word_path_rule(
         return None
     for command in analysis.commands:
         for form in (*command.forms, *command.hidden):
-            program = _program(form)
+            program = form.program
             if program in NO_FILE_ARGUMENTS:
                 continue
             if form.extra_args:

@@ -210,7 +210,7 @@ def expansion_may_change(analysis: ShellAnalysis, environ: dict[str, str] | None
         return True
     for command in analysis.commands:
         for form in command.forms:
-            if form.words and form.words[0].text.rsplit("/", 1)[-1] in _CHANGES_EXPANSION:
+            if form.program in _CHANGES_EXPANSION:
                 return True
     return False
 

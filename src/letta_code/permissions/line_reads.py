@@ -37,15 +37,12 @@ _GIT_FILES = frozenset({"config", "config.worktree", "head", "commondir", "gitdi
 
 
 def is_git(command: SimpleCommand) -> bool:
-    return any(
-        f.words and f.words[0].literal and f.words[0].text.rsplit("/", 1)[-1] == "git"
-        for f in (*command.forms, *command.hidden)
-    )
+    return any(f.program == "git" for f in (*command.forms, *command.hidden))
 
 
 def _git_args(command: SimpleCommand) -> tuple[Word, ...]:
     for form in reversed(command.forms):
-        if form.words and form.words[0].literal and form.words[0].text.rsplit("/", 1)[-1] == "git":
+        if form.program == "git":
             return form.words[1:]
     return ()
 

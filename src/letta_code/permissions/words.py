@@ -56,6 +56,14 @@ class CommandForm:
     def text(self) -> str:
         return " ".join(w.text for w in self.words)
 
+    @property
+    def program(self) -> str:
+        """The name of the program it runs (`/usr/bin/git` -> `git`); "" when not literal."""
+        head = self.words[0] if self.words else None
+        if head is None or not head.literal:
+            return ""
+        return head.text.rsplit("/", 1)[-1]
+
     def with_basename(self) -> CommandForm | None:
         """`/usr/bin/rm x` read as `rm x` (for deny/ask rules); None when not a path."""
         if not self.words or not self.words[0].literal or "/" not in self.words[0].text:
