@@ -2,14 +2,17 @@
 
 One `ModelHandler` per connection (HTTP/1.1 keep-alive, chunked SSE bodies). It
 records each request on its `ModelServer`, takes the next scripted reply and
-renders it with `wire`.
+renders it with `wire`; a reply's `stall` holds its stream (keep-alives, empty
+deltas or silence) until the client gives up.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import select
 import socket
+import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
@@ -200,9 +203,9 @@ class ModelHandler(BaseHTTPRequestHandler):
                 return
             frames = wire.anthropic_stream(*args, **cache)
             error_frame = wire.anthropic_stream_error(reply.stream_error or "")
-        self._stream(frames, reply, error_frame)
+        self._stream(frames, reply, error_frame, wire.stall_filler(reply.stall, openai, rid, model))
 
-    def _stream(self, frames: list[bytes], reply: Reply, error_frame: bytes) -> None:
+    def _stream(self, frames: list[bytes], reply: Reply, error_frame: bytes, filler: bytes) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -210,6 +213,8 @@ class ModelHandler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
+        if reply.empty_stream:
+            frames = []
         cut = reply.stream_error is not None or reply.drop_stream
         if cut:
             frames = frames[: max(2, len(frames) // 2)]
@@ -220,6 +225,13 @@ class ModelHandler(BaseHTTPRequestHandler):
             return f"{len(data):x}\r\n".encode() + data + b"\r\n"
 
         try:
+            if reply.stall is not None:
+                head, frames = frames[: reply.stall_after], frames[reply.stall_after :]
+                self.wfile.write(b"".join(chunk(f) for f in head))
+                self.wfile.flush()
+                if not self._stall(reply.stall_for, chunk(filler) if filler else b""):
+                    self.close_connection = True
+                    return
             if reply.chunk_delay:
                 for frame in frames:
                     self.wfile.write(chunk(frame))
@@ -238,11 +250,33 @@ class ModelHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client went away mid-stream (interrupt)
 
+    def _stall(self, seconds: float, filler: bytes) -> bool:
+        """Send `filler` every 0.05 s for `seconds`; False as soon as the client has gone."""
+        end = time.monotonic() + seconds
+        thread = threading.current_thread()
+        name, thread.name = thread.name, stall_thread_name(self.server.server_address[1])
+        try:
+            while time.monotonic() < end:
+                if filler:
+                    self.wfile.write(filler)
+                    self.wfile.flush()
+                readable, _, _ = select.select([self.connection], [], [], 0.05)
+                if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                    return False  # the client closed the connection
+            return True
+        finally:
+            thread.name = name
+
     def handle_one_request(self) -> None:
         try:
             super().handle_one_request()
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True
+
+
+def stall_thread_name(port: int) -> str:
+    """The name of a handler thread while it stalls a stream (tests wait for it to end)."""
+    return f"model-server-{port}-stall"
 
 
 def normalize_call(tc: Any, make_id: Callable[[], str]) -> wire.Call:

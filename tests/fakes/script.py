@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 EXHAUSTED_TEXT = "(script exhausted)"
+STALLS = (None, "keepalive", "empty", "silent")
 
 
 @dataclass
@@ -21,6 +22,10 @@ class Reply:
     args is a dict or raw JSON text. `status` != 200 sends an error (`error_body`: dict,
     str, or None for the provider's usual error shape). `stream_error` sends part of the
     stream, then an error event; `drop_stream` sends part, then cuts the connection.
+    `stall` holds a stream after its first `stall_after` frames (0: right after the
+    headers) for `stall_for` seconds, then sends the rest (unless the client has gone):
+    "keepalive" sends `: ping` comments, "empty" empty deltas (OpenAI) or `ping`
+    events (Anthropic), every 0.05 s; "silent" sends nothing.
     """
 
     text: str = ""
@@ -39,6 +44,10 @@ class Reply:
     chunk_delay: float = 0.0  # seconds between stream frames
     stream_error: str | None = None
     drop_stream: bool = False
+    empty_stream: bool = False  # a 200 stream with no data at all (how llama-cpp-python fails)
+    stall: str | None = None  # "keepalive" | "empty" | "silent"
+    stall_after: int = 0
+    stall_for: float = 60.0
 
     @classmethod
     def from_json(cls, data: Any) -> Reply:
@@ -50,6 +59,10 @@ class Reply:
         if unknown:
             raise ValueError(f"unknown reply fields: {', '.join(sorted(unknown))}")
         return cls(**data)
+
+    def __post_init__(self) -> None:
+        if self.stall not in STALLS:
+            raise ValueError(f"unknown stall {self.stall!r}: use one of {STALLS[1:]}")
 
 
 ReplyLike = Reply | str | Callable[["RecordedRequest"], "Reply | str"]

@@ -121,6 +121,11 @@ def openai_stream(
     return frames
 
 
+def openai_empty_chunk(rid: str, model: str) -> bytes:
+    """A chunk with an empty delta: some servers send these while the model thinks."""
+    return _openai_chunk(rid, model, {"content": ""})
+
+
 def openai_stream_error(message: str) -> bytes:
     return _sse(openai_error_body(500, message))
 
@@ -219,7 +224,7 @@ def anthropic_stream(
             },
         },
     }
-    frames = [_sse(start, "message_start"), _sse({"type": "ping"}, "ping")]
+    frames = [_sse(start, "message_start"), anthropic_ping()]
     index = 0
 
     def block(head: dict[str, Any], deltas: list[dict[str, Any]]) -> None:
@@ -266,6 +271,19 @@ def anthropic_stream(
     )
     frames.append(_sse({"type": "message_stop"}, "message_stop"))
     return frames
+
+
+def anthropic_ping() -> bytes:
+    return _sse({"type": "ping"}, "ping")
+
+
+def stall_filler(stall: str | None, openai: bool, rid: str, model: str) -> bytes:
+    """What a stalled stream sends every tick (see `Reply.stall`); b"" for nothing."""
+    if stall == "keepalive":
+        return b": ping\n\n"
+    if stall == "empty":
+        return openai_empty_chunk(rid, model) if openai else anthropic_ping()
+    return b""
 
 
 def anthropic_stream_error(message: str) -> bytes:

@@ -152,3 +152,79 @@ def test_pooled_client_is_closed_when_the_loop_shuts_down(model_server: ModelSer
 
     client, text = asyncio.run(main())
     assert text == "ab" and client.is_closed
+
+
+@pytest.mark.parametrize("status", [400, 404, 422, 425])
+def test_client_errors_are_not_retried(model_server: ModelServer, status: int) -> None:
+    model_server.script([Reply(status=status), Reply(text="a retry would get this")])
+    with pytest.raises(LLMError) as info:
+        events(_provider(model_server), request())
+    assert f"({status}" in str(info.value) and info.value.status == status
+    assert len(model_server.model_requests) == 1
+
+
+@pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 529])
+def test_transient_errors_are_retried(model_server: ModelServer, status: int) -> None:
+    model_server.script([Reply(status=status), Reply(text="second try")])
+    assert accumulate(_provider(model_server), request()).text == "second try"
+    assert len(model_server.model_requests) == 2
+
+
+_DUMP = "1 validation error for ChatCompletionRequest\n" + "\n".join(
+    f"messages.{i}.content\n  Input should be a valid string [type=string_type, "
+    f"input_value=None, input_type=NoneType]"
+    for i in range(6)
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (_DUMP, "1 validation error for ChatCompletionRequest"),
+        (
+            {"error": {"message": _DUMP, "type": "server_error"}},
+            "1 validation error for ChatCompletionRequest",
+        ),
+        ({"detail": _DUMP}, "1 validation error for ChatCompletionRequest"),
+        (
+            "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad "
+            "Gateway</h1></center><hr><center>nginx</center>" + " " * 400 + "</body></html>",
+            "502 Bad Gateway",
+        ),
+        (
+            'Traceback (most recent call last):\n  File "server.py", line 1, in <module>\n'
+            + "    frobnicate()\n" * 30
+            + "RuntimeError: CUDA out of memory",
+            "RuntimeError: CUDA out of memory",
+        ),
+        (
+            "The server had an error while processing your request. Sorry about that! "
+            + "You can retry your request. " * 20,
+            "The server had an error while processing your request.",
+        ),
+        ("x" * 500, "x" * 157 + "..."),
+    ],
+)
+def test_a_server_error_body_becomes_one_short_line(
+    model_server: ModelServer, monkeypatch: pytest.MonkeyPatch, body: object, detail: str
+) -> None:
+    monkeypatch.setenv("LETTA_LLM_MAX_RETRIES", "1")
+    assert len(str(body)) >= 300
+    model_server.script([Reply(status=500, error_body=body)] * 2)
+    with pytest.raises(LLMError) as info:
+        events(_provider(model_server), request())
+    message = str(info.value)
+    assert (
+        message
+        == f"the model server at {model_server.base_url} failed (500) after 1 retry: {detail}"
+    )
+    assert "\n" not in message and len(message) <= 250
+    assert len(model_server.model_requests) == 2
+
+
+def test_a_client_error_keeps_its_longer_detail(model_server: ModelServer) -> None:
+    text = "Invalid 'tools[0].function.name': string does not match pattern. " * 4
+    model_server.script([Reply(status=400, error_body={"error": {"message": text}})])
+    with pytest.raises(LLMError) as info:
+        events(_provider(model_server), request())
+    assert str(info.value).endswith(": " + text.strip())

@@ -22,7 +22,14 @@ class LLMError(Exception):
 
 
 class ContextWindowExceededError(LLMError):
-    """The request is longer than the model's context window (compact and retry)."""
+    """The request is longer than the model's context window (compact and retry).
+
+    `window` is the window size the server named in its error, when it named one.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, window: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.window = window
 
 
 @dataclass
