@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from letta_code.service.llm.openai_chat import OpenAIChatProvider
+from letta_code.service.llm.quirks import forget_learned_quirks
 from letta_code.service.llm.types import (
     ChatMessage,
+    ContextWindowExceededError,
     Finish,
     LLMError,
     ReasoningDelta,
@@ -131,7 +135,8 @@ def test_full_conversation_is_translated_and_accepted(model_server: ModelServer)
         "type": "image_url",
         "image_url": {"url": "data:image/png;base64,AAAA"},
     }
-    assert sent[2]["content"] is None and sent[2]["tool_calls"][1]["function"]["name"] == "Read"
+    # a string, never null: llama.cpp-based servers answer 500 to a null content
+    assert sent[2]["content"] == "" and sent[2]["tool_calls"][1]["function"]["name"] == "Read"
     assert "reasoning_content" not in sent[2]
     assert sent[3] == {"role": "tool", "tool_call_id": "c1", "content": "a.png"}
     assert sent[5]["content"][-1]["image_url"]["url"].endswith("BBBB")
@@ -163,3 +168,53 @@ def test_max_tokens_field_and_no_key_header() -> None:
     )
     assert body["max_completion_tokens"] == 100 and "temperature" not in body
     assert body["reasoning_effort"] == "low"
+
+
+@pytest.fixture
+def fresh_quirks() -> Iterator[None]:
+    forget_learned_quirks()
+    yield
+    forget_learned_quirks()
+
+
+def test_tools_go_out_with_an_explicit_tool_choice(model_server: ModelServer) -> None:
+    model_server.script([Reply(text="a"), Reply(text="b")])
+    accumulate(_provider(model_server), request(tools=[BASH]))
+    assert model_server.last_request()["tool_choice"] == "auto"
+    accumulate(_provider(model_server), request())
+    assert "tool_choice" not in model_server.last_request()
+
+
+def test_a_server_that_refuses_streaming_with_tools_is_asked_again_unstreamed(
+    model_server: ModelServer, fresh_quirks: None
+) -> None:
+    refusal = Reply(stream_error="Automatic streaming tool choice is not supported")
+    model_server.script([refusal, Reply(tool_calls=[("Bash", {"command": "ls"})]), Reply(text="again")])
+    acc = accumulate(_provider(model_server), request(tools=[BASH]))
+    assert args_of(acc) == [("Bash", {"command": "ls"})] and acc.finish_reason == "tool_calls"
+    assert acc.usage.prompt_tokens > 0
+    assert [r.get("stream") for r in model_server.model_requests] == [True, False]
+    assert "stream_options" not in model_server.last_request()
+    # Remembered for this server: the next request with tools goes out unstreamed at once.
+    assert accumulate(_provider(model_server), request(tools=[BASH])).text == "again"
+    assert [r.get("stream") for r in model_server.model_requests] == [True, False, False]
+
+
+def test_an_empty_200_stream_is_asked_again_unstreamed_for_the_real_error(
+    model_server: ModelServer, fresh_quirks: None
+) -> None:
+    # llama-cpp-python answers 200 with an empty body when it fails before the first chunk.
+    overflow = {"error": {"message": "This model's maximum context length is 2048 tokens. However, you "
+                          "requested 2510 tokens (2510 in the messages, None in the completion)."}}
+    model_server.script([Reply(empty_stream=True), Reply(status=400, error_body=overflow)])
+    with pytest.raises(ContextWindowExceededError) as info:
+        events(_provider(model_server), request())
+    assert info.value.window == 2048
+    assert [r.get("stream") for r in model_server.model_requests] == [True, False]
+
+
+def test_an_overflow_inside_a_stream_is_not_retried(model_server: ModelServer) -> None:
+    model_server.script([Reply(stream_error="Requested tokens (2939) exceed context window of 2048")])
+    with pytest.raises(ContextWindowExceededError) as info:
+        events(_provider(model_server), request())
+    assert info.value.window == 2048 and len(model_server.model_requests) == 1

@@ -17,6 +17,13 @@ from typing import Any
 
 import httpx
 
+from letta_code.service.llm.overflow import is_overflow, window_from_text
+from letta_code.service.llm.quirks import (
+    quirks_for,
+    refuses_stream_with_tools,
+    remember_no_stream_with_tools,
+    streams_with_tools,
+)
 from letta_code.service.llm.transport import (
     Endpoint,
     RetryableError,
@@ -28,15 +35,15 @@ from letta_code.service.llm.transport import (
 from letta_code.service.llm.types import (
     ChatMessage,
     ChatRequest,
+    ContextWindowExceededError,
     Finish,
+    LLMError,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
     Usage,
 )
-
-_REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
 
 
 def _image_part(image: dict[str, str]) -> dict[str, Any]:
@@ -85,9 +92,10 @@ def to_openai_messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
         elif msg.role == "user":
             out.append({"role": "user", "content": _user_content(msg.content, msg.images)})
         elif msg.role == "assistant":
-            entry: dict[str, Any] = {"role": "assistant", "content": msg.content}
+            # `content` is a string even beside tool calls: llama.cpp-based servers answer
+            # 500 to null or a missing key; OpenAI accepts "".
+            entry: dict[str, Any] = {"role": "assistant", "content": msg.content or ""}
             if msg.tool_calls:
-                entry["content"] = msg.content or None
                 entry["tool_calls"] = [
                     {
                         "id": call.id,
@@ -115,7 +123,11 @@ _FINISH = {
 
 
 class OpenAIChatProvider:
-    """Streams Chat Completions from `base_url` (which ends in `/v1` or similar)."""
+    """Streams Chat Completions from `base_url` (which ends in `/v1` or similar).
+
+    What differs between servers comes from `quirks.quirks_for(name)`; explicit
+    `extra_headers`/`max_tokens_field` arguments override the table.
+    """
 
     def __init__(
         self,
@@ -126,23 +138,25 @@ class OpenAIChatProvider:
         key_env: str | None = "OPENAI_API_KEY",
         base_env: str | None = "OPENAI_BASE_URL",
         extra_headers: dict[str, str] | None = None,
-        max_tokens_field: str = "max_tokens",
+        max_tokens_field: str | None = None,
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.key_env = key_env
         self.base_env = base_env
-        self.extra_headers = dict(extra_headers or {})
-        self.max_tokens_field = max_tokens_field
+        self.quirks = quirks_for(name)
+        self.extra_headers = dict(self.quirks.extra_headers if extra_headers is None else extra_headers)
+        self.max_tokens_field = max_tokens_field or self.quirks.max_tokens_field
 
-    def build_body(self, request: ChatRequest) -> dict[str, Any]:
+    def build_body(self, request: ChatRequest, *, stream: bool = True) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": request.model,
             "messages": to_openai_messages(request.messages),
-            "stream": True,
-            "stream_options": {"include_usage": True},
+            "stream": stream,
         }
+        if stream:
+            body["stream_options"] = {"include_usage": True}
         if request.tools:
             body["tools"] = [
                 {
@@ -155,32 +169,62 @@ class OpenAIChatProvider:
                 }
                 for t in request.tools
             ]
+            if self.quirks.explicit_tool_choice:
+                body["tool_choice"] = "auto"
             if not request.parallel_tool_calls:
                 body["parallel_tool_calls"] = False
         if request.max_tokens:
             body[self.max_tokens_field] = request.max_tokens
-        reasoning_model = request.model.split("/")[-1].startswith(_REASONING_MODELS)
-        if request.temperature is not None and not (self.name == "openai" and reasoning_model):
+        no_temperature = request.model.split("/")[-1].startswith(self.quirks.no_temperature_prefixes or ("\0",))
+        if request.temperature is not None and not no_temperature:
             body["temperature"] = request.temperature
         if request.reasoning_effort:
             body["reasoning_effort"] = request.reasoning_effort
         return body
 
-    def headers(self) -> dict[str, str]:
-        headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+    def headers(self, *, stream: bool = True) -> dict[str, str]:
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "text/event-stream" if stream else "application/json",
+        }
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         headers.update(self.extra_headers)
         return headers
 
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        return self._events(request)
+
+    async def _events(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        """Streamed when the server can; non-streamed (same events) when it refuses tools in a stream."""
         ep = Endpoint(self.base_url, request.model, self.key_env, self.base_env)
-
-        def parse(response: httpx.Response) -> AsyncIterator[StreamEvent]:
-            return _parse_stream(ep, response)
-
         url = f"{self.base_url}/chat/completions"
-        return stream_events(ep, url, self.headers(), self.build_body(request), parse)
+        learn = False  # whether a non-streamed success shows the server cannot stream with tools
+        if not request.tools or streams_with_tools(self.base_url):
+            yielded = False
+            try:
+                async for event in stream_events(
+                    ep, url, self.headers(), self.build_body(request), lambda r: _parse_stream(ep, r)
+                ):
+                    yielded = True
+                    yield event
+                return
+            except EmptyStreamError:
+                # The server failed before its first chunk and said nothing (llama-cpp-python does
+                # this for an overflow and for tools in a stream): the same request non-streamed
+                # gets the real answer, or the real error.
+                learn = bool(request.tools)
+            except LLMError as exc:
+                if yielded or not request.tools or not refuses_stream_with_tools(str(exc)):
+                    raise
+                remember_no_stream_with_tools(self.base_url)
+        body = self.build_body(request, stream=False)
+        whole = stream_events(ep, url, self.headers(stream=False), body, lambda r: _parse_whole(ep, r), streamed=False)
+        async for event in whole:
+            if learn:
+                remember_no_stream_with_tools(self.base_url)
+                learn = False
+            yield event
 
 
 async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator[StreamEvent]:
@@ -190,7 +234,9 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
     sent_ids: set[int] = set()  # calls whose id went out already
     named: set[int] = set()  # calls whose name went out already
     ids: dict[str, int] = {}  # for servers that omit `index`
+    received = False  # any data at all (an empty 200 stream is how some servers fail)
     async for _event, data in sse_events(response):
+        received = True
         if data.strip() == "[DONE]":
             done = True
             break
@@ -198,8 +244,7 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
         if not isinstance(chunk, dict):
             continue
         if chunk.get("error"):
-            detail = error_detail(json.dumps(chunk))
-            raise RetryableError(f"the model server at {ep.base_url} failed mid-stream: {detail}")
+            raise _stream_error(ep, error_detail(json.dumps(chunk)))
         raw_usage = chunk.get("usage")
         if isinstance(raw_usage, dict):
             usage = _usage(raw_usage)
@@ -231,10 +276,13 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
                 args = fn.get("arguments")
                 if isinstance(args, dict):  # a few servers send parsed arguments
                     args = json.dumps(args)
-                yield ToolCallDelta(index=index, id=call_id, name=name, arguments=args or "")
+                if call_id or name or args:  # an empty piece is not output (it must not reset timers)
+                    yield ToolCallDelta(index=index, id=call_id, name=name, arguments=args or "")
             if choice.get("finish_reason"):
                 finish = str(choice["finish_reason"])
     if not done and finish is None:
+        if not received:
+            raise EmptyStreamError(f"the model server at {ep.base_url} answered with an empty stream")
         raise RetryableError(
             f"the model server at {ep.base_url} ended the stream early (no finish_reason)"
         )
@@ -244,6 +292,52 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
     if (named or sent_ids) and reason == "stop":
         reason = "tool_calls"  # some local servers say "stop" after tool calls
     yield Finish(reason)
+
+
+class EmptyStreamError(LLMError):
+    """A 200 stream without a single event: the server failed before it began."""
+
+
+def _stream_error(ep: Endpoint, detail: str) -> LLMError:
+    """The error for an error object inside a 200 stream (an overflow is not worth a retry)."""
+    text = f"the model server at {ep.base_url} failed mid-stream: {detail}"
+    if is_overflow(detail):
+        return ContextWindowExceededError(
+            f'the conversation is too long for model "{ep.model}" ({detail})', window=window_from_text(detail)
+        )
+    if refuses_stream_with_tools(detail):
+        return LLMError(text)
+    return RetryableError(text)
+
+
+async def _parse_whole(ep: Endpoint, response: httpx.Response) -> AsyncIterator[StreamEvent]:
+    """A non-streamed completion as the same events a stream gives."""
+    data = parse_json(ep, (await response.aread()).decode("utf-8", "replace"))
+    if not isinstance(data, dict):
+        raise LLMError(f"the model server at {ep.base_url} sent an unexpected answer: {str(data)[:120]}")
+    if data.get("error"):
+        raise _stream_error(ep, error_detail(json.dumps(data)))
+    choices = data.get("choices") or [{}]
+    choice = choices[0] if isinstance(choices[0], dict) else {}
+    message = choice.get("message") or {}
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    if isinstance(reasoning, str) and reasoning:
+        yield ReasoningDelta(reasoning)
+    content = message.get("content")
+    if isinstance(content, str) and content:
+        yield TextDelta(content)
+    calls = [c for c in message.get("tool_calls") or [] if isinstance(c, dict)]
+    for index, call in enumerate(calls):
+        fn = call.get("function") or {}
+        args = fn.get("arguments")
+        if isinstance(args, dict):
+            args = json.dumps(args)
+        yield ToolCallDelta(index=index, id=call.get("id") or None, name=fn.get("name") or "", arguments=args or "")
+    if isinstance(data.get("usage"), dict):
+        yield _usage(data["usage"])
+    finish = str(choice.get("finish_reason") or "stop")
+    reason = _FINISH.get(finish, finish)
+    yield Finish("tool_calls" if calls and reason == "stop" else reason)
 
 
 def _usage(raw: dict[str, Any]) -> Usage:
