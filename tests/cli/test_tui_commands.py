@@ -26,6 +26,7 @@ from letta_code.cli.tui.commands import (
 from letta_code.cli.tui.state import TuiState
 from letta_code.tools.registry import ALL_TOOL_NAMES
 from tests.fakes.model_server import ModelServer, Reply
+from tests.service.llm.test_discovery import InfoServer, models
 
 REQUIRED = {
     "agent", "model", "rename", "stream", "link", "unlink", "clear", "exit", "logout",
@@ -148,6 +149,32 @@ def test_model_picker(session: Callable[..., None]) -> None:
         assert "Model unchanged" in await h.run("/model")
         assert h.state.agent.model == "openai/gpt-4o"
         assert h.titles and "current" in h.titles[0]
+
+    session(body)
+
+
+def test_model_picker_offers_served_models_and_sets_their_window(session: Callable[..., None]) -> None:
+    async def body(h: Harness) -> None:
+        from letta_code.cli.model_window import model_choices
+        from letta_code.service.llm import discovery
+
+        routes = {("GET", "/v1/models"): models({"id": "qwen3-coder"}), ("GET", "/props"): {"n_ctx": 8192}}
+        discovery.clear_cache()
+        with InfoServer(routes) as info:
+            h.state.env["LLAMACPP_BASE_URL"] = info.base_url
+            choices = model_choices(h.state.ctx.settings, h.state.env, h.state.agent.model)
+            handles = [m["handle"] for m in choices]
+            assert "llamacpp/qwen3-coder" in handles and "openai/gpt-4.1" in handles
+            h.picks.append(handles.index("llamacpp/qwen3-coder"))
+            await h.run("/model")
+        assert (h.state.agent.model, h.state.agent.context_window) == ("llamacpp/qwen3-coder", 8192)
+        stored = await h.env.backend.find_agent(h.state.agent.id)
+        assert stored.context_window == 8192
+        h.state.ctx.settings.global_["models"] = {"gpt-4o": {"contextWindow": 1234}}
+        await h.run("/model openai/gpt-4o")
+        assert h.state.agent.context_window == 1234  # settings beat the table
+        await h.run("/model openai/gpt-4.1")
+        assert h.state.agent.context_window == 1_047_576  # the table's
 
     session(body)
 

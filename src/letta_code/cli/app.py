@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from argparse import Namespace
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from letta_code.cli.args import CliUsageError
+from letta_code.cli.model_window import settle_window
 from letta_code.cli.sandbox_setup import open_session_sandbox
 from letta_code.client.backend import Backend, BackendError
 from letta_code.config import paths
@@ -141,6 +143,14 @@ async def open_session(args: Namespace, env: dict[str, str]) -> SessionContext:
         from letta_code.service.llm.registry import get_provider
 
         get_provider(agent.model, env)  # fails early, with one clear line, if not configured
+    agent = target.agent = await settle_window(
+        backend,
+        settings,
+        env,
+        agent,
+        flag=getattr(args, "context_window", None),
+        model_changed=target.model_switched_from is not None,
+    )
     tool_names = [name for name in requested if name in agent.tools]
     tools = select_tools(tool_names) if tool_names else []
     client_tools = [t.schema() for t in tools]
@@ -194,7 +204,17 @@ def _default_model(env: dict[str, str], settings: Settings, backend: Backend) ->
     return default_handle(env, str(configured) if configured else None)
 
 
+def _apply_settings_env() -> None:
+    """Variables from the global settings' `env` map, where the real environment has none."""
+    from letta_code.config.settings import settings_env
+
+    for name, value in settings_env().items():
+        os.environ.setdefault(name, value)
+
+
 def run(args: Namespace) -> int:
+    with contextlib.suppress(SettingsError):  # the session's Settings.load reports it, in the output format
+        _apply_settings_env()
     env = dict(os.environ)
     if args.prompt is not None:
         from letta_code.cli.headless import run_headless

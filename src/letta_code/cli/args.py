@@ -27,6 +27,17 @@ class CliUsageError(Exception):
     """Bad command-line input; the message is one line for stderr."""
 
 
+def context_window_arg(text: str) -> int:
+    """`--context-window N`: a positive whole number of tokens."""
+    try:
+        value = int(text.strip().replace("_", ""))
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive number of tokens, e.g. 32768 (not {text!r})")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise CliUsageError(f"{message} (see 'letta --help')")
@@ -50,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="headless output: text (default), json (one result object), stream-json (JSONL events)",
     )
     p.add_argument("-m", "--model", help="model handle or alias, e.g. openai/gpt-4.1, sonnet-4.5")
+    p.add_argument(
+        "--context-window", type=context_window_arg, metavar="N",
+        help="the model's context window in tokens (saved on the agent); else settings 'models', "
+        "else what a local server reports, else a built-in table",
+    )
     p.add_argument("--new", action="store_true", help="start a new conversation with the same agent")
     p.add_argument("--new-agent", action="store_true", help="create a new agent with new memory blocks")
     p.add_argument("--agent", "-a", metavar="ID", help="use this agent id")

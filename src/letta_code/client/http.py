@@ -15,7 +15,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from letta_code.client.backend import BackendError
-from letta_code.schemas.state import AgentState, BlockState, ConversationState
+from letta_code.schemas.state import (
+    DEFAULT_CONTEXT_WINDOW,
+    AgentState,
+    BlockState,
+    ConversationState,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -47,7 +52,7 @@ def agent_state(data: dict[str, Any]) -> AgentState:
         description=data.get("description"),
         system=data.get("system") or "",
         model=data.get("model") or llm.get("handle") or llm.get("model") or "",
-        context_window=int(data.get("context_window_limit") or llm.get("context_window") or 128000),
+        context_window=int(data.get("context_window_limit") or llm.get("context_window") or DEFAULT_CONTEXT_WINDOW),
         tools=[t["name"] if isinstance(t, dict) else str(t) for t in data.get("tools") or []],
         tags=list(data.get("tags") or []),
         metadata=data.get("metadata") or {},

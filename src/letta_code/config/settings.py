@@ -63,7 +63,8 @@ def update_json_file(path: Path, updates: dict[str, Any], remove: tuple[str, ...
 
 
 # Keys whose value must be an object, wherever they appear.
-OBJECT_KEYS = ("permissions", "globalSharedBlockIds", "localSharedBlockIds")
+OBJECT_KEYS = ("permissions", "globalSharedBlockIds", "localSharedBlockIds", "models", "env")
+MODEL_KEYS = ("contextWindow",)
 
 
 def check_types(data: dict[str, Any], source: Path) -> None:
@@ -72,6 +73,51 @@ def check_types(data: dict[str, Any], source: Path) -> None:
         if key in data and not isinstance(data[key], dict):
             raise SettingsError(f"{source}: '{key}' must be an object, not {type(data[key]).__name__}")
     check_sandbox(data, source)
+    check_models(data, source)
+    check_env(data, source)
+
+
+def check_env(data: dict[str, Any], source: Path) -> None:
+    """`"env": {"NAME": "value", ...}`: environment variables (API keys, timeouts) for letta."""
+    for name, value in (data.get("env") or {}).items():
+        if not name or "=" in name or not name.replace("_", "a").isalnum():
+            raise SettingsError(f"{source}: 'env' has a bad variable name {json.dumps(name)}")
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise SettingsError(f"{source}: 'env.{name}' must be a string or a number, not {json.dumps(value)}")
+
+
+def settings_env() -> dict[str, str]:
+    """The global settings file's `env` map, as strings (the seed: global settings hold credentials).
+
+    Only the global file counts: a project's committed settings must not be able to point
+    letta's model traffic or keys elsewhere.
+    """
+    path = paths.global_settings_path()
+    data = read_json_file(path)
+    check_types(data, path)
+    return {name: str(value) for name, value in (data.get("env") or {}).items()}
+
+
+def check_models(data: dict[str, Any], source: Path) -> None:
+    """`"models": {"HANDLE or alias": {"contextWindow": positive int}}`, nothing else."""
+    for handle, entry in (data.get("models") or {}).items():
+        if not handle.strip():
+            raise SettingsError(f"{source}: 'models' has an empty model name; use a handle like ollama/qwen3")
+        if not isinstance(entry, dict):
+            raise SettingsError(
+                f"{source}: 'models.{handle}' must be an object like {{\"contextWindow\": 32768}}, "
+                f"not {json.dumps(entry)}"
+            )
+        for key, value in entry.items():
+            if key not in MODEL_KEYS:
+                raise SettingsError(
+                    f"{source}: unknown key 'models.{handle}.{key}' (known: {', '.join(MODEL_KEYS)})"
+                )
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise SettingsError(
+                    f"{source}: 'models.{handle}.{key}' must be a positive whole number of tokens, "
+                    f"not {json.dumps(value)}"
+                )
 
 
 def check_sandbox(data: dict[str, Any], source: Path) -> None:
@@ -170,6 +216,19 @@ class Settings:
                 path = os.path.join(self.cwd, os.path.expanduser(entry.strip()))
                 allow.append(os.path.normpath(path))
         return SandboxSettings(enabled, network, tuple(dict.fromkeys(allow)))
+
+    def model_windows(self) -> list[tuple[str, int]]:
+        """`models.NAME.contextWindow` of the three files: global, project, then local.
+
+        Names are as written (a handle or an alias); the caller matches them to a
+        handle, and the last match wins (project files beat the global one).
+        """
+        return [
+            (name.strip(), int(entry["contextWindow"]))
+            for data in (self.global_, self.project, self.local)
+            for name, entry in (data.get("models") or {}).items()
+            if "contextWindow" in entry
+        ]
 
     def save_global(self, **updates: Any) -> None:
         self.global_ = update_json_file(paths.global_settings_path(), updates)

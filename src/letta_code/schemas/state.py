@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+# The context window assumed for a model nobody said anything about (tokens).
+DEFAULT_CONTEXT_WINDOW = 128_000
+
 
 @dataclass
 class BlockState:
@@ -34,7 +37,7 @@ class AgentState:
     system: str
     model: str
     description: str | None = None
-    context_window: int = 128000
+    context_window: int = DEFAULT_CONTEXT_WINDOW
     tools: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)

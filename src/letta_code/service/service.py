@@ -31,7 +31,6 @@ from letta_code.service.store.runs import Orphan, RunStore
 from letta_code.service.store.search import SearchStore
 
 SERVER_TOOL_NAMES = sorted(MEMORY_TOOL_NAMES | SEARCH_TOOL_NAMES)
-DEFAULT_CONTEXT_WINDOW = 128000
 # A background run interrupted longer ago than this is failed rather than resumed.
 RESUME_WINDOW = timedelta(hours=1)
 
@@ -82,9 +81,7 @@ class AgentService:
             )
             ids.append(block.id)
         if context_window is None:
-            from letta_code.service.llm.registry import context_window as window_of
-
-            context_window = window_of(model)
+            context_window = self.context_window_for(model)
         tool_names = list(dict.fromkeys([*SERVER_TOOL_NAMES, *(tools or [])]))
         return self.agents.create_agent(
             name=name,
@@ -100,6 +97,16 @@ class AgentService:
 
     def get_agent(self, agent_id: str) -> AgentState:
         return self.agents.get_agent(agent_id)
+
+    def context_window_for(self, model: str) -> int:
+        """The window of `model` when no one set one: what its server says, else the built-in table.
+
+        Explicit windows (the API's `context_window_limit`, `llm_config.context_window`)
+        are the caller's and win; see `registry.window_for` for which servers are asked.
+        """
+        from letta_code.service.llm.registry import window_for
+
+        return window_for(model, self.env)
 
     def find_block(self, block_id: str) -> BlockState | None:
         return self.agents.find_block(block_id)
@@ -161,9 +168,7 @@ class AgentService:
         model = override_model or conv.model
         window = conv.context_window_limit
         if model and window is None:
-            from letta_code.service.llm.registry import context_window as window_of
-
-            window = window_of(model)
+            window = self.context_window_for(model)
         request = RunRequest(
             agent_id=conv.agent_id,
             conversation_id=conv.id,

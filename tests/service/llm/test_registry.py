@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from letta_code.service.llm import discovery
 from letta_code.service.llm.anthropic_messages import AnthropicMessagesProvider
 from letta_code.service.llm.base import Provider
 from letta_code.service.llm.openai_chat import OpenAIChatProvider
@@ -20,6 +21,7 @@ from letta_code.service.llm.registry import (
 )
 from letta_code.service.llm.types import LLMError
 from tests.fakes.model_server import ModelServer, Reply
+from tests.service.llm.test_discovery import dead_url
 from tests.service.llm.util import accumulate, request
 
 
@@ -128,6 +130,11 @@ def test_default_handle() -> None:
     assert "OPENAI_API_KEY" in NO_PROVIDER and "-m provider/model" in NO_PROVIDER
 
 
+@pytest.fixture(autouse=True)
+def _fresh_discovery() -> None:
+    discovery.clear_cache()
+
+
 def test_context_windows() -> None:
     assert context_window("sonnet") == 200_000
     assert context_window("anthropic/claude-opus-4-1") == 200_000
@@ -140,7 +147,8 @@ def test_context_windows() -> None:
 
 
 def test_list_models_shows_configured_providers_only() -> None:
-    models = list_models({"ANTHROPIC_API_KEY": "a", "OLLAMA_BASE_URL": "http://h:11434/v1"})
+    down = dead_url()  # a local server that is down lists nothing but the model named in OLLAMA_MODEL
+    models = list_models({"ANTHROPIC_API_KEY": "a", "OLLAMA_BASE_URL": down, "OLLAMA_MODEL": "llama3.1"})
     handles = [m["handle"] for m in models]
     assert handles == [
         "anthropic/claude-sonnet-4-5",
@@ -155,7 +163,22 @@ def test_list_models_shows_configured_providers_only() -> None:
         first["model_endpoint"] == "https://api.anthropic.com"
         and first["context_window"] == 200_000
     )
+    assert models[-1]["context_window"] == 128_000  # the table's, as the server did not say
+    assert [m["handle"] for m in list_models({"OLLAMA_BASE_URL": down})] == []
     assert list_models({}) == []
+    assert [m["handle"] for m in list_models({}, current="openai/gpt-4.1")] == ["openai/gpt-4.1"]
+
+
+def test_list_models_from_a_custom_openai_base_url(model_server: ModelServer) -> None:
+    env = {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": model_server.base_url}
+    handles = [m["handle"] for m in list_models(env)]
+    # What that server serves replaces OpenAI's own models.
+    assert handles == ["openai/gpt-4.1", "openai/gpt-4o", "openai/claude-sonnet-4-5"]
+    assert [m["handle"] for m in list_models({"LLAMACPP_BASE_URL": model_server.url})] == [
+        "llamacpp/gpt-4.1",
+        "llamacpp/gpt-4o",
+        "llamacpp/claude-sonnet-4-5",
+    ]
 
 
 def test_registry_import_does_not_load_httpx() -> None:

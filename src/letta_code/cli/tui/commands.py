@@ -29,7 +29,6 @@ class Chooser(Protocol):
 CREDENTIAL_KEYS = ("env", "apiKey", "refreshToken", "tokenExpiresAt")
 
 
-
 class CommandError(Exception):
     """A command could not do what was asked; the message is shown to the user."""
 
@@ -157,11 +156,12 @@ async def _refresh_agent(env: CommandEnv) -> Any:
 
 @command("model", "switch the agent's model (picker without an argument)", "[handle]")
 async def _model(env: CommandEnv, arg: str) -> None:
+    from letta_code.cli.model_window import model_choices, window_fields, window_for_model
     from letta_code.service.llm import registry
 
-    current = env.state.agent.model
+    current, settings = env.state.agent.model, env.state.ctx.settings
     if not arg:
-        models = registry.list_models(env.state.env)
+        models = model_choices(settings, env.state.env, current)
         handles = [str(m["handle"]) for m in models]
         if not handles:
             raise CommandError("No model provider is configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY, ...).")
@@ -183,8 +183,9 @@ async def _model(env: CommandEnv, arg: str) -> None:
     except Exception as exc:
         raise CommandError(str(exc)) from exc
     fields: dict[str, Any] = {"model": handle}
-    if env.backend.base_url is None:
-        fields["context_window"] = registry.context_window(handle)
+    size = window_for_model(settings, env.state.env, env.backend, handle)  # settings > discovered > table
+    if size:
+        fields.update(window_fields(env.backend, size))
     env.state.agent = await env.backend.update_agent(env.state.agent.id, **fields)
     env.say(f"Model switched to {env.state.agent.model}.", "green")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -139,6 +140,9 @@ async def update_agent(agent_id: str, body: AgentUpdate, request: Request) -> di
         check_model(model)
         fields["model"] = model
     window = body.context_window_limit or llm.get("context_window")
+    if not window and model and model != agent.model:
+        # A new model with no window given gets that model's (asking its server may take a moment).
+        window = await asyncio.to_thread(service.context_window_for, model)
     if window:
         fields["context_window"] = int(window)
     if body.tools is not None or body.tool_ids is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import Request
@@ -29,9 +30,13 @@ async def list_models(
     provider_name: str | None = None,
     provider_type: str | None = None,
 ) -> list[dict[str, Any]]:
+    """Built-in handles of configured cloud providers and what the configured model
+    servers serve (their `/v1/models`, asked once per process, in a thread: a slow
+    server must not stall the event loop), each with its discovered context window."""
     from letta_code.service.llm.registry import list_models as registry_models
 
-    models = [model_view(m) for m in registry_models(service_of(request).env)]
+    entries = await asyncio.to_thread(registry_models, service_of(request).env)
+    models = [model_view(m) for m in entries]
     if provider_name:
         models = [m for m in models if m.get("provider_name") == provider_name]
     if provider_type:

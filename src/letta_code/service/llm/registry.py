@@ -3,8 +3,16 @@
 `resolve_handle("sonnet")` -> "anthropic/claude-sonnet-4-5"; `get_provider(handle)`
 builds the adapter with the key and base URL from the environment;
 `default_handle(env, configured)` picks a model when the user named none;
-`list_models(env)` is what `GET /v1/models` shows. Importing this module does not
-import httpx: the adapters are imported inside `get_provider`.
+`list_models(env)` is what `GET /v1/models` and `/model` show.
+
+A model's context window, `window_for(handle, env)`: what its server says
+(`discovered_window`, see `discovery.py`) for a local server or an
+OpenAI-compatible server at a custom base URL, else the built-in table
+(`context_window`), else `DEFAULT_CONTEXT_WINDOW`. Explicit values (the API's
+`context_window_limit`, the CLI's `--context-window` and settings `models`) are
+applied by their callers and win over both. Cloud providers on their default base
+URL are never asked. Importing this module does not import httpx: the adapters are
+imported inside `get_provider`, the discovery's httpx on its first request.
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from letta_code.schemas.state import DEFAULT_CONTEXT_WINDOW
+from letta_code.service.llm import discovery
 from letta_code.service.llm.types import LLMError
 
 if TYPE_CHECKING:
@@ -35,70 +45,31 @@ class ProviderSpec:
 
 PROVIDERS: dict[str, ProviderSpec] = {
     "openai": ProviderSpec(
-        "openai",
-        "openai",
-        ("OPENAI_API_KEY",),
-        True,
-        "OPENAI_BASE_URL",
-        "https://api.openai.com/v1",
-        "openai",
+        "openai", "openai", ("OPENAI_API_KEY",), True, "OPENAI_BASE_URL", "https://api.openai.com/v1", "openai"
     ),
     "anthropic": ProviderSpec(
-        "anthropic",
-        "anthropic",
-        ("ANTHROPIC_API_KEY",),
-        True,
-        "ANTHROPIC_BASE_URL",
-        "https://api.anthropic.com",
-        "anthropic",
+        "anthropic", "anthropic", ("ANTHROPIC_API_KEY",), True, "ANTHROPIC_BASE_URL",
+        "https://api.anthropic.com", "anthropic",
     ),
     "ollama": ProviderSpec(
-        "ollama",
-        "openai",
-        ("OLLAMA_API_KEY",),
-        False,
-        "OLLAMA_BASE_URL",
-        "http://localhost:11434/v1",
-        "ollama",
+        "ollama", "openai", ("OLLAMA_API_KEY",), False, "OLLAMA_BASE_URL", "http://localhost:11434/v1", "ollama",
         local=True,
     ),
     "lmstudio": ProviderSpec(
-        "lmstudio",
-        "openai",
-        ("LMSTUDIO_API_KEY",),
-        False,
-        "LMSTUDIO_BASE_URL",
-        "http://localhost:1234/v1",
-        "lmstudio",
-        local=True,
+        "lmstudio", "openai", ("LMSTUDIO_API_KEY",), False, "LMSTUDIO_BASE_URL", "http://localhost:1234/v1",
+        "lmstudio", local=True,
     ),
     "llamacpp": ProviderSpec(
-        "llamacpp",
-        "openai",
-        ("LLAMACPP_API_KEY",),
-        False,
-        "LLAMACPP_BASE_URL",
-        "http://localhost:8080/v1",
-        "llamacpp",
-        local=True,
+        "llamacpp", "openai", ("LLAMACPP_API_KEY",), False, "LLAMACPP_BASE_URL", "http://localhost:8080/v1",
+        "llamacpp", local=True,
     ),
     "openrouter": ProviderSpec(
-        "openrouter",
-        "openai",
-        ("OPENROUTER_API_KEY",),
-        True,
-        "OPENROUTER_BASE_URL",
-        "https://openrouter.ai/api/v1",
-        "openrouter",
+        "openrouter", "openai", ("OPENROUTER_API_KEY",), True, "OPENROUTER_BASE_URL",
+        "https://openrouter.ai/api/v1", "openrouter",
     ),
     "google": ProviderSpec(
-        "google",
-        "openai",
-        ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
-        True,
-        "GEMINI_BASE_URL",
-        "https://generativelanguage.googleapis.com/v1beta/openai",
-        "google_ai",
+        "google", "openai", ("GEMINI_API_KEY", "GOOGLE_API_KEY"), True, "GEMINI_BASE_URL",
+        "https://generativelanguage.googleapis.com/v1beta/openai", "google_ai",
     ),
 }
 PROVIDERS["google_ai"] = PROVIDERS["google"]
@@ -116,7 +87,7 @@ ALIASES: dict[str, str] = {
     "glm-4.6": "openrouter/z-ai/glm-4.6",
 }
 
-# Context windows by model-name prefix (longest match wins); default 128k.
+# Context windows by model-name prefix (longest match wins); else DEFAULT_CONTEXT_WINDOW.
 CONTEXT_WINDOWS: dict[str, int] = {
     "claude-": 200_000,
     "anthropic/claude-": 200_000,
@@ -136,7 +107,6 @@ CONTEXT_WINDOWS: dict[str, int] = {
     "llama3.1": 128_000,
     "qwen2.5-coder": 32_768,
 }
-DEFAULT_CONTEXT_WINDOW = 128_000
 
 # Bare model names we can place without a prefix.
 _FAMILIES = (
@@ -272,8 +242,8 @@ def default_handle(env: Mapping[str, str] | None = None, configured: str | None 
     raise LLMError(NO_PROVIDER)
 
 
-def context_window(handle: str) -> int:
-    """The context window of a model (by handle, alias or bare name); 128000 if unknown."""
+def _table(handle: str) -> tuple[int, bool]:
+    """The built-in table's window for a handle, and whether the table knew the model."""
     try:
         name = resolve_handle(handle)
     except LLMError:
@@ -284,33 +254,118 @@ def context_window(handle: str) -> int:
         for prefix, size in CONTEXT_WINDOWS.items():
             if candidate.startswith(prefix) and len(prefix) > best_len:
                 best, best_len = size, len(prefix)
-    return best
+    return best, best_len >= 0
 
 
-def list_models(env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """One entry per alias target (and local default) whose provider is configured."""
+def context_window(handle: str) -> int:
+    """The built-in table's window of a model (handle, alias or bare name); DEFAULT_CONTEXT_WINDOW if unknown."""
+    return _table(handle)[0]
+
+
+@dataclass(frozen=True)
+class DiscoveryTarget:
+    """Where to ask for a handle's context window: the server kind, its base URL, the model."""
+
+    kind: str
+    base_url: str
+    model: str
+    api_key: str | None
+
+
+def discovery_target(handle: str, env: Mapping[str, str] | None = None) -> DiscoveryTarget | None:
+    """The server to ask about `handle`, or None when its window is not discovered.
+
+    Asked: local servers (Ollama, LM Studio, llama.cpp) always; an OpenAI-compatible
+    provider at a custom base URL (a vLLM box, a proxy) when the built-in table does
+    not know the model (a proxy of gpt-4.1 has gpt-4.1's window). Never a cloud
+    provider at its default base URL, nor the Anthropic protocol.
+    """
     env = os.environ if env is None else env
-    handles = list(dict.fromkeys(ALIASES.values()))
-    for provider, model_var, fallback in _LOCAL_DEFAULTS:
-        if is_configured(PROVIDERS[provider], env):
-            handles.append(f"{provider}/{_get(env, model_var) or fallback}")
-    out = []
-    for handle in handles:
-        prefix, _, model = handle.partition("/")
-        spec = PROVIDERS[prefix]
-        if not is_configured(spec, env):
+    try:
+        prefix, _, model = resolve_handle(handle).partition("/")
+    except LLMError:
+        return None
+    spec = PROVIDERS[prefix]
+    url = base_url(spec, env)
+    if spec.kind != "openai" or not model:
+        return None
+    if not spec.local and (url == spec.default_base or _table(handle)[1]):
+        return None
+    return DiscoveryTarget(spec.name, url, model, _api_key(spec, env) or None)
+
+
+def discovered_window(handle: str, env: Mapping[str, str] | None = None) -> int | None:
+    """What the model's server says its context window is; None when not asked or it did not say."""
+    target = discovery_target(handle, env)
+    if target is None:
+        return None
+    return discovery.context_window(target.kind, target.base_url, target.model, target.api_key)
+
+
+def window_for(handle: str, env: Mapping[str, str] | None = None) -> int:
+    """The window a model gets when nobody set one: discovered, else the built-in table."""
+    return discovered_window(handle, env) or context_window(handle)
+
+
+def _entry(handle: str, env: Mapping[str, str]) -> dict[str, Any] | None:
+    try:
+        prefix, _, model = resolve_handle(handle).partition("/")
+    except LLMError:
+        return None
+    spec = PROVIDERS[prefix]
+    return {
+        "handle": f"{prefix}/{model}",
+        "name": model,
+        "display_name": model,
+        "model": model,
+        "provider_type": spec.endpoint_type,
+        "provider_name": spec.name,
+        "model_endpoint_type": spec.endpoint_type,
+        "model_endpoint": base_url(spec, env),
+        "context_window": window_for(handle, env),
+    }
+
+
+def served_handles(env: Mapping[str, str] | None = None) -> list[str]:
+    """The handles the configured endpoints serve (`{base}/models` of each, cached).
+
+    Endpoints: local servers whose base URL is set, and a custom OPENAI_BASE_URL. A
+    server that is down (or has no model list) contributes nothing.
+    """
+    env = os.environ if env is None else env
+    handles: list[str] = []
+    for name, spec in PROVIDERS.items():
+        if name != spec.name:
+            continue  # an alias of a provider (google_ai)
+        url = base_url(spec, env)
+        custom = spec.name == "openai" and url != spec.default_base
+        if not (spec.local and is_configured(spec, env)) and not custom:
             continue
-        out.append(
-            {
-                "handle": handle,
-                "name": model,
-                "display_name": model,
-                "model": model,
-                "provider_type": spec.endpoint_type,
-                "provider_name": spec.name,
-                "model_endpoint_type": spec.endpoint_type,
-                "model_endpoint": base_url(spec, env),
-                "context_window": context_window(handle),
-            }
-        )
-    return out
+        key = _api_key(spec, env) or None
+        handles += [f"{spec.name}/{m.id}" for m in discovery.served_models(url, key)]
+    return handles
+
+
+def list_models(env: Mapping[str, str] | None = None, current: str | None = None) -> list[dict[str, Any]]:
+    """The models to offer: built-in handles of configured cloud providers, what the
+    configured endpoints serve, a local default named by *_MODEL, and `current`.
+
+    With a custom OPENAI_BASE_URL, the `openai/...` handles are what that server
+    serves rather than OpenAI's. Each entry's `context_window` is `window_for`'s.
+    """
+    env = os.environ if env is None else env
+    openai = PROVIDERS["openai"]
+    custom_openai = base_url(openai, env) != openai.default_base
+    handles = [
+        h
+        for h in dict.fromkeys(ALIASES.values())
+        if is_configured(PROVIDERS[h.partition("/")[0]], env) and not (custom_openai and h.startswith("openai/"))
+    ]
+    handles += served_handles(env)
+    for provider, model_var, _ in _LOCAL_DEFAULTS:
+        if is_configured(PROVIDERS[provider], env) and _get(env, model_var):
+            handles.append(f"{provider}/{_get(env, model_var)}")
+    if current:
+        handles.append(current)
+    out = [_entry(h, env) for h in dict.fromkeys(handles)]
+    return [e for e in out if e is not None]

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from letta_code.schemas.state import DEFAULT_CONTEXT_WINDOW
+
 
 def new_id(prefix: str) -> str:
     """IDs are `<prefix>-<uuid4>`, as in the Letta API."""
@@ -34,7 +36,7 @@ class Agent(Base):
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     system: Mapped[str] = mapped_column(Text)
     model: Mapped[str] = mapped_column(String)
-    context_window: Mapped[int] = mapped_column(Integer, default=128000)
+    context_window: Mapped[int] = mapped_column(Integer, default=DEFAULT_CONTEXT_WINDOW)
     # Names of the tools attached to the agent (server-side and linked client tools).
     tools: Mapped[list[Any]] = mapped_column(JSON, default=list)
     tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
