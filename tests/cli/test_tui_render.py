@@ -201,3 +201,10 @@ def test_history_recap() -> None:
     assert "Bash(pytest)" in text
     assert "● Fixed it. …" in text
     assert "hmm" not in text
+
+
+def test_status_line_marks_estimated_counts() -> None:
+    kwargs = dict(agent_name="a", model="m", mode="default", context_tokens=3100, context_window=8192, total_tokens=4000)
+    assert "~" not in render.status_line(200, **kwargs)  # type: ignore[arg-type]
+    line = render.status_line(200, estimated=True, **kwargs)  # type: ignore[arg-type]
+    assert "ctx ~37% (~3.1k/8.2k)" in line and "~4k tokens" in line

@@ -243,3 +243,13 @@ def test_approval_panel_shows_a_diff_for_edits(tmp_path: Path) -> None:
     assert "Edit(app.py)" in out
     assert "-print('hi')" in out and "+print('bye')" in out
     assert all(len(line) <= 80 for line in out.splitlines())
+
+
+def test_an_automatic_compaction_is_shown_as_a_note(tmp_path: Path) -> None:
+    view, buf = make_view(tmp_path)
+    data = {"trigger": "context_window_exceeded", "context_window": 2048, "messages_count_before": 7,
+            "messages_count_after": 2}
+    view.on_chunk({"message_type": "event_message", "event_type": "compaction", "event_data": data})
+    assert "did not fit the model's context window (2,048 tokens): compacted it (7 -> 2 messages)" in " ".join(
+        buf.getvalue().split()
+    )

@@ -19,6 +19,7 @@ from typing import Any
 
 from letta_code.cli.app import open_session
 from letta_code.cli.args import CliUsageError
+from letta_code.cli.notices import compaction_note, is_overflow_compaction
 from letta_code.cli.sandbox_setup import sandbox_state
 from letta_code.harness.executor import PendingCall, ToolExecutor, UserAnswer
 from letta_code.harness.turn import TurnResult, TurnRunner
@@ -103,13 +104,16 @@ def result_event(
     result: TurnResult | None, *, error: str | None, started: float, api_seconds: float, agent_id: str | None,
     conversation_id: str | None,
 ) -> dict[str, Any]:
-    usage = {
-        "prompt_tokens": result.prompt_tokens if result else 0,
+    # A prompt is never empty: 0 means nothing was counted, which json says as null.
+    usage: dict[str, int | bool | None] = {
+        "prompt_tokens": (result.prompt_tokens or None) if result else None,
         "completion_tokens": result.completion_tokens if result else 0,
         "total_tokens": result.total_tokens if result else 0,
     }
     if result is not None and result.cached_input_tokens is not None:
         usage["cached_input_tokens"] = result.cached_input_tokens
+    if result is not None and result.usage_estimated:
+        usage["estimated"] = True  # the model server reported none: these are our own counts
     return {
         "type": "result",
         "subtype": "error" if error else "success",
@@ -172,6 +176,8 @@ async def run_headless(args: Namespace, env: dict[str, str]) -> int:
         def on_chunk(chunk: dict[str, Any]) -> None:
             if fmt == "stream-json":
                 emit_line({"type": "message", **camelize(chunk)})
+            elif fmt == "text" and is_overflow_compaction(chunk):
+                print(f"letta: {compaction_note(chunk['event_data'])}", file=sys.stderr)
 
         runner = TurnRunner(
             ctx.backend,

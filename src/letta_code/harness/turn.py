@@ -26,6 +26,7 @@ class TurnResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_input_tokens: int | None = None  # None: the provider reported no cache use
+    usage_estimated: bool = False  # the model server reported no usage: the counts are our estimate
     steps: int = 0
     run_ids: list[str] = field(default_factory=list)
 
@@ -160,6 +161,7 @@ class TurnRunner:
             if chunk.get("cached_input_tokens") is not None:
                 result.cached_input_tokens = (result.cached_input_tokens or 0) + int(chunk["cached_input_tokens"])
             result.steps += int(chunk.get("step_count") or 0)
+            result.usage_estimated = result.usage_estimated or bool(chunk.get("estimated"))
         elif kind == "error_message":
             result.error = str(chunk.get("message") or chunk.get("detail") or "unknown error")
 

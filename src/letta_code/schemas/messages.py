@@ -123,6 +123,19 @@ class ApprovalResponseMessage(_LettaMessage):
 
 
 @dataclass(kw_only=True)
+class EventMessage(_LettaMessage):
+    """A notice about the run that is not part of the context, e.g. an automatic compaction.
+
+    `event_data` of a compaction: `trigger` ("context_window_exceeded" or
+    "post_step_context_check"), `context_window`, `messages_count_before`/`_after`.
+    """
+
+    message_type: Literal["event_message"] = "event_message"
+    event_type: Literal["compaction"] = "compaction"
+    event_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
 class StopReason(_Wire):
     message_type: Literal["stop_reason"] = "stop_reason"
     stop_reason: StopReasonType
@@ -140,6 +153,8 @@ class UsageStatistics(_Wire):
     # Prompt caching, summed over the run's steps; absent when the provider did not report it.
     cached_input_tokens: int | None = None  # part of prompt_tokens read from the cache
     cache_write_tokens: int | None = None  # part of prompt_tokens written to the cache (Anthropic)
+    # True when the model server reported no usage and the counts are our own estimate.
+    estimated: bool | None = None
     run_ids: list[str] | None = None
     run_id: str | None = None
     seq_id: int | None = None
@@ -165,4 +180,4 @@ LettaMessage = (
     | ToolReturnMessage
     | ApprovalResponseMessage
 )
-StreamChunk = LettaMessage | StopReason | UsageStatistics | ErrorMessage
+StreamChunk = LettaMessage | EventMessage | StopReason | UsageStatistics | ErrorMessage

@@ -130,7 +130,9 @@ def test_context_length_error_compacts_and_retries_once(tmp_path: Path, model_se
 
 def test_context_length_error_with_nothing_to_compact_fails(tmp_path: Path, model_server: ModelServer) -> None:
     service, agent_id, _ = setup(tmp_path, model_server, window=100000)
-    model_server.script([Reply(status=400, error_body=CONTEXT_ERROR)])
+    # An error that names no window (one that does is learned from, and retried: test_window.py).
+    unnamed = {"error": {"message": "The input is too long for this model.", "code": "context_length_exceeded"}}
+    model_server.script([Reply(status=400, error_body=unnamed)])
     chunks = say(service, agent_id, "a first message that is too long")
     assert chunks[-2]["stop_reason"] == "llm_api_error"
     assert len(model_server.model_requests) == 1
@@ -155,10 +157,11 @@ def test_manual_compact(tmp_path: Path, model_server: ModelServer) -> None:
 
 def test_usage_reported_by_the_provider_calibrates_the_estimate(tmp_path: Path, model_server: ModelServer) -> None:
     service, agent_id, conv = setup(tmp_path, model_server, window=6000)
-    # By characters / 4 the prompt is ~1,300 tokens, far below 80% of 6,000; the provider
-    # says it was 5,000, so the next request (a little longer) is over the threshold.
+    # By characters / 4 the prompt is ~1,200 tokens (a compact prompt for a small window and a
+    # long first message), far below 80% of 6,000; the provider says it was 5,000, so the next
+    # request (a little longer) is over the threshold.
     model_server.script([Reply(text="a1", prompt_tokens=5000)])
-    say(service, agent_id, "one")
+    say(service, agent_id, "one " + "word " * 800)
     assert not any(is_summary_request(r) for r in model_server.model_requests)
     model_server.script([Reply(text="SUMMARY calibrated"), Reply(text="a3")])
     say(service, agent_id, "two")

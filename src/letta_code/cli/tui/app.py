@@ -91,6 +91,7 @@ class Tui:
             total_tokens=self.state.stats.total_tokens,
             hint=self.prompt.hint,
             sandbox=sandbox_state(self.state.ctx.tool_session.sandbox),
+            estimated=self.state.usage_estimated,
         )
 
     def cycle_mode(self) -> None:

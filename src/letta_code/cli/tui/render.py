@@ -20,6 +20,8 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from letta_code.cli.notices import format_tokens
+
 CODE_THEME = "ansi_dark"
 REASONING_PREVIEW_LINES = 3
 DIFF_MAX_LINES = 60
@@ -193,14 +195,6 @@ def format_elapsed(seconds: float) -> str:
     return f"{hours}h {minutes:02d}m"
 
 
-def format_tokens(n: int) -> str:
-    if n < 1000:
-        return str(n)
-    if n < 1_000_000:
-        return f"{n / 1000:.1f}k".replace(".0k", "k")
-    return f"{n / 1_000_000:.1f}M".replace(".0M", "M")
-
-
 # ---------------------------------------------------------------- diffs
 def diff_stats(diff_lines: Iterable[str]) -> tuple[int, int]:
     added = removed = 0
@@ -287,20 +281,23 @@ def status_line(
     total_tokens: int,
     hint: str | None = None,
     sandbox: str | None = None,
+    estimated: bool = False,
 ) -> str:
     """The bottom toolbar: agent · model · mode · sandbox · context use · tokens, fitted to `width`.
 
     Less important parts are dropped first when the terminal is narrow. `sandbox` is
     the Bash sandbox's backend (`bubblewrap`, `landlock`) or `off`; None leaves it out.
+    `estimated`: the model server reported no usage, so the counts are ours (shown `~3.1k`).
     """
     pct = (100 * context_tokens // context_window) if context_window else 0
+    mark = "~" if estimated else ""
     parts = [
         (0, agent_name),
         (2, model),
         (0, f"⏵ {mode}"),
         *([(1, "sandbox off" if sandbox == "off" else "sandbox on")] if sandbox else []),
-        (1, f"ctx {pct}% ({format_tokens(context_tokens)}/{format_tokens(context_window)})"),
-        (3, f"{format_tokens(total_tokens)} tokens"),
+        (1, f"ctx {mark}{pct}% ({mark}{format_tokens(context_tokens)}/{format_tokens(context_window)})"),
+        (3, f"{mark}{format_tokens(total_tokens)} tokens"),
         (4, "shift+tab: mode"),
     ]
     if hint:

@@ -39,6 +39,7 @@ class TuiState:
     full_reasoning: bool = False
     stats: SessionStats = field(default_factory=SessionStats)
     context_tokens: int = 0  # prompt tokens of the last model step
+    usage_estimated: bool = False  # the server reported no usage: the counts are our estimate
     last_reasoning: str = ""  # so /reasoning can show the latest one in full
     exit_requested: bool = False
     exit_code: int = 0
@@ -70,6 +71,7 @@ class TuiState:
         steps = max(1, int(chunk.get("step_count") or 1))
         self.stats.prompt_tokens += prompt
         self.stats.completion_tokens += int(chunk.get("completion_tokens") or 0)
+        self.usage_estimated = bool(chunk.get("estimated"))
         if prompt:
             # Per-run usage sums its steps; a run's last step is about the average.
             self.context_tokens = prompt // steps

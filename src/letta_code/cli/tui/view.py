@@ -19,6 +19,7 @@ from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.text import Text
 
+from letta_code.cli.notices import compaction_note
 from letta_code.cli.tui import render
 from letta_code.cli.tui.diffs import FileSnapshots
 
@@ -191,6 +192,8 @@ class TurnView:
         elif kind == "usage_statistics":
             if self.on_usage:
                 self.on_usage(chunk)
+        elif kind == "event_message" and chunk.get("event_type") == "compaction":
+            self.print(Text(compaction_note(chunk.get("event_data") or {}), style="dim"))
         elif kind == "error_message":
             message = chunk.get("message") or chunk.get("detail") or "unknown error"
             self.print(Text(f"Error: {message}", style="bold red"))

@@ -40,6 +40,7 @@ KEEP_SHARE = 0.3  # the recent messages kept verbatim take at most this share of
 MESSAGE_OVERHEAD = 4  # tokens of framing per message
 CLIP_MESSAGE_CHARS = 2000
 CLIP_TOOL_CHARS = 800
+MIN_RATIO, MAX_RATIO = 0.25, 4.0  # plausible provider tokens per characters / 4
 
 SUMMARY_HEADER = (
     "[Summary of the earlier part of this conversation. The original messages are no longer in "
@@ -65,6 +66,12 @@ def message_tokens(msg: Message) -> int:
     size = len(text_of(msg.content)) + len(msg.reasoning or "")
     size += sum(len(c.get("name", "")) + len(c.get("arguments") or "") for c in msg.tool_calls or [])
     return (size + 3) // 4 + MESSAGE_OVERHEAD
+
+
+def estimate_output(text: str, reasoning: str, calls: Mapping[int, Mapping[str, str]]) -> int:
+    """Our estimate of a response's size, for servers that report no usage."""
+    size = len(text) + len(reasoning) + sum(len(c.get("name", "")) + len(c.get("arguments", "")) for c in calls.values())
+    return (size + 3) // 4
 
 
 def tools_tokens(tools: list[ToolSpec]) -> int:
@@ -179,10 +186,20 @@ class Compactor:
         """A raw estimate scaled by what the provider reported last time for this model."""
         return int(raw_estimate * self._ratio.get(model, 1.0))
 
+    def ratio(self, model: str) -> float:
+        """Provider tokens per estimated token for this model (1.0 until a call reported usage)."""
+        return self._ratio.get(model, 1.0)
+
     def calibrate(self, model: str, raw_estimate: int, reported_prompt_tokens: int) -> None:
-        """Learn how the provider's token count relates to characters / 4."""
+        """Learn how the provider's token count relates to characters / 4.
+
+        A count far outside what tokenizers do (llama-cpp-python reports only the last part
+        of a tool-calling prompt) says nothing about the prompt, so it teaches nothing.
+        """
         if raw_estimate > 0 and reported_prompt_tokens > 0:
-            self._ratio[model] = min(4.0, max(0.25, reported_prompt_tokens / raw_estimate))
+            ratio = reported_prompt_tokens / raw_estimate
+            if MIN_RATIO <= ratio <= MAX_RATIO:
+                self._ratio[model] = ratio
 
     def over_threshold(self, agent: AgentState, estimated: int) -> bool:
         return estimated > self.threshold(agent) * agent.context_window

@@ -8,28 +8,30 @@ Every chunk goes through `RunRegistry.emit` (numbered, persisted, fanned out).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 
 from letta_code.schemas.messages import (
     ApprovalRequestMessage,
     AssistantMessage,
     ErrorMessage,
+    EventMessage,
     ReasoningMessage,
     StopReason,
     ToolCall,
     UsageStatistics,
 )
 from letta_code.schemas.state import AgentState
-from letta_code.service.agent.compaction import Compactor, split_history, summary_chat_message
-from letta_code.service.agent.history import to_chat_messages
-from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES
-from letta_code.service.agent.prompt import compile_system_parts
+from letta_code.service.agent.compaction import (
+    Compactor,
+    context_size,
+    estimate_output,
+)
 from letta_code.service.agent.recovery import PartialStep, SentText, resume_steps
 from letta_code.service.agent.search_tools import ServerToolHandler
 from letta_code.service.agent.server_tools import ServerTools
+from letta_code.service.agent.step_prompt import StepPrompt, build_step_prompt, fit_to_window
+from letta_code.service.agent.window import as_overflow, server_prompt_tokens, too_long
 from letta_code.service.llm.types import (
-    ChatMessage,
     ChatRequest,
     ContextWindowExceededError,
     Finish,
@@ -70,6 +72,7 @@ class StepOutput:
     completion_tokens: int = 0
     cached_tokens: int | None = None  # None: the provider did not report prompt caching
     cache_write_tokens: int | None = None
+    usage_reported: bool = False  # the server sent usage (else the counts are estimated)
     # What a client was sent of the text and reasoning (a step redone after a crash resends only the rest).
     text_sent: SentText = field(default_factory=SentText)
     reasoning_sent: SentText = field(default_factory=SentText)
@@ -148,22 +151,43 @@ class AgentLoop:
             if request.context_window:
                 agent = replace(agent, context_window=request.context_window)
             provider, model_name = get_provider(request.override_model or agent.model, self.env)
-            chat, estimate, fixed = self._build_chat(agent, request, model_name)
-            over = self.compactor.over_threshold(agent, self.compactor.estimate(model_name, estimate))
-            if over and await self._compact(live, request, agent, provider, model_name, fixed, usage):
-                chat, estimate, fixed = self._build_chat(agent, request, model_name)
+            prompt = self._prompt(agent, request, model_name)
+            over = self.compactor.over_threshold(agent, self.compactor.estimate(model_name, prompt.estimate))
+            if over and await self._compact(live, request, agent, provider, model_name, prompt.fixed, usage):
+                prompt = self._prompt(agent, request, model_name)
+            chat, estimate = fit_to_window(prompt, agent, self.compactor, model_name), prompt.estimate
             step_id = partial.step_id if partial else new_id("step")
             message_id = partial.message_id if partial else new_id("message")
+            emitted = len(live.chunks)
             try:
                 out = await self._call_model(live, request, chat, provider, message_id, step_id, partial)
-            except ContextWindowExceededError:
-                # The provider counts differently than we do: compact hard and retry once.
-                if not await self._compact(live, request, agent, provider, model_name, fixed, usage, force=True):
+            except LLMError as exc:
+                overflow = as_overflow(exc, self.compactor.estimate(model_name, estimate), agent.context_window)
+                if overflow is None or len(live.chunks) > emitted:
                     raise
-                chat, estimate, fixed = self._build_chat(agent, request, model_name)
-                out = await self._call_model(live, request, chat, provider, message_id, step_id, partial)
+                # It did not fit (the server counts differently, or its window is smaller than we
+                # thought): learn what the error says, compact hard and retry once.
+                window = agent.context_window
+                agent = self._learn_window(agent, request, model_name, estimate, overflow)
+                handle = request.override_model or agent.model
+                compacted = await self._compact(live, request, agent, provider, model_name, prompt.fixed, usage, force=True)
+                if not compacted and agent.context_window == window:  # nothing left to try
+                    raise too_long(handle, agent.context_window, str(overflow)) from None
+                prompt = self._prompt(agent, request, model_name)
+                chat, estimate = fit_to_window(prompt, agent, self.compactor, model_name), prompt.estimate
+                try:
+                    out = await self._call_model(live, request, chat, provider, message_id, step_id, partial)
+                except LLMError as again:
+                    if as_overflow(again, self.compactor.estimate(model_name, estimate), agent.context_window) is None:
+                        raise
+                    raise too_long(handle, agent.context_window, str(again)) from None
             partial = None
-            self.compactor.calibrate(model_name, estimate, out.prompt_tokens)
+            if out.usage_reported:
+                self.compactor.calibrate(model_name, estimate, out.prompt_tokens)
+            else:  # the server said nothing: count it ourselves, and say so
+                out.prompt_tokens = self.compactor.estimate(model_name, estimate)
+                out.completion_tokens = estimate_output(out.text, out.reasoning, out.calls)
+                usage["estimated"] = True
             usage["prompt_tokens"] += out.prompt_tokens
             usage["completion_tokens"] += out.completion_tokens
             usage["step_count"] += 1
@@ -228,30 +252,31 @@ class AgentLoop:
                 return "requires_approval"
         return "max_steps"
 
-    def _build_chat(self, agent: AgentState, request: RunRequest, model_name: str) -> tuple[ChatRequest, int, int]:
-        """The request for this step, its estimated size, and the part of it that is not history."""
-        context = self.conversations.context_messages(request.conversation_id)
-        summary, history = split_history(context)
-        # Cache order: tools, then the stable instructions (a cache breakpoint), then memory.
-        stable, memory = compile_system_parts(
-            agent.system,
-            agent.blocks,
-            context_messages=len(context),
-            total_messages=self.conversations.count_messages(agent_id=agent.id),
-            now=datetime.now().astimezone(),
-            skills=request.client_skills,
+    def _prompt(self, agent: AgentState, request: RunRequest, model_name: str) -> StepPrompt:
+        return build_step_prompt(
+            agent,
+            self.conversations,
+            self.compactor,
+            conversation_id=request.conversation_id,
+            model_name=model_name,
+            server_tools=self.server_tools,
+            client_tools=request.client_tools,
+            client_skills=request.client_skills,
         )
-        tools = [t for t in self.server_tools if t.name in agent.tools or t.name in MEMORY_TOOL_NAMES]
-        tools += request.client_tools
-        head = [
-            ChatMessage(role="system", content=stable, cache_breakpoint=True),
-            ChatMessage(role="system", content=memory),
-        ]
-        if summary is not None:
-            head.append(summary_chat_message(summary))
-        chat = ChatRequest(model=model_name, messages=[*head, *to_chat_messages(history)], tools=tools)
-        fixed = self.compactor.raw_estimate(f"{stable}\n\n{memory}", [summary] if summary else [], tools)
-        return chat, fixed + self.compactor.raw_estimate("", history, []), fixed
+
+    def _learn_window(
+        self, agent: AgentState, request: RunRequest, model_name: str, estimate: int, overflow: ContextWindowExceededError
+    ) -> AgentState:
+        """What an overflow error tells: the prompt size the server counted, and its true window."""
+        counted = server_prompt_tokens(overflow)
+        if counted:
+            self.compactor.calibrate(model_name, estimate, counted)
+        window = overflow.window
+        if not window or window >= agent.context_window:
+            return agent
+        if not request.context_window:  # the agent's own model: remember it for the next runs
+            self.agents.update_agent(agent.id, context_window=window)
+        return replace(agent, context_window=window)
 
     async def _compact(
         self,
@@ -265,6 +290,7 @@ class AgentLoop:
         *,
         force: bool = False,
     ) -> bool:
+        before = context_size(self.conversations.context_messages(request.conversation_id))
         result = await self.compactor.compact(
             agent, request.conversation_id, provider, model_name, fixed_tokens=fixed_tokens, force=force, run_id=live.run_id
         )
@@ -272,6 +298,13 @@ class AgentLoop:
             return False
         usage["prompt_tokens"] += result.prompt_tokens
         usage["completion_tokens"] += result.completion_tokens
+        event = {
+            "trigger": "context_window_exceeded" if force else "post_step_context_check",
+            "context_window": agent.context_window,
+            "messages_count_before": before,
+            "messages_count_after": result.kept + 1,
+        }
+        self.registry.emit(live, EventMessage(id=result.summary_message_id, event_type="compaction", event_data=event))
         return True
 
     async def _call_model(
@@ -313,6 +346,7 @@ class AgentLoop:
                     call["name"] += event.name
                 call["arguments"] += event.arguments
             elif isinstance(event, Usage):
+                out.usage_reported = out.usage_reported or event.prompt_tokens > 0
                 out.prompt_tokens = max(out.prompt_tokens, event.prompt_tokens)
                 out.completion_tokens = max(out.completion_tokens, event.completion_tokens)
                 if event.cached_tokens is not None:
