@@ -246,10 +246,12 @@ def test_approval_panel_shows_a_diff_for_edits(tmp_path: Path) -> None:
 
 
 def test_an_automatic_compaction_is_shown_as_a_note(tmp_path: Path) -> None:
-    view, buf = make_view(tmp_path)
+    seen: list[dict[str, object]] = []
+    view, buf = make_view(tmp_path, on_compaction=seen.append)
     data = {"trigger": "context_window_exceeded", "context_window": 2048, "messages_count_before": 7,
             "messages_count_after": 2}
     view.on_chunk({"message_type": "event_message", "event_type": "compaction", "event_data": data})
+    assert seen == [data]  # the session's status line picks up the learned window
     assert "did not fit the model's context window (2,048 tokens): compacted it (7 -> 2 messages)" in " ".join(
         buf.getvalue().split()
     )

@@ -191,6 +191,7 @@ class Tui:
             on_usage=self.state.absorb_usage,
             on_tool_count=count_tool,
             on_reasoning=lambda text: setattr(self.state, "last_reasoning", text),
+            on_compaction=self.state.absorb_compaction,
             typeahead=lambda: self.watcher.typeahead,
         )
 

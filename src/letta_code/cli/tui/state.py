@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -64,6 +64,12 @@ class TuiState:
     def mode_name(self) -> str:
         mode: Any = self.ctx.checker.mode
         return str(getattr(mode, "value", mode))
+
+    def absorb_compaction(self, data: dict[str, Any]) -> None:
+        """The service compacted on its own, perhaps after learning a smaller window: show that window."""
+        window = int(data.get("context_window") or 0)
+        if window and window != self.agent.context_window:
+            self.agent = replace(self.agent, context_window=window)
 
     def absorb_usage(self, chunk: dict[str, Any]) -> None:
         """Count a `usage_statistics` chunk into the session totals and the context gauge."""

@@ -74,6 +74,7 @@ class TurnView:
         on_usage: Any = None,
         on_tool_count: Any = None,
         on_reasoning: Any = None,
+        on_compaction: Callable[[dict[str, Any]], None] | None = None,
         typeahead: Callable[[], str] | None = None,
     ) -> None:
         self.console = console
@@ -83,6 +84,7 @@ class TurnView:
         self.on_usage = on_usage
         self.on_tool_count = on_tool_count
         self.on_reasoning = on_reasoning
+        self.on_compaction = on_compaction
         self.typeahead = typeahead or (lambda: "")
         self.started = time.monotonic()
         self.snapshots = FileSnapshots(cwd)
@@ -194,6 +196,8 @@ class TurnView:
                 self.on_usage(chunk)
         elif kind == "event_message" and chunk.get("event_type") == "compaction":
             self.print(Text(compaction_note(chunk.get("event_data") or {}), style="dim"))
+            if self.on_compaction:
+                self.on_compaction(chunk.get("event_data") or {})
         elif kind == "error_message":
             message = chunk.get("message") or chunk.get("detail") or "unknown error"
             self.print(Text(f"Error: {message}", style="bold red"))

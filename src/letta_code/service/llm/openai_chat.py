@@ -11,6 +11,7 @@ message (OpenAI caches prompt prefixes on its own).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -203,11 +204,13 @@ class OpenAIChatProvider:
         if not request.tools or streams_with_tools(self.base_url):
             yielded = False
             try:
-                async for event in stream_events(
+                streamed = stream_events(
                     ep, url, self.headers(), self.build_body(request), lambda r: _parse_stream(ep, r)
-                ):
-                    yielded = True
-                    yield event
+                )
+                async with contextlib.aclosing(streamed):  # a caller that stops early closes it now
+                    async for event in streamed:
+                        yielded = True
+                        yield event
                 return
             except EmptyStreamError:
                 # The server failed before its first chunk and said nothing (llama-cpp-python does
@@ -220,11 +223,12 @@ class OpenAIChatProvider:
                 remember_no_stream_with_tools(self.base_url)
         body = self.build_body(request, stream=False)
         whole = stream_events(ep, url, self.headers(stream=False), body, lambda r: _parse_whole(ep, r), streamed=False)
-        async for event in whole:
-            if learn:
-                remember_no_stream_with_tools(self.base_url)
-                learn = False
-            yield event
+        async with contextlib.aclosing(whole):
+            async for event in whole:
+                if learn:
+                    remember_no_stream_with_tools(self.base_url)
+                    learn = False
+                yield event
 
 
 async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator[StreamEvent]:

@@ -327,7 +327,7 @@ async def stream_events(
     parse: Parser,
     *,
     streamed: bool = True,
-) -> AsyncIterator[StreamEvent]:
+) -> AsyncGenerator[StreamEvent, None]:
     """POST `body` to `url` and yield the events `parse` reads from the response.
 
     The first event must come within the first-output timeout of sending the request,
