@@ -256,12 +256,8 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
             if choice.get("index", 0) != 0:
                 continue
             delta = choice.get("delta") or {}
-            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-            if isinstance(reasoning, str) and reasoning:
-                yield ReasoningDelta(reasoning)
-            content = delta.get("content")
-            if isinstance(content, str) and content:
-                yield TextDelta(content)
+            for event in _text_events(delta):
+                yield event
             for position, call in enumerate(delta.get("tool_calls") or []):
                 index = call.get("index")
                 call_id = call.get("id")
@@ -298,6 +294,18 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
     yield Finish(reason)
 
 
+def _text_events(part: dict[str, Any]) -> list[StreamEvent]:
+    """The reasoning and text of a stream delta or a whole message (`reasoning_content`/`reasoning`)."""
+    events: list[StreamEvent] = []
+    reasoning = part.get("reasoning_content") or part.get("reasoning")
+    if isinstance(reasoning, str) and reasoning:
+        events.append(ReasoningDelta(reasoning))
+    content = part.get("content")
+    if isinstance(content, str) and content:
+        events.append(TextDelta(content))
+    return events
+
+
 class EmptyStreamError(LLMError):
     """A 200 stream without a single event: the server failed before it began."""
 
@@ -324,12 +332,8 @@ async def _parse_whole(ep: Endpoint, response: httpx.Response) -> AsyncIterator[
     choices = data.get("choices") or [{}]
     choice = choices[0] if isinstance(choices[0], dict) else {}
     message = choice.get("message") or {}
-    reasoning = message.get("reasoning_content") or message.get("reasoning")
-    if isinstance(reasoning, str) and reasoning:
-        yield ReasoningDelta(reasoning)
-    content = message.get("content")
-    if isinstance(content, str) and content:
-        yield TextDelta(content)
+    for event in _text_events(message):
+        yield event
     calls = [c for c in message.get("tool_calls") or [] if isinstance(c, dict)]
     for index, call in enumerate(calls):
         fn = call.get("function") or {}
