@@ -4,6 +4,7 @@ and the search store directly (ranking, filters, FTS sync)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -71,9 +72,10 @@ def test_fact_from_conversation_a_is_found_from_conversation_b(tmp_path: Path, m
     chunks = say(service, agent_id, conv_b, "What was the staging db called?")
     result = tool_return(chunks)
     assert result["status"] == "success"
-    assert "heliotrope" in result["tool_return"]
-    assert f"conversation {conv_a}" in result["tool_return"]
-    assert "user" in result["tool_return"]
+    found = json.loads(result["tool_return"])["results"]
+    assert found[0]["text"] == "Our staging database is called heliotrope-7, remember that."
+    assert found[0]["conversation_id"] == conv_a and found[0]["this_conversation"] is False
+    assert found[0]["role"] == "user"
     # The model got the result as the tool message.
     tool_msgs = [m for m in model_server.last_messages() if m.get("role") == "tool"]
     assert "heliotrope-7" in tool_msgs[-1]["content"]
@@ -129,7 +131,8 @@ def test_ranking_filters_and_fallback(tmp_path: Path, model_server: ModelServer)
     assert hits[0].message_id == both
     assert {h.message_id for h in hits[1:]} == {one, other}
     assert hits[0].score is not None and hits[0].role == "user" and hits[0].conversation_id == conv
-    assert "**deploy**" in hits[0].snippet and "**script**" in hits[0].snippet
+    assert hits[0].text == "the deploy script lives in ops/deploy.sh"
+    assert hits[0].matches == ["deploy", "script"]
     assert [h.message_id for h in service.search.search_messages(agent_id, "deploy script", limit=1)] == [both]
     assert [h.message_id for h in service.search.search_messages(agent_id, "deploy", roles=["assistant"])] == [one]
     dated = service.search.search_messages(
@@ -140,6 +143,82 @@ def test_ranking_filters_and_fallback(tmp_path: Path, model_server: ModelServer)
     assert {h.message_id for h in service.search.search_messages(agent_id, "deploying")} == {both, one}
     # An empty query lists the newest messages.
     assert len(service.search.search_messages(agent_id, "", limit=2)) == 2
+
+
+EXACT_TEXTS = [
+    "my lucky word is zebra-4417",
+    "the glob is src/**/*.py, not src/*.py",
+    "**bold** is markdown; a literal ** stays **, and so do __dunder__ names",
+    "two lines:\n  indented  with  double  spaces\n\tand a tab",
+]
+
+
+def test_conversation_search_returns_the_stored_text_exactly(tmp_path: Path, model_server: ModelServer) -> None:
+    service = make_service(tmp_path, model_server)
+    agent_id = new_agent(service)
+    conv = service.conversations.default_for(agent_id).id
+    ids = [add(service, agent_id, conv, "user", t) for t in EXACT_TEXTS]
+    queries = ["lucky word zebra-4417", "src/**/*.py glob", "literal bold dunder", "indented tab"]
+    model_server.script(
+        [Reply(tool_calls=[("conversation_search", {"query": q}) for q in queries]), Reply(text="done")]
+    )
+    returns = [c for c in say(service, agent_id, None, "find them") if c["message_type"] == "tool_return_message"]
+    assert [r["status"] for r in returns] == ["success"] * 4
+    results = [json.loads(r["tool_return"]) for r in returns]
+    for result, message_id, stored, query in zip(results, ids, EXACT_TEXTS, queries, strict=True):
+        best = result["results"][0]
+        assert result["query"] == query and result["order"] == "best match first"
+        assert best["message_id"] == message_id and best["this_conversation"] is True  # the default one
+        assert best["text"] == stored  # byte for byte: no ** marks, whitespace kept
+        assert "clipped" not in best
+    assert results[0]["results"][0]["matches"] == ["lucky", "word", "zebra", "4417"]
+    assert results[1]["results"][0]["matches"] == ["glob", "src", "py"]  # in the order they occur
+    assert results[2]["results"][0]["matches"] == ["bold", "literal", "dunder"]
+    assert results[3]["results"][0]["matches"] == ["indented", "tab"]
+    # The model got the same JSON as its tool message.
+    tool_msgs = [m["content"] for m in model_server.last_messages() if m.get("role") == "tool"]
+    assert json.loads(tool_msgs[-4])["results"][0]["text"] == EXACT_TEXTS[0]
+
+
+def test_a_long_message_is_clipped_exactly_around_the_match(tmp_path: Path, model_server: ModelServer) -> None:
+    service = make_service(tmp_path, model_server)
+    agent_id = new_agent(service)
+    conv = service.conversations.default_for(agent_id).id
+    filler = " ".join(f"w{i}" for i in range(200))
+    stored = f"{filler} the key is **src/**/zebra-4417.py** done {filler}"
+    add(service, agent_id, conv, "assistant", stored)
+    (hit,) = service.search.search_messages(agent_id, "zebra")
+    assert hit.clipped_start and hit.clipped_end and hit.matches == ["zebra"]
+    assert hit.text in stored and "**src/**/zebra-4417.py**" in hit.text  # a window of the exact text
+    assert len(hit.text.split()) <= 24  # bounded as before (24 tokens)
+    assert hit.snippet == f"…{hit.text}…"
+    # Without a query: the first 200 characters, exactly.
+    (newest,) = service.search.search_messages(agent_id, "")
+    assert newest.text == stored[:200] and newest.clipped_end and not newest.clipped_start
+    assert newest.matches == []
+    model_server.script([Reply(tool_calls=[("conversation_search", {"query": "zebra"})]), Reply(text="ok")])
+    (best,) = json.loads(tool_return(say(service, agent_id, None, "find it"))["tool_return"])["results"]
+    assert best["text"] == f"…{hit.text}…" and best["clipped"] == "start and end"
+    assert best["matches"] == ["zebra"]
+
+
+def test_stored_text_with_the_private_marks_is_still_exact(tmp_path: Path, model_server: ModelServer) -> None:
+    service = make_service(tmp_path, model_server)
+    agent_id = new_agent(service)
+    stored = "odd \ue000marks\ue001 around the walrus \ue002"
+    add(service, agent_id, service.conversations.default_for(agent_id).id, "user", stored)
+    (hit,) = service.search.search_messages(agent_id, "walrus")
+    assert hit.text == stored and not hit.clipped_end
+
+
+def test_archival_search_returns_the_stored_text_exactly(tmp_path: Path, model_server: ModelServer) -> None:
+    service = make_service(tmp_path, model_server)
+    agent_id = new_agent(service)
+    stored = "deploy notes:\n  run src/**/*.py through **ruff**\n  key zebra-4417"
+    service.search.insert_passage(agent_id, stored, tags=["ops"])
+    model_server.script([Reply(tool_calls=[("archival_memory_search", {"query": "zebra-4417"})]), Reply(text="ok")])
+    result = json.loads(tool_return(say(service, agent_id, None, "find it"))["tool_return"])
+    assert [(r["text"], r["tags"]) for r in result["results"]] == [(stored, ["ops"])]
 
 
 def test_date_and_role_arguments_of_the_tool(tmp_path: Path, model_server: ModelServer) -> None:
@@ -238,10 +317,12 @@ def test_archival_memory_insert_and_search(tmp_path: Path, model_server: ModelSe
         ]
     )
     found = [c["tool_return"] for c in say(service, agent_id, None, "what do you know?") if c["message_type"] == "tool_return_message"]
-    assert found[0].startswith("2 archival memories") and "8 agents" in found[0] and "rotate" in found[0]
-    assert "rotate" in found[1] and "8 agents" not in found[1]
-    assert "8 agents" in found[2] and "rotate" not in found[2]
-    assert found[3].startswith("1 archival memory") and "Tuesday" in found[3]
+    texts = [[r["text"] for r in json.loads(f)["results"]] for f in found]
+    assert sorted(texts[0]) == ["Buildkite tokens rotate monthly.", "The CI runs on Buildkite with 8 agents."]
+    assert texts[1] == ["Buildkite tokens rotate monthly."]
+    assert texts[2] == ["The CI runs on Buildkite with 8 agents."]
+    assert texts[3] == ["Releases are cut every second Tuesday."]
+    assert json.loads(found[1])["results"][0]["tags"] == ["infra", "security"]
     # Passages belong to the agent.
     other = new_agent(service, "other")
     assert service.search.search_passages(other, "buildkite") == []

@@ -4,10 +4,13 @@
 conversation (compacted and cleared ones included); the archival tools keep and
 find facts that do not fit in the memory blocks. The results of the two search
 tools are stored with `noindex` so that a later search does not find old results.
+Both return JSON in which `text` is the stored text exactly (never marked up);
+conversation_search lists the words that matched apart, in `matches`.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -41,7 +44,9 @@ SEARCH_TOOL_SPECS = [
         description=(
             "Search your whole message history (every conversation, including messages no longer in "
             "your context window) with ranked full-text search. Use it to recall what was said or done "
-            'before. Words must all match first, then any; use "quotes" for a phrase and word* for a prefix.'
+            'before. Words must all match first, then any; use "quotes" for a phrase and word* for a prefix. '
+            'Each result\'s "text" is the message exactly as stored (a long one is clipped around the match, '
+            'with a leading/trailing …); "matches" lists the words that matched.'
         ),
         parameters={
             "type": "object",
@@ -145,27 +150,50 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
+def _results_json(query: str, order: str, results: list[dict[str, Any]]) -> str:
+    """A JSON object with one result a line (readable, and no indentation to pay for)."""
+    head = json.dumps({"query": query, "order": order}, ensure_ascii=False)[:-1]
+    lines = ",\n".join(json.dumps(r, ensure_ascii=False) for r in results)
+    return f'{head}, "results": [\n{lines}\n]}}'
+
+
 def format_message_hits(query: str, hits: list[MessageHit], conversation_id: str) -> str:
+    """The tool result: JSON with each message's stored text exactly, matched words apart.
+
+    `text` is never marked up; a long message is clipped to a window around the
+    matches, shown by a leading and/or trailing "…" and by `clipped`.
+    """
     if not hits:
         return f"No messages found for {query!r}." if query.strip() else "No messages found."
-    head = f"{len(hits)} message(s) for {query!r}, best match first:" if query.strip() else f"{len(hits)} newest message(s):"
-    lines = [head]
-    for number, hit in enumerate(hits, 1):
-        where = "this conversation" if hit.conversation_id == conversation_id else f"conversation {hit.conversation_id}"
-        lines.append(f"{number}. [{_stamp(hit.created_at)}] {hit.role} in {where} ({hit.message_id})")
-        lines.append(f"   {hit.snippet}")
-    return "\n".join(lines)
+    results = []
+    for hit in hits:
+        item: dict[str, Any] = {
+            "message_id": hit.message_id,
+            "date": _stamp(hit.created_at),
+            "role": hit.role,
+            "conversation_id": hit.conversation_id,
+            "this_conversation": hit.conversation_id == conversation_id,
+            "text": hit.snippet,
+        }
+        clipped = [side for side, cut in (("start", hit.clipped_start), ("end", hit.clipped_end)) if cut]
+        if clipped:
+            item["clipped"] = " and ".join(clipped)
+        if query.strip():
+            item["matches"] = hit.matches
+        results.append(item)
+    order = "best match first" if query.strip() else "newest first"
+    return _results_json(query, order, results)
 
 
 def format_passages(query: str, passages: list[PassageRecord]) -> str:
+    """The tool result: JSON with each passage's stored text exactly."""
     if not passages:
         return f"No archival memories found for {query!r}." if query.strip() else "Archival memory is empty."
-    lines = [f"{len(passages)} archival memor{'y' if len(passages) == 1 else 'ies'}, best match first:"]
-    for number, passage in enumerate(passages, 1):
-        tags = f" tags: {', '.join(passage.tags)}" if passage.tags else ""
-        lines.append(f"{number}. [{_stamp(passage.created_at)}]{tags} ({passage.id})")
-        lines.append("   " + passage.text.replace("\n", "\n   "))
-    return "\n".join(lines)
+    results = [
+        {"id": p.id, "date": _stamp(p.created_at), "tags": p.tags, "text": p.text} for p in passages
+    ]
+    order = "best match first" if query.strip() else "newest first"
+    return _results_json(query, order, results)
 
 
 def make_search_handlers(store: SearchStore) -> dict[str, ServerToolHandler]:

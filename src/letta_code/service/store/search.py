@@ -12,6 +12,10 @@ cost of a query stays bounded on a history of millions of messages (a word in
 every third message would otherwise score hundreds of thousands of rows), and a
 conversation history is a place where recent matches matter most. Words rarer
 than that are ranked over the whole history.
+
+A hit carries the message's stored text exactly (FTS5 `snippet()` only picks the
+window of a long message; its marks are private-use characters that are removed
+again) and, separately, the words that matched.
 """
 
 from __future__ import annotations
@@ -26,11 +30,20 @@ from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from letta_code.service.errors import NotFoundError
+from letta_code.service.store.excerpts import (
+    CLOSE,
+    CUT,
+    ELLIPSIS,
+    HEAD_CHARS,
+    OPEN,
+    Excerpt,
+    head_excerpt,
+    parse_snippet,
+)
 from letta_code.service.store.models import Message, Passage, new_id, utcnow
 
 RANK_WINDOW = 5000
-SNIPPET_TOKENS = 24
-MARK_OPEN, MARK_CLOSE, ELLIPSIS = "**", "**", "…"
+SNIPPET_TOKENS = 24  # a long message comes back as the best window of this many tokens
 
 _STOPWORD_TEXT = """a about after again all also am an and any are as at be been before being but by can could
     did do does doing done for from had has have having he her here hers him his how i if in into is
@@ -91,8 +104,16 @@ class MessageHit:
     conversation_id: str
     role: str
     created_at: datetime
-    snippet: str
+    text: str  # the stored text, exactly; a window of it when the message is long
+    matches: list[str] = field(default_factory=list)  # the matched words as written in `text`
+    clipped_start: bool = False  # `text` starts inside the message
+    clipped_end: bool = False  # `text` ends before the end of the message
     score: float | None = None  # BM25 (lower is better); None for a plain listing
+
+    @property
+    def snippet(self) -> str:
+        """`text` with a leading / trailing "…" where it is clipped."""
+        return (ELLIPSIS if self.clipped_start else "") + self.text + (ELLIPSIS if self.clipped_end else "")
 
 
 @dataclass
@@ -199,36 +220,37 @@ class SearchStore:
         if not seqs:
             return []
         heads = session.execute(
-            text("SELECT rowid, substr(body, 1, 200) FROM messages_fts WHERE rowid IN :seqs").bindparams(
+            text("SELECT rowid, substr(body, 1, :head + 1) FROM messages_fts WHERE rowid IN :seqs").bindparams(
                 bindparam("seqs", expanding=True)
             ),
-            {"seqs": seqs},
+            {"seqs": seqs, "head": HEAD_CHARS},
         ).all()
-        snippets = {int(r[0]): str(r[1]) + (ELLIPSIS if len(str(r[1])) >= 200 else "") for r in heads}
-        return self._details(session, [(s, None) for s in seqs], snippets)
+        excerpts = {int(r[0]): head_excerpt(str(r[1])) for r in heads}
+        return self._details(session, [(s, None) for s in seqs], excerpts)
 
     def _hits(self, session: Session, match: str, ranked: list[tuple[int, float]]) -> list[MessageHit]:
         if not ranked:
             return []
         rows = session.execute(
             text(
-                "SELECT rowid, snippet(messages_fts, 0, :open, :close, :ellipsis, :tokens) FROM messages_fts"
+                "SELECT rowid, snippet(messages_fts, 0, :open, :close, :cut, :tokens), body FROM messages_fts"
                 " WHERE messages_fts MATCH :match AND rowid IN :seqs"
             ).bindparams(bindparam("seqs", expanding=True)),
             {
-                "open": MARK_OPEN,
-                "close": MARK_CLOSE,
-                "ellipsis": ELLIPSIS,
+                "open": OPEN,
+                "close": CLOSE,
+                "cut": CUT,
                 "tokens": SNIPPET_TOKENS,
                 "match": match,
                 "seqs": [seq for seq, _ in ranked],
             },
         ).all()
-        return self._details(session, list(ranked), {int(r[0]): str(r[1]) for r in rows})
+        excerpts = {int(r[0]): parse_snippet(str(r[1]), str(r[2])) for r in rows}
+        return self._details(session, list(ranked), excerpts)
 
     @staticmethod
     def _details(
-        session: Session, ranked: list[tuple[int, float | None]], snippets: dict[int, str]
+        session: Session, ranked: list[tuple[int, float | None]], excerpts: dict[int, Excerpt]
     ) -> list[MessageHit]:
         seqs = [seq for seq, _ in ranked]
         rows = session.execute(
@@ -237,19 +259,26 @@ class SearchStore:
             )
         ).all()
         by_seq = {r.seq: r for r in rows}
-        return [
-            MessageHit(
-                message_id=by_seq[seq].id,
-                seq=seq,
-                conversation_id=by_seq[seq].conversation_id,
-                role=by_seq[seq].role,
-                created_at=_aware(by_seq[seq].created_at),
-                snippet=" ".join(snippets.get(seq, "").split()),
-                score=score,
+        hits = []
+        for seq, score in ranked:
+            if seq not in by_seq:
+                continue
+            row, excerpt = by_seq[seq], excerpts.get(seq, Excerpt(""))
+            hits.append(
+                MessageHit(
+                    message_id=row.id,
+                    seq=seq,
+                    conversation_id=row.conversation_id,
+                    role=row.role,
+                    created_at=_aware(row.created_at),
+                    text=excerpt.text,
+                    matches=excerpt.matches,
+                    clipped_start=excerpt.clipped_start,
+                    clipped_end=excerpt.clipped_end,
+                    score=score,
+                )
             )
-            for seq, score in ranked
-            if seq in by_seq
-        ]
+        return hits
 
     # -- archival passages --------------------------------------------------
     def insert_passage(
