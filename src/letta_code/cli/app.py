@@ -25,8 +25,10 @@ from letta_code.permissions import (
     PermissionMode,
     RuleError,
     parse_mode,
+    parse_rule,
     split_rule_list,
 )
+from letta_code.permissions.categories import KNOWN_TOOLS
 from letta_code.service.llm.types import LLMError
 from letta_code.tools.base import ToolError, ToolSession
 from letta_code.tools.registry import ALL_TOOL_NAMES, select_tools
@@ -45,6 +47,19 @@ class SessionContext:
     mode: PermissionMode
     # Harness-side tools for the executor (ToolExecutor(special_tools=...)): the Skill tool.
     special_tools: dict[str, SpecialTool] = field(default_factory=dict)
+
+
+# What the shell reports for a process that SIGPIPE ended (128 + 13), as `yes | head -1` shows.
+EXIT_OUTPUT_CLOSED = 141
+
+
+def silence_stdout() -> None:
+    """Point stdout at the null device, so nothing written later (nor the flush at
+    interpreter exit) fails on the closed pipe: the usual Python recipe."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 class StartupError(Exception):
@@ -86,6 +101,81 @@ def _permission_mode(args: Namespace, settings: Settings) -> PermissionMode:
         raise CliUsageError(f"--permission-mode: {exc}") from exc
 
 
+def _refuse_contradictions(args: Namespace) -> None:
+    """Flags that ask for opposite things: refused, rather than one of them silently winning."""
+    if args.continue_last and args.new:
+        raise CliUsageError("--continue contradicts --new: resume the last conversation, or start a new one")
+    if args.agent and args.new_agent:
+        raise CliUsageError(f"--agent {args.agent} contradicts --new-agent: use that agent, or create a new one")
+    if args.new and args.new_agent:
+        raise CliUsageError("--new contradicts --new-agent: a new agent starts a new conversation; use only --new-agent")
+    if args.continue_last and args.new_agent:
+        raise CliUsageError("--continue contradicts --new-agent: resume the last conversation, or create a new agent")
+
+
+# Tools of Claude Code that letta has not got: a settings file shared with it may name them.
+_OTHER_AGENT_TOOLS = frozenset({"WebFetch", "WebSearch", "Task", "NotebookRead"})
+_CODING_TOOLS = frozenset(ALL_TOOL_NAMES) | KNOWN_TOOLS | {SKILL_TOOL}
+
+
+def _known_rule_tool(name: str) -> bool:
+    """A tool a permission rule may name: the coding tools (as `--tools` knows them), the
+    Skill tool, the agent's memory and search tools, `mcp__...` names, Claude Code's own."""
+    if name in _CODING_TOOLS or name in _OTHER_AGENT_TOOLS or name.startswith("mcp__"):
+        return True
+    # Imported only for a name not known above: the memory tools cost a noticeable start-up.
+    from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES
+    from letta_code.service.agent.search_tools import SEARCH_TOOL_NAMES
+
+    return name in MEMORY_TOOL_NAMES or name in SEARCH_TOOL_NAMES
+
+
+def check_rule(text: str, where: str) -> str | None:
+    """Why the permission rule `text` (from `where`) is refused, in one line; None if fine."""
+    import difflib
+
+    try:
+        rule = parse_rule(text)
+    except RuleError as exc:
+        return f"bad permission rule in {where}: {exc}"
+    if _known_rule_tool(rule.tool):
+        return None
+    names = sorted(_CODING_TOOLS | _OTHER_AGENT_TOOLS)
+    close = difflib.get_close_matches(rule.tool, names, n=1) or [
+        n for n in names if n.lower() == rule.tool.lower()
+    ]
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return (
+        f"bad permission rule in {where}: {rule.text!r} names an unknown tool {rule.tool!r}{hint}; "
+        f"valid tools: {', '.join(ALL_TOOL_NAMES)}, {SKILL_TOOL}, the memory tools, or mcp__<server> names"
+    )
+
+
+def _check_rules(args: Namespace, settings: Settings) -> None:
+    """Every rule of the settings files and the flags, each named by where it came from."""
+    settings.permission_rules()  # the files' shapes first (one line naming the key)
+    files = (
+        (settings.global_, paths.global_settings_path()),
+        (settings.project, paths.project_settings_path(settings.cwd)),
+        (settings.local, paths.project_local_settings_path(settings.cwd)),
+    )
+    for data, source in files:
+        perms = data.get("permissions") or {}
+        for kind in ("allow", "deny", "ask"):
+            for text in perms.get(kind) or []:
+                if problem := check_rule(text, f"{source} (permissions.{kind})"):
+                    raise SettingsError(problem)
+    for flag, values in (("--allowedTools", args.allowed_tools), ("--disallowedTools", args.disallowed_tools)):
+        for value in values:
+            try:
+                texts = split_rule_list(value)
+            except RuleError as exc:
+                raise CliUsageError(f"bad permission rule in {flag}: {exc}") from exc
+            for text in texts:
+                if problem := check_rule(text, flag):
+                    raise CliUsageError(problem)
+
+
 def parse_mode_or_none(text: str) -> PermissionMode | None:
     try:
         return parse_mode(text)
@@ -94,10 +184,12 @@ def parse_mode_or_none(text: str) -> PermissionMode | None:
 
 
 async def open_session(args: Namespace, env: dict[str, str]) -> SessionContext:
+    _refuse_contradictions(args)
     cwd = Path.cwd()
     settings = Settings.load(cwd)
     mode = _permission_mode(args, settings)
-    rules = settings.permission_rules()  # checked before anything is created
+    _check_rules(args, settings)  # before anything is created
+    rules = settings.permission_rules()
     try:
         flag_allow = [r for value in args.allowed_tools for r in split_rule_list(value)]
         flag_deny = [r for value in args.disallowed_tools for r in split_rule_list(value)]
@@ -236,6 +328,9 @@ def run(args: Namespace) -> int:
     except KeyboardInterrupt:
         print("letta: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output has gone: quietly, as Unix tools end
+        silence_stdout()
+        return EXIT_OUTPUT_CLOSED
     except (CliUsageError, SettingsError, SetupError, LLMError, BackendError, StartupError) as exc:
         print(f"letta: {exc}", file=sys.stderr)
         return 1

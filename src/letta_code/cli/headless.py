@@ -8,6 +8,7 @@ keys, `messageType`, `otid`, `seqId`), then the `result` event.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import select
 import signal
@@ -17,7 +18,7 @@ from argparse import Namespace
 from collections.abc import Callable
 from typing import Any
 
-from letta_code.cli.app import open_session
+from letta_code.cli.app import EXIT_OUTPUT_CLOSED, open_session, silence_stdout
 from letta_code.cli.args import CliUsageError
 from letta_code.cli.notices import compaction_note, is_overflow_compaction
 from letta_code.cli.sandbox_setup import sandbox_state
@@ -41,9 +42,23 @@ def _camel(key: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+class OutputClosed(Exception):
+    """Whoever read our stdout has gone (`letta -p ... | head -1`). Not an OSError, so the
+    turn runner does not take it for a lost connection to the agent service."""
+
+
+def write_out(text: str) -> None:
+    """Write to stdout and flush; OutputClosed when the reader has gone."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError as exc:
+        silence_stdout()
+        raise OutputClosed from exc
+
+
 def emit_line(event: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    write_out(json.dumps(event, ensure_ascii=False) + "\n")
 
 
 STDIN_WAIT_SECONDS = 0.5
@@ -75,7 +90,7 @@ def read_prompt(args: Namespace) -> str:
 
 def emit_result(fmt: str, event: dict[str, Any]) -> None:
     if fmt == "json":
-        print(json.dumps(event, indent=2, ensure_ascii=False), flush=True)
+        write_out(json.dumps(event, indent=2, ensure_ascii=False) + "\n")
     else:
         emit_line(event)
 
@@ -130,6 +145,20 @@ def result_event(
 
 
 async def run_headless(args: Namespace, env: dict[str, str]) -> int:
+    try:
+        return await _run_headless(args, env)
+    except OutputClosed:
+        return EXIT_OUTPUT_CLOSED  # quietly, as Unix tools end under `| head`
+
+
+async def _stop_turn(runner: TurnRunner) -> None:
+    """The reader has gone mid-turn: cancel the run, so the conversation is not left busy
+    (tool calls it was waiting on are answered by the next session's discard_pending)."""
+    with contextlib.suppress(Exception):
+        await runner.cancel()
+
+
+async def _run_headless(args: Namespace, env: dict[str, str]) -> int:
     started = time.monotonic()
     fmt = args.output_format
     agent_id = conversation_id = None
@@ -192,6 +221,9 @@ async def run_headless(args: Namespace, env: dict[str, str]) -> int:
         try:
             await runner.discard_pending("the session that asked for it was interrupted")
             result = await runner.run(prompt)
+        except OutputClosed:
+            await _stop_turn(runner)
+            raise
         finally:
             restore_sigint()
             shutdown(ctx.tool_session)
@@ -201,6 +233,8 @@ async def run_headless(args: Namespace, env: dict[str, str]) -> int:
             error = f"the run stopped: {result.stop_reason}"
     except CliUsageError as exc:
         error = str(exc)
+    except OutputClosed:
+        raise
     except Exception as exc:
         from letta_code.cli.app import StartupError
         from letta_code.client.backend import BackendError
@@ -231,5 +265,5 @@ async def run_headless(args: Namespace, env: dict[str, str]) -> int:
         )
         emit_result(fmt, event)
     elif not error and result is not None:
-        print(result.text)
+        write_out(result.text + "\n")
     return 1 if error else 0
