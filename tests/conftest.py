@@ -104,8 +104,3 @@ def letta(letta_home: Path, project: Path, model_server) -> Letta:  # noqa: F811
     env["NO_COLOR"] = "1"
     return Letta(letta_home, project, env)
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The real model server's test first: at about three minutes it is the longest, so under
-    `pytest -n 2` it should run beside the rest of the suite rather than after it."""
-    items.sort(key=lambda item: "test_real_model_server" not in item.nodeid)
