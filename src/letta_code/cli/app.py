@@ -152,8 +152,10 @@ def check_rule(text: str, where: str) -> str | None:
 
 
 def _check_rules(args: Namespace, settings: Settings) -> None:
-    """Every rule of the settings files and the flags, each named by where it came from."""
-    settings.permission_rules()  # the files' shapes first (one line naming the key)
+    """Every rule of the settings files and the flags, each named by where it came from.
+
+    Call it after `settings.permission_rules()`, which refuses a malformed `permissions` shape.
+    """
     files = (
         (settings.global_, paths.global_settings_path()),
         (settings.project, paths.project_settings_path(settings.cwd)),
@@ -188,8 +190,8 @@ async def open_session(args: Namespace, env: dict[str, str]) -> SessionContext:
     cwd = Path.cwd()
     settings = Settings.load(cwd)
     mode = _permission_mode(args, settings)
-    _check_rules(args, settings)  # before anything is created
-    rules = settings.permission_rules()
+    rules = settings.permission_rules()  # the files' shapes first (one line naming the key)
+    _check_rules(args, settings)  # then each rule, before anything is created
     try:
         flag_allow = [r for value in args.allowed_tools for r in split_rule_list(value)]
         flag_deny = [r for value in args.disallowed_tools for r in split_rule_list(value)]

@@ -104,6 +104,7 @@ class CompactionResult:
     summarized: int  # messages moved out of the context
     kept: int  # messages left in the context
     summary_message_id: str
+    context_before: int = 0  # history messages the model saw before: the others and any summary
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -263,4 +264,5 @@ class Compactor:
             if conv is not None:
                 conv.context_start = max(conv.context_start, dropped[-1].seq)
                 conv.updated_at = utcnow()
-        return CompactionResult(summary, len(dropped), len(kept), message_id, prompt_tokens, completion_tokens)
+        before = len(messages) + (previous is not None)
+        return CompactionResult(summary, len(dropped), len(kept), message_id, before, prompt_tokens, completion_tokens)

@@ -23,7 +23,6 @@ from letta_code.schemas.messages import (
 from letta_code.schemas.state import AgentState
 from letta_code.service.agent.compaction import (
     Compactor,
-    context_size,
     estimate_output,
 )
 from letta_code.service.agent.recovery import PartialStep, SentText, resume_steps
@@ -290,7 +289,6 @@ class AgentLoop:
         *,
         force: bool = False,
     ) -> bool:
-        before = context_size(self.conversations.context_messages(request.conversation_id))
         result = await self.compactor.compact(
             agent, request.conversation_id, provider, model_name, fixed_tokens=fixed_tokens, force=force, run_id=live.run_id
         )
@@ -301,7 +299,7 @@ class AgentLoop:
         event = {
             "trigger": "context_window_exceeded" if force else "post_step_context_check",
             "context_window": agent.context_window,
-            "messages_count_before": before,
+            "messages_count_before": result.context_before,
             "messages_count_after": result.kept + 1,
         }
         self.registry.emit(live, EventMessage(id=result.summary_message_id, event_type="compaction", event_data=event))
