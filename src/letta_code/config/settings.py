@@ -1,9 +1,12 @@
 """The three settings files: global, project (committed) and project-local (personal).
 
-Each file is a JSON object. Reading a malformed file raises `SettingsError` with the
-file name and the problem, so the CLI can print one clear line. Writes are atomic
-(temp file + rename) and merge into what is on disk, so two processes that write
-different keys do not lose each other's change.
+Each file is a JSON object. Reading a malformed, empty or unreadable file raises
+`SettingsError` with the file name and the problem, so the CLI can print one clear
+line; it is never taken for an empty object (that would drop the ids of the shared
+memory blocks kept there, and the next write would save the loss). Writes are atomic
+(temp file in the same folder, fsync, rename) and merge into what is on disk, so two
+processes that write different keys do not lose each other's change. The global file
+holds credentials (its `env` map): it is written with mode 0600.
 """
 
 from __future__ import annotations
@@ -16,22 +19,32 @@ from pathlib import Path
 from typing import Any
 
 from letta_code.config import paths
+from letta_code.errors import UserError
+
+# Top-level keys of the global file that hold credentials (older letta versions), besides `env`.
+LEGACY_CREDENTIAL_KEYS = ("apiKey", "refreshToken", "tokenExpiresAt")
+PRIVATE_MODE = 0o600  # the global settings file: credentials
+SHARED_MODE = 0o644  # a new project settings file (an existing one keeps its mode)
 
 
-class SettingsError(Exception):
+class SettingsError(UserError):
     """A settings file exists but cannot be used."""
 
 
 def read_json_file(path: Path) -> dict[str, Any]:
-    """Read a settings file; a missing file is an empty object."""
+    """Read a settings file; a missing file is an empty object, an empty one an error."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
     except OSError as exc:
-        raise SettingsError(f"cannot read {path}: {exc.strerror}") from exc
+        raise SettingsError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path} is not UTF-8 text (byte {exc.start + 1}); it must hold a JSON object") from exc
     if not text.strip():
-        return {}
+        raise SettingsError(
+            f"{path} is empty; it must hold a JSON object: restore it, or write {{}} into it to start afresh"
+        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -44,22 +57,74 @@ def read_json_file(path: Path) -> dict[str, Any]:
 
 
 def update_json_file(path: Path, updates: dict[str, Any], remove: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Merge `updates` into the file at `path` (top-level keys) and write it atomically."""
+    """Merge `updates` into the file at `path` (top-level keys) and write it atomically.
+
+    The new text is written to a temp file in the same folder, flushed to disk, and
+    renamed over the file (then the folder is flushed): a crash leaves the old file or
+    the new one, never an empty or half-written one.
+    """
     data = read_json_file(path)
     data.update(updates)
     for key in remove:
         data.pop(key, None)
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), mode)
             json.dump(data, handle, indent=2)
             handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)
     return data
+
+
+def _mode_for(path: Path) -> int:
+    """0600 for the global file (credentials); another file keeps its mode, a new one gets 0644."""
+    if os.path.abspath(path) == os.path.abspath(paths.global_settings_path()):
+        return PRIVATE_MODE
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return SHARED_MODE
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (best effort: some file systems cannot open a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def clear_credentials() -> list[str]:
+    """`/logout`: remove the stored credentials from the global settings file.
+
+    Removes its `env` map (API keys, endpoints) and the credential keys older versions
+    kept at the top level; every other setting stays. Returns the names removed (the
+    `env` variables, then those keys), `[]` when there was nothing to remove. A file
+    that cannot be read raises `SettingsError`.
+    """
+    path = paths.global_settings_path()
+    data = read_json_file(path)
+    env = data.get("env")
+    names = list(env) if isinstance(env, dict) else []
+    names += [key for key in LEGACY_CREDENTIAL_KEYS if key in data]
+    if "env" in data or names:
+        update_json_file(path, {}, remove=("env", *LEGACY_CREDENTIAL_KEYS))
+    return names
 
 
 # Keys whose value must be an object, wherever they appear.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from letta_code.errors import UserError
 
-class ServiceError(Exception):
+
+class ServiceError(UserError):
     status_code = 400
 
     def __init__(self, detail: str) -> None:

@@ -29,6 +29,7 @@ from letta_code.service.store.db import open_database
 from letta_code.service.store.models import Message, utcnow
 from letta_code.service.store.runs import Orphan, RunStore
 from letta_code.service.store.search import SearchStore
+from letta_code.service.store.text import check_text
 
 SERVER_TOOL_NAMES = sorted(MEMORY_TOOL_NAMES | SEARCH_TOOL_NAMES)
 # A background run interrupted longer ago than this is failed rather than resumed.
@@ -70,6 +71,8 @@ class AgentService:
         metadata: dict[str, Any] | None = None,
         context_window: int | None = None,
     ) -> AgentState:
+        given = {"name": name, "system": system, "description": description, "memory_blocks": memory_blocks}
+        check_text({**given, "tools": tools, "tags": tags, "metadata": metadata}, "the agent")  # before any block is stored
         ids = list(block_ids or [])
         for spec in memory_blocks or []:
             block = self.agents.create_block(
@@ -152,7 +155,14 @@ class AgentService:
         background: bool = False,
         override_model: str | None = None,
     ) -> RunState:
-        """Store the input, start the run as a task on the running loop, return it."""
+        """Store the input, start the run as a task on the running loop, return it.
+
+        Text that cannot be stored and sent on (lone surrogates) is refused first, before
+        anything is written: stored, it would break every later request of the conversation.
+        """
+        check_text(messages, "messages")
+        check_text(client_tools or [], "client_tools")
+        check_text(client_skills or [], "client_skills")
         conv = self.resolve_conversation(conversation_id, agent_id)
         active = self.runs.active_for(conv.id)
         if active is not None:
@@ -270,6 +280,7 @@ class AgentService:
         """
         conv = self.resolve_conversation(conversation_id, agent_id)
         before = context_size(self.conversations.context_messages(conv.id))
+        tokens_before = self.prompt_estimate(conv.id)
         result = await self.compact(conv.id)
         after = context_size(self.conversations.context_messages(conv.id))
         return {
@@ -277,7 +288,24 @@ class AgentService:
             "num_messages_after": after,
             "summary": result.summary if result else "",
             "num_messages_summarized": result.summarized if result else 0,
+            "context_tokens_before": tokens_before,
+            "context_tokens_after": self.prompt_estimate(conv.id),
         }
+
+    def prompt_estimate(self, conversation_id: str) -> int:
+        """About how many tokens the conversation's next model call sends (the loop's
+        calibrated estimate), leaving out client tools: only a run knows those."""
+        from letta_code.service.agent.step_prompt import build_step_prompt
+        from letta_code.service.llm.registry import get_provider
+
+        conv = self.conversations.get(conversation_id)
+        agent = self.agents.get_agent(conv.agent_id)
+        _, model_name = get_provider(conv.model or agent.model, self.env)
+        prompt = build_step_prompt(
+            agent, self.conversations, self.loop.compactor, conversation_id=conv.id, model_name=model_name,
+            server_tools=self.loop.server_tools, client_tools=[], client_skills=[],
+        )
+        return self.loop.compactor.estimate(model_name, prompt.estimate)
 
 
 def _request_json(request: RunRequest) -> dict[str, Any]:

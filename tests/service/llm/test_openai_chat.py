@@ -218,3 +218,11 @@ def test_an_overflow_inside_a_stream_is_not_retried(model_server: ModelServer) -
     with pytest.raises(ContextWindowExceededError) as info:
         events(_provider(model_server), request())
     assert info.value.window == 2048 and len(model_server.model_requests) == 1
+
+
+def test_a_lone_surrogate_in_the_servers_json_arrives_as_a_replacement_character(model_server: ModelServer) -> None:
+    # The fake server writes JSON with ensure_ascii, so this goes out as the escape "\udce9".
+    model_server.script([Reply(text="caf\udce9 ok")])
+    text = "".join(e.text for e in events(_provider(model_server), request()) if isinstance(e, TextDelta))
+    assert text == "caf\ufffd ok"
+    text.encode("utf-8")

@@ -30,11 +30,11 @@ from typing import Any
 
 import httpx
 
+from letta_code.schemas.text import scrub
 from letta_code.service.llm.overflow import is_overflow, window_from_text
 from letta_code.service.llm.types import ContextWindowExceededError, LLMError, StreamEvent
 
-# 4xx other than these are the request's fault: retrying cannot help.
-RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 522, 524, 529})
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 522, 524, 529})  # other 4xx: the request's fault
 _MAX_DELAY = 60.0
 IDLE_TIMEOUT = 600.0  # LETTA_LLM_READ_TIMEOUT: seconds between two model events
 FIRST_OUTPUT_TIMEOUT = 110.0  # LETTA_LLM_REQUEST_TIMEOUT: seconds to the first model event
@@ -293,7 +293,7 @@ async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str | None
 
 def parse_json(ep: Endpoint, data: str) -> Any:
     try:
-        return json.loads(data)
+        return scrub(json.loads(data))  # a JSON "\\udce9" must not fail the turn when stored
     except json.JSONDecodeError:
         snippet = " ".join(data.split())[:120]
         raise LLMError(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from letta_code.schemas.state import AgentState, BlockState
 from letta_code.service.errors import ConflictError, NotFoundError
 from letta_code.service.store.models import Agent, AgentBlock, Block, BlockRevision, new_id, utcnow
+from letta_code.service.store.text import check_text
 
 _Row = TypeVar("_Row", Agent, Block)
 
@@ -103,6 +104,7 @@ class AgentStore:
         With `expected_version`, the write happens only if nobody wrote in between;
         otherwise None is returned and the caller re-reads and retries.
         """
+        check_text({"value": new_value, **fields}, "block")  # the update below bypasses the flush hook
         attrs = {("metadata_" if key == "metadata" else key): val for key, val in fields.items()}
         with self.sessions.begin() as session:
             old = session.execute(select(Block.value, Block.version).where(Block.id == block_id)).first()

@@ -1,8 +1,9 @@
 """Runs (one agent invocation each) and their persisted stream chunks.
 
 Each run records its `owner`, the process executing it. A run still `running`
-whose owner is gone was interrupted: `letta server` resumes it on start
-(`orphans`, `claim`), every other process fails it when it meets it.
+whose owner is gone (exited, or killed and not yet reaped by its parent: a zombie
+still answers signal 0) was interrupted: `letta server` resumes it on start
+(`orphans`, `claim`), every other process fails it the moment it meets it.
 """
 
 from __future__ import annotations
@@ -25,15 +26,20 @@ from letta_code.service.store.models import Run, RunChunk, new_id, utcnow
 ACTIVE_STATUSES = ("created", "running")
 
 
-def _start_ticks(pid: int) -> str | None:
-    """When process `pid` started (clock ticks since boot; Linux), to tell a reused pid apart."""
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (Linux): state first; None elsewhere."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             stat = handle.read().decode("ascii", "replace")
     except OSError:
         return None
-    fields = stat.rpartition(")")[2].split()
-    return fields[19] if len(fields) > 19 else None
+    return stat.rpartition(")")[2].split()
+
+
+def _start_ticks(pid: int) -> str | None:
+    """When process `pid` started (clock ticks since boot; Linux), to tell a reused pid apart."""
+    fields = _proc_stat(pid)
+    return fields[19] if fields is not None and len(fields) > 19 else None
 
 
 def _owner_of_this_process() -> str:
@@ -80,8 +86,12 @@ def _owner_alive(owner: str | None) -> bool:
         return False
     except PermissionError:
         pass
+    fields = _proc_stat(pid)
+    if fields and fields[0] in ("Z", "X"):
+        return False  # a killed process its parent has not reaped yet: signal 0 still reaches it
     # Alive, unless the pid now belongs to a process started later.
-    return not rest or rest[0] == (_start_ticks(pid) or rest[0])
+    start = fields[19] if fields is not None and len(fields) > 19 else None
+    return not rest or rest[0] == (start or rest[0])
 
 
 @dataclass
