@@ -1,10 +1,24 @@
-"""Request bodies of the Letta API subset we serve (unknown fields are accepted and ignored)."""
+"""Request bodies of the Letta API subset we serve (unknown fields are accepted and ignored).
+
+Every number has bounds, so a value the store cannot hold (SQLite integers end at 2**63)
+is a 422 naming the field, not a 500.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# Context windows, in tokens: the largest models take a few million.
+MAX_TOKENS = 1_000_000_000
+# A memory block's limit, in characters (a request body is a few MB at most anyway).
+MAX_CHARS = 1_000_000_000
+DEFAULT_BLOCK_LIMIT = 20_000
+MAX_STEPS = 10_000
+# A position in a run's stream: the largest integer every JSON client reads exactly.
+MAX_SEQ = 2**53 - 1
+TOOL_NAME = r"^[a-zA-Z0-9_-]{1,64}$"
 
 
 class _Open(BaseModel):
@@ -16,14 +30,14 @@ class LlmConfigIn(_Open):
 
     handle: str | None = None
     model: str | None = None
-    context_window: int | None = Field(default=None, gt=0)
+    context_window: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
 
 
 class MemoryBlockIn(_Open):
-    label: str
+    label: str = Field(min_length=1)
     value: str = ""
     description: str | None = None
-    limit: int | None = Field(default=None, gt=0)
+    limit: int | None = Field(default=None, gt=0, le=MAX_CHARS)
     read_only: bool = False
     metadata: dict[str, Any] | None = None
 
@@ -40,7 +54,7 @@ class AgentCreate(_Open):
     tool_ids: list[str] | None = None
     tags: list[str] | None = None
     metadata: dict[str, Any] | None = None
-    context_window_limit: int | None = Field(default=None, gt=0)
+    context_window_limit: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
 
 
 class AgentUpdate(_Open):
@@ -54,29 +68,30 @@ class AgentUpdate(_Open):
     tool_ids: list[str] | None = None
     tags: list[str] | None = None
     metadata: dict[str, Any] | None = None
-    context_window_limit: int | None = Field(default=None, gt=0)
+    context_window_limit: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
 
 
 class BlockCreate(_Open):
-    label: str
+    label: str = Field(min_length=1)
     value: str = ""
     description: str | None = None
-    limit: int | None = Field(default=None, gt=0)
+    limit: int | None = Field(default=None, gt=0, le=MAX_CHARS)
     read_only: bool = False
     metadata: dict[str, Any] | None = None
 
 
 class BlockUpdate(_Open):
     value: str | None = None
-    label: str | None = None
+    label: str | None = Field(default=None, min_length=1)
     description: str | None = None
-    limit: int | None = Field(default=None, gt=0)
+    limit: int | None = Field(default=None, gt=0, le=MAX_CHARS)
     read_only: bool | None = None
     metadata: dict[str, Any] | None = None
 
 
 class ClientTool(_Open):
-    name: str
+    # What the model APIs (OpenAI, Anthropic) take as a tool name; anything else they refuse.
+    name: str = Field(pattern=TOOL_NAME)
     description: str | None = None
     parameters: dict[str, Any] | None = None
 
@@ -97,7 +112,7 @@ class MessageRequest(_Open):
     stream_tokens: bool = False
     streaming: bool | None = None
     background: bool = False
-    max_steps: int = 50
+    max_steps: int = Field(default=50, ge=0, le=MAX_STEPS, description="0: record tool results, take no step")
     include_pings: bool | None = None
     override_model: str | None = None
     include_return_message_types: list[str] | None = None
@@ -112,7 +127,7 @@ class MessageRequest(_Open):
 
 
 class StreamRequest(_Open):
-    starting_after: int = 0
+    starting_after: int = Field(default=0, ge=0, le=MAX_SEQ)
     include_pings: bool | None = None
     run_id: str | None = None
     agent_id: str | None = None
@@ -132,12 +147,12 @@ class CompactRequest(_Open):
 class ConversationCreate(_Open):
     summary: str | None = None
     model: str | None = Field(default=None, description="Run this conversation on this model instead of the agent's")
-    context_window_limit: int | None = Field(default=None, gt=0)
+    context_window_limit: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
     model_settings: dict[str, Any] | None = Field(default=None, description="Accepted; the provider's defaults apply")
 
 
 class ConversationUpdate(_Open):
     summary: str | None = None
     model: str | None = None
-    context_window_limit: int | None = Field(default=None, gt=0)
+    context_window_limit: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
     model_settings: dict[str, Any] | None = None

@@ -9,8 +9,24 @@ from typing import Any
 from fastapi import Request
 
 from letta_code.schemas.state import AgentState
-from letta_code.server.common import QueryList, Router, check_order, flat, page, service_of
-from letta_code.server.requests import AgentCreate, AgentUpdate, BlockUpdate
+from letta_code.server.common import (
+    Limit,
+    Order,
+    QueryList,
+    Router,
+    check_model,
+    check_order,
+    flat,
+    page,
+    service_of,
+)
+from letta_code.server.requests import (
+    DEFAULT_BLOCK_LIMIT,
+    AgentCreate,
+    AgentUpdate,
+    BlockUpdate,
+    MemoryBlockIn,
+)
 from letta_code.server.views import agent_view, block_view, pending_view, tool_id, tool_view
 from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES
 from letta_code.service.errors import BadRequestError, NotFoundError
@@ -40,14 +56,18 @@ def tool_name(request: Request, tid: str) -> str:
     raise NotFoundError(f"tool {tid} not found")
 
 
-def check_model(model: str) -> None:
-    from letta_code.service.llm.registry import resolve_handle
-    from letta_code.service.llm.types import LLMError
-
-    try:
-        resolve_handle(model)
-    except LLMError as exc:
-        raise BadRequestError(str(exc)) from exc
+def check_memory_blocks(blocks: list[MemoryBlockIn]) -> None:
+    """What POST /v1/blocks refuses is refused here too: a value over its limit, a label twice."""
+    labels: set[str] = set()
+    for block in blocks:
+        limit = block.limit or DEFAULT_BLOCK_LIMIT
+        if len(block.value) > limit:
+            raise BadRequestError(
+                f"memory block {block.label!r}: the value ({len(block.value)} characters) is over the limit of {limit}"
+            )
+        if block.label in labels:
+            raise BadRequestError(f"memory block label {block.label!r} is given twice")
+        labels.add(block.label)
 
 
 def _includes(include: list[str] | None) -> set[str] | None:
@@ -80,6 +100,7 @@ async def create_agent(body: AgentCreate, request: Request) -> dict[str, Any]:
         except LLMError as exc:
             raise BadRequestError(str(exc)) from exc
     check_model(model)
+    check_memory_blocks(body.memory_blocks or [])
     tools = remember_tools(request, list(body.tools or []) + [tool_name(request, t) for t in body.tool_ids or []])
     agent = service.create_agent(
         name=body.name or f"agent-{uuid.uuid4().hex[:8]}",
@@ -105,8 +126,8 @@ async def list_agents(
     include: QueryList = None,
     after: str | None = None,
     before: str | None = None,
-    limit: int | None = 50,
-    order: str = "desc",
+    limit: Limit = 50,
+    order: Order = "desc",
 ) -> list[dict[str, Any]]:
     service = service_of(request)
     agents = service.agents.list_agents(name=name)
@@ -173,8 +194,8 @@ async def list_agent_blocks(
     request: Request,
     after: str | None = None,
     before: str | None = None,
-    limit: int | None = None,
-    order: str = "asc",
+    limit: Limit = None,
+    order: Order = "asc",
 ) -> list[dict[str, Any]]:
     blocks = service_of(request).get_agent(agent_id).blocks
     chosen = page(blocks, lambda b: b.id, after=after, before=before, limit=limit, order=check_order(order))
@@ -223,8 +244,8 @@ async def list_agent_tools(
     request: Request,
     after: str | None = None,
     before: str | None = None,
-    limit: int | None = None,
-    order: str = "asc",
+    limit: Limit = None,
+    order: Order = "asc",
 ) -> list[dict[str, Any]]:
     tools = [tool_view(name) for name in service_of(request).get_agent(agent_id).tools]
     return page(tools, lambda t: t["id"], after=after, before=before, limit=limit, order=check_order(order))

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import Request
 
 from letta_code.schemas.state import BlockState
-from letta_code.server.common import Router, check_order, page, service_of
-from letta_code.server.requests import BlockCreate, BlockUpdate
+from letta_code.server.common import Limit, Order, Router, check_order, page, service_of
+from letta_code.server.requests import DEFAULT_BLOCK_LIMIT, BlockCreate, BlockUpdate
 from letta_code.server.views import agent_view, block_view
 from letta_code.service.errors import BadRequestError, ConflictError
 from letta_code.service.service import AgentService
@@ -42,7 +42,7 @@ def write_block(
 
 @router.post("/blocks", summary="Create a block")
 async def create_block(body: BlockCreate, request: Request) -> dict[str, Any]:
-    limit = 20000 if body.limit is None else body.limit
+    limit = DEFAULT_BLOCK_LIMIT if body.limit is None else body.limit
     if len(body.value) > limit:
         raise BadRequestError(f"the value ({len(body.value)} characters) is over the limit of {limit}")
     block = service_of(request).agents.create_block(
@@ -62,8 +62,8 @@ async def list_blocks(
     label: str | None = None,
     after: str | None = None,
     before: str | None = None,
-    limit: int | None = 50,
-    order: str = "desc",
+    limit: Limit = 50,
+    order: Order = "desc",
 ) -> list[dict[str, Any]]:
     blocks = service_of(request).agents.list_blocks(label=label)
     chosen = page(blocks, lambda b: b.id, after=after, before=before, limit=limit, order=check_order(order))
@@ -92,8 +92,8 @@ async def block_agents(
     request: Request,
     after: str | None = None,
     before: str | None = None,
-    limit: int | None = 50,
-    order: str = "desc",
+    limit: Limit = 50,
+    order: Order = "desc",
 ) -> list[dict[str, Any]]:
     service = service_of(request)
     service.agents.get_block(block_id)

@@ -11,8 +11,11 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from letta_code.server.common import (
+    Limit,
+    Order,
     QueryList,
     Router,
+    check_model,
     check_order,
     page,
     resolve_conversation,
@@ -25,7 +28,6 @@ from letta_code.server.requests import (
     MessageRequest,
     StreamRequest,
 )
-from letta_code.server.routes.agents import check_model
 from letta_code.server.routes.messages import list_messages
 from letta_code.server.turns import follow_stream, send_messages
 from letta_code.server.views import conversation_view, pending_view
@@ -60,8 +62,8 @@ async def list_conversations(
     request: Request,
     agent_id: str | None = None,
     after: str | None = None,
-    limit: int | None = 50,
-    order: str = "desc",
+    limit: Limit = 50,
+    order: Order = "desc",
 ) -> list[dict[str, Any]]:
     # The store lists newest activity first; `page` wants oldest first.
     convs = list(reversed(service_of(request).conversations.list(agent_id)))
@@ -111,8 +113,8 @@ async def list_conversation_messages(
     agent_id: str | None = None,
     after: str | None = None,
     before: str | None = None,
-    limit: int | None = 100,
-    order: str = "desc",
+    limit: Limit = 100,
+    order: Order = "desc",
     include_return_message_types: QueryList = None,
 ) -> list[dict[str, Any]]:
     service = service_of(request)

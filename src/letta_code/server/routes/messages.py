@@ -8,8 +8,11 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from letta_code.server.common import (
+    Limit,
+    Order,
     QueryList,
     Router,
+    check_model,
     check_order,
     flat,
     resolve_conversation,
@@ -74,6 +77,8 @@ async def stream_message(agent_id: str, body: MessageRequest, request: Request) 
 @router.post("/agents/{agent_id}/messages/async", summary="Start a background run; returns the run")
 async def create_message_async(agent_id: str, body: MessageRequest, request: Request) -> dict[str, Any]:
     service = service_of(request)
+    if body.override_model:
+        check_model(body.override_model)
     run = service.start_run(
         agent_id=agent_id,
         conversation_id=None,
@@ -93,8 +98,8 @@ async def list_agent_messages(
     conversation_id: str | None = None,
     after: str | None = None,
     before: str | None = None,
-    limit: int | None = 100,
-    order: str = "desc",
+    limit: Limit = 100,
+    order: Order = "desc",
     include_return_message_types: QueryList = None,
 ) -> list[dict[str, Any]]:
     service = service_of(request)

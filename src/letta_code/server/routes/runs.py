@@ -7,7 +7,16 @@ from typing import Any, cast
 from fastapi import Request
 from fastapi.responses import Response
 
-from letta_code.server.common import QueryList, Router, check_order, flat, page, service_of
+from letta_code.server.common import (
+    Limit,
+    Order,
+    QueryList,
+    Router,
+    check_order,
+    flat,
+    page,
+    service_of,
+)
 from letta_code.server.requests import StreamRequest
 from letta_code.server.turns import follow_stream
 from letta_code.server.views import message_views, run_view
@@ -29,8 +38,8 @@ async def list_runs(
     stop_reason: str | None = None,
     after: str | None = None,
     before: str | None = None,
-    limit: int | None = 100,
-    order: str = "desc",
+    limit: Limit = 100,
+    order: Order = "desc",
 ) -> list[dict[str, Any]]:
     service = service_of(request)
     wanted_statuses = ACTIVE if active else flat(statuses)
@@ -74,8 +83,8 @@ async def run_messages(
     request: Request,
     after: str | None = None,
     before: str | None = None,
-    limit: int | None = 100,
-    order: str = "asc",
+    limit: Limit = 100,
+    order: Order = "asc",
 ) -> list[dict[str, Any]]:
     service = service_of(request)
     run = service.runs.get(run_id)
