@@ -37,6 +37,19 @@ def test_streamed_deltas_render_once_when_the_message_completes(tmp_path: Path) 
     assert "**" not in out
 
 
+def test_a_superseded_partial_message_is_dropped_for_its_redone_step(tmp_path: Path) -> None:
+    view, buf = make_view(tmp_path)
+    view.on_chunk({"message_type": "assistant_message", "id": "m1", "otid": "o1", "content": "The answer is fo"})
+    view.on_chunk({
+        "message_type": "event_message", "event_type": "message_superseded",
+        "event_data": {"message_id": "m1", "replaced_by": "m2", "reason": "the step was redone"},
+    })
+    view.on_chunk({"message_type": "assistant_message", "id": "m2", "otid": "o2", "content": "The answer is 42."})
+    view.on_chunk({"message_type": "stop_reason", "stop_reason": "end_turn"})
+    out = buf.getvalue()
+    assert "The answer is 42." in out and "fo" not in out.replace("The answer is 42.", "")
+
+
 def test_content_parts_and_empty_chunks(tmp_path: Path) -> None:
     view, buf = make_view(tmp_path)
     view.on_chunk({"message_type": "assistant_message", "otid": "o", "content": None})
@@ -102,6 +115,30 @@ def test_denial_answered_in_the_prompt_is_not_repeated(tmp_path: Path) -> None:
     view.mark_answered("c2")
     view.on_chunk({"message_type": "tool_return_message", "tool_call_id": "c2", "tool_return": "Denied", "status": "error"})
     assert "Denied" not in buf.getvalue()
+
+
+def test_every_call_is_counted_and_denials_apart(tmp_path: Path) -> None:
+    counts = {"calls": 0, "denied": 0}
+
+    def bump(key: str) -> None:
+        counts[key] += 1
+
+    view, _ = make_view(tmp_path, on_tool_count=lambda: bump("calls"), on_tool_denied=lambda: bump("denied"))
+    calls = [{"name": "Bash", "arguments": json.dumps({"command": c}), "tool_call_id": f"c{i}"}
+             for i, c in enumerate(["echo ok", "rm -rf x", "curl evil"])]
+    for call in calls:  # one approval request per call, each listing all of them
+        view.on_chunk({"message_type": "approval_request_message", "tool_call": call, "tool_calls": calls})
+    ran = PendingCall("c0", "Bash", calls[0]["arguments"])
+    view.on_tool(ran, "start", None, 0.0)
+    view.on_tool(ran, "end", ToolResult("Permission denied: not really, the output says so"), 0.1)
+    view.mark_answered("c1")
+    view.mark_declined("c1")  # the user said No in the prompt
+    view.on_chunk({"message_type": "tool_return_message", "tool_call_id": "c1", "tool_return": "Denied: no", "status": "error"})
+    view.on_chunk({"message_type": "tool_return_message", "tool_call_id": "c2", "status": "error",
+                   "tool_return": "Permission denied: Bash(curl:*) is denied by a rule"})  # never ran
+    view.on_chunk({"message_type": "tool_call_message", "tool_call": {"name": "memory_replace", "arguments": "{}", "tool_call_id": "s1"}})
+    view.on_chunk({"message_type": "tool_return_message", "tool_call_id": "s1", "tool_return": "Permission denied", "status": "error"})
+    assert counts == {"calls": 4, "denied": 2}
 
 
 def test_server_tools_usage_errors_and_stops(tmp_path: Path) -> None:
@@ -205,6 +242,7 @@ def make_approver(tmp_path: Path, picks: list[int | None], texts: list[str | Non
     approver = Approver(
         console, tmp_path, choose=choose, ask_text=ask, suspend=suspend,
         on_interrupt=lambda: events.append("interrupt"), on_denied=lambda cid: events.append(f"denied:{cid}"),
+        on_declined=lambda cid: events.append(f"declined:{cid}"),
     )
     return approver, buf, events
 
@@ -223,6 +261,7 @@ def test_approval_choices(tmp_path: Path) -> None:
     assert esc.choice == "deny"  # type: ignore[attr-defined]
     assert interrupted.choice == "deny"  # type: ignore[attr-defined]
     assert events.count("ask") == 1 and "interrupt" in events
+    assert events.count("denied:c1") == 3 and events.count("declined:c1") == 2  # No and Esc; not the interrupt
     assert events[0] == "suspend" and events.count("resume") == 5
     out = buf.getvalue()
     assert "npm test" in out and "run the tests" in out and "Bash needs approval" in out

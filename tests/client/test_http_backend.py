@@ -161,6 +161,9 @@ def test_missing_things_and_unreachable_server(server: LiveServer) -> None:
         assert "LETTA_BASE_URL" in str(refused.value) and "\n" not in str(refused.value)
         with pytest.raises(BackendError, match="LETTA_BASE_URL"):
             await drain(nobody.send("conv-x", user("hi"), client_tools=[], stream_tokens=False))
+        # Resuming, a server that is away may be restarting: the harness is to try again.
+        with pytest.raises(ConnectionError, match="LETTA_BASE_URL"):
+            await drain(nobody.resume("run-x", 7))
         await nobody.close()
 
     asyncio.run(scenario())

@@ -57,9 +57,9 @@ def test_only_plain_echo_runs_with_an_echo_rule(letta: Letta, model_server: Mode
 
 
 def test_plan_mode_refuses_writes_until_the_plan_is_approved(
-    tmp_path: Path, model_server: ModelServer, monkeypatch
+    tmp_path: Path, model_server: ModelServer, monkeypatch, letta_home: Path
 ) -> None:
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)  # letta_home: the runner's records of started calls go there, not to ~/.letta
     write = ("Write", {"file_path": "plan.txt", "content": "step 1"})
     model_server.script(
         [

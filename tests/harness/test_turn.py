@@ -13,7 +13,7 @@ import pytest
 from letta_code.client.backend import Backend
 from letta_code.client.embedded import EmbeddedBackend
 from letta_code.client.http import HttpBackend
-from letta_code.harness.executor import PendingCall, ToolExecutor, UserAnswer
+from letta_code.harness.executor import PendingCall, StartedCalls, ToolExecutor, UserAnswer
 from letta_code.harness.turn import TurnRunner
 from letta_code.permissions import Decision, PermissionChecker
 from letta_code.tools.base import ToolSession
@@ -63,6 +63,7 @@ class Harness:
             client_tools=[t.schema() for t in select_tools(tools)],
             stream_tokens=True,
             on_chunk=self.chunks.append,
+            started=StartedCalls(conv.id, self.cwd / ".started-tool-calls"),
         )
 
 
@@ -180,3 +181,32 @@ def test_server_side_memory_tool_is_streamed(make_backend: BackendFactory, model
     assert "tool_call_message" in kinds and "tool_return_message" in kinds
     assert result.text == "noted"
     assert "Uses vim." in model_server.last_system_prompt()
+
+
+def test_calls_left_by_a_killed_session_are_answered_with_what_is_known(
+    make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path
+) -> None:
+    calls = [("Bash", {"command": "make deploy"}, "call_ran"), ("Bash", {"command": "make clean"}, "call_waited")]
+    model_server.script([Reply(tool_calls=calls), Reply(text="I will check the deploy first.")])
+
+    async def scenario() -> Any:
+        h = Harness(make_backend(), tmp_path)
+        runner = await h.runner(["Bash"])
+        chunks = [c async for c in h.backend.send(runner.conversation_id, [{"role": "user", "content": "deploy"}],
+                                                  client_tools=runner.client_tools, stream_tokens=False)]
+        assert chunks[-2]["stop_reason"] == "requires_approval"
+        # The session that asked had started the first command when it was killed.
+        runner.started.record(PendingCall("call_ran", "Bash", '{"command": "make deploy"}'))
+        answered = await runner.discard_pending("the session that asked for it was interrupted")
+        result = await runner.run("what now?")
+        return runner, answered, result
+
+    runner, answered, result = run(scenario)
+    assert answered == 2 and result.text == "I will check the deploy first."
+    ran, waited = tool_results(model_server)
+    assert ran == (
+        "Error: interrupted while it ran; it may have completed — check before running it again "
+        "(the session that asked for it was interrupted)"
+    )
+    assert waited == "Error: not run: the session that asked for it was interrupted"
+    assert not runner.started.started("call_ran")  # delivered: the record is gone

@@ -31,14 +31,15 @@ WORDS = " ".join(f"word{i}" for i in range(40))
 
 
 def start_server(
-    home: Path, model: ModelServer, port: int = 0, *, log: Path | None = None
+    home: Path, model: ModelServer, port: int = 0, *, log: Path | None = None, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[str], str]:
-    """Start `letta server`; with `log`, its output (and, at log level info, the access log) goes there."""
+    """Start `letta server`; with `log`, its output (and, at log level info, the access log) goes there;
+    `env`: more environment variables."""
     args = [*letta_executable(), "server", "--port", str(port), "--api-key", KEY]
     output = (log or home.parent / f"{home.name}-server.log").open("w")
     proc = subprocess.Popen(
         [*args, "--log-level", "info" if log else "warning"],
-        env=server_env(home, model),
+        env={**server_env(home, model), **(env or {})},
         stdout=output,
         stderr=subprocess.STDOUT,
         text=True,

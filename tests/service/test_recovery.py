@@ -165,6 +165,35 @@ def test_a_token_stream_cut_mid_step_resumes_without_repeating(tmp_path: Path, m
     assert run.usage["step_count"] == 1
 
 
+def test_a_redone_step_that_ends_short_of_what_was_streamed_supersedes_it(
+    tmp_path: Path, model_server: ModelServer
+) -> None:
+    db = tmp_path / "letta.db"
+    service = AgentService(db, model_server.env())
+    agent_id = make_agent(service)
+    # The redo repeats the start of what was streamed, then stops: clients hold more than the answer.
+    model_server.script([Reply(text=WORDS, chunk_delay=0.005), Reply(text="word0 word1")])
+    texts = iter(range(1000))
+    Crasher(service).at(
+        service.registry,
+        "emit",
+        lambda live, chunk: chunk.message_type == "assistant_message" and next(texts) == 12,
+    )
+    request = {"messages": [{"role": "user", "content": "count"}], "stream_tokens": True, "background": True}
+    run_id, seen = asyncio.run(run_until_crash(service, agent_id=agent_id, conversation_id=None, **request))
+    assert "word5" in "".join(c.get("content", "") for c in seen)
+
+    restarted = restart(db, model_server, run_id)
+    everything = [*seen, *asyncio.run(resume(restarted, run_id, seen[-1]["seq_id"]))]
+    check_numbering(seen, everything[len(seen) :])
+    [event] = [c for c in everything if c["message_type"] == "event_message"]
+    assert event["event_type"] == "message_superseded" and event["event_data"]["message_id"] == seen[0]["id"]
+    kept = [c for c in everything if c["message_type"] == "assistant_message" and c["id"] != seen[0]["id"]]
+    stored = restarted.context_messages(restarted.conversations.default_for(agent_id).id)[-1]
+    assert "".join(c["content"] for c in kept) == "word0 word1" and stored.content == [{"type": "text", "text": "word0 word1"}]
+    assert stored.id == event["event_data"]["replaced_by"] and {c["id"] for c in kept} == {stored.id}
+
+
 @pytest.mark.parametrize("dies_storing", ["call_mem", "call_arch"])
 def test_a_server_tool_whose_effect_landed_is_not_applied_again(
     tmp_path: Path, model_server: ModelServer, dies_storing: str
@@ -317,13 +346,13 @@ def test_a_follower_of_a_run_whose_process_died_is_told_it_failed(tmp_path: Path
     assert service.runs.get(run.id).status == "failed"
 
 
-def test_sent_text_resends_only_the_rest_or_everything_when_the_model_changed_its_mind() -> None:
+def test_sent_text_tells_a_repeat_from_an_answer_that_changed() -> None:
     same = SentText("Hello wor", "otid-1")
-    pieces = [same.unsent(full) for full in ("Hel", "Hello w", "Hello world", "Hello world!")]
-    assert pieces == ["", "", "ld", "!"] and same.otid == "otid-1"
-    other = SentText("Hello wor", "otid-1")
-    pieces = [other.unsent(full) for full in ("Hel", "Help", "Help me")]
-    assert pieces == ["", "Help", " me"] and other.otid != "otid-1"
+    assert [same.repeats(full) for full in ("Hel", "Hello w", "Hello world")] == [True, True, True]
+    assert [same.unsent(full) for full in ("Hello w", "Hello world", "Hello world!")] == ["", "ld", "!"]
+    assert not SentText("Hello wor").repeats("Help")
+    short = SentText("Hello wor")
+    assert short.repeats("Hello") and not short.repeats("Hello", final=True)  # it ended before what was sent
 
 
 def test_an_earlier_process_with_our_pid_is_dead(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,8 +1,13 @@
-"""Bash (foreground): output layout, exit codes, timeouts that kill the process group."""
+"""Bash (foreground): output layout, exit codes, timeouts that kill the process group,
+commands that die with the process that ran them."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -139,3 +144,29 @@ def test_missing_cwd_is_an_error_not_a_crash(session: ToolSession, tmp_path: Pat
         "error",
         f"Error: No such file or directory: {tmp_path / 'gone'}",
     )
+
+
+DIES_WITH_PARENT = """
+import sys
+from pathlib import Path
+from letta_code.tools.base import ToolSession
+from letta_code.tools.registry import get_tool
+
+session = ToolSession(cwd=Path(sys.argv[1]))
+bash = get_tool("Bash")
+bash.run({"command": "sleep 2; touch background", "run_in_background": True}, session)
+print("started", flush=True)
+bash.run({"command": "touch running; sleep 2; touch foreground"}, session)
+"""
+
+
+def test_commands_die_with_the_process_that_ran_them_even_on_sigkill(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DIES_WITH_PARENT, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "started\n"
+    assert wait_until(lambda: (tmp_path / "running").exists())  # the foreground `sleep 2` runs now
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    time.sleep(3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["running"]  # neither shell went on to `touch`

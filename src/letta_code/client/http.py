@@ -5,6 +5,9 @@ are parsed here (no SDK needed); pings are dropped. When a stream breaks after
 chunks were seen, `send`/`resume` raise ConnectionError (or TimeoutError) and
 the harness calls `resume(run_id, starting_after)`; a stream that breaks before
 its first chunk is resumed here (the run id comes in the `Letta-Run-Id` header).
+`resume` also raises ConnectionError while the server cannot be reached (it may
+be restarting), and so does a stream the server ended because we read it too
+slowly (an `event: error` marked `resumable`): the harness resumes both.
 """
 
 from __future__ import annotations
@@ -179,7 +182,9 @@ class HttpBackend:
                 return items
             after = batch[-1]["id"]
 
-    async def _stream(self, path: str, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    async def _stream(
+        self, path: str, body: dict[str, Any], *, resuming: bool = False
+    ) -> AsyncIterator[dict[str, Any]]:
         httpx = self._httpx
         timeout = httpx.Timeout(30.0, connect=5.0, read=STREAM_READ_TIMEOUT)
         run_id: str | None = None
@@ -203,14 +208,17 @@ class HttpBackend:
                         yield chunk
                 raise ConnectionError(f"the stream from {self.base_url} ended before [DONE]")
             except httpx.ConnectError as exc:
+                if resuming:  # the server is down, perhaps restarting: the harness tries again
+                    raise ConnectionError(str(self._unreachable(exc))) from exc
                 raise self._unreachable(exc) from exc
             except (httpx.TransportError, ConnectionError) as exc:
                 if seen or run_id is None or attempt:
                     if isinstance(exc, httpx.TimeoutException):
                         raise TimeoutError(f"the stream from {self.base_url} went quiet: {exc}") from exc
                     raise ConnectionError(f"lost the stream from {self.base_url}: {exc}") from exc
-                # Nothing arrived yet and the harness has no run id: resume here, from the start.
-                path, body = f"/v1/runs/{run_id}/stream", {"starting_after": 0}
+                # Nothing arrived yet and the harness has no run id: resume here, from where we were.
+                body = {"starting_after": body.get("starting_after", 0), "include_pings": True}
+                path = f"/v1/runs/{run_id}/stream"
 
     # -- agents & blocks ------------------------------------------------------
     async def find_agent(self, agent_id: str) -> AgentState | None:
@@ -318,17 +326,20 @@ class HttpBackend:
 
     async def resume(self, run_id: str, starting_after: int) -> AsyncIterator[dict[str, Any]]:
         body = {"starting_after": starting_after, "include_pings": True}
-        async for chunk in self._stream(f"/v1/runs/{run_id}/stream", body):
+        async for chunk in self._stream(f"/v1/runs/{run_id}/stream", body, resuming=True):
             yield chunk
 
     async def cancel(self, conversation_id: str) -> None:
         await self._call("POST", f"/v1/conversations/{conversation_id}/cancel")
 
 
-def _stream_error(data: str) -> BackendError:
+def _stream_error(data: str) -> BackendError | ConnectionError:
+    """The error an `event: error` frame reports; ConnectionError when the stream can be resumed."""
     try:
         body = json.loads(data)
     except ValueError:
         return BackendError(data or "the server reported an error in the stream")
     detail = body.get("detail") or body.get("message") or data
+    if isinstance(body, dict) and body.get("resumable"):
+        return ConnectionError(str(detail))
     return BackendError(str(detail), int(body.get("status_code") or 500))

@@ -3,18 +3,27 @@
 Read-only tools run in parallel; tools that change things run one at a time, in
 the order the model asked for them. Each call ends as one approval item for the
 service: `{type: "tool", tool_call_id, tool_return, status}` or a denial.
+
+`StartedCalls` remembers on disk which calls began executing until their results
+are delivered, so a later session can tell a call that never ran from one that a
+crash (a SIGKILLed `letta`) cut short while it ran.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
+from letta_code.config.paths import letta_home
 from letta_code.permissions import Decision, PermissionChecker
+from letta_code.schemas.text import scrub
 from letta_code.tools.base import ToolResult, ToolSession
 from letta_code.tools.registry import get_tool
 
@@ -60,6 +69,37 @@ ToolObserver = Callable[[PendingCall, str, ToolResult | None, float], None]
 # A harness-side tool that is not in the tools registry (e.g. Skill, which edits the
 # agent's memory through the backend): args -> result. Always allowed, run in order.
 SpecialTool = Callable[[dict[str, Any]], Awaitable[ToolResult]]
+OnStart = Callable[[PendingCall], None]
+
+
+class StartedCalls:
+    """The tool calls of one conversation that began executing and whose results are not delivered yet:
+    one empty file each under `$LETTA_HOME/started-tool-calls/` (written before the tool starts)."""
+
+    def __init__(self, conversation_id: str, folder: Path | None = None) -> None:
+        self.conversation_id = conversation_id
+        self.folder = folder
+
+    def _path(self, tool_call_id: str) -> Path:
+        folder = self.folder or letta_home() / "started-tool-calls"
+        key = hashlib.sha256(f"{self.conversation_id}\0{tool_call_id}".encode()).hexdigest()[:40]
+        return folder / key
+
+    def record(self, call: PendingCall) -> None:
+        path = self._path(call.tool_call_id)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+        except OSError:  # a read-only home: the next session says less, nothing breaks
+            pass
+
+    def started(self, tool_call_id: str) -> bool:
+        return self._path(tool_call_id).exists()
+
+    def forget(self, tool_call_ids: Iterable[str]) -> None:
+        for tool_call_id in tool_call_ids:
+            with contextlib.suppress(OSError):
+                self._path(tool_call_id).unlink()
 
 
 class ToolExecutor:
@@ -82,8 +122,9 @@ class ToolExecutor:
         self.special_tools = dict(special_tools or {})
         self.tool_calls = 0
 
-    async def run_calls(self, calls: list[PendingCall]) -> list[dict[str, Any]]:
-        """Decide and execute every call; returns the approval items in call order."""
+    async def run_calls(self, calls: list[PendingCall], *, on_start: OnStart | None = None) -> list[dict[str, Any]]:
+        """Decide and execute every call; returns the approval items in call order.
+        `on_start(call)` runs right before a call starts executing."""
         results: dict[str, dict[str, Any]] = {}
         parallel: list[PendingCall] = []
         for call in calls:
@@ -95,15 +136,17 @@ class ToolExecutor:
             if tool is not None and tool.read_only:
                 parallel.append(call)
             else:
-                await self._flush_parallel(parallel, results)
-                results[call.tool_call_id] = await self._execute(call)
-        await self._flush_parallel(parallel, results)
+                await self._flush_parallel(parallel, results, on_start)
+                results[call.tool_call_id] = await self._execute(call, on_start)
+        await self._flush_parallel(parallel, results, on_start)
         return [results[c.tool_call_id] for c in calls]
 
-    async def _flush_parallel(self, batch: list[PendingCall], results: dict[str, dict[str, Any]]) -> None:
+    async def _flush_parallel(
+        self, batch: list[PendingCall], results: dict[str, dict[str, Any]], on_start: OnStart | None
+    ) -> None:
         if not batch:
             return
-        items = await asyncio.gather(*(self._execute(c) for c in batch))
+        items = await asyncio.gather(*(self._execute(c, on_start) for c in batch))
         for call, item in zip(batch, items, strict=True):
             results[call.tool_call_id] = item
         batch.clear()
@@ -140,10 +183,12 @@ class ToolExecutor:
             self.on_plan_approved()
         return None
 
-    async def _execute(self, call: PendingCall) -> dict[str, Any]:
+    async def _execute(self, call: PendingCall, on_start: OnStart | None = None) -> dict[str, Any]:
         special = self.special_tools.get(call.name)
         tool = get_tool(call.name)
         assert tool is not None or special is not None
+        if on_start is not None:
+            on_start(call)
         self.tool_calls += 1
         started = time.monotonic()
         if self.observer:
@@ -167,4 +212,5 @@ class ToolExecutor:
 
 
 def _item(call: PendingCall, tool_return: str | list[dict[str, Any]], status: str) -> dict[str, Any]:
-    return {"type": "tool", "tool_call_id": call.tool_call_id, "tool_return": tool_return, "status": status}
+    # A tool's output may carry undecodable bytes (a file name that is not UTF-8): shown as U+FFFD.
+    return {"type": "tool", "tool_call_id": call.tool_call_id, "tool_return": scrub(tool_return), "status": status}

@@ -2,20 +2,29 @@
 
 Shared by the headless runner and the TUI. Rendering happens through `on_chunk`
 (every Letta chunk as received, plus local tool returns as `tool_return_message`).
-A dropped stream is resumed from the last `seq_id` the harness saw.
+A dropped stream is resumed from the last `seq_id` the harness saw, waiting (with
+growing pauses, about half a minute in all) for a server that is restarting. A
+`message_superseded` event (a step the server redid after a restart answered
+differently) drops the partial message it names from the assembled text.
+
+Tool calls left waiting by an earlier session are answered honestly: a call that
+had started executing when that session died (see `StartedCalls`) "may have
+completed"; only one that never started is said to be "not run".
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from letta_code.client.backend import Backend, BackendError
-from letta_code.harness.executor import PendingCall, ToolExecutor
+from letta_code.harness.executor import PendingCall, StartedCalls, ToolExecutor
 
-MAX_RESUME_ATTEMPTS = 5
+# Pauses before each attempt to resume a lost stream (a restarting server takes a few seconds).
+RESUME_DELAYS = (0.0, 0.2, 0.5, 1.0, 1.0, 2.0, 2.0, 3.0, 5.0, 5.0, 5.0, 5.0)
 
 
 @dataclass
@@ -46,6 +55,7 @@ class TurnRunner:
         stream_tokens: bool,
         on_chunk: Callable[[dict[str, Any]], None] | None = None,
         max_steps: int = 50,
+        started: StartedCalls | None = None,
     ) -> None:
         self.backend = backend
         self.executor = executor
@@ -55,6 +65,7 @@ class TurnRunner:
         self.on_chunk = on_chunk or (lambda chunk: None)
         self.max_steps = max_steps
         self.current_run: str | None = None
+        self.started = started or StartedCalls(conversation_id)  # default: under $LETTA_HOME
 
     async def resolve_pending(self) -> TurnResult | None:
         """Finish tool calls left waiting by an earlier session (crash, Ctrl-C)."""
@@ -62,12 +73,13 @@ class TurnRunner:
         if not pending:
             return None
         calls = [PendingCall(p["tool_call_id"], p["name"], p["arguments"]) for p in pending]
-        approvals = await self.executor.run_calls(calls)
+        approvals = await self.executor.run_calls(calls, on_start=self.started.record)
         return await self._drive([{"type": "approval", "approvals": approvals, "otid": _otid()}])
 
     async def discard_pending(self, reason: str) -> int:
         """Answer tool calls left waiting by an earlier session with an error, without
-        running them (a command someone interrupted must not run again unasked)."""
+        running them (a command someone interrupted must not run again unasked). A call
+        that had started is said to have been interrupted while it ran, not to be unrun."""
         pending = await self.backend.pending_approvals(self.conversation_id)
         if pending:
             calls = [PendingCall(p["tool_call_id"], p["name"], p["arguments"]) for p in pending]
@@ -81,11 +93,19 @@ class TurnRunner:
         self, calls: list[PendingCall], reason: str, result: TurnResult, text_parts: dict[str, str]
     ) -> None:
         items = [
-            {"type": "tool", "tool_call_id": c.tool_call_id, "tool_return": f"Error: not run: {reason}", "status": "error"}
+            {"type": "tool", "tool_call_id": c.tool_call_id, "tool_return": self._unrun(c, reason), "status": "error"}
             for c in calls
         ]
         # max_steps=0: the answers are stored, and no model step runs.
         await self._one_run([{"type": "approval", "approvals": items, "otid": _otid()}], result, text_parts, 0)
+
+    def _unrun(self, call: PendingCall, reason: str) -> str:
+        """The result of a call answered without running it now."""
+        if self.started.started(call.tool_call_id):
+            return (
+                f"Error: interrupted while it ran; it may have completed — check before running it again ({reason})"
+            )
+        return f"Error: not run: {reason}"
 
     async def _drive(self, messages: list[dict[str, Any]]) -> TurnResult:
         result = TurnResult()
@@ -101,7 +121,7 @@ class TurnRunner:
                 await self._answer_without_running(approvals, reason, result, text_parts)
                 result.stop_reason = "max_steps"
                 break
-            items = await self.executor.run_calls(approvals)
+            items = await self.executor.run_calls(approvals, on_start=self.started.record)
             for call, item in zip(approvals, items, strict=True):
                 self._report_local_return(call, item)
             messages = [{"type": "approval", "approvals": items, "otid": _otid()}]
@@ -112,6 +132,10 @@ class TurnRunner:
     ) -> list[PendingCall]:
         calls: dict[str, PendingCall] = {}
         last_seq = 0
+        # Tool results this run delivers: once it streams, the service has stored them.
+        answered = [
+            item["tool_call_id"] for m in messages if m.get("type") == "approval" for item in m.get("approvals") or []
+        ]
         stream = self.backend.send(
             self.conversation_id,
             messages,
@@ -124,6 +148,9 @@ class TurnRunner:
         while True:
             try:
                 async for chunk in stream:
+                    if answered:
+                        self.started.forget(answered)
+                        answered = []
                     last_seq = chunk.get("seq_id") or last_seq
                     if chunk.get("run_id") and chunk["run_id"] != self.current_run:
                         self.current_run = chunk["run_id"]
@@ -134,9 +161,10 @@ class TurnRunner:
             except BackendError:
                 raise
             except (ConnectionError, OSError, TimeoutError) as exc:
-                attempts += 1
-                if self.current_run is None or attempts > MAX_RESUME_ATTEMPTS:
+                if self.current_run is None or attempts >= len(RESUME_DELAYS):
                     raise BackendError(f"lost the connection to the agent service: {exc}") from exc
+                await asyncio.sleep(RESUME_DELAYS[attempts])
+                attempts += 1
                 stream = self.backend.resume(self.current_run, last_seq)
         self.current_run = None
         return list(calls.values())
@@ -147,9 +175,15 @@ class TurnRunner:
     ) -> None:
         kind = chunk.get("message_type")
         if kind == "assistant_message":
-            key = chunk.get("otid") or chunk.get("id") or ""
-            text_parts[key] = text_parts.get(key, "") + str(chunk.get("content", ""))
+            # One entry per message id and otid, in the order they came: the last is the answer.
+            key = f"{chunk.get('id') or ''}\n{chunk.get('otid') or ''}"
+            text_parts[key] = text_parts.pop(key, "") + str(chunk.get("content", ""))
             result.text = text_parts[key]
+        elif kind == "event_message" and chunk.get("event_type") == "message_superseded":
+            dropped = f"{(chunk.get('event_data') or {}).get('message_id')}\n"
+            for key in [k for k in text_parts if k.startswith(dropped)]:
+                del text_parts[key]
+            result.text = next(reversed(text_parts.values()), "")
         elif kind == "approval_request_message":
             call = chunk["tool_call"]
             calls[call["tool_call_id"]] = PendingCall(call["tool_call_id"], call["name"], call.get("arguments", ""))

@@ -128,10 +128,13 @@ class EventMessage(_LettaMessage):
 
     `event_data` of a compaction: `trigger` ("context_window_exceeded" or
     "post_step_context_check"), `context_window`, `messages_count_before`/`_after`.
+    `message_superseded` (a step redone after a server restart answered differently
+    than its interrupted first attempt had streamed): `message_id` (drop every chunk
+    of that partial message), `replaced_by` (the message id the step streams under now).
     """
 
     message_type: Literal["event_message"] = "event_message"
-    event_type: Literal["compaction"] = "compaction"
+    event_type: Literal["compaction", "message_superseded"] = "compaction"
     event_data: dict[str, Any] = field(default_factory=dict)
 
 

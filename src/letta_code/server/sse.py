@@ -4,6 +4,13 @@ The stream only *follows* a run; the run itself is a task of the service. When
 the client goes away, Starlette cancels this generator, which cancels the
 follower and nothing else, so background runs keep going and can be resumed
 with `starting_after`.
+
+A client that reads slowly holds back only its own stream: the frames waiting
+for it are bounded (`MAX_BUFFERED_BYTES`; the follower waits while they are
+full, and the run never does). One that takes nothing for `stall_seconds` while
+frames wait is dropped: its buffer and follower are let go at once, and should
+it read again it gets an `event: error` marked `resumable` that says which
+`starting_after` resumes the stream.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -20,14 +28,16 @@ from fastapi.responses import StreamingResponse
 from letta_code.service.errors import ServiceError
 
 DONE = b"data: [DONE]\n\n"
+MAX_BUFFERED_BYTES = 256 * 1024  # frames framed ahead of one client, at most (one bigger frame may wait alone)
+STALL_SECONDS = 30.0  # a client that takes nothing this long while frames wait is dropped
 
 
 def frame(data: dict[str, Any]) -> bytes:
     return f"data: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-def error_frame(detail: str, status: int = 500) -> bytes:
-    body = {"detail": detail, "status_code": status, "message_type": "error"}
+def error_frame(detail: str, status: int = 500, **extra: Any) -> bytes:
+    body = {"detail": detail, "status_code": status, "message_type": "error", **extra}
     return f"event: error\ndata: {json.dumps(body)}\n\n".encode()
 
 
@@ -42,43 +52,112 @@ def ping(run_id: str | None) -> dict[str, Any]:
     return chunk
 
 
+class FrameBuffer:
+    """The frames waiting for one client, at most `limit` bytes of them (plus the end of the stream)."""
+
+    def __init__(self, limit: int = MAX_BUFFERED_BYTES) -> None:
+        self.limit = limit
+        self.items: deque[tuple[str, Any, int]] = deque()  # (kind, frame or error, seq_id)
+        self.size = 0  # bytes of the frames in `items`
+        self.peak = 0  # the most bytes it ever held
+        self.dropped = False
+        self._ready = asyncio.Event()
+        self._room = asyncio.Event()
+
+    async def put(self, data: bytes, seq: int, stall: float | None) -> bool:
+        """Add a frame once there is room; False (and the buffer is emptied) when none came within `stall`."""
+        while self.items and self.size + len(data) > self.limit:
+            self._room.clear()
+            try:
+                await asyncio.wait_for(self._room.wait(), stall)
+            except TimeoutError:
+                self.items.clear()
+                self.size, self.dropped = 0, True
+                self.end("dropped")
+                return False
+        self.items.append(("frame", data, seq))
+        self.size += len(data)
+        self.peak = max(self.peak, self.size)
+        self._ready.set()
+        return True
+
+    def end(self, kind: str, error: Exception | None = None) -> None:
+        """The stream's last item: "done", "error" or "dropped"; it never waits for room."""
+        self.items.append((kind, error, 0))
+        self._ready.set()
+
+    async def get(self, timeout: float | None) -> tuple[str, Any, int] | None:
+        """The next item; None when nothing came within `timeout` seconds."""
+        while not self.items:
+            self._ready.clear()
+            try:
+                await asyncio.wait_for(self._ready.wait(), timeout)
+            except TimeoutError:
+                return None
+        kind, data, seq = self.items.popleft()
+        if kind == "frame":
+            self.size -= len(data)
+            self._room.set()
+        return kind, data, seq
+
+
 async def sse_events(
     chunks: AsyncIterator[dict[str, Any]],
     *,
     run_id: str | None,
     ping_interval: float | None,
     keep: Callable[[dict[str, Any]], bool] = lambda chunk: True,
+    stall_seconds: float | None = STALL_SECONDS,
+    buffer: FrameBuffer | None = None,
+    starting_after: int = 0,
 ) -> AsyncIterator[bytes]:
-    """Frame `chunks`; a ping goes out whenever nothing came for `ping_interval` seconds."""
-    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+    """Frame `chunks`; a ping goes out whenever nothing came for `ping_interval` seconds.
+
+    `stall_seconds`: how long a client may take nothing while frames wait (None: forever);
+    `buffer`: where the frames wait (to watch it); `starting_after`: where a resumed stream
+    began (what a client dropped before its first chunk is told to resume from).
+    """
+    waiting = buffer if buffer is not None else FrameBuffer()
 
     async def pump() -> None:
         try:
             async for chunk in chunks:
-                await queue.put(("chunk", chunk))
-            await queue.put(("done", None))
+                if keep(chunk) and not await waiting.put(frame(chunk), int(chunk.get("seq_id") or 0), stall_seconds):
+                    close = getattr(chunks, "aclose", None)
+                    if close is not None:
+                        await close()  # dropped: the follower lets go of the run now
+                    return
+            waiting.end("done")
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # reported to the client as an error event
-            await queue.put(("error", exc))
+            waiting.end("error", exc)
 
     follower = asyncio.get_running_loop().create_task(pump())
+    sent = starting_after  # seq_id of the last chunk handed to the client
     try:
         while True:
-            try:
-                kind, item = await asyncio.wait_for(queue.get(), timeout=ping_interval)
-            except TimeoutError:
+            item = await waiting.get(ping_interval)
+            if item is None:
                 yield frame(ping(run_id))
                 continue
-            if kind == "chunk":
-                if keep(item):
-                    yield frame(item)
+            kind, data, seq = item
+            if kind == "frame":
+                sent = seq or sent
+                yield data
             elif kind == "done":
                 yield DONE
                 return
+            elif kind == "dropped":
+                detail = (
+                    f"this client read the stream too slowly and was dropped; "
+                    f"resume it with starting_after={sent}"
+                )
+                yield error_frame(detail, 408, resumable=True, run_id=run_id, starting_after=sent)
+                return
             else:
-                status = item.status_code if isinstance(item, ServiceError) else 500
-                detail = item.detail if isinstance(item, ServiceError) else f"{type(item).__name__}: {item}"
+                status = data.status_code if isinstance(data, ServiceError) else 500
+                detail = data.detail if isinstance(data, ServiceError) else f"{type(data).__name__}: {data}"
                 yield error_frame(detail, status)
                 return
     finally:

@@ -8,8 +8,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from letta_code.server.common import check_model
 from letta_code.server.requests import MessageRequest
-from letta_code.server.sse import sse_events, sse_response
+from letta_code.server.sse import STALL_SECONDS, sse_events, sse_response
 from letta_code.service.errors import BadRequestError
 from letta_code.service.service import AgentService
 
@@ -35,6 +36,15 @@ def _filter(types: list[str] | None) -> Callable[[dict[str, Any]], bool]:
     return lambda chunk: chunk.get("message_type") not in MESSAGE_TYPES or chunk.get("message_type") in wanted
 
 
+def stall_seconds(service: AgentService) -> float | None:
+    """How long a stream's client may take nothing while frames wait (LETTA_SERVER_STALL_SECONDS; 0: forever)."""
+    try:
+        seconds = float(service.env.get("LETTA_SERVER_STALL_SECONDS") or STALL_SECONDS)
+    except ValueError:
+        seconds = STALL_SECONDS
+    return seconds if seconds > 0 else None
+
+
 def ping_interval(request: Request, include_pings: bool | None) -> float | None:
     if include_pings is False:
         return None
@@ -55,6 +65,8 @@ async def send_messages(
     messages = body.input_messages()
     if not messages:
         raise BadRequestError("send at least one message (messages=[...] or input=...)")
+    if body.override_model:
+        check_model(body.override_model)
     run = service.start_run(
         agent_id=agent_id,
         conversation_id=conversation_id,
@@ -73,6 +85,7 @@ async def send_messages(
             run_id=run.id,
             ping_interval=ping_interval(request, body.include_pings),
             keep=keep,
+            stall_seconds=stall_seconds(service),
         )
         return sse_response(events, run.id)
     chunks = [chunk async for chunk in service.follow_run(run.id)]
@@ -111,5 +124,8 @@ def follow_stream(
 ) -> Response:
     """Replay a run's chunks after `starting_after`, then follow it live until it ends."""
     chunks = service.follow_run(run_id, starting_after)  # 404 before the stream starts
-    events = sse_events(chunks, run_id=run_id, ping_interval=ping_interval(request, include_pings))
+    events = sse_events(
+        chunks, run_id=run_id, ping_interval=ping_interval(request, include_pings), stall_seconds=stall_seconds(service),
+        starting_after=starting_after,
+    )
     return sse_response(events, run_id)

@@ -7,7 +7,8 @@ commit), and only then handed to the followers in this process. A client
 therefore never holds a `seq_id` the database does not have, and a run resumed
 after a crash (see `service/agent/recovery.py`) continues the numbering right
 after the last stored chunk. A follower of a run executing elsewhere (or over)
-reads the table.
+reads the table, a page at a time: a follower whose client reads slowly waits
+between pages (see `server/sse.py`) and so holds one page, never the whole run.
 """
 
 from __future__ import annotations
@@ -19,9 +20,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sqlalchemy import select
+
+from letta_code.service.store.models import RunChunk
 from letta_code.service.store.runs import ACTIVE_STATUSES, RunStore
 
 POLL_SECONDS = 0.1
+PAGE = 200  # chunks a follower reads from the database at a time
 REAP_EVERY = 10  # polls between checks that the process running a followed run is alive
 
 log = logging.getLogger(__name__)
@@ -135,6 +140,17 @@ class RunRegistry:
             return True
         return self.store.get(run_id).status in ACTIVE_STATUSES
 
+    def _page(self, run_id: str, after: int) -> list[tuple[int, dict[str, Any]]]:
+        """The next stored chunks of a run after `after`, at most PAGE of them."""
+        with self.store.sessions() as session:
+            rows = session.execute(
+                select(RunChunk.seq_id, RunChunk.data)
+                .where(RunChunk.run_id == run_id, RunChunk.seq_id > after)
+                .order_by(RunChunk.seq_id)
+                .limit(PAGE)
+            ).all()
+            return [(int(seq), dict(data)) for seq, data in rows]
+
     async def follow(self, run_id: str, starting_after: int = 0) -> AsyncIterator[dict[str, Any]]:
         """Yield the run's chunks after `starting_after`, then live ones until it ends."""
         position = starting_after
@@ -143,13 +159,17 @@ class RunRegistry:
         if live is None:
             # Ended, or executing in another process: read from the database.
             while True:
-                for seq, data in self.store.chunks_after(run_id, position):
+                page = self._page(run_id, position)
+                for seq, data in page:
                     position = seq
                     yield data
+                if len(page) == PAGE:
+                    continue
                 if self.store.get(run_id).status not in ACTIVE_STATUSES:
-                    for seq, data in self.store.chunks_after(run_id, position):
-                        position = seq
-                        yield data
+                    while page := self._page(run_id, position):
+                        for seq, data in page:
+                            position = seq
+                            yield data
                     return
                 if run_id in self.live:
                     live = self.live[run_id]

@@ -7,6 +7,15 @@ blocks us and a command printing gigabytes costs no memory. Background shells
 live in `session.state["background_shells"]` and are all killed at interpreter
 exit even if nobody calls `registry.shutdown`. When the session has a sandbox
 (`tools.sandbox`), the command runs inside it; the group kill reaches it all the same.
+
+A command dies with `letta`, even when `letta` is SIGKILLed: a tiny watcher
+(`sh -c read`, outside the command's group) holds the read end of a pipe whose
+write end only `letta` has; when `letta` dies the pipe closes and the watcher
+kills the command's whole process group. When the command ends first, `letta`
+tells the watcher so and it exits. (PR_SET_PDEATHSIG on the shell would not do:
+it kills the shell alone, not `sleep 2; touch marker`'s running `sleep`, and it
+fires when the *thread* that started the shell ends.) Under bubblewrap the
+sandbox does it (`--die-with-parent`, its own pid namespace).
 """
 
 from __future__ import annotations
@@ -33,10 +42,20 @@ _READ_CHUNK = 2_000_000
 _live: set[BackgroundShell] = set()
 _live_lock = threading.Lock()
 _counter_lock = threading.Lock()
+# Read a line from letta (the command ended: exit), or the end of the pipe (letta died: kill the group).
+_WATCH = 'read -r _ || kill -s KILL -- "-$1" 2>/dev/null'
+_watchers: dict[int, tuple[subprocess.Popen[bytes], int]] = {}  # command pid -> (watcher, pipe's write end)
+_released: list[subprocess.Popen[bytes]] = []  # watchers told to exit, reaped without waiting for them
+_watchers_lock = threading.Lock()
 
 
 def _bash() -> str:
     return shutil.which("bash") or "/bin/bash"
+
+
+def _sh() -> str:
+    """A POSIX shell for the watcher (dash starts in half the time of bash)."""
+    return "/bin/sh" if os.path.exists("/bin/sh") else _bash()
 
 
 def _env() -> dict[str, str]:
@@ -48,13 +67,14 @@ def _env() -> dict[str, str]:
 
 
 def _spawn(command: str, session: ToolSession, out_fd: int, err_fd: int) -> subprocess.Popen[bytes]:
-    """Start `bash -c command` in its own session, inside the session's sandbox if it has one."""
+    """Start `bash -c command` in its own session, inside the session's sandbox if it has one;
+    it dies with this process (see the module's docstring)."""
     argv = [_bash(), "-c", command]
     preexec = None
     if session.sandbox is not None:
         plan = session.sandbox.wrap(argv, session.cwd)
         argv, preexec = plan.argv, plan.preexec_fn
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         argv,
         cwd=session.cwd,
         preexec_fn=preexec,
@@ -64,6 +84,47 @@ def _spawn(command: str, session: ToolSession, out_fd: int, err_fd: int) -> subp
         start_new_session=True,
         env=_env(),
     )
+    if session.sandbox is None or session.sandbox.backend != "bubblewrap":
+        _watch(proc.pid)
+    return proc
+
+
+def _watch(pgid: int) -> None:
+    """Start the watcher that kills process group `pgid` if this process dies before it ends."""
+    try:
+        read_end, write_end = os.pipe()  # not inherited by any other child (PEP 446)
+    except OSError:  # out of descriptors: the command runs unwatched rather than not at all
+        return
+    try:
+        watcher = subprocess.Popen(
+            [_sh(), "-c", _WATCH, "letta-watch", str(pgid)],
+            stdin=read_end,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # the group kill and the terminal's Ctrl-C pass it by
+        )
+    except OSError:
+        os.close(write_end)
+        return
+    finally:
+        os.close(read_end)
+    with _watchers_lock:
+        _watchers[pgid] = (watcher, write_end)
+
+
+def _unwatch(proc: subprocess.Popen[bytes]) -> None:
+    """The command has ended (and is reaped, or killed): its watcher may go."""
+    with _watchers_lock:
+        entry = _watchers.pop(proc.pid, None)
+    if entry is None:
+        return
+    watcher, write_end = entry
+    with contextlib.suppress(OSError):
+        os.write(write_end, b"\n")
+    os.close(write_end)
+    with _watchers_lock:  # it exits at once; reap those that have (this one, the next time)
+        _released.append(watcher)
+        _released[:] = [w for w in _released if w.poll() is None]
 
 
 def _leader_exited(pid: int) -> bool:
@@ -82,10 +143,11 @@ def kill_group(proc: subprocess.Popen[bytes], grace: float = 0.3) -> None:
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline and not _leader_exited(proc.pid):
             time.sleep(0.01)
-    # The leader is not reaped yet (or its group has other members), so the pgid is ours.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    if proc.returncode is None:  # the leader is not reaped yet, so the pgid is still ours
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    _unwatch(proc)
 
 
 @dataclass
@@ -120,6 +182,7 @@ def run_foreground(command: str, session: ToolSession, timeout: float) -> Foregr
             kill_group(proc)
         finally:
             running.discard(proc)
+            _unwatch(proc)
         interrupted = getattr(proc, "letta_interrupted", False)
         out, out_hidden = read_capped(out_path)
         err, err_hidden = read_capped(err_path)
@@ -164,6 +227,7 @@ class BackgroundShell:
             return "killed"
         if code is None:
             return "running"
+        _unwatch(self.proc)
         if code < 0:
             return f"exited (killed by signal {signal.Signals(-code).name})"
         return f"exited with code {code}"
@@ -182,6 +246,8 @@ class BackgroundShell:
                     data = b""
                 self.offsets[i] += len(data)
                 texts.append(self.decoders[i].decode(data, final=finished))
+            if finished:  # poll() reaped it: its pgid may be reused, so the watcher must go
+                _unwatch(self.proc)
             return texts[0], texts[1]
 
     def kill(self) -> None:
@@ -248,3 +314,8 @@ def _kill_all_at_exit() -> None:
         with contextlib.suppress(Exception):
             shell.kill()
         shell.remove_files()
+    with _watchers_lock:
+        released = list(_released)
+    for watcher in released:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            watcher.wait(timeout=1)

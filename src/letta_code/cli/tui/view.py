@@ -24,6 +24,8 @@ from letta_code.cli.tui import render
 from letta_code.cli.tui.diffs import FileSnapshots
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+# How the executor answers a local call that a deny rule (or the permission mode) refused.
+RULE_DENIAL = "Permission denied"
 STOP_NOTES = {
     "cancelled": "Interrupted by the user",
     "max_steps": "Stopped: the turn reached the step limit (--max-steps)",
@@ -53,6 +55,7 @@ def _tail_lines(text: str, rows: int, width: int) -> str:
 class _Open:
     kind: str  # "assistant_message" | "reasoning_message"
     key: str
+    message_id: str = ""
     text: str = ""
 
 
@@ -73,6 +76,7 @@ class TurnView:
         live: bool | None = None,
         on_usage: Any = None,
         on_tool_count: Any = None,
+        on_tool_denied: Callable[[], None] | None = None,
         on_reasoning: Any = None,
         on_compaction: Callable[[dict[str, Any]], None] | None = None,
         typeahead: Callable[[], str] | None = None,
@@ -82,7 +86,8 @@ class TurnView:
         self.full_reasoning = full_reasoning
         self.use_live = (console.is_terminal and not console.is_dumb_terminal) if live is None else live
         self.on_usage = on_usage
-        self.on_tool_count = on_tool_count
+        self.on_tool_count = on_tool_count  # once per tool call the model made (denied ones too)
+        self.on_tool_denied = on_tool_denied  # once per call refused (by the user or a deny rule)
         self.on_reasoning = on_reasoning
         self.on_compaction = on_compaction
         self.typeahead = typeahead or (lambda: "")
@@ -92,6 +97,10 @@ class TurnView:
         self._calls: dict[str, tuple[str, dict[str, Any]]] = {}  # tool_call_id -> (name, args)
         self._running: dict[str, _Running] = {}
         self._done: set[str] = set()
+        self._counted: set[str] = set()  # calls counted for the session stats
+        self._requested: set[str] = set()  # client calls the model asked for (approval requests)
+        self._started: set[str] = set()  # local calls that ran (or run)
+        self._denied: set[str] = set()
         self._live: Live | None = None
         self.status_text = "Thinking…"
         self.stop_reason: str | None = None
@@ -163,24 +172,31 @@ class TurnView:
             piece = render.message_text(chunk) if kind == "assistant_message" else str(chunk.get("reasoning") or "")
             if self._open is None or self._open.kind != kind or self._open.key != key:
                 self.finish_message()
-                self._open = _Open(kind, key)
+                self._open = _Open(kind, key, str(chunk.get("id") or ""))
                 self.status_text = "Thinking…" if kind == "reasoning_message" else "Writing…"
             self._open.text += piece
             self.refresh()
             return
         if kind == "ping":
             return
+        if kind == "event_message" and chunk.get("event_type") == "message_superseded":
+            # A restarted server redoes the step it was cut off in: its partial text goes.
+            if self._open is not None and self._open.message_id == (chunk.get("event_data") or {}).get("message_id"):
+                self._open = None
+                self.refresh()
+            return
         self.finish_message()
         if kind == "approval_request_message":
             for call in chunk.get("tool_calls") or [chunk.get("tool_call") or {}]:
                 if call.get("tool_call_id"):
                     self._calls[call["tool_call_id"]] = (str(call.get("name")), render.parse_args(call.get("arguments")))
+                    self._requested.add(str(call["tool_call_id"]))
+                    self._count(str(call["tool_call_id"]))
         elif kind == "tool_call_message":
             call = chunk.get("tool_call") or {}
             name, args = str(call.get("name")), render.parse_args(call.get("arguments"))
             self._calls[str(call.get("tool_call_id"))] = (name, args)
-            if self.on_tool_count:
-                self.on_tool_count()
+            self._count(str(call.get("tool_call_id")))
         elif kind == "tool_return_message":
             self._tool_return(chunk)
         elif kind == "stop_reason":
@@ -216,13 +232,28 @@ class TurnView:
         else:
             self.print(render.assistant_markdown(current.text))
 
+    def _count(self, call_id: str) -> None:
+        if call_id and call_id not in self._counted:
+            self._counted.add(call_id)
+            if self.on_tool_count:
+                self.on_tool_count()
+
+    def _count_denied(self, call_id: str) -> None:
+        self._count(call_id)
+        if call_id not in self._denied:
+            self._denied.add(call_id)
+            if self.on_tool_denied:
+                self.on_tool_denied()
+
     def _tool_return(self, chunk: dict[str, Any]) -> None:
         call_id = str(chunk.get("tool_call_id") or "")
+        output, status = str(chunk.get("tool_return") or ""), str(chunk.get("status") or "success")
+        if call_id in self._requested and call_id not in self._started and output.startswith(RULE_DENIAL):
+            self._count_denied(call_id)  # a local call a deny rule (or the mode) refused: it never ran
         if call_id in self._done:
             return
         self._done.add(call_id)
         name, args = self._calls.get(call_id, (str(chunk.get("name") or "tool"), {}))
-        output, status = str(chunk.get("tool_return") or ""), str(chunk.get("status") or "success")
         width = self.console.width
         self.print(render.tool_header(name, args, width, self.cwd, status))
         self.print(render.result_line(render.result_summary(name, output, status, width - 6), status))
@@ -235,8 +266,8 @@ class TurnView:
             self._calls[call.tool_call_id] = (name, args)
             self.snapshots.before(call.tool_call_id, name, args)
             self._running[call.tool_call_id] = _Running(name, args)
-            if self.on_tool_count:
-                self.on_tool_count()
+            self._started.add(call.tool_call_id)
+            self._count(call.tool_call_id)
             self.refresh()
             return
         self._running.pop(call.tool_call_id, None)
@@ -263,6 +294,10 @@ class TurnView:
     def mark_answered(self, call_id: str) -> None:
         """The approval prompt already showed this call's outcome (a denial): don't repeat it."""
         self._done.add(call_id)
+
+    def mark_declined(self, call_id: str) -> None:
+        """The user said No to this call in the approval prompt."""
+        self._count_denied(call_id)
 
     def running_tools(self) -> list[str]:
         return [run.name for run in self._running.values()]

@@ -25,7 +25,7 @@ from letta_code.service.agent.compaction import (
     Compactor,
     estimate_output,
 )
-from letta_code.service.agent.recovery import PartialStep, SentText, resume_steps
+from letta_code.service.agent.recovery import PartialStep, SentText, resume_steps, stream_output
 from letta_code.service.agent.search_tools import ServerToolHandler
 from letta_code.service.agent.server_tools import ServerTools
 from letta_code.service.agent.step_prompt import StepPrompt, build_step_prompt, fit_to_window
@@ -63,6 +63,7 @@ class RunRequest:
 
 @dataclass
 class StepOutput:
+    message_id: str = ""  # a step redone after a crash may change it (see `recovery.stream_output`)
     text: str = ""
     reasoning: str = ""
     signature: str | None = None
@@ -180,7 +181,7 @@ class AgentLoop:
                     if as_overflow(again, self.compactor.estimate(model_name, estimate), agent.context_window) is None:
                         raise
                     raise too_long(handle, agent.context_window, str(again)) from None
-            partial = None
+            partial, message_id = None, out.message_id
             if out.usage_reported:
                 self.compactor.calibrate(model_name, estimate, out.prompt_tokens)
             else:  # the server said nothing: count it ourselves, and say so
@@ -315,27 +316,20 @@ class AgentLoop:
         step_id: str,
         partial: PartialStep | None = None,
     ) -> StepOutput:
-        out = StepOutput()
+        out = StepOutput(message_id=message_id)
         if partial is not None:
             out.text_sent, out.reasoning_sent = partial.text.copy(), partial.reasoning.copy()
         async for event in provider.stream(chat):
             if isinstance(event, TextDelta):
                 out.text += event.text
-                piece = out.text_sent.unsent(out.text)
-                if request.stream_tokens and piece:
-                    self.registry.emit(
-                        live, AssistantMessage(id=message_id, otid=out.text_otid, step_id=step_id, content=piece)
-                    )
+                if request.stream_tokens:
+                    stream_output(self.registry, live, out, step_id)
             elif isinstance(event, ReasoningDelta):
                 out.reasoning += event.text
                 if event.signature:
                     out.signature = event.signature
-                piece = out.reasoning_sent.unsent(out.reasoning)
-                if request.stream_tokens and piece:
-                    self.registry.emit(
-                        live,
-                        ReasoningMessage(id=message_id, otid=out.reasoning_otid, step_id=step_id, reasoning=piece),
-                    )
+                if request.stream_tokens:
+                    stream_output(self.registry, live, out, step_id)
             elif isinstance(event, ToolCallDelta):
                 call = out.calls.setdefault(event.index, {"id": "", "name": "", "arguments": ""})
                 if event.id:
@@ -355,6 +349,8 @@ class AgentLoop:
                 pass
             if live.cancel.is_set():
                 break
+        if request.stream_tokens:
+            stream_output(self.registry, live, out, step_id, final=True)
         return out
 
     def _emit_whole(self, live: LiveRun, out: StepOutput, message_id: str, step_id: str) -> None:

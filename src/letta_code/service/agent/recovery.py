@@ -16,8 +16,13 @@ chunk numbering continues after the last stored chunk:
   `requires_approval`; otherwise the next step runs;
 - a step the crash interrupted (its assistant message never stored) is redone
   under the same message and step ids, streaming only the text and reasoning
-  beyond what its stored chunks hold. Should the model now answer differently,
-  the new text goes out whole under a new `otid`.
+  beyond what its stored chunks hold. Should the model now answer differently
+  (its new output departs from what was streamed, or ends short of it), an
+  `event_message` of type `message_superseded` names the partial message
+  (`event_data.message_id`: drop every chunk of it) and the step goes out whole
+  under a new message id (`event_data.replaced_by`) and new otids: a client that
+  assembles by message id, by otid, or honours the event ends up with exactly
+  the stored message.
 
 The run's input is never stored again, so no user message or tool result is
 duplicated.
@@ -27,11 +32,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from letta_code.schemas.messages import (
     ApprovalRequestMessage,
     AssistantMessage,
+    EventMessage,
     ReasoningMessage,
     ToolCall,
     ToolCallMessage,
@@ -40,19 +46,20 @@ from letta_code.schemas.messages import (
 from letta_code.service.store.models import Message, new_id
 
 if TYPE_CHECKING:
-    from letta_code.service.agent.loop import AgentLoop, RunRequest
-    from letta_code.service.runs import LiveRun
+    from letta_code.service.agent.loop import AgentLoop, RunRequest, StepOutput
+    from letta_code.service.runs import LiveRun, RunRegistry
+
+SUPERSEDED: Final = "message_superseded"
 
 
 @dataclass
 class SentText:
-    """One channel (text or reasoning) of a step, and how much of it a client was sent."""
+    """One channel (text or reasoning) of a step's message, and how much of it clients were sent."""
 
-    sent: str = ""
+    sent: str = ""  # what the chunks of an interrupted attempt carried
     otid: str = field(default_factory=lambda: new_id("otid"))
     upto: int = -1  # characters of the channel streamed so far
     checked: int = 0  # characters of `sent` the new output was found to repeat
-    diverged: bool = False
 
     def __post_init__(self) -> None:
         if self.upto < 0:
@@ -61,14 +68,18 @@ class SentText:
     def copy(self) -> SentText:
         return SentText(self.sent, self.otid)
 
-    def unsent(self, full: str) -> str:
-        """The part of `full` (everything the channel produced so far) not streamed yet."""
-        if not self.diverged and self.checked < len(self.sent):
-            end = min(len(full), len(self.sent))
+    def repeats(self, full: str, *, final: bool = False) -> bool:
+        """Whether `full` (everything the channel produced so far) agrees with what was sent:
+        it repeats it so far, or goes on from it; `final`: `full` is all there is, so it must hold it all."""
+        end = min(len(full), len(self.sent))
+        if end > self.checked:
             if full[self.checked : end] != self.sent[self.checked : end]:
-                self.diverged, self.otid, self.upto = True, new_id("otid"), 0
-            else:
-                self.checked = end
+                return False
+            self.checked = end
+        return not final or len(full) >= len(self.sent)
+
+    def unsent(self, full: str) -> str:
+        """The part of `full` not streamed yet."""
         if len(full) <= self.upto:
             return ""
         piece, self.upto = full[self.upto :], len(full)
@@ -91,7 +102,8 @@ class Streamed:
 
     text: dict[str, SentText] = field(default_factory=dict)  # by message id (the last otid's text)
     reasoning: dict[str, SentText] = field(default_factory=dict)
-    step_ids: dict[str, str] = field(default_factory=dict)  # message id -> step id
+    step_ids: dict[str, str] = field(default_factory=dict)  # message id -> step id, in the order they came
+    superseded: set[str] = field(default_factory=set)  # partial messages a redone step replaced
     calls: set[str] = field(default_factory=set)  # tool_call ids with a tool_call_message
     returns: set[str] = field(default_factory=set)
     approvals: set[str] = field(default_factory=set)
@@ -109,6 +121,8 @@ def index_chunks(chunks: Iterable[dict[str, Any]]) -> Streamed:
             sent = known.sent + piece if known is not None and known.otid == otid else piece
             channels[message_id] = SentText(sent, otid)
             out.step_ids.setdefault(message_id, str(chunk.get("step_id") or new_id("step")))
+        elif kind == "event_message" and chunk.get("event_type") == SUPERSEDED:
+            out.superseded.add(str((chunk.get("event_data") or {}).get("message_id")))
         elif kind == "tool_call_message":
             out.calls.add(str((chunk.get("tool_call") or {}).get("tool_call_id")))
         elif kind == "tool_return_message":
@@ -116,6 +130,39 @@ def index_chunks(chunks: Iterable[dict[str, Any]]) -> Streamed:
         elif kind == "approval_request_message":
             out.approvals.add(str((chunk.get("tool_call") or {}).get("tool_call_id")))
     return out
+
+
+def stream_output(registry: RunRegistry, live: LiveRun, out: StepOutput, step_id: str, *, final: bool = False) -> None:
+    """Stream what a step's output holds beyond what clients were sent (`final`: the output is complete).
+
+    A step redone after a crash whose new output departs from what its first attempt
+    streamed supersedes the partial message: clients are told to drop it, and the
+    step goes out whole under a new message id.
+    """
+    if not (out.reasoning_sent.repeats(out.reasoning, final=final) and out.text_sent.repeats(out.text, final=final)):
+        partial, out.message_id = out.message_id, new_id("message")
+        out.text_sent, out.reasoning_sent = SentText(), SentText()
+        registry.emit(
+            live,
+            EventMessage(
+                id=new_id("message"),
+                step_id=step_id,
+                event_type=SUPERSEDED,
+                event_data={
+                    "message_id": partial,
+                    "replaced_by": out.message_id,
+                    "reason": "the step was redone after a restart and the model answered differently",
+                },
+            ),
+        )
+    piece = out.reasoning_sent.unsent(out.reasoning)
+    if piece:
+        registry.emit(
+            live, ReasoningMessage(id=out.message_id, otid=out.reasoning_otid, step_id=step_id, reasoning=piece)
+        )
+    piece = out.text_sent.unsent(out.text)
+    if piece:
+        registry.emit(live, AssistantMessage(id=out.message_id, otid=out.text_otid, step_id=step_id, content=piece))
 
 
 def _text(message: Message) -> str:
@@ -149,7 +196,7 @@ async def resume_steps(loop: AgentLoop, live: LiveRun, request: RunRequest, usag
                 )
         return "requires_approval"
     stored_ids = {m.id for m in messages}
-    unfinished = [mid for mid in [*streamed.reasoning, *streamed.text] if mid not in stored_ids]
+    unfinished = [mid for mid in streamed.step_ids if mid not in stored_ids and mid not in streamed.superseded]
     partial = None
     if unfinished:
         mid = unfinished[-1]
