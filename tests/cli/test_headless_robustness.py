@@ -24,9 +24,10 @@ def tool_results(server: ModelServer) -> list[str]:
 def test_max_steps_bounds_the_whole_turn(letta: Letta, model_server: ModelServer) -> None:
     model_server.script([Reply(tool_calls=[("Bash", {"command": f"echo {i}"})]) for i in range(10)])
     proc = letta.run("-p", "loop", "--yolo", "--max-steps", "2", "--output-format", "json", *MODEL)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # the agent did not finish: an error, as the text mode says
     result = json.loads(proc.stdout)
     assert result["stop_reason"] == "max_steps" and result["num_turns"] == 2
+    assert result["is_error"] is True and result["subtype"] == "error" and "--max-steps" in result["result"]
     assert len(model_server.model_requests) == 2
     # The unanswered call was closed, so the conversation takes new messages.
     model_server.clear()
@@ -35,6 +36,27 @@ def test_max_steps_bounds_the_whole_turn(letta: Letta, model_server: ModelServer
     assert again.returncode == 0, again.stderr
     assert again.stdout == "fresh\n"
     assert any("limit of 2 steps" in r for r in tool_results(model_server))
+
+
+@pytest.mark.parametrize("fmt", ["text", "stream-json"])
+def test_a_turn_the_step_limit_stopped_is_an_error(letta: Letta, model_server: ModelServer, fmt: str) -> None:
+    model_server.script([Reply(text="let me look", tool_calls=[("Bash", {"command": "echo 1"})])])
+    proc = letta.run("-p", "loop", "--yolo", "--max-steps", "1", "--output-format", fmt, *MODEL)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "limit of 1 model steps (--max-steps)" in lines[0], proc.stderr
+    if fmt == "text":
+        assert proc.stdout == ""  # not an empty line that looks like an answer
+    else:
+        result = json.loads(proc.stdout.splitlines()[-1])
+        assert (result["subtype"], result["is_error"], result["stop_reason"]) == ("error", True, "max_steps")
+
+
+def test_a_turn_within_its_step_limit_is_a_success(letta: Letta, model_server: ModelServer) -> None:
+    model_server.script([Reply(tool_calls=[("Bash", {"command": "echo 1"})]), Reply(text="done")])
+    proc = letta.run("-p", "go", "--yolo", "--max-steps", "2", *MODEL)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "done\n" and proc.stderr == ""
 
 
 def test_ctrl_c_stops_a_running_command_and_it_never_reruns(letta: Letta, model_server: ModelServer) -> None:
@@ -51,14 +73,22 @@ def test_ctrl_c_stops_a_running_command_and_it_never_reruns(letta: Letta, model_
     out, _ = proc.communicate(timeout=20)
     assert proc.returncode == 130
     assert time.monotonic() - started < 8, "waited for the command instead of stopping it"
-    assert json.loads(out)["is_error"] is True
+    interrupted = json.loads(out)
+    assert interrupted["is_error"] is True and interrupted["result"] == "interrupted"
+    # What was done before Ctrl-C is reported: the model step that asked for the command.
+    assert interrupted["num_turns"] == 1, interrupted
+    usage = interrupted["usage"]
+    assert usage["prompt_tokens"] > 0 and usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+    assert interrupted["agent_id"] and interrupted["conversation_id"]
     time.sleep(0.5)
     assert not marker.exists()
     model_server.script([Reply(text="ok")])
     again = letta.run("-p", "what is 2+2", "--yolo", *MODEL)
     assert again.returncode == 0, again.stderr
     assert not marker.exists()  # the interrupted command was not run again
-    assert any("not run" in r for r in tool_results(model_server))
+    # The model hears it was stopped (it had started: "interrupted while it ran", harness/turn.py).
+    assert any(r.startswith("Error: ") and ("interrupted while it ran" in r or "not run" in r)
+               for r in tool_results(model_server))
 
 
 def test_unusable_model_switch_leaves_the_agent_alone(letta: Letta, model_server: ModelServer) -> None:
@@ -85,25 +115,6 @@ def test_malformed_arguments_are_reported_to_the_model(letta: Letta, model_serve
     assert letta.run("-p", "go", "--yolo", *MODEL).returncode == 0
     (result,) = tool_results(model_server)
     assert result.startswith("Error: invalid arguments for Bash: not valid JSON")
-
-
-def test_open_stdin_does_not_hang_a_prompt(letta: Letta, model_server: ModelServer) -> None:
-    model_server.script([Reply(text="answered")])
-    proc = subprocess.Popen(
-        [*letta_executable(), "-p", "hi", *MODEL], cwd=letta.cwd, env=letta.env,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert proc.returncode == 0, "letta -p waited for stdin that never came"
-        assert proc.stdout is not None and proc.stdout.read() == "answered\n"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        assert proc.stdin is not None
-        proc.stdin.close()
 
 
 def test_settings_with_wrong_types_name_the_key(letta: Letta) -> None:

@@ -121,3 +121,16 @@ def test_errors_are_one_line(letta: Letta, model_server: ModelServer, tmp_path: 
         assert proc.returncode == 1, (args, proc.stdout)
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and expected in lines[0], (args, proc.stderr)
+
+
+def test_diff_marks_a_value_without_a_final_newline(letta: Letta, model_server: ModelServer) -> None:
+    run = agent_edits_human_block(letta, model_server)  # rev 2: neither value ends in a newline
+    diff = letta.run("memory", "diff", "human").stdout
+    assert diff.endswith("+Uses vim.\n\\ No newline at end of file\n"), diff
+    assert f"-{ORIGINAL}\n\\ No newline at end of file\n" in diff
+    service = AgentService(letta.home / "letta.db", {})
+    human = next(b for b in service.get_agent(run["agent_id"]).blocks if b.label == "human")
+    service.agents.write_block(human.id, "Prefers tabs.\nUses vim.\n", source="test")  # rev 3: only a newline added
+    added = letta.run("memory", "diff", "human").stdout
+    assert added.splitlines()[-3:] == ["-Uses vim.", "\\ No newline at end of file", "+Uses vim."], added
+    assert added.endswith("+Uses vim.\n")

@@ -11,13 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from letta_code.cli import conversation_lock
 from letta_code.cli.args import CliUsageError
+from letta_code.cli.failure import report
 from letta_code.cli.model_window import settle_window
+from letta_code.cli.rule_check import check_rules
 from letta_code.cli.sandbox_setup import open_session_sandbox
-from letta_code.client.backend import Backend, BackendError
+from letta_code.client.backend import Backend
 from letta_code.config import paths
 from letta_code.config.settings import Settings, SettingsError
-from letta_code.harness.agent_setup import SessionTarget, SetupError, resolve_session
+from letta_code.errors import UserError
+from letta_code.harness.agent_setup import SessionTarget, resolve_session
 from letta_code.harness.executor import SpecialTool
 from letta_code.harness.skills import SKILL_TOOL, SKILL_TOOL_SCHEMA, start_skills
 from letta_code.permissions import (
@@ -25,11 +29,8 @@ from letta_code.permissions import (
     PermissionMode,
     RuleError,
     parse_mode,
-    parse_rule,
     split_rule_list,
 )
-from letta_code.permissions.categories import KNOWN_TOOLS
-from letta_code.service.llm.types import LLMError
 from letta_code.tools.base import ToolError, ToolSession
 from letta_code.tools.registry import ALL_TOOL_NAMES, select_tools
 
@@ -62,7 +63,7 @@ def silence_stdout() -> None:
         os.close(devnull)
 
 
-class StartupError(Exception):
+class StartupError(UserError):
     """Anything that stops a session from starting; one line for stderr."""
 
 
@@ -113,71 +114,6 @@ def _refuse_contradictions(args: Namespace) -> None:
         raise CliUsageError("--continue contradicts --new-agent: resume the last conversation, or create a new agent")
 
 
-# Tools of Claude Code that letta has not got: a settings file shared with it may name them.
-_OTHER_AGENT_TOOLS = frozenset({"WebFetch", "WebSearch", "Task", "NotebookRead"})
-_CODING_TOOLS = frozenset(ALL_TOOL_NAMES) | KNOWN_TOOLS | {SKILL_TOOL}
-
-
-def _known_rule_tool(name: str) -> bool:
-    """A tool a permission rule may name: the coding tools (as `--tools` knows them), the
-    Skill tool, the agent's memory and search tools, `mcp__...` names, Claude Code's own."""
-    if name in _CODING_TOOLS or name in _OTHER_AGENT_TOOLS or name.startswith("mcp__"):
-        return True
-    # Imported only for a name not known above: the memory tools cost a noticeable start-up.
-    from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES
-    from letta_code.service.agent.search_tools import SEARCH_TOOL_NAMES
-
-    return name in MEMORY_TOOL_NAMES or name in SEARCH_TOOL_NAMES
-
-
-def check_rule(text: str, where: str) -> str | None:
-    """Why the permission rule `text` (from `where`) is refused, in one line; None if fine."""
-    import difflib
-
-    try:
-        rule = parse_rule(text)
-    except RuleError as exc:
-        return f"bad permission rule in {where}: {exc}"
-    if _known_rule_tool(rule.tool):
-        return None
-    names = sorted(_CODING_TOOLS | _OTHER_AGENT_TOOLS)
-    close = difflib.get_close_matches(rule.tool, names, n=1) or [
-        n for n in names if n.lower() == rule.tool.lower()
-    ]
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return (
-        f"bad permission rule in {where}: {rule.text!r} names an unknown tool {rule.tool!r}{hint}; "
-        f"valid tools: {', '.join(ALL_TOOL_NAMES)}, {SKILL_TOOL}, the memory tools, or mcp__<server> names"
-    )
-
-
-def _check_rules(args: Namespace, settings: Settings) -> None:
-    """Every rule of the settings files and the flags, each named by where it came from.
-
-    Call it after `settings.permission_rules()`, which refuses a malformed `permissions` shape.
-    """
-    files = (
-        (settings.global_, paths.global_settings_path()),
-        (settings.project, paths.project_settings_path(settings.cwd)),
-        (settings.local, paths.project_local_settings_path(settings.cwd)),
-    )
-    for data, source in files:
-        perms = data.get("permissions") or {}
-        for kind in ("allow", "deny", "ask"):
-            for text in perms.get(kind) or []:
-                if problem := check_rule(text, f"{source} (permissions.{kind})"):
-                    raise SettingsError(problem)
-    for flag, values in (("--allowedTools", args.allowed_tools), ("--disallowedTools", args.disallowed_tools)):
-        for value in values:
-            try:
-                texts = split_rule_list(value)
-            except RuleError as exc:
-                raise CliUsageError(f"bad permission rule in {flag}: {exc}") from exc
-            for text in texts:
-                if problem := check_rule(text, flag):
-                    raise CliUsageError(problem)
-
-
 def parse_mode_or_none(text: str) -> PermissionMode | None:
     try:
         return parse_mode(text)
@@ -185,13 +121,19 @@ def parse_mode_or_none(text: str) -> PermissionMode | None:
         return None
 
 
-async def open_session(args: Namespace, env: dict[str, str]) -> SessionContext:
+async def open_session(args: Namespace, env: dict[str, str], *, exclusive: bool = False) -> SessionContext:
+    """Everything a session needs, from the flags, the settings and the environment.
+
+    `exclusive` (`letta -p`): the session takes its conversation for itself for as long
+    as the process runs, and when another live process has the default conversation, it
+    works in a new conversation of the same agent (`target.busy_conversation` says so).
+    """
     _refuse_contradictions(args)
     cwd = Path.cwd()
     settings = Settings.load(cwd)
     mode = _permission_mode(args, settings)
     rules = settings.permission_rules()  # the files' shapes first (one line naming the key)
-    _check_rules(args, settings)  # then each rule, before anything is created
+    check_rules(args, settings)  # then each rule, before anything is created
     try:
         flag_allow = [r for value in args.allowed_tools for r in split_rule_list(value)]
         flag_deny = [r for value in args.disallowed_tools for r in split_rule_list(value)]
@@ -212,20 +154,26 @@ async def open_session(args: Namespace, env: dict[str, str]) -> SessionContext:
         model = resolve_handle(args.model)
     backend = make_backend(env)
     if model and backend.base_url is None:
+        from letta_code.service.llm.model_check import check_model
         from letta_code.service.llm.registry import get_provider
 
         get_provider(model, env)  # before the agent is switched to it: one clear line if unusable
-    target = await resolve_session(
-        backend,
-        settings,
-        agent_id=args.agent,
-        new_agent=args.new_agent,
-        new_conversation=args.new,
-        continue_last=args.continue_last,
-        model=model,
-        default_model=lambda: _default_model(env, settings, backend),
-        tools=list(ALL_TOOL_NAMES),
-    )
+        check_model(args.model, env)  # and a model its provider does not serve is never saved
+    with conversation_lock.setup_lock(paths.letta_home()) if exclusive else contextlib.nullcontext():
+        if exclusive:  # read again: a session that started with this one may have just made the agent
+            settings = Settings.load(cwd)
+        target = await resolve_session(
+            backend,
+            settings,
+            agent_id=args.agent,
+            new_agent=args.new_agent,
+            new_conversation=args.new,
+            continue_last=args.continue_last,
+            model=model,
+            default_model=lambda: _default_model(env, settings, backend),
+            tools=list(ALL_TOOL_NAMES),
+            claim=(lambda conv_id: conversation_lock.claim(paths.letta_home(), conv_id)) if exclusive else None,
+        )
     agent = target.agent
     if args.link or args.unlink:
         linked = [t for t in agent.tools if t not in ALL_TOOL_NAMES]
@@ -315,7 +263,7 @@ def run(args: Namespace) -> int:
 
         runner = run_headless
     else:
-        if not sys.stdin.isatty():
+        if sys.stdin is None or not sys.stdin.isatty():
             # Piped input without -p: treat it as a headless prompt.
             from letta_code.cli.headless import run_headless
 
@@ -333,12 +281,5 @@ def run(args: Namespace) -> int:
     except BrokenPipeError:  # the reader of our output has gone: quietly, as Unix tools end
         silence_stdout()
         return EXIT_OUTPUT_CLOSED
-    except (CliUsageError, SettingsError, SetupError, LLMError, BackendError, StartupError) as exc:
-        print(f"letta: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # never a traceback for the user; the message still helps
-        if env.get("LETTA_DEBUG"):
-            raise
-        name = type(exc).__name__
-        print(f"letta: unexpected error ({name}): {exc} (set LETTA_DEBUG=1 for details)", file=sys.stderr)
-        return 1
+    except Exception as exc:  # never a traceback for the user: one line (cli/failure.py)
+        return report(exc, env=env)

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import NoReturn
 
+from letta_code.errors import UserError
+
 EPILOG = """\
 subcommands:
   letta server [--host H] [--port P] [--api-key K]   serve the Letta REST API
@@ -23,7 +25,7 @@ environment:
 """
 
 
-class CliUsageError(Exception):
+class CliUsageError(UserError):
     """Bad command-line input; the message is one line for stderr."""
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import select
 import signal
 import sys
 import time
@@ -18,10 +17,14 @@ from argparse import Namespace
 from collections.abc import Callable
 from typing import Any
 
-from letta_code.cli.app import EXIT_OUTPUT_CLOSED, open_session, silence_stdout
-from letta_code.cli.args import CliUsageError
+from letta_code.cli import conversation_lock
+from letta_code.cli.app import EXIT_OUTPUT_CLOSED, SessionContext, open_session, silence_stdout
+from letta_code.cli.failure import debug_enabled, error_line, is_expected
 from letta_code.cli.notices import compaction_note, is_overflow_compaction
+from letta_code.cli.prompt_input import read_prompt
 from letta_code.cli.sandbox_setup import sandbox_state
+from letta_code.client.backend import BackendError
+from letta_code.config import paths
 from letta_code.harness.executor import PendingCall, ToolExecutor, UserAnswer
 from letta_code.harness.turn import TurnResult, TurnRunner
 from letta_code.permissions import Decision, headless_denial_message
@@ -59,33 +62,6 @@ def write_out(text: str) -> None:
 
 def emit_line(event: dict[str, Any]) -> None:
     write_out(json.dumps(event, ensure_ascii=False) + "\n")
-
-
-STDIN_WAIT_SECONDS = 0.5
-
-
-def stdin_ready(timeout: float) -> bool:
-    """Whether stdin has data (or is at its end) within `timeout`; an open pipe nobody
-    writes to must not hang `letta -p "prompt"`."""
-    try:
-        readable, _, _ = select.select([sys.stdin], [], [], timeout)
-    except (OSError, ValueError):
-        return True
-    return bool(readable)
-
-
-def read_prompt(args: Namespace) -> str:
-    if args.resume:
-        raise CliUsageError("--resume opens a conversation picker, which needs the interactive mode; "
-                            "in headless mode use --continue, or --agent ID")
-    prompt = args.prompt or ""
-    if not sys.stdin.isatty() and (not prompt or stdin_ready(STDIN_WAIT_SECONDS)):
-        piped = sys.stdin.read()
-        if piped.strip():
-            prompt = f"{prompt}\n\n{piped}" if prompt else piped
-    if not prompt.strip():
-        raise CliUsageError('no prompt: pass one with -p "..." or pipe it on stdin')
-    return prompt
 
 
 def emit_result(fmt: str, event: dict[str, Any]) -> None:
@@ -144,11 +120,47 @@ def result_event(
     }
 
 
+def count_progress(chunk: dict[str, Any], progress: TurnResult) -> None:
+    """Add a usage chunk to what the turn has done so far: what a result reports when
+    the turn ends early (Ctrl-C), when the runner's own result never comes back."""
+    if chunk.get("message_type") != "usage_statistics":
+        return
+    progress.prompt_tokens += int(chunk.get("prompt_tokens") or 0)
+    progress.completion_tokens += int(chunk.get("completion_tokens") or 0)
+    if chunk.get("cached_input_tokens") is not None:
+        progress.cached_input_tokens = (progress.cached_input_tokens or 0) + int(chunk["cached_input_tokens"])
+    progress.steps += int(chunk.get("step_count") or 0)
+    progress.usage_estimated = progress.usage_estimated or bool(chunk.get("estimated"))
+
+
+def busy_note(busy: str, conversation_id: str) -> str:
+    return (
+        f"letta: conversation {busy} is busy with another letta; "
+        f"this turn uses a new conversation {conversation_id} of the same agent"
+    )
+
+
+def is_busy(exc: BackendError) -> bool:
+    """The service refused the run because another run has the conversation."""
+    return exc.status == 409 and "is busy" in str(exc)
+
+
+def step_limit_error(result: TurnResult, max_steps: int) -> str | None:
+    if result.stop_reason != "max_steps":
+        return None
+    return (
+        f"the turn stopped at its limit of {max_steps} model steps (--max-steps) before the agent "
+        "finished; raise --max-steps, or go on with --continue"
+    )
+
+
 async def run_headless(args: Namespace, env: dict[str, str]) -> int:
     try:
         return await _run_headless(args, env)
     except OutputClosed:
         return EXIT_OUTPUT_CLOSED  # quietly, as Unix tools end under `| head`
+    finally:
+        conversation_lock.release_all()
 
 
 async def _stop_turn(runner: TurnRunner) -> None:
@@ -158,16 +170,31 @@ async def _stop_turn(runner: TurnRunner) -> None:
         await runner.cancel()
 
 
+async def _move_off_busy(ctx: SessionContext) -> str | None:
+    """A new conversation of the agent, taken for this process, when the session may move
+    (the user named no conversation); None when it must not."""
+    if ctx.args.continue_last or ctx.args.new:
+        return None
+    conversation = await ctx.backend.create_conversation(ctx.target.agent.id)
+    conversation_lock.claim(paths.letta_home(), conversation.id)
+    print(busy_note(ctx.target.conversation.id, conversation.id), file=sys.stderr)
+    ctx.target.conversation = conversation
+    return conversation.id
+
+
 async def _run_headless(args: Namespace, env: dict[str, str]) -> int:
     started = time.monotonic()
     fmt = args.output_format
     agent_id = conversation_id = None
     result: TurnResult | None = None
+    progress = TurnResult()  # counted from the chunks as they come: the result after Ctrl-C
     tool_seconds = 0.0
     try:
-        prompt = read_prompt(args)
-        ctx = await open_session(args, env)
+        prompt = await read_prompt(args)
+        ctx = await open_session(args, env, exclusive=True)
         agent_id, conversation_id = ctx.target.agent.id, ctx.target.conversation.id
+        if ctx.target.busy_conversation:
+            print(busy_note(ctx.target.busy_conversation, conversation_id), file=sys.stderr)
         if ctx.target.model_switched_from and fmt == "text":
             print(
                 f"letta: switched the agent's model from {ctx.target.model_switched_from} to {ctx.target.agent.model}",
@@ -203,24 +230,37 @@ async def _run_headless(args: Namespace, env: dict[str, str]) -> int:
         )
 
         def on_chunk(chunk: dict[str, Any]) -> None:
+            count_progress(chunk, progress)
             if fmt == "stream-json":
                 emit_line({"type": "message", **camelize(chunk)})
             elif fmt == "text" and is_overflow_compaction(chunk):
                 print(f"letta: {compaction_note(chunk['event_data'])}", file=sys.stderr)
 
-        runner = TurnRunner(
-            ctx.backend,
-            executor,
-            conversation_id=conversation_id,
-            client_tools=ctx.client_tools,
-            stream_tokens=fmt == "stream-json" and args.stream,
-            on_chunk=on_chunk,
-            max_steps=args.max_steps,
-        )
+        def make_runner(conversation: str) -> TurnRunner:
+            return TurnRunner(
+                ctx.backend,
+                executor,
+                conversation_id=conversation,
+                client_tools=ctx.client_tools,
+                stream_tokens=fmt == "stream-json" and args.stream,
+                on_chunk=on_chunk,
+                max_steps=args.max_steps,
+            )
+
+        runner = make_runner(conversation_id)
         restore_sigint = kill_tools_on_sigint(ctx.tool_session)
         try:
             await runner.discard_pending("the session that asked for it was interrupted")
-            result = await runner.run(prompt)
+            try:
+                result = await runner.run(prompt)
+            except BackendError as exc:
+                # Another process (the TUI, a server's run) has a run in the conversation.
+                moved = await _move_off_busy(ctx) if is_busy(exc) else None
+                if moved is None:
+                    raise
+                conversation_id = moved
+                runner = make_runner(moved)
+                result = await runner.run(prompt)
         except OutputClosed:
             await _stop_turn(runner)
             raise
@@ -228,30 +268,20 @@ async def _run_headless(args: Namespace, env: dict[str, str]) -> int:
             restore_sigint()
             shutdown(ctx.tool_session)
             await ctx.backend.close()
-        error = result.error
-        if error is None and result.stop_reason not in ("end_turn", "max_steps", "requires_approval"):
+        error = result.error or step_limit_error(result, args.max_steps)
+        if error is None and result.stop_reason not in ("end_turn", "requires_approval", "max_steps"):
             error = f"the run stopped: {result.stop_reason}"
-    except CliUsageError as exc:
-        error = str(exc)
     except OutputClosed:
         raise
-    except Exception as exc:
-        from letta_code.cli.app import StartupError
-        from letta_code.client.backend import BackendError
-        from letta_code.config.settings import SettingsError
-        from letta_code.harness.agent_setup import SetupError
-        from letta_code.service.llm.types import LLMError
-
-        known = SettingsError | SetupError | LLMError | BackendError | StartupError
-        if not isinstance(exc, known) and env.get("LETTA_DEBUG"):
+    except Exception as exc:  # one line, the same as every entry point (cli/failure.py)
+        if not is_expected(exc) and debug_enabled(env):
             raise
-        error = str(exc) if isinstance(exc, known) else (
-            f"unexpected error ({type(exc).__name__}): {exc} (set LETTA_DEBUG=1 for details)"
-        )
-    except asyncio.CancelledError:  # Ctrl-C: the json formats still end with a result
+        error = error_line(exc)
+    except asyncio.CancelledError:  # Ctrl-C: the json formats still end with a result, of what was done
         if fmt in ("json", "stream-json"):
             emit_result(fmt, result_event(
-                result, error="interrupted", started=started, api_seconds=0.0, agent_id=agent_id,
+                result or progress, error="interrupted", started=started,
+                api_seconds=max(0.0, time.monotonic() - started - tool_seconds), agent_id=agent_id,
                 conversation_id=conversation_id,
             ))
         raise

@@ -29,6 +29,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{__version__} (Letta Code, Python)")
         return 0
     _skip_httpx_cli()
+    prog = f"letta {argv[0]}" if argv[:1] in (["server"], ["memory"]) else "letta"
+    try:
+        return _dispatch(argv)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # whatever the command did not report itself: one line
+        from letta_code.cli.failure import report
+
+        return report(exc, prog)
+
+
+def _dispatch(argv: list[str]) -> int:
     if argv[:1] == ["server"]:
         from letta_code.cli.server_cmd import run_server_command
 
@@ -42,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parse_args(argv)
     except CliUsageError as exc:
-        print(f"letta: {exc}", file=sys.stderr)
-        return 1
+        from letta_code.cli.failure import report
+
+        return report(exc)
     if args.version:
         print(f"{__version__} (Letta Code, Python)")
         return 0

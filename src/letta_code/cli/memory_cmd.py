@@ -8,16 +8,21 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
+from letta_code.cli.failure import report
 from letta_code.config import paths
-from letta_code.config.settings import Settings, SettingsError
+from letta_code.config.settings import Settings
+from letta_code.errors import UserError
 from letta_code.schemas.state import BlockState
 
+NO_NEWLINE = "\\ No newline at end of file\n"
 
-class MemoryCommandError(Exception):
-    pass
+
+class MemoryCommandError(UserError):
+    """A `letta memory` request that cannot be done; one line for stderr."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,9 +52,8 @@ def run_memory_command(argv: list[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
         return _dispatch(args)
-    except (MemoryCommandError, SettingsError) as exc:
-        print(f"letta memory: {exc}", file=sys.stderr)
-        return 1
+    except Exception as exc:  # the store's, the settings', an unwritable home: one line each
+        return report(exc, "letta memory")
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -99,14 +103,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         if chosen is None:
             raise MemoryCommandError(f"block '{b.label}' has no revision {wanted}")
         sys.stdout.writelines(
-            difflib.unified_diff(
-                chosen.old_value.splitlines(keepends=True),
-                chosen.new_value.splitlines(keepends=True),
-                f"{b.label}@{wanted - 1}",
-                f"{b.label}@{wanted}",
+            mark_missing_newlines(
+                difflib.unified_diff(
+                    chosen.old_value.splitlines(keepends=True),
+                    chosen.new_value.splitlines(keepends=True),
+                    f"{b.label}@{wanted - 1}",
+                    f"{b.label}@{wanted}",
+                )
             )
         )
-        print()
     elif args.command == "revert":
         b = block(args.label)
         value = revisions.value_at(b.id, args.rev, b.value, b.version)
@@ -129,6 +134,17 @@ def _dispatch(args: argparse.Namespace) -> int:
                 service.agents.attach_block(agent.id, new.id)
                 print(f"{label}: created")
     return 0
+
+
+def mark_missing_newlines(lines: Iterable[str]) -> Iterator[str]:
+    """A unified diff's lines, each ended; a line the value did not end (its last) is
+    followed by diff's own marker, so "abc" and "abc\\n" differ visibly."""
+    for line in lines:
+        if line.endswith("\n"):
+            yield line
+        else:
+            yield line + "\n"
+            yield NO_NEWLINE
 
 
 def _export(blocks: list[BlockState], target: Path) -> None:

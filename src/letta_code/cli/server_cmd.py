@@ -57,7 +57,15 @@ def parse_server_args(argv: list[str]) -> argparse.Namespace:
 
 
 def run_server_command(argv: list[str]) -> int:
-    args = parse_server_args(argv)
+    try:
+        return _serve(parse_server_args(argv))
+    except Exception as exc:  # a database that cannot be opened, a bad setting: one line
+        from letta_code.cli.failure import report
+
+        return report(exc, "letta server")
+
+
+def _serve(args: argparse.Namespace) -> int:
     api_key = args.api_key or os.environ.get("LETTA_SERVER_API_KEY") or None
     if not api_key and not is_loopback(args.host) and not args.insecure:
         print(

@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+from letta_code.errors import UserError
 from letta_code.schemas.state import AgentState, BlockState, ConversationState
 
 
-class BackendError(Exception):
-    """A request to the agent service failed; `status` mirrors the HTTP status."""
+class BackendError(UserError):
+    """A request to the agent service failed; `status` (and `status_code`) mirrors the HTTP status."""
 
     def __init__(self, message: str, status: int = 500) -> None:
         super().__init__(message)
         self.status = status
+        self.status_code = status
 
 
 class Backend(Protocol):

@@ -5,6 +5,10 @@
 - Each project gets a `project` block; its id goes into `./.letta/settings.json`.
 - The last agent (and conversation) of a directory is kept in
   `./.letta/settings.local.json`; `letta` resumes it.
+- A session that must have its conversation to itself (`letta -p`) passes `claim`:
+  when another live process has the agent's default conversation, the session gets a
+  new conversation of the same agent (its memory is the agent's, so it is shared);
+  a conversation the user asked for by name (`--continue`) is refused instead.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 from letta_code.client.backend import Backend
 from letta_code.config.settings import Settings
+from letta_code.errors import UserError
 from letta_code.schemas.state import AgentState, BlockState, ConversationState
 
 DEFAULT_BLOCKS: dict[str, tuple[str, str]] = {
@@ -37,7 +42,7 @@ DEFAULT_BLOCKS: dict[str, tuple[str, str]] = {
 GLOBAL_LABELS = ("persona", "human")
 
 
-class SetupError(Exception):
+class SetupError(UserError):
     """The requested agent or conversation cannot be used."""
 
 
@@ -47,6 +52,7 @@ class SessionTarget:
     conversation: ConversationState
     created_agent: bool
     model_switched_from: str | None = None
+    busy_conversation: str | None = None  # the taken conversation this session moved away from
 
 
 async def _ensure_block(
@@ -106,8 +112,13 @@ async def resolve_session(
     model: str | None,
     default_model: Callable[[], str],
     tools: list[str],
+    claim: Callable[[str], bool] | None = None,
 ) -> SessionTarget:
-    """Pick the agent and conversation for this run, and remember them for the directory."""
+    """Pick the agent and conversation for this run, and remember them for the directory.
+
+    `claim(conversation_id)` takes a conversation for this process and says False when
+    another live process has it (see the module docstring for what happens then).
+    """
     agent: AgentState | None = None
     created = False
     last_agent = settings.local.get("lastAgent")
@@ -138,6 +149,16 @@ async def resolve_session(
             conversation = await backend.find_conversation(last_conv)
     if conversation is None:
         conversation = await backend.default_conversation(agent.id)
+    busy = None
+    if claim is not None and not claim(conversation.id):
+        if continue_last:
+            raise SetupError(
+                f"conversation {conversation.id} is busy with another letta process; wait for it to "
+                "finish, or leave out --continue to work in a new conversation of the same agent"
+            )
+        busy = conversation.id
+        conversation = await backend.create_conversation(agent.id)
+        claim(conversation.id)
     save_in_project(settings.save_local, lastAgent=agent.id, lastConversation=conversation.id)
     settings.save_global(lastAgent=agent.id)
-    return SessionTarget(agent, conversation, created, switched_from)
+    return SessionTarget(agent, conversation, created, switched_from, busy)

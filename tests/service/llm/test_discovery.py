@@ -250,3 +250,13 @@ def test_list_models_shows_what_the_servers_serve(info: InfoServer) -> None:
     count = len(info.requests)
     registry.list_models(env)
     assert len(info.requests) == count  # fetched once per process
+
+
+def test_listed_models_is_none_when_there_is_no_list(info: InfoServer) -> None:
+    assert discovery.listed_models("openai", info.base_url) is None  # 404
+    assert discovery.listed_models("openai", dead_url()) is None
+    info.routes[("GET", "/v1/models")] = {"data": []}
+    discovery.clear_cache()
+    assert discovery.listed_models("openai", info.base_url) is None  # an empty list proves nothing
+    info.routes[("GET", "/v1/models?limit=1000")] = {"data": [{"id": "claude-x"}], "has_more": False}
+    assert discovery.listed_models("anthropic", info.url, "key") == ["claude-x"]

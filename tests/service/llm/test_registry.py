@@ -54,8 +54,8 @@ def test_unknown_models_say_what_to_use(text: str) -> None:
     with pytest.raises(LLMError) as info:
         resolve_handle(text)
     message = str(info.value)
-    assert message.startswith(f'unknown model "{text}": use a handle like openai/gpt-4.1')
-    assert "sonnet-4.5" in message and "\n" not in message
+    assert message.startswith(f'unknown model "{text}": use provider/model with a provider of openai, anthropic')
+    assert "ollama" in message and "sonnet-4.5" in message and "\n" not in message
 
 
 def test_get_provider_picks_adapter_key_and_base_url() -> None:

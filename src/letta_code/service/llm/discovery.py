@@ -12,6 +12,10 @@ endpoints say so in different places:
 - vLLM, OpenRouter and other OpenAI-compatible servers: the `{base}/models` entry
   of the model, with `max_model_len`, `context_length`, `context_window` or `n_ctx`.
 
+Which models a provider serves (`listed_models`, to refuse a misspelt `-m`): the
+`{base}/models` list (Bearer key), or for the Anthropic protocol `{root}/v1/models`
+(`x-api-key`); None when the list cannot be had.
+
 `root` is the base URL without its trailing `/v1`. Every call is a short sync
 httpx request (1.5 s at most for connect and read); nothing here raises: an
 unreachable server, an error status or a body of another shape is just "unknown"
@@ -79,10 +83,13 @@ def _http() -> Any:
         return _client
 
 
-def _request(method: str, url: str, body: dict[str, Any] | None, api_key: str | None) -> Any:
+def _request(
+    method: str, url: str, body: dict[str, Any] | None, api_key: str | None, headers: dict[str, str] | None
+) -> Any:
     """The JSON body of a 2xx answer, else None; never raises."""
     try:
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        if headers is None:
+            headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         response = _http().request(method, url, json=body, headers=headers)
         if not response.is_success:
             return None
@@ -91,15 +98,24 @@ def _request(method: str, url: str, body: dict[str, Any] | None, api_key: str | 
         return None
 
 
-def _fetch(method: str, url: str, body: dict[str, Any] | None = None, api_key: str | None = None) -> Any:
-    """`_request`, cached: answers for the process, failures for FAILURE_TTL seconds."""
+def _fetch(
+    method: str,
+    url: str,
+    body: dict[str, Any] | None = None,
+    api_key: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """`_request`, cached: answers for the process, failures for FAILURE_TTL seconds.
+
+    `headers` replace the default `Authorization: Bearer <api_key>`.
+    """
     key = (method, url, json.dumps(body, sort_keys=True) if body is not None else "")
     now = time.monotonic()
     with _lock:
         cached, expiry = _cache.get(key, (_MISSING, None))
     if cached is not _MISSING and (expiry is None or now < expiry):
         return cached
-    data = _request(method, url, body, api_key)
+    data = _request(method, url, body, api_key, headers)
     with _lock:
         _cache[key] = (data, None if data is not None else now + FAILURE_TTL)
     return data
@@ -137,6 +153,20 @@ def served_models(base_url: str, api_key: str | None = None) -> list[ServedModel
         if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
             out.append(ServedModel(entry["id"], _window_of_entry(entry)))
     return out
+
+
+def listed_models(kind: str, base_url: str, api_key: str | None = None) -> list[str] | None:
+    """The model ids a provider lists, or None when the list cannot be had (unreachable,
+    refused, another shape, empty). `kind` "anthropic" asks the Anthropic protocol's list."""
+    if kind == "anthropic":
+        url = f"{root_of(base_url)}/v1/models?limit=1000"
+        headers = {"anthropic-version": "2023-06-01", **({"x-api-key": api_key} if api_key else {})}
+        data = _fetch("GET", url, api_key=api_key, headers=headers)
+        entries = data.get("data") if isinstance(data, dict) else None
+        ids = [e["id"] for e in entries or [] if isinstance(e, dict) and isinstance(e.get("id"), str) and e["id"]]
+    else:
+        ids = [m.id for m in served_models(base_url, api_key)]
+    return ids or None
 
 
 def _from_list(base_url: str, model: str, api_key: str | None) -> int | None:

@@ -2,6 +2,7 @@
 
 `resolve_handle("sonnet")` -> "anthropic/claude-sonnet-4-5"; `get_provider(handle)`
 builds the adapter with the key and base URL from the environment;
+`model_check.check_model(text, env)` refuses a model its provider does not serve;
 `default_handle(env, configured)` picks a model when the user named none;
 `list_models(env)` is what `GET /v1/models` and `/model` show.
 
@@ -119,11 +120,12 @@ _FAMILIES = (
 )
 
 
-def _unknown(text: str) -> LLMError:
+def unknown_model(text: str) -> LLMError:
     aliases = ", ".join(ALIASES)
+    providers = ", ".join(name for name, spec in PROVIDERS.items() if name == spec.name)
     return LLMError(
-        f'unknown model "{text}": use a handle like openai/gpt-4.1 or anthropic/claude-sonnet-4-5, '
-        f"or one of the aliases: {aliases}"
+        f'unknown model "{text}": use provider/model with a provider of {providers} '
+        f"(e.g. openai/gpt-4.1), or one of the aliases: {aliases}"
     )
 
 
@@ -137,18 +139,18 @@ def resolve_handle(text: str) -> str:
         provider, _, model = name.partition("/")
         if provider.lower() in PROVIDERS and model:
             return f"{provider.lower()}/{model}"
-        raise _unknown(text)
+        raise unknown_model(text)
     for prefix, provider in _FAMILIES:
         if name.lower().startswith(prefix) and len(name) > len(prefix):
             return f"{provider}/{name}"
-    raise _unknown(text)
+    raise unknown_model(text)
 
 
 def _get(env: Mapping[str, str], name: str | None) -> str:
     return (env.get(name) or "").strip() if name else ""
 
 
-def _api_key(spec: ProviderSpec, env: Mapping[str, str]) -> str:
+def api_key(spec: ProviderSpec, env: Mapping[str, str]) -> str:
     for name in spec.key_envs:
         value = _get(env, name)
         if value:
@@ -168,7 +170,7 @@ def is_configured(spec: ProviderSpec, env: Mapping[str, str]) -> bool:
     """Whether the user set this provider up (a key, or a base URL for local servers)."""
     if spec.local:
         return bool(_get(env, spec.base_env))
-    return bool(_api_key(spec, env))
+    return bool(api_key(spec, env))
 
 
 def get_provider(handle: str, env: Mapping[str, str] | None = None) -> tuple[Provider, str]:
@@ -177,7 +179,7 @@ def get_provider(handle: str, env: Mapping[str, str] | None = None) -> tuple[Pro
     full = resolve_handle(handle)
     prefix, _, model = full.partition("/")
     spec = PROVIDERS[prefix]
-    key = _api_key(spec, env)
+    key = api_key(spec, env)
     url = base_url(spec, env)
     # A custom OPENAI_BASE_URL (vLLM, a proxy) may not need a key.
     custom_base = spec.name == "openai" and url != spec.default_base
@@ -242,7 +244,7 @@ def default_handle(env: Mapping[str, str] | None = None, configured: str | None 
     raise LLMError(NO_PROVIDER)
 
 
-def _table(handle: str) -> tuple[int, bool]:
+def table_window(handle: str) -> tuple[int, bool]:
     """The built-in table's window for a handle, and whether the table knew the model."""
     try:
         name = resolve_handle(handle)
@@ -259,7 +261,7 @@ def _table(handle: str) -> tuple[int, bool]:
 
 def context_window(handle: str) -> int:
     """The built-in table's window of a model (handle, alias or bare name); DEFAULT_CONTEXT_WINDOW if unknown."""
-    return _table(handle)[0]
+    return table_window(handle)[0]
 
 
 @dataclass(frozen=True)
@@ -289,9 +291,9 @@ def discovery_target(handle: str, env: Mapping[str, str] | None = None) -> Disco
     url = base_url(spec, env)
     if spec.kind != "openai" or not model:
         return None
-    if not spec.local and (url == spec.default_base or _table(handle)[1]):
+    if not spec.local and (url == spec.default_base or table_window(handle)[1]):
         return None
-    return DiscoveryTarget(spec.name, url, model, _api_key(spec, env) or None)
+    return DiscoveryTarget(spec.name, url, model, api_key(spec, env) or None)
 
 
 def discovered_window(handle: str, env: Mapping[str, str] | None = None) -> int | None:
@@ -341,7 +343,7 @@ def served_handles(env: Mapping[str, str] | None = None) -> list[str]:
         custom = spec.name == "openai" and url != spec.default_base
         if not (spec.local and is_configured(spec, env)) and not custom:
             continue
-        key = _api_key(spec, env) or None
+        key = api_key(spec, env) or None
         handles += [f"{spec.name}/{m.id}" for m in discovery.served_models(url, key)]
     return handles
 

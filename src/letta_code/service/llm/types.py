@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from letta_code.errors import UserError
 
-class LLMError(Exception):
+
+class LLMError(UserError):
     """A model call failed; `str(exc)` is one line a user can act on.
 
     `status` is the HTTP status when the server answered with an error.
