@@ -177,7 +177,9 @@ def test_status_line_shows_everything_when_wide_and_drops_parts_when_narrow() ->
 
 def test_session_stats_and_memory_blocks() -> None:
     stats = plain(render.session_stats(seconds=65, turns=3, prompt_tokens=1000, completion_tokens=234, tool_calls=4))
-    assert "1m 05s" in stats and "Turns:       3" in stats and "1,234" in stats and "Tool calls:  4" in stats
+    assert "1m 05s" in stats and "Turns:       3" in stats and "1,234" in stats and "Tool calls:  4\n" in stats + "\n"
+    stats = plain(render.session_stats(seconds=1, turns=1, prompt_tokens=1, completion_tokens=1, tool_calls=4, denied=1))
+    assert "Tool calls:  4 (1 denied)" in stats
     blocks = [
         BlockState(id="block-1", label="persona", value="I am helpful.\nVery.", limit=5000, description="Who I am"),
         BlockState(id="block-2", label="human", value="", limit=100),
@@ -189,22 +191,12 @@ def test_session_stats_and_memory_blocks() -> None:
     assert "no memory blocks" in plain(render.memory_blocks([]))
 
 
-def test_history_recap() -> None:
-    messages = [
-        {"message_type": "user_message", "content": "fix the bug"},
-        {"message_type": "reasoning_message", "reasoning": "hmm"},
-        {"message_type": "approval_request_message", "tool_call": {"name": "Bash", "arguments": '{"command": "pytest"}'}},
-        {"message_type": "assistant_message", "content": "Fixed it.\nDetails follow."},
-    ]
-    text = plain(render.history_recap(messages, 80))
-    assert "> fix the bug" in text
-    assert "Bash(pytest)" in text
-    assert "● Fixed it. …" in text
-    assert "hmm" not in text
-
-
 def test_status_line_marks_estimated_counts() -> None:
     kwargs = dict(agent_name="a", model="m", mode="default", context_tokens=3100, context_window=8192, total_tokens=4000)
     assert "~" not in render.status_line(200, **kwargs)  # type: ignore[arg-type]
     line = render.status_line(200, estimated=True, **kwargs)  # type: ignore[arg-type]
     assert "ctx ~37% (~3.1k/8.2k)" in line and "~4k tokens" in line
+    line = render.status_line(200, context_estimated=True, **kwargs)  # type: ignore[arg-type]
+    assert "ctx ~37% (~3.1k/8.2k)" in line and " 4k tokens" in line  # only the context is estimated
+    kwargs["context_tokens"] = None
+    assert "ctx ? (?/8.2k)" in render.status_line(200, **kwargs)  # type: ignore[arg-type]  # not known yet

@@ -1,12 +1,13 @@
 """The interactive session (`letta` without -p): prompt, turns, approvals, interrupts.
 
-Drawing is inline: the prompt (prompt_toolkit) and the turn view (rich) print into
-the normal screen, so everything stays in the terminal's scrollback.
+Drawing is inline: the prompt (prompt_toolkit) and the turn view (rich) print into the
+normal screen, so everything stays in the terminal's scrollback.
 
-Interrupts: Esc or Ctrl-C while a turn runs cancels the run on the service and
-stops waiting for local tools (they are reported as interrupted); tool calls left
-without an answer are then answered "interrupted" so the conversation can go on.
-A second Ctrl-C within two seconds, or Ctrl-D on an empty prompt, exits.
+Interrupts: Esc or Ctrl-C while a turn runs cancels the run on the service and stops
+waiting for local tools (reported as interrupted); calls left without an answer are then
+answered "interrupted" so the conversation can go on. A second Ctrl-C within two seconds,
+or Ctrl-D on an empty prompt, exits. Each turn holds its conversation's lock, so a
+`letta -p` started meanwhile works in a new conversation (`cli/conversation_lock.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from letta_code.cli import conversation_lock
 from letta_code.cli.app import SessionContext, open_session
 from letta_code.cli.sandbox_setup import sandbox_state
 from letta_code.cli.tui import render
@@ -29,11 +31,10 @@ from letta_code.cli.tui.commands import (
     CommandEnv,
     completions,
     is_command,
-    pick_conversation,
     print_stats,
     run_command,
-    show_recap,
 )
+from letta_code.cli.tui.conversations import pick_conversation, replay_on_start
 from letta_code.cli.tui.interrupts import (
     DISCARDED_REASON,
     INTERRUPTED_REASON,
@@ -74,9 +75,8 @@ class Tui:
         self.runner: TurnRunner | None = None
         self.backend: InterruptibleBackend | None = None
         self.turn_task: asyncio.Future[TurnResult | None] | None = None
-        self.interrupted = False
+        self.interrupted = self.maybe_pending = False
         self.cancelling: asyncio.Future[None] | None = None
-        self.maybe_pending = False
 
     # ------------------------------------------------------------ chrome
     def toolbar_text(self) -> str:
@@ -86,12 +86,13 @@ class Tui:
             agent_name=agent.name,
             model=agent.model,
             mode=self.state.mode_name,
-            context_tokens=self.state.context_tokens,
+            context_tokens=self.state.context_tokens if self.state.context_known else None,
             context_window=agent.context_window,
             total_tokens=self.state.stats.total_tokens,
             hint=self.prompt.hint,
             sandbox=sandbox_state(self.state.ctx.tool_session.sandbox),
             estimated=self.state.usage_estimated,
+            context_estimated=self.state.context_estimated,
         )
 
     def cycle_mode(self) -> None:
@@ -121,8 +122,8 @@ class Tui:
         args = self.state.ctx.args
         if getattr(args, "resume", False):
             await pick_conversation(self.commands)
-        elif getattr(args, "continue_last", False):
-            await show_recap(self.commands)
+        else:  # an existing conversation (plain `letta`, --continue, --agent): where it left off
+            await replay_on_start(self.commands)
         await self.offer_pending()
         typeahead = ""
         while not self.state.exit_requested:
@@ -160,15 +161,11 @@ class Tui:
             suspend=self._suspended,
             on_interrupt=lambda: self._on_key("c-c"),
             on_denied=view.mark_answered,
+            on_declined=view.mark_declined,
         )
         executor = ToolExecutor(
-            ctx.tool_session,
-            ctx.checker,
-            approver,
-            view.on_tool,
-            on_allow_always=self._save_rule,
-            on_plan_approved=self._plan_approved,
-            special_tools=ctx.special_tools,
+            ctx.tool_session, ctx.checker, approver, view.on_tool, on_allow_always=self._save_rule,
+            on_plan_approved=self._plan_approved, special_tools=ctx.special_tools,
         )
         return TurnRunner(
             self.backend,
@@ -184,21 +181,31 @@ class Tui:
         def count_tool() -> None:
             self.state.stats.tool_calls += 1
 
+        def count_denied() -> None:
+            self.state.stats.denied_calls += 1
+
         return TurnView(
             self.console,
             cwd=self.cwd,
             full_reasoning=self.state.full_reasoning,
             on_usage=self.state.absorb_usage,
             on_tool_count=count_tool,
+            on_tool_denied=count_denied,
             on_reasoning=lambda text: setattr(self.state, "last_reasoning", text),
             on_compaction=self.state.absorb_compaction,
             typeahead=lambda: self.watcher.typeahead,
         )
 
+    def _busy(self, by: str) -> None:
+        self.console.print(Text(f"This conversation is busy with {by}: wait for it, or /new.", style="yellow"))
+
     async def run_turn(self, text: str) -> None:
-        view = self._new_view()
-        runner = self._make_runner(view)
-        await self._drive(view, runner, runner.run(text))
+        with conversation_lock.held(paths.letta_home(), self.state.conversation.id) as taken_by:
+            if taken_by:  # a `letta -p` is working in it
+                return self._busy(taken_by)
+            view = self._new_view()
+            runner = self._make_runner(view)
+            await self._drive(view, runner, runner.run(text))
         self.state.stats.turns += 1
         self.console.print()
 
@@ -348,16 +355,19 @@ class Tui:
             out.append(f"  {render.BULLET} {line}\n")
         out.rstrip()
         self.console.print(out)
-        picked = await choose(
-            "What should happen to them?",
-            ["Run them now (asking permission as usual)", "Discard them (the agent is told they did not run)"],
-        )
-        if picked == 0:
-            view = self._new_view()
-            runner = self._make_runner(view)
-            await self._drive(view, runner, runner.resolve_pending())
-        elif await self._answer_without_running(pending, DISCARDED_REASON):
-            self.console.print(Text("Discarded.", style="dim"))
+        with conversation_lock.held(paths.letta_home(), self.state.conversation.id) as taken_by:
+            if taken_by:  # a `letta -p` in it answers them
+                return self._busy(taken_by)
+            picked = await choose("What should happen to them?", [
+                "Run them now (asking permission as usual)",
+                "Discard them (the agent is told they did not run, or may have if they were cut short)",
+            ])
+            if picked == 0:
+                view = self._new_view()
+                runner = self._make_runner(view)
+                await self._drive(view, runner, runner.resolve_pending())
+            elif await self._answer_without_running(pending, DISCARDED_REASON):
+                self.console.print(Text("Discarded.", style="dim"))
 
     # ------------------------------------------------------------ shell
     async def run_shell(self, command: str) -> None:

@@ -84,6 +84,7 @@ class Approver:
         suspend: Callable[[], AbstractContextManager[None]],
         on_interrupt: Callable[[], None],
         on_denied: Callable[[str], None] | None = None,
+        on_declined: Callable[[str], None] | None = None,
     ) -> None:
         self.console = console
         self.cwd = cwd
@@ -91,7 +92,8 @@ class Approver:
         self.ask_text = ask_text
         self.suspend = suspend
         self.on_interrupt = on_interrupt
-        self.on_denied = on_denied or (lambda call_id: None)
+        self.on_denied = on_denied or (lambda call_id: None)  # the prompt showed the outcome (No or interrupt)
+        self.on_declined = on_declined or (lambda call_id: None)  # the user said No
 
     async def __call__(self, call: PendingCall, decision: Any) -> UserAnswer:
         suggestion = getattr(decision, "suggestion", None)
@@ -112,6 +114,7 @@ class Approver:
                 shown = f"No: {reason}" if reason else "No"
                 self.console.print(render.result_line(shown, "error"))
                 self.on_denied(call.tool_call_id)
+                self.on_declined(call.tool_call_id)
                 text = f"The user declined this tool call. Their instructions: {reason}" if reason else None
                 return UserAnswer("deny", text or "The user declined this tool call.")
             if picked == 1 and suggestion:

@@ -7,7 +7,6 @@ directly, so they run in tests against a real or fake backend and a string conso
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,6 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from letta_code.cli.tui import render
+from letta_code.cli.tui.conversations import pick_conversation, show_recap, switch_conversation
 from letta_code.cli.tui.state import TuiState
 from letta_code.config import paths
 
@@ -24,9 +24,6 @@ class Chooser(Protocol):
     """Pick one of `options`: its index, None for Esc, a negative number for Ctrl-C."""
 
     def __call__(self, title: str, options: list[str], *, default: int = 0) -> Awaitable[int | None]: ...
-
-
-CREDENTIAL_KEYS = ("env", "apiKey", "refreshToken", "tokenExpiresAt")
 
 
 class CommandError(Exception):
@@ -269,11 +266,13 @@ async def _compact(env: CommandEnv, arg: str) -> None:
         return
     count = int(report.get("num_messages_summarized") or 0)
     before, after = report.get("num_messages_before"), report.get("num_messages_after")
-    env.state.context_tokens = 0  # the next turn measures the smaller context
+    env.state.absorb_compact(report)  # the gauge shows the smaller prompt
     plural = "" if count == 1 else "s"
+    size = f" The context is now about {render.format_tokens(env.state.context_tokens)} tokens."
     env.say(
-        f"Compacted: summarized {count} message{plural} ({before} → {after} in context). "
-        "They stay searchable with conversation_search.",
+        f"Compacted: summarized {count} message{plural} ({before} → {after} in context)."
+        + (size if env.state.context_known else "")
+        + " They stay searchable with conversation_search.",
         "green",
     )
     lines = str(report.get("summary") or "").strip().splitlines()
@@ -300,48 +299,6 @@ async def _mode(env: CommandEnv, arg: str) -> None:
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
     env.say(f"Permission mode: {env.state.mode_name}")
-
-
-def switch_conversation(state: TuiState, conv: Any) -> None:
-    state.conversation = conv
-    state.context_tokens = 0
-    with contextlib.suppress(Exception):  # remembering is a convenience; never fail the switch
-        state.ctx.settings.save_local(lastAgent=state.agent.id, lastConversation=conv.id)
-
-
-async def show_recap(env: CommandEnv, limit: int = 12) -> None:
-    messages = await env.backend.list_messages(env.state.conversation.id, limit=limit)
-    recap = render.history_recap(messages, env.console.width, env.state.ctx.tool_session.cwd)
-    if recap.plain.strip():
-        env.console.print(recap)
-
-
-def _conversation_label(conv: Any, current: str) -> str:
-    when = conv.updated_at or conv.created_at
-    stamp = when.strftime("%Y-%m-%d %H:%M") if when else "—"
-    name = "default" if conv.is_default else (conv.summary or conv.id)
-    label = f"{stamp}  {render.clip(name, 40)}  ({conv.message_count} messages)"
-    return label + ("  ← current" if conv.id == current else "")
-
-
-async def pick_conversation(env: CommandEnv) -> bool:
-    """The conversation picker; True when the user switched."""
-    convs = await env.backend.list_conversations(env.state.agent.id)
-    if not convs:
-        env.say("This agent has no conversations yet.", "dim")
-        return False
-    convs.sort(key=lambda c: (c.updated_at or c.created_at).timestamp() if (c.updated_at or c.created_at) else 0, reverse=True)
-    current = env.state.conversation.id
-    labels = [_conversation_label(c, current) for c in convs]
-    default = next((i for i, c in enumerate(convs) if c.id == current), 0)
-    picked = await env.choose("Resume a conversation", labels, default=default)
-    if picked is None or picked < 0:
-        env.say("Conversation unchanged.", "dim")
-        return False
-    switch_conversation(env.state, convs[picked])
-    env.say(f"Resumed conversation {convs[picked].id}.", "green")
-    await show_recap(env)
-    return True
 
 
 @command("resume", "switch to another conversation of this agent")
@@ -373,6 +330,7 @@ def print_stats(env: CommandEnv) -> None:
             prompt_tokens=s.prompt_tokens,
             completion_tokens=s.completion_tokens,
             tool_calls=s.tool_calls,
+            denied=s.denied_calls,
         )
     )
 
@@ -382,16 +340,15 @@ async def _exit(env: CommandEnv, arg: str) -> None:
     env.state.exit_requested = True
 
 
-@command("logout", "remove stored credentials from settings, then exit")
+@command("logout", "remove the credentials stored in the global settings, then exit")
 async def _logout(env: CommandEnv, arg: str) -> None:
-    from letta_code.config.settings import read_json_file, update_json_file
+    import os
 
-    path = paths.global_settings_path()
-    present = [k for k in CREDENTIAL_KEYS if k in read_json_file(path)]
-    if present:
-        data = update_json_file(path, {}, remove=CREDENTIAL_KEYS)
-        env.state.ctx.settings.global_ = data
-        env.say(f"Logged out: removed {', '.join(present)} from {path}.", "green")
-    else:
-        env.say(f"No stored credentials in {path}.", "dim")
+    from letta_code.cli.tui.credentials import logout
+    from letta_code.config.settings import LEGACY_CREDENTIAL_KEYS
+
+    for text, style in logout(os.environ):
+        env.say(text, style)
+    for key in ("env", *LEGACY_CREDENTIAL_KEYS):  # the session's copy too
+        env.state.ctx.settings.global_.pop(key, None)
     env.state.exit_requested = True

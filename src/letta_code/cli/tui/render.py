@@ -105,13 +105,13 @@ def display_path(path: str, cwd: Path | None) -> str:
             full = Path(os.path.expanduser(path))
             if not full.is_absolute():
                 return os.path.normpath(path)
-            return os.path.relpath(full, cwd) if full.is_relative_to(cwd) else _tilde(str(full))
+            return os.path.relpath(full, cwd) if full.is_relative_to(cwd) else tilde(str(full))
         except (ValueError, OSError):
             return path
     return path
 
 
-def _tilde(path: str) -> str:
+def tilde(path: str) -> str:
     home = str(Path.home())
     return "~" + path[len(home):] if home != "/" and path.startswith(home + os.sep) else path
 
@@ -276,27 +276,35 @@ def status_line(
     agent_name: str,
     model: str,
     mode: str,
-    context_tokens: int,
+    context_tokens: int | None,
     context_window: int,
     total_tokens: int,
     hint: str | None = None,
     sandbox: str | None = None,
     estimated: bool = False,
+    context_estimated: bool = False,
 ) -> str:
     """The bottom toolbar: agent · model · mode · sandbox · context use · tokens, fitted to `width`.
 
     Less important parts are dropped first when the terminal is narrow. `sandbox` is
     the Bash sandbox's backend (`bubblewrap`, `landlock`) or `off`; None leaves it out.
-    `estimated`: the model server reported no usage, so the counts are ours (shown `~3.1k`).
+    `estimated`: the model server reported no usage, so the counts are ours (shown `~3.1k`);
+    `context_estimated`: only the context size is an estimate (the service's, after /compact).
+    `context_tokens` None: not known until the next model call measures it (`ctx ?`).
     """
-    pct = (100 * context_tokens // context_window) if context_window else 0
     mark = "~" if estimated else ""
+    cmark = "~" if estimated or context_estimated else ""
+    if context_tokens is None:
+        ctx = f"ctx ? (?/{format_tokens(context_window)})"
+    else:
+        pct = (100 * context_tokens // context_window) if context_window else 0
+        ctx = f"ctx {cmark}{pct}% ({cmark}{format_tokens(context_tokens)}/{format_tokens(context_window)})"
     parts = [
         (0, agent_name),
         (2, model),
         (0, f"⏵ {mode}"),
         *([(1, "sandbox off" if sandbox == "off" else "sandbox on")] if sandbox else []),
-        (1, f"ctx {mark}{pct}% ({mark}{format_tokens(context_tokens)}/{format_tokens(context_window)})"),
+        (1, ctx),
         (3, f"{mark}{format_tokens(total_tokens)} tokens"),
         (4, "shift+tab: mode"),
     ]
@@ -322,14 +330,17 @@ def two_columns(rows: list[tuple[str, str]], left_style: str = "bold") -> Render
     return Trimmed(grid)
 
 
-def session_stats(*, seconds: float, turns: int, prompt_tokens: int, completion_tokens: int, tool_calls: int) -> Text:
+def session_stats(
+    *, seconds: float, turns: int, prompt_tokens: int, completion_tokens: int, tool_calls: int, denied: int = 0
+) -> Text:
+    """The summary `/exit` prints; `tool_calls` counts every call the model made, `denied` those refused."""
     total = prompt_tokens + completion_tokens
     out = Text()
     out.append("Session stats\n", style="bold")
     out.append(f"  Duration:    {format_elapsed(seconds)}\n")
     out.append(f"  Turns:       {turns}\n")
     out.append(f"  Tokens:      {total:,} ({prompt_tokens:,} prompt + {completion_tokens:,} completion)\n")
-    out.append(f"  Tool calls:  {tool_calls}")
+    out.append(f"  Tool calls:  {tool_calls}" + (f" ({denied} denied)" if denied else ""))
     return out
 
 
@@ -361,26 +372,3 @@ def message_text(message: dict[str, Any]) -> str:
     if isinstance(content, list):
         return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
     return str(content or "")
-
-
-def history_recap(messages: list[dict[str, Any]], width: int, cwd: Path | None = None) -> Text:
-    """A compact view of a conversation's last messages (for --continue and /resume)."""
-    out = Text()
-    for msg in messages:
-        kind = msg.get("message_type")
-        if kind == "user_message":
-            text = message_text(msg)
-            if text.startswith("<"):  # system reminders and the like
-                continue
-            out.append("> ", style="bold")
-            out.append(one_line(text, width - 2) + "\n")
-        elif kind == "assistant_message":
-            out.append(BULLET + " ")
-            out.append(one_line(message_text(msg), width - 2) + "\n")
-        elif kind in ("approval_request_message", "tool_call_message"):
-            call = msg.get("tool_call") or {}
-            name = str(call.get("name", "?"))
-            out.append(BULLET + " ", style="dim")
-            out.append(tool_line(name, parse_args(call.get("arguments")), width - 2, cwd) + "\n", style="dim")
-    out.rstrip()
-    return out

@@ -18,7 +18,8 @@ class SessionStats:
     turns: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    tool_calls: int = 0
+    tool_calls: int = 0  # every call the model made, denied ones included
+    denied_calls: int = 0  # of those, refused: by the user or by a deny rule
 
     @property
     def total_tokens(self) -> int:
@@ -39,6 +40,8 @@ class TuiState:
     full_reasoning: bool = False
     stats: SessionStats = field(default_factory=SessionStats)
     context_tokens: int = 0  # prompt tokens of the last model step
+    context_known: bool = True  # False after a /compact the service did not size: `ctx ?` until measured
+    context_estimated: bool = False  # the context size is the service's estimate (after a compaction)
     usage_estimated: bool = False  # the server reported no usage: the counts are our estimate
     last_reasoning: str = ""  # so /reasoning can show the latest one in full
     exit_requested: bool = False
@@ -70,6 +73,25 @@ class TuiState:
         window = int(data.get("context_window") or 0)
         if window and window != self.agent.context_window:
             self.agent = replace(self.agent, context_window=window)
+        if data.get("context_tokens_after") is not None:
+            self.absorb_compact(data)
+
+    def absorb_compact(self, report: dict[str, Any]) -> None:
+        """The gauge after a compaction: the smaller prompt, from the service's sizes of it.
+
+        `context_tokens_before`/`_after` are the service's estimates of the prompt. What it
+        freed comes off the measured size when there is one (the estimates may leave out
+        the client tools, which the difference cancels); else the gauge shows its `after`.
+        A service that reports no sizes leaves the gauge unknown until the next model call.
+        """
+        before, after = report.get("context_tokens_before"), report.get("context_tokens_after")
+        if after is None:
+            self.context_tokens, self.context_known = 0, False
+            return
+        measured, freed = self.context_tokens, int(before or 0) - int(after)
+        use_measured = bool(self.context_known and measured and before is not None and measured - freed > 0)
+        self.context_tokens = measured - freed if use_measured else int(after)
+        self.context_known, self.context_estimated = True, True
 
     def absorb_usage(self, chunk: dict[str, Any]) -> None:
         """Count a `usage_statistics` chunk into the session totals and the context gauge."""
@@ -81,6 +103,7 @@ class TuiState:
         if prompt:
             # Per-run usage sums its steps; a run's last step is about the average.
             self.context_tokens = prompt // steps
+            self.context_known, self.context_estimated = True, False
 
     def count_turn(self, result: TurnResult | None) -> None:
         self.stats.turns += 1
