@@ -123,14 +123,8 @@ def result_event(
 def count_progress(chunk: dict[str, Any], progress: TurnResult) -> None:
     """Add a usage chunk to what the turn has done so far: what a result reports when
     the turn ends early (Ctrl-C), when the runner's own result never comes back."""
-    if chunk.get("message_type") != "usage_statistics":
-        return
-    progress.prompt_tokens += int(chunk.get("prompt_tokens") or 0)
-    progress.completion_tokens += int(chunk.get("completion_tokens") or 0)
-    if chunk.get("cached_input_tokens") is not None:
-        progress.cached_input_tokens = (progress.cached_input_tokens or 0) + int(chunk["cached_input_tokens"])
-    progress.steps += int(chunk.get("step_count") or 0)
-    progress.usage_estimated = progress.usage_estimated or bool(chunk.get("estimated"))
+    if chunk.get("message_type") == "usage_statistics":
+        progress.add_usage(chunk)
 
 
 def busy_note(busy: str, conversation_id: str) -> str:

@@ -43,6 +43,15 @@ class TurnResult:
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
+    def add_usage(self, chunk: dict[str, Any]) -> None:
+        """Count a `usage_statistics` chunk (one run's steps and tokens) into the turn."""
+        self.prompt_tokens += int(chunk.get("prompt_tokens") or 0)
+        self.completion_tokens += int(chunk.get("completion_tokens") or 0)
+        if chunk.get("cached_input_tokens") is not None:
+            self.cached_input_tokens = (self.cached_input_tokens or 0) + int(chunk["cached_input_tokens"])
+        self.steps += int(chunk.get("step_count") or 0)
+        self.usage_estimated = self.usage_estimated or bool(chunk.get("estimated"))
+
 
 class TurnRunner:
     def __init__(
@@ -190,12 +199,7 @@ class TurnRunner:
         elif kind == "stop_reason":
             result.stop_reason = chunk["stop_reason"]
         elif kind == "usage_statistics":
-            result.prompt_tokens += int(chunk.get("prompt_tokens") or 0)
-            result.completion_tokens += int(chunk.get("completion_tokens") or 0)
-            if chunk.get("cached_input_tokens") is not None:
-                result.cached_input_tokens = (result.cached_input_tokens or 0) + int(chunk["cached_input_tokens"])
-            result.steps += int(chunk.get("step_count") or 0)
-            result.usage_estimated = result.usage_estimated or bool(chunk.get("estimated"))
+            result.add_usage(chunk)
         elif kind == "error_message":
             result.error = str(chunk.get("message") or chunk.get("detail") or "unknown error")
 
