@@ -1,1 +1,9 @@
-"""Package."""
+"""The `Backend` interface the harness talks to, and its two transports.
+
+`EmbeddedBackend` (`embedded.py`) runs the agent service in this process; `HttpBackend`
+(`http.py`) speaks the Letta REST API (httpx + SSE) to a server at `LETTA_BASE_URL`. Both
+return the same `schemas` records and chunk dicts.
+
+Must not import `cli`, `harness`, `server`, `tools` or `permissions` (import-linter
+contract "clients sit below the harness and the CLI"); only `embedded.py` imports `service`.
+"""
