@@ -54,15 +54,22 @@ $(LLAMACPP):
 
 llamacpp: $(LLAMACPP)
 
+# Coverage of letta_code by the test run (in-process code only: the `letta` subprocesses the
+# end-to-end tests start are not measured). One line, the total; the floor is the total we had
+# when it was set (87.07%, rounded down). `make test COVERAGE=` runs without it.
+COVERAGE ?= --cov=letta_code --cov-report= --cov-fail-under=87
+
 test: $(STAMP_TEST) $(OFFICIAL_CLI) bwrap $(LLAMACPP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy --config-file tests/mypy.ini
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q $(COVERAGE)
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy --config-file tests/mypy.ini
 	$(BIN)/lint-imports
 
 bench: $(STAMP_TEST)

@@ -51,8 +51,9 @@ def outside_dir() -> Iterator[Path]:
 
 def require_sandbox(backend: str) -> None:
     """Fail in one line when a sandbox backend the tests need does not work here."""
-    from letta_code.tools.sandbox import backend_works
+    from letta_code.tools.sandbox import BACKENDS, backend_works
 
+    assert backend in BACKENDS, backend
     if not backend_works(backend):
         how = {
             "bubblewrap": "`apt-get install -y bubblewrap` (make test does it)",

@@ -127,7 +127,9 @@ def test_output_formats(seed: Letta, model_server: ModelServer) -> None:
     result = result_of(seed.run("-p", "hi there", "--output-format", "json"))
     for key in ("type", "subtype", "is_error", "duration_ms", "duration_api_ms", "num_turns", "result", "agent_id", "usage"):
         assert key in result
-    assert set(result["usage"]) == {"prompt_tokens", "completion_tokens", "total_tokens"}  # type: ignore[arg-type]
+    usage = result["usage"]
+    assert isinstance(usage, dict)
+    assert set(usage) == {"prompt_tokens", "completion_tokens", "total_tokens"}
     lines = seed.run("-p", "hi there", "--output-format", "stream-json").stdout.splitlines()
     events = [json.loads(line) for line in lines]
     assert events[0]["type"] == "init" and {"agent_id", "model", "tools"} <= set(events[0])

@@ -102,20 +102,20 @@ def test_busy_run_without_a_lock_still_moves(letta: Letta, model_server: ModelSe
 
 
 def test_a_lock_is_free_again_when_its_process_ends(tmp_path: Path) -> None:
-    holder = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time; sys.path.insert(0, sys.argv[1]);"
          "from letta_code.cli import conversation_lock as c; from pathlib import Path;"
          "print(c.claim(Path(sys.argv[2]), 'conv-1'), flush=True); time.sleep(30)",
          str(Path(conversation_lock.__file__).parents[2]), str(tmp_path)],
         stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "True"
-        assert conversation_lock.claim(tmp_path, "conv-1") is False
-        assert conversation_lock.holder(tmp_path, "conv-1") == holder.pid
-    finally:
-        holder.kill()
-        holder.wait()
+    ) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "True"
+            assert conversation_lock.claim(tmp_path, "conv-1") is False
+            assert conversation_lock.holder(tmp_path, "conv-1") == holder.pid
+        finally:
+            holder.kill()
+            holder.wait()
     assert conversation_lock.claim(tmp_path, "conv-1") is True
     conversation_lock.release_all()

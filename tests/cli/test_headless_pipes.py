@@ -14,7 +14,7 @@ LONG_TEXT = " ".join(f"word{i}" for i in range(400))
 
 def run_and_close_after_first_line(letta: Letta, *args: str) -> tuple[str, int, str]:
     """Start `letta`, read one line of its stdout, close the pipe; (line, exit status, stderr)."""
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [*letta_executable(), *args],
         cwd=letta.cwd,
         env=letta.env,
@@ -22,16 +22,16 @@ def run_and_close_after_first_line(letta: Letta, *args: str) -> tuple[str, int, 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    line = proc.stdout.readline()
-    proc.stdout.close()
-    try:
-        stderr = proc.stderr.read()
-        code = proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        line = proc.stdout.readline()
+        proc.stdout.close()
+        try:
+            stderr = proc.stderr.read()
+            code = proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
     return line, code, stderr
 
 

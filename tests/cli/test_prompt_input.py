@@ -50,14 +50,14 @@ def test_invalid_utf8_in_the_prompt_argument_is_replaced(letta: Letta, model_ser
 
 def test_a_slow_pipe_is_read_to_its_end(letta: Letta, model_server: ModelServer) -> None:
     model_server.script([Reply(text="reviewed")])
-    producer = subprocess.Popen(["sh", "-c", "echo part one; sleep 1.5; echo the diff"], stdout=subprocess.PIPE)
-    try:
-        proc = subprocess.run(
-            [*letta_executable(), "-p", "Review this diff", *MODEL], cwd=letta.cwd, env=letta.env,
-            stdin=producer.stdout, capture_output=True, text=True, timeout=60,
-        )
-    finally:
-        producer.wait(timeout=10)
+    with subprocess.Popen(["sh", "-c", "echo part one; sleep 1.5; echo the diff"], stdout=subprocess.PIPE) as producer:
+        try:
+            proc = subprocess.run(
+                [*letta_executable(), "-p", "Review this diff", *MODEL], cwd=letta.cwd, env=letta.env,
+                stdin=producer.stdout, capture_output=True, text=True, timeout=60,
+            )
+        finally:
+            producer.wait(timeout=10)
     assert proc.returncode == 0, proc.stderr
     assert model_server.last_user_text() == "Review this diff\n\npart one\nthe diff\n"
     assert SLOW_STDIN_NOTE not in proc.stderr  # under 2 s: nothing to say
@@ -65,21 +65,21 @@ def test_a_slow_pipe_is_read_to_its_end(letta: Letta, model_server: ModelServer)
 
 def test_a_pipe_that_stays_open_is_waited_for_and_said_so(letta: Letta, model_server: ModelServer) -> None:
     model_server.script([Reply(text="answered")])
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [*letta_executable(), "-p", "hi", *MODEL], cwd=letta.cwd, env=letta.env,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    try:
-        assert proc.stderr.readline().strip() == SLOW_STDIN_NOTE  # after 2 s, while still waiting
-        assert proc.poll() is None and not model_server.model_requests
-        proc.stdin.write("late context\n")
-        proc.stdin.close()
-        out, err = proc.stdout.read(), proc.stderr.read()
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        try:
+            assert proc.stderr.readline().strip() == SLOW_STDIN_NOTE  # after 2 s, while still waiting
+            assert proc.poll() is None and not model_server.model_requests
+            proc.stdin.write("late context\n")
+            proc.stdin.close()
+            out, err = proc.stdout.read(), proc.stderr.read()
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
     assert proc.returncode == 0, err
     assert out == "answered\n" and err == ""
     assert model_server.last_user_text() == "hi\n\nlate context\n"

@@ -197,11 +197,10 @@ class ModelHandler(BaseHTTPRequestHandler):
             read, written = reply.cached_tokens or 0, reply.cache_write_tokens or 0
             uncached = max(0, prompt - read - written)
             args = (rid, model, reply.text, reply.reasoning, sig, calls, stop, uncached, completion)
-            cache = {"cache_read": read, "cache_write": written}
             if not stream:
-                self._send_json(200, wire.anthropic_body(*args, **cache), reply.headers)
+                self._send_json(200, wire.anthropic_body(*args, cache_read=read, cache_write=written), reply.headers)
                 return
-            frames = wire.anthropic_stream(*args, **cache)
+            frames = wire.anthropic_stream(*args, cache_read=read, cache_write=written)
             error_frame = wire.anthropic_stream_error(reply.stream_error or "")
         self._stream(frames, reply, error_frame, wire.stall_filler(reply.stall, openai, rid, model))
 
@@ -254,7 +253,7 @@ class ModelHandler(BaseHTTPRequestHandler):
         """Send `filler` every 0.05 s for `seconds`; False as soon as the client has gone."""
         end = time.monotonic() + seconds
         thread = threading.current_thread()
-        name, thread.name = thread.name, stall_thread_name(self.server.server_address[1])
+        name, thread.name = thread.name, stall_thread_name(self.fake.port)
         try:
             while time.monotonic() < end:
                 if filler:

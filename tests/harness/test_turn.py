@@ -4,7 +4,7 @@ service and on the HTTP backend against a live `letta` server app."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ class Harness:
         )
 
 
-def run(coro: Callable[[], Awaitable[Any]]) -> Any:
+def run(coro: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     return asyncio.run(coro())
 
 

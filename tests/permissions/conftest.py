@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -36,9 +38,26 @@ def project(tmp_path: Path, home: Path) -> Path:
     return root
 
 
+class MakeChecker(Protocol):
+    """The `make_checker` fixture: a checker for the project with these rules."""
+
+    def __call__(
+        self,
+        mode: str = "default",
+        allow: Iterable[str] = (),
+        deny: Iterable[str] = (),
+        ask: Iterable[str] = (),
+    ) -> PermissionChecker: ...
+
+
 @pytest.fixture
-def make_checker(project: Path):  # type: ignore[no-untyped-def]
-    def make(mode: str = "default", allow=(), deny=(), ask=()) -> PermissionChecker:  # type: ignore[no-untyped-def]
+def make_checker(project: Path) -> MakeChecker:
+    def make(
+        mode: str = "default",
+        allow: Iterable[str] = (),
+        deny: Iterable[str] = (),
+        ask: Iterable[str] = (),
+    ) -> PermissionChecker:
         return PermissionChecker(mode, allow=allow, deny=deny, ask=ask, cwd=project)
 
     return make

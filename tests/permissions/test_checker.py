@@ -7,6 +7,7 @@ import pytest
 
 from letta_code.config.settings import Settings
 from letta_code.permissions import Decision, PermissionChecker, PermissionMode, RuleError
+from tests.permissions.conftest import MakeChecker
 
 # One call per tool category; {out} is a file outside the project.
 CALLS: dict[str, tuple[str, dict[str, str]]] = {
@@ -66,7 +67,7 @@ def test_mode_matrix(project: Path, tmp_path: Path, call: str, mode_index: int) 
     assert decision.behavior == EXPECTED[call][mode_index], decision
 
 
-def test_plan_mode_denial_explains_exit_plan_mode(make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_plan_mode_denial_explains_exit_plan_mode(make_checker: MakeChecker) -> None:
     checker = make_checker("plan")
     for tool, args in (("Edit", {"file_path": "src/a.py"}), ("Bash", {"command": "rm x"})):
         decision = checker.check(tool, args)
@@ -74,13 +75,13 @@ def test_plan_mode_denial_explains_exit_plan_mode(make_checker) -> None:  # type
         assert "Plan mode" in decision.reason and "ExitPlanMode" in decision.reason
 
 
-def test_plan_mode_denies_edits_even_with_allow_rules(make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_plan_mode_denies_edits_even_with_allow_rules(make_checker: MakeChecker) -> None:
     checker = make_checker("plan", allow=["Edit", "Bash(npm test)"])
     assert checker.check("Edit", {"file_path": "src/a.py"}).behavior == "deny"
     assert checker.check("Bash", {"command": "npm test"}).behavior == "deny"
 
 
-def test_strict_mode_honours_allow_rules(make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_strict_mode_honours_allow_rules(make_checker: MakeChecker) -> None:
     checker = make_checker("strict", allow=["Read(src/**)", "Bash(ls:*)"])
     assert checker.check("Read", {"file_path": "src/a.py"}).behavior == "allow"
     assert checker.check("Read", {"file_path": "README.md"}).behavior == "ask"
@@ -88,7 +89,7 @@ def test_strict_mode_honours_allow_rules(make_checker) -> None:  # type: ignore[
     assert checker.check("Bash", {"command": "cat src/a.py"}).behavior == "ask"
 
 
-def test_accept_edits_protects_git_and_letta(make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_accept_edits_protects_git_and_letta(make_checker: MakeChecker) -> None:
     checker = make_checker("acceptEdits")
     for path in (".git/config", ".git/hooks/pre-commit", ".letta/settings.json", "sub/.git/config"):
         assert checker.check("Write", {"file_path": path}).behavior == "ask", path
@@ -96,7 +97,7 @@ def test_accept_edits_protects_git_and_letta(make_checker) -> None:  # type: ign
     assert checker.check("Write", {"file_path": "src/.gitignore"}).behavior == "allow"
 
 
-def test_mode_can_change_at_run_time(make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_mode_can_change_at_run_time(make_checker: MakeChecker) -> None:
     checker = make_checker()
     assert checker.check("Edit", {"file_path": "src/a.py"}).behavior == "ask"
     checker.mode = PermissionMode.ACCEPT_EDITS
@@ -108,7 +109,7 @@ def test_additional_dirs_count_as_workspace(project: Path, tmp_path: Path) -> No
     assert checker.check("Read", {"file_path": str(tmp_path / "outside" / "notes.txt")}).behavior == "allow"
 
 
-def test_missing_or_bad_arguments_ask(make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_missing_or_bad_arguments_ask(make_checker: MakeChecker) -> None:
     checker = make_checker("acceptEdits")
     assert checker.check("Edit", {}).behavior == "ask"
     assert checker.check("Write", {"file_path": 3}).behavior == "ask"
@@ -159,7 +160,16 @@ PRECEDENCE = [
 
 
 @pytest.mark.parametrize(("allow", "deny", "ask", "mode", "tool", "args", "behavior"), PRECEDENCE)
-def test_precedence(make_checker, allow, deny, ask, mode, tool, args, behavior) -> None:  # type: ignore[no-untyped-def]
+def test_precedence(
+    make_checker: MakeChecker,
+    allow: list[str],
+    deny: list[str],
+    ask: list[str],
+    mode: str,
+    tool: str,
+    args: dict[str, str],
+    behavior: str,
+) -> None:
     decision = make_checker(mode, allow=allow, deny=deny, ask=ask).check(tool, args)
     assert decision.behavior == behavior, decision
     if behavior in ("deny", "ask") and (deny or ask) and mode != "plan":
@@ -184,7 +194,14 @@ def _write(path: Path, perms: dict[str, list[str]]) -> None:
         ({}, {}, {}, "ask"),
     ],
 )
-def test_precedence_across_settings_files(project: Path, home: Path, global_, project_, local, behavior) -> None:  # type: ignore[no-untyped-def]
+def test_precedence_across_settings_files(
+    project: Path,
+    home: Path,
+    global_: dict[str, list[str]],
+    project_: dict[str, list[str]],
+    local: dict[str, list[str]],
+    behavior: str,
+) -> None:
     _write(home / ".letta" / "settings.json", global_)
     _write(project / ".letta" / "settings.json", project_)
     _write(project / ".letta" / "settings.local.json", local)
@@ -193,7 +210,7 @@ def test_precedence_across_settings_files(project: Path, home: Path, global_, pr
     assert checker.check("Bash", {"command": "npm test"}).behavior == behavior
 
 
-def test_session_rules(make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_session_rules(make_checker: MakeChecker) -> None:
     checker = make_checker(deny=["Bash(rm -rf:*)"])
     assert checker.check("Bash", {"command": "rm x"}).behavior == "ask"
     rule = checker.add_session_rule("Bash(rm:*)")
@@ -238,7 +255,7 @@ SUGGESTIONS = [
 
 
 @pytest.mark.parametrize(("tool", "args", "expected"), SUGGESTIONS)
-def test_suggestions(make_checker, tool, args, expected) -> None:  # type: ignore[no-untyped-def]
+def test_suggestions(make_checker: MakeChecker, tool: str, args: dict[str, str], expected: tuple[str, ...]) -> None:
     mode = "plan" if tool == "ExitPlanMode" else "default"
     decision: Decision = make_checker(mode).check(tool, args)
     assert decision.behavior == "ask"
@@ -247,14 +264,16 @@ def test_suggestions(make_checker, tool, args, expected) -> None:  # type: ignor
 
 
 @pytest.mark.parametrize(("tool", "args", "expected"), [s for s in SUGGESTIONS if s[2] and s[0] != "ExitPlanMode"])
-def test_accepting_the_suggestions_allows_the_call(make_checker, tool, args, expected) -> None:  # type: ignore[no-untyped-def]
+def test_accepting_the_suggestions_allows_the_call(
+    make_checker: MakeChecker, tool: str, args: dict[str, str], expected: tuple[str, ...]
+) -> None:
     checker = make_checker("default")
     for rule in expected:
         checker.add_session_rule(rule)
     assert checker.check(tool, args).behavior == "allow"
 
 
-def test_decision_reasons_name_the_blocking_part(make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_decision_reasons_name_the_blocking_part(make_checker: MakeChecker) -> None:
     decision = make_checker(allow=["Bash(npm test)"]).check("Bash", {"command": "npm test && rm -rf build"})
     assert "rm -rf build" in decision.reason
     assert "npm test`" not in decision.reason
@@ -262,7 +281,7 @@ def test_decision_reasons_name_the_blocking_part(make_checker) -> None:  # type:
     assert denied.rule == "Bash(rm:*)" and "rm -rf /" in denied.reason
 
 
-def test_denied_by_helper(make_checker, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_denied_by_helper(make_checker: MakeChecker, project: Path) -> None:
     checker = make_checker(deny=["Read(.env)", "Edit(docs/**)"])
     assert checker.denied_by("Grep", "config/.env") == "Read(.env)"
     assert checker.denied_by("Read", project / ".env") == "Read(.env)"
@@ -286,26 +305,26 @@ def test_denied_by_helper(make_checker, project: Path) -> None:  # type: ignore[
         ("cat < /dev/stdin", "allow"),
     ],
 )
-def test_shell_path_edge_cases(make_checker, command: str, behavior: str) -> None:  # type: ignore[no-untyped-def]
+def test_shell_path_edge_cases(make_checker: MakeChecker, command: str, behavior: str) -> None:
     checker = make_checker(allow=["Bash(npm test:*)"])
     assert checker.check("Bash", {"command": command}).behavior == behavior
 
 
-def test_cd_is_not_trusted_with_cdpath(make_checker, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_cd_is_not_trusted_with_cdpath(make_checker: MakeChecker, monkeypatch: pytest.MonkeyPatch) -> None:
     checker = make_checker()
     assert checker.check("Bash", {"command": "cd src && ls"}).behavior == "allow"
     monkeypatch.setenv("CDPATH", "/")
     assert checker.check("Bash", {"command": "cd src && ls"}).behavior == "ask"
 
 
-def test_shell_cwd_is_used_for_relative_paths(make_checker, project: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_shell_cwd_is_used_for_relative_paths(make_checker: MakeChecker, project: Path, tmp_path: Path) -> None:
     checker = make_checker()
     assert checker.check("Bash", {"command": "cat notes.txt"}).behavior == "allow"
     checker.shell_cwd = tmp_path / "outside"
     assert checker.check("Bash", {"command": "cat notes.txt"}).behavior == "ask"
 
 
-def test_commands_reading_the_current_folder_ask_when_the_shell_is_outside(make_checker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_commands_reading_the_current_folder_ask_when_the_shell_is_outside(make_checker: MakeChecker, tmp_path: Path) -> None:
     checker = make_checker()
     checker.shell_cwd = tmp_path / "outside"
     for command in ("ls", "grep -r x", "find -name y", "git status"):
@@ -314,7 +333,7 @@ def test_commands_reading_the_current_folder_ask_when_the_shell_is_outside(make_
 
 
 @pytest.mark.parametrize("bad", ["a\x00b", "\ud800x", "src/\udfff"])
-def test_unusable_paths_ask_instead_of_crashing(make_checker, bad: str) -> None:  # type: ignore[no-untyped-def]
+def test_unusable_paths_ask_instead_of_crashing(make_checker: MakeChecker, bad: str) -> None:
     checker = make_checker("acceptEdits", deny=["Read(.env)"])
     # Readers are covered by the deny rule: a path that cannot be resolved may be `.env`.
     for tool, key in (("Read", "file_path"), ("LS", "path"), ("Glob", "path")):

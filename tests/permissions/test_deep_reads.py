@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from letta_code.permissions import PermissionChecker
+from tests.permissions.conftest import MakeChecker
 
 MODES = ["default", "acceptEdits", "plan", "bypassPermissions"]
 
@@ -45,7 +46,7 @@ def decide(checker: PermissionChecker, command: str) -> str:
     return checker.check("Bash", {"command": command}).behavior
 
 
-def checkers(make_checker, mode: str, rule: str = "deny"):  # type: ignore[no-untyped-def]
+def checkers(make_checker: MakeChecker, mode: str, rule: str = "deny") -> list[PermissionChecker]:
     rules = {rule: ["Read(.env)"]}
     return [make_checker(mode, **rules), make_checker(mode, allow=["Bash"], **rules)]
 
@@ -61,18 +62,18 @@ RECURSIVE = [
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("command", RECURSIVE)
-def test_recursive_reads_of_a_folder_with_a_denied_file(clean_repo: Path, make_checker, mode: str, command: str) -> None:  # type: ignore[no-untyped-def]
+def test_recursive_reads_of_a_folder_with_a_denied_file(clean_repo: Path, make_checker: MakeChecker, mode: str, command: str) -> None:
     for checker in checkers(make_checker, mode):
         assert decide(checker, command) == "deny", (mode, command)
 
 
 @pytest.mark.parametrize("command", RECURSIVE[:12])
-def test_recursive_reads_ask_under_ask_rules(clean_repo: Path, make_checker, command: str) -> None:  # type: ignore[no-untyped-def]
+def test_recursive_reads_ask_under_ask_rules(clean_repo: Path, make_checker: MakeChecker, command: str) -> None:
     assert decide(make_checker("default", ask=["Read(.env)"]), command) == "ask"
     assert decide(make_checker("bypassPermissions", ask=["Read(.env)"]), command) == "ask"
 
 
-def test_nested_denied_file_and_symlinks(project: Path, make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_nested_denied_file_and_symlinks(project: Path, make_checker: MakeChecker) -> None:
     (project / "src" / "pkg" / "secrets.key").write_text("k")
     (project / "docs" / "env-link").symlink_to(project / ".env")
     checker = make_checker("default", deny=["Read(*.key)", "Read(.env)"])
@@ -81,7 +82,7 @@ def test_nested_denied_file_and_symlinks(project: Path, make_checker) -> None:  
     assert decide(checker, "diff -r docs src") == "deny"  # diff follows the link to .env
 
 
-def test_recursive_reads_elsewhere_still_pass(clean_repo: Path, make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_recursive_reads_elsewhere_still_pass(clean_repo: Path, make_checker: MakeChecker) -> None:
     for mode in ("default", "acceptEdits", "plan"):
         checker = make_checker(mode, deny=["Read(.env)"])
         for command in ("grep -r foo src", "rg foo src docs", "diff -r src docs", "ls -R", "find . -name x",
@@ -89,13 +90,13 @@ def test_recursive_reads_elsewhere_still_pass(clean_repo: Path, make_checker) ->
             assert decide(checker, command) == "allow", (mode, command)
 
 
-def test_symlink_following_reader_asks_for_links_outside(project: Path, make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_symlink_following_reader_asks_for_links_outside(project: Path, make_checker: MakeChecker) -> None:
     # link-to-home points outside the project: diff follows it, grep -r does not.
     assert decide(make_checker(), "diff -r . src") == "ask"
     assert decide(make_checker(), "grep -r x .") == "allow"
 
 
-def test_walk_bound_assumes_a_match(project: Path, make_checker, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_walk_bound_assumes_a_match(project: Path, make_checker: MakeChecker, monkeypatch: pytest.MonkeyPatch) -> None:
     from letta_code.permissions import deep_reads
 
     monkeypatch.setattr(deep_reads, "_MAX_ENTRIES", 1)
@@ -112,7 +113,7 @@ GIT_CONTENT = [
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("command", GIT_CONTENT)
-def test_git_history_with_a_denied_file(leaky_repo: Path, make_checker, mode: str, command: str) -> None:  # type: ignore[no-untyped-def]
+def test_git_history_with_a_denied_file(leaky_repo: Path, make_checker: MakeChecker, mode: str, command: str) -> None:
     for checker in checkers(make_checker, mode):
         assert decide(checker, command) == "deny", (mode, command)
     assert decide(make_checker(mode, ask=["Read(.env)"]), command) == "ask"
@@ -126,14 +127,14 @@ def test_git_history_with_a_denied_file(leaky_repo: Path, make_checker, mode: st
      "git cat-file -p {sha}", "git cat-file --batch", "git log -p {sha}..HEAD",
      "git diff {sha}^ {sha}", "git show {sha}~1:src/a.py", "git show $REV", "git config --blob HEAD:.env --list"],
 )
-def test_git_object_names(clean_repo: Path, make_checker, mode: str, command: str) -> None:  # type: ignore[no-untyped-def]
+def test_git_object_names(clean_repo: Path, make_checker: MakeChecker, mode: str, command: str) -> None:
     sha = git(clean_repo, "rev-parse", "HEAD")
     command = command.replace("{sha}", sha[:12])
     for checker in checkers(make_checker, mode):
         assert decide(checker, command) == "deny", (mode, command)
 
 
-def test_git_stash_and_index(clean_repo: Path, make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_git_stash_and_index(clean_repo: Path, make_checker: MakeChecker) -> None:
     git(clean_repo, "add", "-f", ".env")  # staged only: in the index, not in any commit
     checker = make_checker(deny=["Read(.env)"])
     assert decide(checker, "git diff --cached") == "deny"
@@ -142,13 +143,13 @@ def test_git_stash_and_index(clean_repo: Path, make_checker) -> None:  # type: i
     assert decide(checker, "git stash show -p") == "deny"
 
 
-def test_tag_pointing_at_a_blob(clean_repo: Path, make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_tag_pointing_at_a_blob(clean_repo: Path, make_checker: MakeChecker) -> None:
     blob = git(clean_repo, "hash-object", "-w", ".env")
     git(clean_repo, "tag", "innocent", blob)
     assert decide(make_checker(deny=["Read(.env)"]), "git show innocent") == "deny"
 
 
-def test_git_still_works_when_nothing_denied_is_tracked(clean_repo: Path, make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_git_still_works_when_nothing_denied_is_tracked(clean_repo: Path, make_checker: MakeChecker) -> None:
     for mode in ("default", "acceptEdits", "plan"):
         checker = make_checker(mode, deny=["Read(.env)"])
         for command in ("git status", "git log --oneline", "git log -p", "git diff", "git diff --stat",
@@ -156,14 +157,14 @@ def test_git_still_works_when_nothing_denied_is_tracked(clean_repo: Path, make_c
             assert decide(checker, command) == "allow", (mode, command)
 
 
-def test_names_only_git_commands_pass_with_history(leaky_repo: Path, make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_names_only_git_commands_pass_with_history(leaky_repo: Path, make_checker: MakeChecker) -> None:
     checker = make_checker(deny=["Read(.env)"])
     for command in ("git status", "git log --oneline", "git log --stat", "git diff --stat HEAD~1",
                     "git ls-files", "git rev-parse HEAD", "git branch"):
         assert decide(checker, command) == "allow", command
 
 
-def test_scan_is_cached_and_follows_new_commits(clean_repo: Path, make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_scan_is_cached_and_follows_new_commits(clean_repo: Path, make_checker: MakeChecker) -> None:
     checker = make_checker(deny=["Read(.env)"])
     assert decide(checker, "git log -p") == "allow"
     git(clean_repo, "add", "-f", ".env")

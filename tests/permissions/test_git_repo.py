@@ -9,6 +9,7 @@ import pytest
 
 from letta_code.permissions import PermissionChecker
 from letta_code.permissions.git_repo import discover, repo_safe
+from tests.permissions.conftest import MakeChecker
 
 MODES = ["default", "acceptEdits", "plan", "bypassPermissions"]
 
@@ -38,14 +39,14 @@ def check(checker: PermissionChecker, command: str) -> str:
     return checker.check("Bash", {"command": command}).behavior
 
 
-def test_plain_git_commands_still_run(repo: Path, make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_plain_git_commands_still_run(repo: Path, make_checker: MakeChecker) -> None:
     for command in ("git status", "git log --oneline", "git diff --stat", "cd src && git status"):
         assert check(make_checker(), command) == "allow", command
         assert check(make_checker("plan"), command) == "allow", command
 
 
 @pytest.mark.parametrize("mode", ["default", "acceptEdits"])
-def test_fake_bare_repo_asks(repo: Path, make_checker, mode: str) -> None:  # type: ignore[no-untyped-def]
+def test_fake_bare_repo_asks(repo: Path, make_checker: MakeChecker, mode: str) -> None:
     fake_bare(repo / "sub")
     assert check(make_checker(mode), "cd sub && git status") == "ask"
     assert check(make_checker(mode), "git -C sub status") == "ask"
@@ -54,7 +55,7 @@ def test_fake_bare_repo_asks(repo: Path, make_checker, mode: str) -> None:  # ty
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_fake_bare_repo_is_refused_under_deny_rules(repo: Path, make_checker, mode: str) -> None:  # type: ignore[no-untyped-def]
+def test_fake_bare_repo_is_refused_under_deny_rules(repo: Path, make_checker: MakeChecker, mode: str) -> None:
     fake_bare(repo / "sub")
     for deny in (["Bash(rm -rf:*)"], ["Read(.env)"]):
         assert check(make_checker(mode, deny=deny), "cd sub && git status") == "deny"
@@ -78,7 +79,7 @@ def test_fake_bare_repo_is_refused_under_deny_rules(repo: Path, make_checker, mo
         "garbage line\n",
     ],
 )
-def test_unsafe_repo_config_asks(repo: Path, make_checker, config: str) -> None:  # type: ignore[no-untyped-def]
+def test_unsafe_repo_config_asks(repo: Path, make_checker: MakeChecker, config: str) -> None:
     (repo / ".git" / "extra").write_text("[core]\n\teditor = sh\n")
     with (repo / ".git" / "config").open("a") as f:
         f.write(config)
@@ -95,7 +96,7 @@ def test_safe_config_keys_pass(repo: Path) -> None:
     assert repo_safe(str(repo))
 
 
-def test_gitfile_to_unsafe_folder(project: Path, make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_gitfile_to_unsafe_folder(project: Path, make_checker: MakeChecker) -> None:
     fake_bare(project / "store")
     (project / "wt").mkdir()
     (project / "wt" / ".git").write_text("gitdir: ../store\n")
@@ -104,7 +105,7 @@ def test_gitfile_to_unsafe_folder(project: Path, make_checker) -> None:  # type:
     assert check(make_checker(), "cd wt && git status") == "ask"
 
 
-def test_git_environment_asks(repo: Path, make_checker, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_git_environment_asks(repo: Path, make_checker: MakeChecker, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/tmp/x")
     assert check(make_checker(), "git status") == "ask"
     monkeypatch.delenv("GIT_CONFIG_GLOBAL")
@@ -120,7 +121,7 @@ def test_git_environment_asks(repo: Path, make_checker, monkeypatch: pytest.Monk
         "cp evil sub/config && cd sub && git status",
     ],
 )
-def test_line_that_plants_config_then_runs_git(repo: Path, make_checker, command: str) -> None:  # type: ignore[no-untyped-def]
+def test_line_that_plants_config_then_runs_git(repo: Path, make_checker: MakeChecker, command: str) -> None:
     (repo / "sub").mkdir()
     assert check(make_checker("acceptEdits"), command) == "ask"
     assert check(make_checker("acceptEdits", allow=["Bash(cp:*)", "Bash(git status:*)"]), command) == "ask"
@@ -132,14 +133,14 @@ def test_line_that_plants_config_then_runs_git(repo: Path, make_checker, command
     [".GIT/hooks/pre-commit", ".Git/config", ".LETTA/settings.local.json", ".git./config",
      ".g\u200cit/config", "GIT~1/config", "src/../.git/config"],
 )
-def test_protected_names_any_spelling(project: Path, make_checker, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_protected_names_any_spelling(project: Path, make_checker: MakeChecker, path: str) -> None:
     checker = make_checker("acceptEdits")
     assert checker.check("Write", {"file_path": path, "content": "x"}).behavior == "ask"
     assert checker.check("Edit", {"file_path": path, "old_string": "a", "new_string": "b"}).behavior == "ask"
     assert check(checker, f"echo x > '{path}'") == "ask"
 
 
-def test_protected_through_symlink(project: Path, make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_protected_through_symlink(project: Path, make_checker: MakeChecker) -> None:
     (project / ".git").mkdir()
     (project / "innocent").symlink_to(project / ".git")
     checker = make_checker("acceptEdits")
@@ -147,7 +148,7 @@ def test_protected_through_symlink(project: Path, make_checker) -> None:  # type
     assert check(checker, "echo x >> innocent/config") == "ask"
 
 
-def test_writes_completing_a_bare_repo_are_protected(project: Path, make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_writes_completing_a_bare_repo_are_protected(project: Path, make_checker: MakeChecker) -> None:
     checker = make_checker("acceptEdits")
     sub = project / "sub"
     sub.mkdir()
@@ -163,7 +164,7 @@ def test_writes_completing_a_bare_repo_are_protected(project: Path, make_checker
 
 
 @pytest.mark.parametrize("alias", ["!rm -rf v", "-c core.pager=sh log", "log --output=x"])
-def test_aliases_that_run_programs(repo: Path, make_checker, alias: str) -> None:  # type: ignore[no-untyped-def]
+def test_aliases_that_run_programs(repo: Path, make_checker: MakeChecker, alias: str) -> None:
     fake_bare(repo / "sub", f"[alias]\n\tx = {alias}\n")
     assert check(make_checker("bypassPermissions", deny=["Bash(rm -rf:*)"]), "cd sub && git x") == "deny"
     with (repo / ".git" / "config").open("a") as f:
@@ -171,7 +172,7 @@ def test_aliases_that_run_programs(repo: Path, make_checker, alias: str) -> None
     assert check(make_checker(), "git status") == "allow"
 
 
-def test_git_dash_c_is_a_cd(repo: Path, make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_git_dash_c_is_a_cd(repo: Path, make_checker: MakeChecker) -> None:
     assert check(make_checker(), "git -C src status") == "allow"
     assert check(make_checker(), "git -C / status") == "ask"
     assert check(make_checker(), "git -C link-to-home log") == "ask"
@@ -182,13 +183,13 @@ def test_git_dash_c_is_a_cd(repo: Path, make_checker) -> None:  # type: ignore[n
     ["GIT_DIR=sub git status", "env GIT_DIR=sub git status", "GIT_CONFIG_GLOBAL=sub/config git log",
      "pushd sub && git status", "cd $D && git status"],
 )
-def test_git_pointed_elsewhere_by_the_line(repo: Path, make_checker, command: str) -> None:  # type: ignore[no-untyped-def]
+def test_git_pointed_elsewhere_by_the_line(repo: Path, make_checker: MakeChecker, command: str) -> None:
     fake_bare(repo / "sub")
     assert check(make_checker("bypassPermissions", deny=["Bash(rm -rf:*)"]), command) == "deny"
     assert check(make_checker("default", allow=["Bash(git status:*)", "Bash(git log:*)", "Bash(pushd:*)"]), command) == "ask"
 
 
-def test_user_config_that_runs_programs(repo: Path, home: Path, make_checker) -> None:  # type: ignore[no-untyped-def]
+def test_user_config_that_runs_programs(repo: Path, home: Path, make_checker: MakeChecker) -> None:
     (home / ".gitconfig").write_text('[core]\n\tpager = less\n[filter "lfs"]\n\tclean = git-lfs clean -- %f\n')
     assert check(make_checker(), "git status") == "allow"
     (home / ".gitconfig").write_text("[core]\n\tfsmonitor = ./x\n")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,8 +17,9 @@ from letta_code.permissions import (
 )
 
 
-def _local(project: Path) -> dict:  # type: ignore[type-arg]
-    return json.loads((project / ".letta" / "settings.local.json").read_text())
+def _local(project: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((project / ".letta" / "settings.local.json").read_text())
+    return data
 
 
 def test_save_allow_rule_creates_the_local_file(project: Path) -> None:
@@ -80,7 +82,9 @@ def test_headless_message_example(project: Path) -> None:
         ("Bash", {"command": 'git commit -m "x y"'}, "default", ["--allowedTools \"Bash(git commit:*)\""]),
     ],
 )
-def test_headless_messages_name_a_way_out(project: Path, tool, args, mode, fragments) -> None:  # type: ignore[no-untyped-def]
+def test_headless_messages_name_a_way_out(
+    project: Path, tool: str, args: dict[str, str], mode: str, fragments: list[str]
+) -> None:
     decision = PermissionChecker(mode, cwd=project).check(tool, args)
     assert decision.behavior == "ask"
     message = headless_denial_message(tool, args, decision)

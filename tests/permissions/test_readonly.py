@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 
 from letta_code.permissions import analyze
-from letta_code.permissions.readonly import read_only_info
+from letta_code.permissions.readonly import ReadOnlyInfo, read_only_info
 
 
-def info(command: str):  # type: ignore[no-untyped-def]
+def info(command: str) -> ReadOnlyInfo | None:
     (cmd,) = analyze(command).commands
     return read_only_info(cmd.words, extra_args=cmd.effective.extra_args)
 
@@ -55,10 +55,14 @@ def test_not_read_only(command: str) -> None:
 
 def test_paths_are_reported() -> None:
     got = info("grep -rn --file=pats.txt foo src docs")
+    assert got is not None
     assert [w.text for w in got.paths] == [".", "foo", "src", "docs", "pats.txt"]
     got = info("cat -- -n")
+    assert got is not None
     assert [w.text for w in got.paths] == [".", "-n"]
-    assert info("echo /etc/passwd").paths == ()
+    echo = info("echo /etc/passwd")
+    assert echo is not None and echo.paths == ()
     cd = info("cd src/pkg")
-    assert cd.cd_target is not None and cd.cd_target.text == "src/pkg"
-    assert info("cd").cd_target.text == "~"
+    assert cd is not None and cd.cd_target is not None and cd.cd_target.text == "src/pkg"
+    home = info("cd")
+    assert home is not None and home.cd_target is not None and home.cd_target.text == "~"

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from letta_code.permissions import analyze
-from letta_code.permissions.readonly import read_only_info
+from letta_code.permissions.readonly import ReadOnlyInfo, read_only_info
+from tests.permissions.conftest import MakeChecker
 
 MODES = ["default", "acceptEdits", "plan", "bypassPermissions"]
 
 
-def info(command: str):  # type: ignore[no-untyped-def]
+def info(command: str) -> ReadOnlyInfo | None:
     (cmd,) = analyze(command).commands
     return read_only_info(cmd.words, extra_args=cmd.effective.extra_args)
 
@@ -98,7 +99,7 @@ def test_option_values_that_name_read_files_are_paths(command: str, path: str) -
      "sort --random-source=.env README.md", "jq --rawfile v .env -n '$v'", "diff --from-file=.env README.md",
      "sort -o out --files0-from=.env", "cut --bogus -f1 .env", "rg --weird-option -f.env x"],
 )
-def test_file_reading_options_hit_read_deny_rules(make_checker, mode: str, command: str) -> None:  # type: ignore[no-untyped-def]
+def test_file_reading_options_hit_read_deny_rules(make_checker: MakeChecker, mode: str, command: str) -> None:
     for checker in (make_checker(mode, deny=["Read(.env)"]), make_checker(mode, allow=["Bash"], deny=["Read(.env)"])):
         assert checker.check("Bash", {"command": command}).behavior == "deny", (mode, command)
 
@@ -106,19 +107,19 @@ def test_file_reading_options_hit_read_deny_rules(make_checker, mode: str, comma
 @pytest.mark.parametrize("mode", ["default", "acceptEdits"])
 @pytest.mark.parametrize("command", ["sort -o out README.md", "date -s 2020-01-01", "xxd README.md out",
                                      "find . -fprint out", "tree -o out", "rg --pre ./x foo"])
-def test_writing_options_ask(make_checker, project: Path, mode: str, command: str) -> None:  # type: ignore[no-untyped-def]
+def test_writing_options_ask(make_checker: MakeChecker, project: Path, mode: str, command: str) -> None:
     assert make_checker(mode).check("Bash", {"command": command}).behavior == "ask"
     assert make_checker("plan").check("Bash", {"command": command}).behavior == "deny"
 
 
 @pytest.mark.parametrize("command", ["sort README.md", "cat README.md", "head -3 README.md", "date +%s",
                                      "grep -n readme README.md", "wc -l src/a.py"])
-def test_legitimate_reads_pass(make_checker, command: str) -> None:  # type: ignore[no-untyped-def]
+def test_legitimate_reads_pass(make_checker: MakeChecker, command: str) -> None:
     for mode in ("default", "acceptEdits", "plan"):
         assert make_checker(mode, deny=["Read(.env)"]).check("Bash", {"command": command}).behavior == "allow"
 
 
-def test_outside_paths_in_option_values_ask(make_checker, home: Path) -> None:  # type: ignore[no-untyped-def]
+def test_outside_paths_in_option_values_ask(make_checker: MakeChecker, home: Path) -> None:
     assert make_checker().check("Bash", {"command": "date -f ~/.ssh/id_rsa"}).behavior == "ask"
     assert make_checker().check("Bash", {"command": "grep --file=/etc/passwd x README.md"}).behavior == "ask"
 

@@ -145,6 +145,6 @@ GLOB = Word("*.py", "glob")
         (("npm",), True, CommandForm((OPAQUE, Word("npm"))), False, False),
     ],
 )
-def test_match_words(rule_words, prefix, form, narrow, broad) -> None:  # type: ignore[no-untyped-def]
+def test_match_words(rule_words: tuple[str, ...], prefix: bool, form: CommandForm, narrow: bool, broad: bool) -> None:
     assert match_words(rule_words, form, prefix=prefix, broad=False) is narrow
     assert match_words(rule_words, form, prefix=prefix, broad=True) is broad

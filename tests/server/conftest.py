@@ -13,22 +13,45 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import uvicorn
 from letta_client import Letta, Omit
+from letta_client.types import MessageCreateParam
+from letta_client.types.agents.message_create_params import ClientTool
 
 from letta_code.server.app import create_app
 from letta_code.service.service import AgentService
 from tests.fakes.model_server import ModelServer
 
 API_KEY = "test-server-key"
-BASH_TOOL = {
+SDK_BASH_TOOL: ClientTool = {
     "name": "Bash",
     "description": "Run a shell command",
     "parameters": {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]},
 }
+BASH_TOOL: dict[str, Any] = dict(SDK_BASH_TOOL)  # the same tool, for our own backends
+
+T = TypeVar("T")
+
+
+def as_a(kind: type[T], value: object) -> T:
+    """`value`, checked to be a `kind`: the SDK types its responses as unions of message types."""
+    assert isinstance(value, kind), value
+    return value
+
+
+def run_id_of(chunk: object) -> str:
+    """The run a streamed message belongs to."""
+    run_id = getattr(chunk, "run_id", None)
+    assert isinstance(run_id, str), chunk
+    return run_id
+
+
+def user(text: str) -> list[MessageCreateParam]:
+    """The `messages` of a request that sends one user message."""
+    return [{"role": "user", "content": text}]
 
 
 @dataclass

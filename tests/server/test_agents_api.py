@@ -104,8 +104,10 @@ def test_tools_list_attach_detach(client: Letta) -> None:
     bash = next(t for t in client.tools.list() if t.name == "Bash")
     assert client.tools.retrieve(bash.id).name == "Bash"
     after = client.agents.tools.detach(bash.id, agent_id=agent.id)
+    assert after is not None
     assert "Bash" not in [t.name for t in after.tools]
     again = client.agents.tools.attach(bash.id, agent_id=agent.id)
+    assert again is not None
     assert "Bash" in [t.name for t in again.tools]
 
 

@@ -169,28 +169,28 @@ def test_a_bad_body_limit_setting_stops_letta_server_with_one_line(tmp_path: Pat
 def test_the_letta_server_process_guards_its_door(tmp_path: Path, model: ModelServer) -> None:
     """The real keyless `letta server`: rebinding, cross-site writes and big bodies are refused."""
     env = {**server_env(tmp_path, model), "LETTA_SERVER_MAX_BODY_BYTES": "100000"}
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [*letta_executable(), "server", "--port", "0"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None
-        match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", proc.stdout.readline())
-        assert match, proc.stderr.read() if proc.stderr else ""
-        url = match.group(1)
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                httpx.get(f"{url}/v1/health")
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and proc.poll() is None
-                time.sleep(0.05)
-        assert httpx.get(f"{url}/v1/agents", headers={"Host": "attacker.example"}).status_code == 421
-        assert httpx.post(f"{url}/v1/blocks", json={"label": "x"}, headers={"Origin": "http://attacker.example"}).status_code == 403
-        big = httpx.post(f"{url}/v1/blocks", content=oversized(200_000), headers={"content-type": "application/json"})
-        assert big.status_code == 413 and "at most 100000 bytes" in one_line_detail(big)
-        assert httpx.get(f"{url}/v1/blocks").json() == []
-        assert httpx.post(f"{url}/v1/blocks", json={"label": "x"}).status_code == 200
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", proc.stdout.readline())
+            assert match, proc.stderr.read() if proc.stderr else ""
+            url = match.group(1)
+            deadline = time.monotonic() + 15
+            while True:
+                try:
+                    httpx.get(f"{url}/v1/health")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline and proc.poll() is None
+                    time.sleep(0.05)
+            assert httpx.get(f"{url}/v1/agents", headers={"Host": "attacker.example"}).status_code == 421
+            assert httpx.post(f"{url}/v1/blocks", json={"label": "x"}, headers={"Origin": "http://attacker.example"}).status_code == 403
+            big = httpx.post(f"{url}/v1/blocks", content=oversized(200_000), headers={"content-type": "application/json"})
+            assert big.status_code == 413 and "at most 100000 bytes" in one_line_detail(big)
+            assert httpx.get(f"{url}/v1/blocks").json() == []
+            assert httpx.post(f"{url}/v1/blocks", json={"label": "x"}).status_code == 200
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)

@@ -8,9 +8,17 @@ from typing import Any
 import letta_client
 import pytest
 from letta_client import Letta
+from letta_client.types.agents import (
+    ApprovalCreateParam,
+    ApprovalRequestMessage,
+    AssistantMessage,
+    ToolReturnParam,
+    UserMessage,
+)
+from letta_client.types.agents.message_create_params import ClientSkill
 
 from tests.fakes.model_server import Reply
-from tests.server.conftest import BASH_TOOL, LiveServer
+from tests.server.conftest import SDK_BASH_TOOL, LiveServer, as_a, user
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 
@@ -21,8 +29,8 @@ def make_agent(client: Letta) -> Any:
     )
 
 
-def user(text: str) -> list[dict[str, Any]]:
-    return [{"role": "user", "content": text}]
+def approval_of(result: ToolReturnParam) -> ApprovalCreateParam:
+    return {"type": "approval", "approvals": [result]}
 
 
 def no_pings(stream: Any) -> list[Any]:
@@ -34,14 +42,15 @@ def test_send_message_and_get_reply(live_server: LiveServer, client: Letta) -> N
     live_server.model.script([Reply(text="Hello there!", reasoning="The user greets me.")])
     response = client.agents.messages.create(agent.id, messages=user("hi"))
     assert [m.message_type for m in response.messages] == ["reasoning_message", "assistant_message"]
-    assert response.messages[1].content == "Hello there!"
+    assert as_a(AssistantMessage, response.messages[1]).content == "Hello there!"
     assert response.stop_reason.stop_reason == "end_turn"
     assert response.usage.step_count == 1 and response.usage.total_tokens
     assert "The user likes tea." in live_server.model.last_system_prompt()
     history = client.agents.messages.list(agent.id, order="asc").items
     assert [m.message_type for m in history] == ["user_message", "reasoning_message", "assistant_message"]
-    assert history[0].content == "hi" and history[0].date.tzinfo is not None
-    assert client.messages.retrieve(history[0].id)[0].content == "hi"
+    asked = as_a(UserMessage, history[0])
+    assert asked.content == "hi" and asked.date.tzinfo is not None
+    assert as_a(UserMessage, client.messages.retrieve(asked.id)[0]).content == "hi"
     live_server.model.script([Reply(text="Only this.", reasoning="not shown")])
     filtered = client.agents.messages.create(
         agent.id, messages=user("again"), include_return_message_types=["assistant_message"]
@@ -86,7 +95,7 @@ def test_client_tool_round_trip_with_approval_rules(live_server: LiveServer, cli
         [Reply(tool_calls=[("Bash", {"command": "ls"}, "call_ls")]), Reply(text="There are two files.")]
     )
     first = no_pings(
-        client.conversations.messages.create(conv.id, messages=user("list files"), client_tools=[BASH_TOOL])
+        client.conversations.messages.create(conv.id, messages=user("list files"), client_tools=[SDK_BASH_TOOL])
     )
     approval = next(c for c in first if c.message_type == "approval_request_message")
     assert approval.tool_call.name == "Bash" and approval.tool_call.tool_call_id == "call_ls"
@@ -98,14 +107,14 @@ def test_client_tool_round_trip_with_approval_rules(live_server: LiveServer, cli
     with pytest.raises(letta_client.ConflictError, match="waiting for approval"):
         client.conversations.messages.create(conv.id, messages=user("hello?"))
     # An approval for a call that is not pending: 400.
-    bogus = {"type": "tool", "tool_call_id": "call_nope", "tool_return": "x", "status": "success"}
+    bogus: ToolReturnParam = {"type": "tool", "tool_call_id": "call_nope", "tool_return": "x", "status": "success"}
     with pytest.raises(letta_client.BadRequestError, match="unknown tool_call_id"):
-        client.conversations.messages.create(conv.id, messages=[{"type": "approval", "approvals": [bogus]}])
+        client.conversations.messages.create(conv.id, messages=[approval_of(bogus)])
 
-    result = {"type": "tool", "tool_call_id": "call_ls", "tool_return": "a.py\nb.py\n", "status": "success"}
+    result: ToolReturnParam = {"type": "tool", "tool_call_id": "call_ls", "tool_return": "a.py\nb.py\n", "status": "success"}
     second = no_pings(
         client.conversations.messages.create(
-            conv.id, messages=[{"type": "approval", "approvals": [result]}], client_tools=[BASH_TOOL]
+            conv.id, messages=[approval_of(result)], client_tools=[SDK_BASH_TOOL]
         )
     )
     assert [c.content for c in second if c.message_type == "assistant_message"] == ["There are two files."]
@@ -126,24 +135,22 @@ def test_non_streaming_client_tool_round_trip_on_the_default_conversation(
 ) -> None:
     agent = make_agent(client)
     live_server.model.script([Reply(tool_calls=[("Bash", {"command": "pwd"}, "call_pwd")]), Reply(text="In /tmp.")])
-    response = client.agents.messages.create(agent.id, messages=user("where?"), client_tools=[BASH_TOOL])
+    response = client.agents.messages.create(agent.id, messages=user("where?"), client_tools=[SDK_BASH_TOOL])
     assert response.stop_reason.stop_reason == "requires_approval"
-    call = response.messages[-1].tool_call
+    call = as_a(ApprovalRequestMessage, response.messages[-1]).tool_call
+    assert call.tool_call_id is not None
     pending = client.agents.retrieve(agent.id, include=["agent.pending_approval"]).pending_approval
     assert pending is not None and pending.tool_call.tool_call_id == "call_pwd"
     done = client.agents.messages.create(
         agent.id,
         messages=[
-            {
-                "type": "approval",
-                "approvals": [
-                    {"type": "tool", "tool_call_id": call.tool_call_id, "tool_return": "/tmp", "status": "success"}
-                ],
-            }
+            approval_of(
+                {"type": "tool", "tool_call_id": call.tool_call_id, "tool_return": "/tmp", "status": "success"}
+            )
         ],
-        client_tools=[BASH_TOOL],
+        client_tools=[SDK_BASH_TOOL],
     )
-    assert done.stop_reason.stop_reason == "end_turn" and done.messages[-1].content == "In /tmp."
+    assert done.stop_reason.stop_reason == "end_turn" and as_a(AssistantMessage, done.messages[-1]).content == "In /tmp."
     # The same history through the "default" conversation id.
     listed = client.conversations.messages.list("default", agent_id=agent.id, order="asc").items
     assert [m.message_type for m in listed][-1] == "assistant_message"
@@ -191,7 +198,7 @@ def test_reset_messages_clears_the_context(live_server: LiveServer, client: Lett
 
 def test_client_skills_are_listed_in_the_prompt_of_that_run(live_server: LiveServer, client: Letta) -> None:
     agent = make_agent(client)
-    skill = {"name": "pdf-tools", "description": "Read and fill PDF forms", "location": "/skills/pdf-tools/SKILL.md"}
+    skill: ClientSkill = {"name": "pdf-tools", "description": "Read and fill PDF forms", "location": "/skills/pdf-tools/SKILL.md"}
     live_server.model.script([Reply(text="ok"), Reply(text="ok again")])
     no_pings(client.conversations.messages.create("default", agent_id=agent.id, messages=user("hi"), client_skills=[skill]))
     prompt = live_server.model.last_system_prompt()

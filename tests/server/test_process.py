@@ -16,10 +16,12 @@ from pathlib import Path
 import letta_client
 import pytest
 from letta_client import Letta, Omit
+from letta_client.types.agents import AssistantMessage, ToolReturnParam
+from letta_client.types.agents.letta_streaming_response import LettaStopReason
 
 from tests.conftest import letta_executable
 from tests.fakes.model_server import ModelServer, Reply
-from tests.server.conftest import BASH_TOOL
+from tests.server.conftest import SDK_BASH_TOOL, as_a, run_id_of, user
 
 KEY = "process-key"
 
@@ -44,38 +46,38 @@ def server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
     """One `letta server` process (and scripted model) for the module."""
     home = tmp_path_factory.mktemp("server-home")
     model = ModelServer().start()
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [*letta_executable(), "server", "--port", "0", "--api-key", KEY],
         env=server_env(home, model),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
-        assert match, f"unexpected first line {line!r}; stderr: {proc.stderr.read() if proc.stderr else ''}"
-        url = match.group(1)
-        deadline = time.monotonic() + 15
-        with Letta(base_url=url, api_key=KEY, max_retries=0) as probe:
-            while True:
-                try:
-                    probe.health()
-                    break
-                except letta_client.APIConnectionError:
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise
-                    time.sleep(0.05)
-        yield ServerProcess(url, home, model)
-    finally:
-        proc.terminate()
+    ) as proc:
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        model.stop()
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
+            assert match, f"unexpected first line {line!r}; stderr: {proc.stderr.read() if proc.stderr else ''}"
+            url = match.group(1)
+            deadline = time.monotonic() + 15
+            with Letta(base_url=url, api_key=KEY, max_retries=0) as probe:
+                while True:
+                    try:
+                        probe.health()
+                        break
+                    except letta_client.APIConnectionError:
+                        if time.monotonic() > deadline or proc.poll() is not None:
+                            raise
+                        time.sleep(0.05)
+            yield ServerProcess(url, home, model)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            model.stop()
 
 
 def test_letta_server_process_serves_the_sdk(server_process: ServerProcess) -> None:
@@ -89,22 +91,22 @@ def test_letta_server_process_serves_the_sdk(server_process: ServerProcess) -> N
         stream = client.conversations.messages.create(
             "default",
             agent_id=agent.id,
-            messages=[{"role": "user", "content": "which go?"}],
-            client_tools=[BASH_TOOL],
+            messages=user("which go?"),
+            client_tools=[SDK_BASH_TOOL],
             stream_tokens=True,
             background=True,
         )
         first = [c for c in stream if c.message_type != "ping"]
-        assert first[-2].stop_reason == "requires_approval"
-        approval = {"type": "tool", "tool_call_id": "call_go", "tool_return": "go1.22", "status": "success"}
+        assert as_a(LettaStopReason, first[-2]).stop_reason == "requires_approval"
+        approval: ToolReturnParam = {"type": "tool", "tool_call_id": "call_go", "tool_return": "go1.22", "status": "success"}
         done = client.agents.messages.create(
-            agent.id, messages=[{"type": "approval", "approvals": [approval]}], client_tools=[BASH_TOOL]
+            agent.id, messages=[{"type": "approval", "approvals": [approval]}], client_tools=[SDK_BASH_TOOL]
         )
-        assert done.messages[-1].content == "Go 1.22." and done.stop_reason.stop_reason == "end_turn"
-        assert client.runs.retrieve(first[0].run_id).stop_reason == "requires_approval"
-        anonymous = Letta(base_url=url, max_retries=0, default_headers={"Authorization": Omit()})
+        assert as_a(AssistantMessage, done.messages[-1]).content == "Go 1.22." and done.stop_reason.stop_reason == "end_turn"
+        assert client.runs.retrieve(run_id_of(first[0])).stop_reason == "requires_approval"
+        anonymous = Letta(base_url=url, max_retries=0)
         with anonymous, pytest.raises(letta_client.AuthenticationError):
-            anonymous.agents.list()
+            anonymous.agents.list(extra_headers={"Authorization": Omit()})
     assert (home / "letta.db").exists()
 
 

@@ -21,10 +21,12 @@ from typing import Any
 import letta_client
 import pytest
 from letta_client import Letta
+from letta_client.types import CreateBlockParam
 
 from tests.conftest import letta_executable
 from tests.fakes.model_server import ModelServer, RecordedRequest, Reply
 from tests.fakes.script import text_of
+from tests.server.conftest import user
 from tests.server.test_process import KEY, server_env
 
 WORDS = " ".join(f"word{i}" for i in range(40))
@@ -124,11 +126,12 @@ def test_sigkill_mid_run_then_restart_gives_the_whole_answer(
     servers.append(proc)
     port = int(url.rsplit(":", 1)[1])
     client = Letta(base_url=url, api_key=KEY, max_retries=0)
-    human = [{"label": "human", "value": "The user likes tea."}]
-    request = {"messages": [{"role": "user", "content": "remember I like jazz"}], "stream_tokens": True}
+    human: list[CreateBlockParam] = [{"label": "human", "value": "The user likes tea."}]
+    jazz = user("remember I like jazz")
 
     reference = client.agents.create(name="reference", model="openai/gpt-4.1", memory_blocks=human)
-    stream = client.conversations.messages.create("default", agent_id=reference.id, **request, background=True)
+    stream = client.conversations.messages.create("default", agent_id=reference.id, messages=jazz, stream_tokens=True, background=True
+    )
     expected = shown(list(as_dicts(stream)))
     assert expected[-2:] == [("assistant_message", WORDS), ("stop_reason", "end_turn")]
 
@@ -140,7 +143,8 @@ def test_sigkill_mid_run_then_restart_gives_the_whole_answer(
     )
     foreground_run = next(iter(as_dicts(foreground)))["run_id"]
 
-    stream = client.conversations.messages.create("default", agent_id=agent.id, **request, background=True)
+    stream = client.conversations.messages.create("default", agent_id=agent.id, messages=jazz, stream_tokens=True, background=True
+    )
     seen: list[dict[str, Any]] = []
     for chunk in as_dicts(stream):
         seen.append(chunk)
@@ -177,6 +181,7 @@ def test_sigkill_mid_run_then_restart_gives_the_whole_answer(
 
     failed = client.runs.retrieve(foreground_run)
     assert failed.status == "failed" and failed.stop_reason == "error"
-    assert "only background runs are resumed" in (failed.metadata or {}).get("error", "")
+    error = (failed.metadata or {}).get("error", "")
+    assert isinstance(error, str) and "only background runs are resumed" in error
     again = client.conversations.messages.create(other.id, messages=[{"role": "user", "content": "hi"}])
     assert shown(list(as_dicts(again)))[-2:] == [("assistant_message", "Hello again."), ("stop_reason", "end_turn")]

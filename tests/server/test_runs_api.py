@@ -13,14 +13,10 @@ import pytest
 from letta_client import Letta
 
 from tests.fakes.model_server import RecordedRequest, Reply
-from tests.server.conftest import LiveServer
+from tests.server.conftest import LiveServer, run_id_of, user
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 WORDS = " ".join(f"word{i}" for i in range(30))
-
-
-def user(text: str) -> list[dict[str, Any]]:
-    return [{"role": "user", "content": text}]
 
 
 def no_pings(stream: Any) -> list[Any]:
@@ -88,7 +84,7 @@ def test_resume_while_running_follows_live(live_server: LiveServer, client: Lett
     stream = client.agents.messages.stream(agent.id, messages=user("talk"), stream_tokens=True, background=True)
     first = next(c for c in stream if c.message_type != "ping")
     stream.close()
-    resumed = no_pings(client.runs.messages.stream(first.run_id, starting_after=0))
+    resumed = no_pings(client.runs.messages.stream(run_id_of(first), starting_after=0))
     assert resumed[0].seq_id == 1 and resumed[-2].stop_reason == "end_turn"
     assert "".join(c.content for c in resumed if c.message_type == "assistant_message") == WORDS
 
@@ -100,10 +96,10 @@ def test_cancel_a_running_conversation(live_server: LiveServer, client: Letta) -
     stream = client.conversations.messages.create(conv.id, messages=user("go"), stream_tokens=True)
     first = next(c for c in stream if c.message_type != "ping")
     cancelled = client.conversations.cancel(conv.id)
-    assert cancelled == {"cancelled_runs": [first.run_id]}
+    assert cancelled == {"cancelled_runs": [run_id_of(first)]}
     rest = no_pings(stream)
     assert rest[-2].stop_reason == "cancelled"
-    run = client.runs.retrieve(first.run_id)
+    run = client.runs.retrieve(run_id_of(first))
     assert run.status == "cancelled" and run.stop_reason == "cancelled"
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from letta_code.tools.base import ToolResult, ToolSession
@@ -26,13 +27,13 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
-def wait_until(cond, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
+def wait_until(cond: Callable[[], object], timeout: float = 5.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if cond():
             return True
         time.sleep(0.02)
-    return cond()
+    return bool(cond())
 
 
 def test_stdout_then_stderr_then_exit_code(session: ToolSession) -> None:
@@ -161,12 +162,12 @@ bash.run({"command": "touch running; sleep 2; touch foreground"}, session)
 
 
 def test_commands_die_with_the_process_that_ran_them_even_on_sigkill(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c", DIES_WITH_PARENT, str(tmp_path)], stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None and proc.stdout.readline() == "started\n"
-    assert wait_until(lambda: (tmp_path / "running").exists())  # the foreground `sleep 2` runs now
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    ) as proc:
+        assert proc.stdout is not None and proc.stdout.readline() == "started\n"
+        assert wait_until(lambda: (tmp_path / "running").exists())  # the foreground `sleep 2` runs now
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
     time.sleep(3)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["running"]  # neither shell went on to `touch`

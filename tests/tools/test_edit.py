@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from letta_code.tools.base import ToolSession
+from letta_code.tools.base import ToolResult, ToolSession
 from tests.tools.conftest import call
 
 
@@ -19,7 +19,7 @@ def _read(session: ToolSession, name: str, content: str | bytes) -> Path:
     return p
 
 
-def edit(session: ToolSession, name: str, old: str, new: str, **kw: object):  # type: ignore[no-untyped-def]
+def edit(session: ToolSession, name: str, old: str, new: str, **kw: object) -> ToolResult:
     return call("Edit", {"file_path": name, "old_string": old, "new_string": new, **kw}, session)
 
 

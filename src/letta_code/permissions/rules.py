@@ -142,11 +142,6 @@ def parse_rule(text: str) -> Rule:
     return Rule(text=stripped, tool=tool, kind="generic", specifier=spec.strip())
 
 
-def parse_rules(texts: list[str] | tuple[str, ...]) -> list[Rule]:
-    """Parse many rules; the first bad one raises RuleError."""
-    return [parse_rule(t) for t in texts]
-
-
 def split_rule_list(text: str) -> list[str]:
     """Split a CLI rule list (`--allowedTools "Bash(git diff:*),Read Edit"`) into rules.
 

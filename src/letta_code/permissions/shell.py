@@ -21,11 +21,11 @@ from letta_code.permissions.bash_parser import parse
 from letta_code.permissions.quoting import hidden_characters
 from letta_code.permissions.shell_words import MAX_NODE_DEPTH, WordReader
 from letta_code.permissions.words import CommandForm, ShellAnalysis, SimpleCommand, Word
+from letta_code.permissions.wrapper_args import Unparseable
 from letta_code.permissions.wrappers import (
     EVAL_LIKE,
     NON_RUNNERS,
     SAFE_ENV_VARS,
-    Unparseable,
     command_name,
     unwrap_once,
 )

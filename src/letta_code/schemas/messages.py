@@ -183,4 +183,3 @@ LettaMessage = (
     | ToolReturnMessage
     | ApprovalResponseMessage
 )
-StreamChunk = LettaMessage | EventMessage | StopReason | UsageStatistics | ErrorMessage

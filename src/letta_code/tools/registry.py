@@ -25,7 +25,6 @@ _TOOLS: dict[str, tuple[str, str]] = {
 }
 
 ALL_TOOL_NAMES: tuple[str, ...] = tuple(_TOOLS)
-DEFAULT_TOOL_NAMES: tuple[str, ...] = ALL_TOOL_NAMES
 
 
 def get_tool(name: str) -> ClientTool | None:
@@ -44,7 +43,7 @@ def select_tools(names: list[str] | None) -> list[ClientTool]:
     Names match case-insensitively; unknown names raise ToolError listing the valid ones.
     """
     if names is None:
-        names = list(DEFAULT_TOOL_NAMES)
+        names = list(ALL_TOOL_NAMES)
     by_lower = {n.lower(): n for n in ALL_TOOL_NAMES}
     chosen: list[str] = []
     unknown: list[str] = []

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from rich.console import Console
 from rich.text import Text
 
+from letta_code.cli.notices import format_tokens
 from letta_code.cli.tui import render
 from letta_code.cli.tui.conversations import pick_conversation, show_recap, switch_conversation
 from letta_code.cli.tui.state import TuiState
@@ -163,7 +164,7 @@ async def _model(env: CommandEnv, arg: str) -> None:
         if not handles:
             raise CommandError("No model provider is configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY, ...).")
         labels = [
-            f"{m['handle']}  ({render.format_tokens(int(m.get('context_window') or 0))} context)"
+            f"{m['handle']}  ({format_tokens(int(m.get('context_window') or 0))} context)"
             + ("  ← current" if m["handle"] == current else "")
             for m in models
         ]
@@ -268,7 +269,7 @@ async def _compact(env: CommandEnv, arg: str) -> None:
     before, after = report.get("num_messages_before"), report.get("num_messages_after")
     env.state.absorb_compact(report)  # the gauge shows the smaller prompt
     plural = "" if count == 1 else "s"
-    size = f" The context is now about {render.format_tokens(env.state.context_tokens)} tokens."
+    size = f" The context is now about {format_tokens(env.state.context_tokens)} tokens."
     env.say(
         f"Compacted: summarized {count} message{plural} ({before} → {after} in context)."
         + (size if env.state.context_known else "")

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from letta_code.client.backend import BackendError
+from letta_code.client.backend import Backend, BackendError
 
 INTERRUPTED_REASON = "The user interrupted this tool call before it finished; it did not complete."
 DISCARDED_REASON = "This tool call was left over from an earlier session and the user chose not to run it."
@@ -24,7 +24,7 @@ class InterruptibleBackend:
     """The session's backend, except that after an interrupt no new model step is started:
     tool results still get recorded (max_steps=0), but the agent does not go on."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Backend) -> None:
         self.inner = inner
         self.interrupted = False
 

@@ -197,6 +197,3 @@ class InputPrompt:
         return await self.session.prompt_async(
             FormattedText([("class:prompt", "> ")]), default=default
         )
-
-    def ctrl_c_recent(self) -> bool:
-        return time.monotonic() - self._last_ctrl_c <= EXIT_WINDOW

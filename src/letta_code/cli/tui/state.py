@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from letta_code.cli.app import SessionContext
-    from letta_code.harness.turn import TurnResult
     from letta_code.schemas.state import AgentState, ConversationState
 
 
@@ -104,6 +103,3 @@ class TuiState:
             # Per-run usage sums its steps; a run's last step is about the average.
             self.context_tokens = prompt // steps
             self.context_known, self.context_estimated = True, False
-
-    def count_turn(self, result: TurnResult | None) -> None:
-        self.stats.turns += 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -20,7 +20,6 @@ from letta_code.server.common import (
 from letta_code.server.requests import StreamRequest
 from letta_code.server.turns import follow_stream
 from letta_code.server.views import message_views, run_view
-from letta_code.service.store.models import Message
 
 router = Router(prefix="/v1", tags=["runs"])
 ACTIVE = ["created", "running"]
@@ -88,9 +87,7 @@ async def run_messages(
 ) -> list[dict[str, Any]]:
     service = service_of(request)
     run = service.runs.get(run_id)
-    rows = cast(
-        "list[Message]", service.conversations.list_messages(conversation_id=run.conversation_id, limit=100_000)
-    )
+    rows = service.conversations.list_messages(conversation_id=run.conversation_id, limit=100_000)
     views = message_views([row for row in rows if row.run_id == run_id])
     return page(views, lambda v: str(v["id"]), after=after, before=before, limit=limit, order=check_order(order))
 

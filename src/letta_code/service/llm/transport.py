@@ -161,7 +161,7 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def backoff(attempt: int, base: float, asked: float | None) -> float:
-    delay = base * (2**attempt) * random.uniform(0.8, 1.2)
+    delay = base * (2.0**attempt) * random.uniform(0.8, 1.2)
     if asked is not None:
         delay = max(delay, asked)
     return min(delay, _MAX_DELAY)
