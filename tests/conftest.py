@@ -4,8 +4,10 @@ a folder outside both the project and the temp folder, and a helper that runs th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -60,6 +62,30 @@ def require_sandbox(backend: str) -> None:
             "landlock": "a Linux kernel with Landlock (5.13 or later, enabled in the LSM list)",
         }[backend]
         pytest.fail(f"the {backend} sandbox does not work here: needs {how}")
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """Make `path` (a file or a folder) read-only for this process, root included.
+
+    Root ignores file modes, so for root the file is also made immutable (`chattr +i`);
+    where that cannot be done the test fails in one line (never a silent skip).
+    """
+    before = path.stat().st_mode
+    path.chmod(0o555 if path.is_dir() else 0o444)
+    immutable = False
+    try:
+        if os.geteuid() == 0:
+            done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+            if done.returncode != 0:
+                pytest.fail(f"running as root, and `chattr +i {path}` failed ({done.stderr.strip()}): "
+                            "these tests need a file system with immutable files (ext4, xfs, tmpfs)")
+            immutable = True
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(stat.S_IMODE(before))
 
 
 def letta_executable() -> list[str]:

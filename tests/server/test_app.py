@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import stat
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from letta_code.server.app import create_app
 from letta_code.service.service import AgentService
+from tests.conftest import read_only
 from tests.fakes.model_server import ModelServer
 from tests.server.conftest import API_KEY, LiveServer, ThreadServer
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 LEAKS = ("SELECT", "INSERT", "UPDATE", "sqlalche.me", "sqlalchemy", "[SQL", "parameters", "Traceback")
-
-
-@contextlib.contextmanager
-def read_only(path: Path) -> Iterator[None]:
-    """`path` read-only for this process; for root (who ignores modes) also immutable."""
-    before = path.stat().st_mode
-    path.chmod(0o444)
-    immutable = False
-    try:
-        if os.geteuid() == 0:
-            done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
-            if done.returncode != 0:
-                pytest.skip(f"running as root and `chattr +i` failed ({done.stderr.strip()}): cannot make {path} read-only")
-            immutable = True
-        yield
-    finally:
-        if immutable:
-            subprocess.run(["chattr", "-i", str(path)], check=True)
-        path.chmod(stat.S_IMODE(before))
 
 
 def test_a_database_that_cannot_be_written_answers_one_short_line(tmp_path: Path) -> None:

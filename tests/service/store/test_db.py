@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sqlite3
-import stat
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +13,7 @@ from sqlalchemy import event
 from letta_code.errors import UserError
 from letta_code.service.service import AgentService
 from letta_code.service.store.db import DatabaseError, explain
+from tests.conftest import read_only
 from tests.fakes.model_server import ModelServer
 from tests.server.conftest import API_KEY, start_live_server
 
@@ -29,28 +25,6 @@ def assert_short(error: BaseException, path: Path) -> None:
     assert isinstance(error, UserError) and getattr(error, "status_code", None) == 503
     assert str(path) in message and "\n" not in message and len(message) < 300, message
     assert not any(leak in message for leak in LEAKS), message
-
-
-@contextlib.contextmanager
-def read_only(path: Path) -> Iterator[None]:
-    """Make `path` (a file or a folder) read-only for this process, root included.
-
-    Root ignores file modes, so for root the file is also made immutable (`chattr +i`).
-    """
-    before = path.stat().st_mode
-    path.chmod(0o555 if path.is_dir() else 0o444)
-    immutable = False
-    try:
-        if os.geteuid() == 0:
-            done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
-            if done.returncode != 0:
-                pytest.skip(f"running as root and `chattr +i` failed ({done.stderr.strip()}): cannot make {path} read-only")
-            immutable = True
-        yield
-    finally:
-        if immutable:
-            subprocess.run(["chattr", "-i", str(path)], check=True)
-        path.chmod(stat.S_IMODE(before))
 
 
 def make_database(path: Path) -> None:
