@@ -56,11 +56,13 @@ llamacpp: $(LLAMACPP)
 
 # Coverage of letta_code by the test run (in-process code only: the `letta` subprocesses the
 # end-to-end tests start are not measured). One line, the total; the floor is the total we had
-# when it was set (87.07%, rounded down). `make test COVERAGE=` runs without it.
-COVERAGE ?= --cov=letta_code --cov-report= --cov-fail-under=87
+# when it was set (87.0-87.1% over runs), less one point: timing decides a few paths (retries,
+# stalls), so the total moves a little between runs. `make test COVERAGE=` runs without it.
+COVERAGE ?= --cov=letta_code --cov-report= --cov-fail-under=86
 
 test: $(STAMP_TEST) $(OFFICIAL_CLI) bwrap $(LLAMACPP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/mypy --config-file tests/mypy.ini
 	$(BIN)/lint-imports
@@ -68,6 +70,7 @@ test: $(STAMP_TEST) $(OFFICIAL_CLI) bwrap $(LLAMACPP)
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/mypy --config-file tests/mypy.ini
 	$(BIN)/lint-imports

@@ -122,9 +122,7 @@ def _insert(db: sqlite3.Connection, rows: list[tuple[str, ...]]) -> None:
     db.commit()
 
 
-def make_queries(
-    rng: random.Random, words: list[str], gen: TextGen, count: int, needles: int
-) -> list[tuple[str, str]]:
+def make_queries(rng: random.Random, words: list[str], gen: TextGen, count: int, needles: int) -> list[tuple[str, str]]:
     content_words = [w for w in words if w not in STOPWORDS]
 
     def from_phrase() -> list[str]:
@@ -195,8 +193,10 @@ def main() -> int:
                 needles += 1
                 found += bool(hits) and query in hits[0].snippet
     every = [t for values in times.values() for t in values]
-    print(f"messages: {opts.messages:,} ({opts.agents} agent(s)); insert {seconds:.1f}s "
-          f"({opts.messages / seconds:,.0f} msg/s); database {size_mb:,.0f} MB")
+    print(
+        f"messages: {opts.messages:,} ({opts.agents} agent(s)); insert {seconds:.1f}s "
+        f"({opts.messages / seconds:,.0f} msg/s); database {size_mb:,.0f} MB"
+    )
     print(f"needle recall (the needle is the top hit): {found}/{needles}")
     print(f"{'query kind':12} {'n':>4} {'p50':>9} {'p95':>9} {'p99':>9} {'max':>9}")
     for kind, values in [*times.items(), ("all", every)]:

@@ -169,7 +169,9 @@ def main() -> int:
 
             term.type("tell me a long story")
             term.keys("Enter")
-            term.wait(lambda s: f"word{opts.after} " in s, "the answer to stream", timeout=opts.after * opts.chunk_delay + 30)
+            term.wait(
+                lambda s: f"word{opts.after} " in s, "the answer to stream", timeout=opts.after * opts.chunk_delay + 30
+            )
             pid = term.app_pid()
             cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
             streaming, stream_missed = measure(term, opts.presses, opts.timeout, opts.poll)

@@ -95,10 +95,7 @@ def compare(
                 continue
             if i >= warmup:
                 samples[key].append(sample)
-    return {
-        key: ({"error": errors[key]} if key in errors else summarize(samples[key]))
-        for key in commands
-    }
+    return {key: ({"error": errors[key]} if key in errors else summarize(samples[key])) for key in commands}
 
 
 def startup(clis: list[Cli], tmp: Path, runs: int, log: Log) -> dict[str, Any]:
@@ -130,9 +127,7 @@ def turns(clis: list[Cli], tmp: Path, runs: int, log: Log) -> tuple[dict[str, An
     return results, prompts
 
 
-def probe_prompt(
-    cli: Cli, task: str, model: FakeModel, env: dict[str, str], cwd: Path
-) -> dict[str, Any]:
+def probe_prompt(cli: Cli, task: str, model: FakeModel, env: dict[str, str], cwd: Path) -> dict[str, Any]:
     """One more run of the task, tagged so its requests can be picked out at the server."""
     tag = f"(run {uuid.uuid4().hex[:12]})"
     run_once(cli.turn(f"{task} {tag}"), env, cwd, expect=EXPECT)

@@ -123,21 +123,15 @@ class _ServerProcess:
 
     url: str
 
-    def _start(
-        self, cmd: list[str], env: dict[str, str] | None = None, timeout: float = 60.0
-    ) -> None:
+    def _start(self, cmd: list[str], env: dict[str, str] | None = None, timeout: float = 60.0) -> None:
         self.log = Path(tempfile.mkstemp(suffix=".log")[1])
         self._log = self.log.open("w")
-        self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=self._log, text=True
-        )
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=self._log, text=True)
         assert self.proc.stdout is not None
         line = _readline(self.proc.stdout, timeout)
         if " listening on " not in line:
             self.stop()
-            raise RuntimeError(
-                f"{' '.join(cmd)} did not start: {line.strip()} {self.log.read_text()[-800:]}"
-            )
+            raise RuntimeError(f"{' '.join(cmd)} did not start: {line.strip()} {self.log.read_text()[-800:]}")
         self.url = line.split(" listening on ", 1)[1].split()[0].rstrip("/")
 
     @property
@@ -209,16 +203,10 @@ class FakeModel(_ServerProcess):
         """Bodies of the chat-completion requests the server still remembers, oldest first."""
         with urllib.request.urlopen(f"{self.url}/__requests__", timeout=30) as resp:
             reqs = json.load(resp)
-        return [
-            r["body"]
-            for r in reqs
-            if r["method"] == "POST" and r["path"].endswith("/chat/completions")
-        ]
+        return [r["body"] for r in reqs if r["method"] == "POST" and r["path"].endswith("/chat/completions")]
 
 
 def clean_env(extra: dict[str, str]) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_", "LETTA_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_", "LETTA_"))}
     env.update(extra)
     return env

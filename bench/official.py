@@ -57,9 +57,7 @@ def ensure_official(log: Callable[[str], None] = print) -> Path:
         "-q",
         "--disable-pip-version-check",
     ]
-    proc = subprocess.run(
-        [*pip, f"{OFFICIAL_PACKAGE}=={OFFICIAL_VERSION}"], capture_output=True, text=True
-    )
+    proc = subprocess.run([*pip, f"{OFFICIAL_PACKAGE}=={OFFICIAL_VERSION}"], capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"pip install {OFFICIAL_PACKAGE} failed: {proc.stderr.strip()[-800:]}")
     if installed_version() != OFFICIAL_VERSION:
@@ -71,9 +69,7 @@ def node_version() -> str:
     """The Node.js version bundled in the official wheel (from its manifest)."""
     import json
 
-    for manifest in OFFICIAL_VENV.glob(
-        "lib/python*/site-packages/letta_code/_payload/manifest.json"
-    ):
+    for manifest in OFFICIAL_VENV.glob("lib/python*/site-packages/letta_code/_payload/manifest.json"):
         return str(json.loads(manifest.read_text()).get("node", "?"))
     return "?"
 

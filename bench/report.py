@@ -58,9 +58,7 @@ def compare_table(rows: list[tuple[str, dict[str, Any]]], metrics: list[str]) ->
             fmt, key, word = METRICS[metric]
             ok = mine and theirs and "error" not in mine and "error" not in theirs
             ratio = _ratio(mine[key], theirs[key], word) if ok else "–"  # type: ignore[index]
-            out.append(
-                f"| {name} | {metric} | {_cell(mine, fmt)} | {_cell(theirs, fmt)} | {ratio} |"
-            )
+            out.append(f"| {name} | {metric} | {_cell(mine, fmt)} | {_cell(theirs, fmt)} | {ratio} |")
     return out
 
 
@@ -90,9 +88,7 @@ def prompt_table(prompt: dict[str, Any]) -> list[str]:
     for label, key in rows:
         cells = []
         for r in (mine, theirs):
-            cells.append(
-                "–" if not r or "error" in r else f"{_n(r[key])} chars ≈ {_n(r[key] / 4)} tokens"
-            )
+            cells.append("–" if not r or "error" in r else f"{_n(r[key])} chars ≈ {_n(r[key] / 4)} tokens")
         ok = mine and theirs and "error" not in mine and "error" not in theirs
         ratio = _ratio(mine[key], theirs[key], "smaller") if ok else "–"  # type: ignore[index]
         out.append(f"| {label} | {cells[0]} | {cells[1]} | {ratio} |")
@@ -102,10 +98,7 @@ def prompt_table(prompt: dict[str, Any]) -> list[str]:
     ):
         counts = ["–" if not r or "error" in r else str(r[key]) for r in (mine, theirs)]
         out.append(f"| {label} | {counts[0]} | {counts[1]} | |")
-    tools = [
-        "–" if not r or "error" in r else f"{len(r['tools'])}: {', '.join(r['tools'])}"
-        for r in (mine, theirs)
-    ]
+    tools = ["–" if not r or "error" in r else f"{len(r['tools'])}: {', '.join(r['tools'])}" for r in (mine, theirs)]
     out.append(f"| tools offered | {tools[0]} | {tools[1]} | |")
     return out
 
@@ -119,9 +112,7 @@ def server_table(server: dict[str, Any]) -> list[str]:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for lv in server["levels"]:
-        rate = _span(lv, "steps_per_s", "steps_per_s_min", "steps_per_s_max", "", 1).replace(
-            " (", "("
-        )
+        rate = _span(lv, "steps_per_s", "steps_per_s_min", "steps_per_s_max", "", 1).replace(" (", "(")
         out.append(
             f"| {lv['conversations']} | {lv['steps']} | {rate} | {_n(lv['p50_ms'], 1)} ms | "
             f"{_n(lv['p99_ms'], 1)} ms | {_n(lv['cpu_ms_per_step'], 1)} ms | {_n(lv['rss_mb'], 1)} MB | "
@@ -146,9 +137,7 @@ def soak_table(soak: dict[str, Any]) -> list[str]:
         "| --- | --- | --- | --- |",
     ]
     for s in soak["samples"]:
-        out.append(
-            f"| {s['turn']:,} | {_n(s['rss_mb'], 1)} MB | {_n(s['peak_mb'], 1)} MB | {_n(s['turn_ms'], 1)} ms |"
-        )
+        out.append(f"| {s['turn']:,} | {_n(s['rss_mb'], 1)} MB | {_n(s['peak_mb'], 1)} MB | {_n(s['turn_ms'], 1)} ms |")
     by_turn = {s["turn"]: s["rss_mb"] for s in soak["samples"]}
     if 100 in by_turn and 1000 in by_turn:
         growth = (by_turn[1000] - by_turn[100]) / by_turn[100] * 100
@@ -171,15 +160,11 @@ def targets(results: dict[str, Any]) -> list[str]:
     m, t = pair(results.get("startup"), "--version")
     if m:
         x = t["median_ms"] / m["median_ms"]
-        out.append(
-            f"| `letta --version` ≥ 20× faster | {x:.1f}× faster (wall) | {'yes' if x >= 20 else 'no'} |"
-        )
+        out.append(f"| `letta --version` ≥ 20× faster | {x:.1f}× faster (wall) | {'yes' if x >= 20 else 'no'} |")
     m, t = pair(results.get("turns"), "1")
     if m:
         x = t["median_ms"] / m["median_ms"]
-        out.append(
-            f"| headless one-tool turn ≥ 5× faster | {x:.1f}× faster (wall) | {'yes' if x >= 5 else 'no'} |"
-        )
+        out.append(f"| headless one-tool turn ≥ 5× faster | {x:.1f}× faster (wall) | {'yes' if x >= 5 else 'no'} |")
     rss = []
     for section, key in (
         ("startup", "--version"),
@@ -206,9 +191,7 @@ def targets(results: dict[str, Any]) -> list[str]:
     by_turn = {s["turn"]: s["rss_mb"] for s in soak.get("samples", [])}
     if 100 in by_turn and 1000 in by_turn:
         g = (by_turn[1000] - by_turn[100]) / by_turn[100] * 100
-        out.append(
-            f"| RSS growth turn 100 → 1,000 < 10% | {g:+.1f}% (our server) | {'yes' if g < 10 else 'no'} |"
-        )
+        out.append(f"| RSS growth turn 100 → 1,000 < 10% | {g:+.1f}% (our server) | {'yes' if g < 10 else 'no'} |")
     return out
 
 
@@ -268,9 +251,7 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
         ]
     turns = results.get("turns")
     if turns:
-        rows = [
-            (f"{k} Bash call{'s' if k != '1' else ''}", turns[k]) for k in sorted(turns, key=int)
-        ]
+        rows = [(f"{k} Bash call{'s' if k != '1' else ''}", turns[k]) for k in sorted(turns, key=int)]
         lines += [
             "",
             "## 2. One headless turn",
@@ -287,8 +268,7 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
             "",
             "## 3. Prompt size",
             "",
-            "What the model receives for the 5-call task, counted at the model server. "
-            + TOKENS_NOTE,
+            "What the model receives for the 5-call task, counted at the model server. " + TOKENS_NOTE,
             "",
             *prompt_table(prompt),
         ]

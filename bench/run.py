@@ -61,24 +61,16 @@ def machine() -> dict[str, Any]:
 
 def _output(cmd: list[str]) -> str:
     try:
-        return subprocess.run(
-            cmd, capture_output=True, text=True, cwd=ROOT, timeout=60
-        ).stdout.strip()
+        return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=60).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return "?"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="fewer runs (3) and a shorter server load"
-    )
-    parser.add_argument(
-        "--runs", type=int, help="measured runs per scenario (default 10, --quick 3)"
-    )
-    parser.add_argument(
-        "--only", default=",".join(SCENARIOS), help="comma-separated scenarios to run"
-    )
+    parser.add_argument("--quick", action="store_true", help="fewer runs (3) and a shorter server load")
+    parser.add_argument("--runs", type=int, help="measured runs per scenario (default 10, --quick 3)")
+    parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios to run")
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 10)
@@ -94,9 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         command = f"make bench BENCH_ARGS='{args_text}'" if args_text else "make bench"
     meta.update(runs=runs, noise=NOISE, command=command)
     ours_letta = Path(sys.executable).parent / "letta"
-    meta["ours_version"] = (
-        _output([str(ours_letta), "--version"]).split(" ")[0] if ours_letta.exists() else "?"
-    )
+    meta["ours_version"] = _output([str(ours_letta), "--version"]).split(" ")[0] if ours_letta.exists() else "?"
     meta["commit"] = _output(["git", "rev-parse", "--short", "HEAD"])
     clis = [cli_scenarios.ours(ours_letta)]
     try:

@@ -39,9 +39,7 @@ class LettaServer(_ServerProcess):
 
     def __init__(self, letta: Path, home: Path, model: FakeModel) -> None:
         env = clean_env({**model.env(), "HOME": str(home), "LETTA_HOME": str(home / ".letta")})
-        self._start(
-            [str(letta), "server", "--port", "0", "--log-level", "warning"], env=env, timeout=60
-        )
+        self._start([str(letta), "server", "--port", "0", "--log-level", "warning"], env=env, timeout=60)
 
 
 def proc_cpu(pid: int) -> float:
@@ -122,9 +120,7 @@ async def load_level(
     rounds: int,
 ) -> dict[str, Any]:
     async def conversations(count: int) -> list[str]:
-        return list(
-            await asyncio.gather(*(create_conversation(client, agent_id) for _ in range(count)))
-        )
+        return list(await asyncio.gather(*(create_conversation(client, agent_id) for _ in range(count))))
 
     warm = await conversations(level)
     await asyncio.gather(*(send(client, c, "warm-up") for c in warm), return_exceptions=True)

@@ -78,8 +78,10 @@ def read_only(path: Path) -> Iterator[None]:
         if os.geteuid() == 0:
             done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
             if done.returncode != 0:
-                pytest.fail(f"running as root, and `chattr +i {path}` failed ({done.stderr.strip()}): "
-                            "these tests need a file system with immutable files (ext4, xfs, tmpfs)")
+                pytest.fail(
+                    f"running as root, and `chattr +i {path}` failed ({done.stderr.strip()}): "
+                    "these tests need a file system with immutable files (ext4, xfs, tmpfs)"
+                )
             immutable = True
         yield
     finally:
@@ -130,4 +132,3 @@ def letta(letta_home: Path, project: Path, model_server) -> Letta:  # noqa: F811
     env["LETTA_LLM_RETRY_BASE_DELAY"] = "0.01"
     env["NO_COLOR"] = "1"
     return Letta(letta_home, project, env)
-

@@ -98,7 +98,7 @@ def module_problems(path: Path) -> list[str]:
 
 def test_the_link_finder_sees_links_and_only_links() -> None:
     sample = (
-        "See [the map](ARCHITECTURE.md), [a section](docs/headless.md#json \"title\"), "
+        'See [the map](ARCHITECTURE.md), [a section](docs/headless.md#json "title"), '
         "![img](docs/a%20b.png), [out](../shared/DESIGN.md), [web](https://example.com/x.md), "
         "[here](#top), <https://example.com>, `[not](code.md)`.\n\n"
         "```md\n[not either](fenced.md)\n```\n\n[ref]: docs/ref.md\n"

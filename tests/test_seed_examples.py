@@ -45,6 +45,7 @@ def coding_tools(server: ModelServer) -> list[str]:
 
 # --- "Letta Code automatically remembers the last agent used in each directory" ---
 
+
 def test_letta_auto_resumes_the_project_agent(seed: Letta, model_server: ModelServer, tmp_path: Path) -> None:
     model_server.script([Reply(text="linted")] * 2)
     first = result_of(seed.run("-p", "Run bun lint and correct errors", "--output-format", "json"))
@@ -80,6 +81,7 @@ def test_agent_flag_uses_that_agent(seed: Letta, model_server: ModelServer) -> N
 
 # --- memory hierarchy: global persona/human, project block ---
 
+
 def test_memory_block_ids_live_where_the_seed_says(seed: Letta, model_server: ModelServer) -> None:
     model_server.script([Reply(text="ok")])
     result_of(seed.run("-p", "hello", "--output-format", "json"))
@@ -93,6 +95,7 @@ def test_memory_block_ids_live_where_the_seed_says(seed: Letta, model_server: Mo
 
 
 # --- headless examples ---
+
 
 def test_model_flag_with_alias(seed: Letta, model_server: ModelServer) -> None:
     model_server.script([Reply(text="explained")])
@@ -112,7 +115,9 @@ def test_prompt_piped_on_stdin(seed: Letta, model_server: ModelServer, command: 
 
 
 def test_piped_diff_with_yolo_runs_tools(seed: Letta, model_server: ModelServer) -> None:
-    model_server.script([Reply(tool_calls=[("Bash", {"command": "echo reviewed > review.txt"})]), Reply(text="Reviewed.")])
+    model_server.script(
+        [Reply(tool_calls=[("Bash", {"command": "echo reviewed > review.txt"})]), Reply(text="Reviewed.")]
+    )
     proc = shell(seed, "printf 'diff --git a/x b/x\\n+new line\\n' | letta -p --yolo")
     assert proc.returncode == 0, proc.stderr
     assert (seed.cwd / "review.txt").read_text() == "reviewed\n"
@@ -125,7 +130,17 @@ def test_output_formats(seed: Letta, model_server: ModelServer) -> None:
     model_server.script([Reply(text="Hi! How can I help you today?")] * 3)
     assert seed.run("-p", "hi there").stdout == "Hi! How can I help you today?\n"
     result = result_of(seed.run("-p", "hi there", "--output-format", "json"))
-    for key in ("type", "subtype", "is_error", "duration_ms", "duration_api_ms", "num_turns", "result", "agent_id", "usage"):
+    for key in (
+        "type",
+        "subtype",
+        "is_error",
+        "duration_ms",
+        "duration_api_ms",
+        "num_turns",
+        "result",
+        "agent_id",
+        "usage",
+    ):
         assert key in result
     usage = result["usage"]
     assert isinstance(usage, dict)
@@ -139,6 +154,7 @@ def test_output_formats(seed: Letta, model_server: ModelServer) -> None:
 
 
 # --- tools and permissions examples ---
+
 
 def test_tools_flag_loads_only_those(seed: Letta, model_server: ModelServer) -> None:
     model_server.script([Reply(text="ok")] * 2)
@@ -179,7 +195,9 @@ def test_permission_modes(seed: Letta, model_server: ModelServer) -> None:
     def write_file(*flags: str) -> bool:
         target = seed.cwd / "made.txt"
         target.unlink(missing_ok=True)
-        model_server.script([Reply(tool_calls=[("Write", {"file_path": "made.txt", "content": "x"})]), Reply(text="ok")])
+        model_server.script(
+            [Reply(tool_calls=[("Write", {"file_path": "made.txt", "content": "x"})]), Reply(text="ok")]
+        )
         assert seed.run("-p", "write", *flags).returncode == 0
         return target.exists()
 
@@ -247,6 +265,7 @@ def test_skills_from_dot_skills_and_flag(seed: Letta, model_server: ModelServer,
 
 # --- tools linking and self-hosting ---
 
+
 def test_link_and_unlink(seed: Letta, model_server: ModelServer) -> None:
     model_server.script([Reply(text="ok")] * 3)
     agent_id = str(result_of(seed.run("-p", "hi", "--output-format", "json"))["agent_id"])
@@ -260,7 +279,9 @@ def test_self_hosted_server_via_letta_base_url(seed: Letta, model_server: ModelS
     live, thread = start_live_server(tmp_path, model_server, api_key=None)
     try:
         seed.env["LETTA_BASE_URL"] = live.url
-        model_server.script([Reply(tool_calls=[("Bash", {"command": "echo remote > r.txt"})]), Reply(text="via server")])
+        model_server.script(
+            [Reply(tool_calls=[("Bash", {"command": "echo remote > r.txt"})]), Reply(text="via server")]
+        )
         result = result_of(seed.run("-p", "hi", "--yolo", "--output-format", "json"))
         assert result["result"] == "via server"
         assert (seed.cwd / "r.txt").read_text() == "remote\n"  # the tool ran here, on the client
@@ -276,11 +297,13 @@ def test_read_deny_also_hides_files_from_grep_and_glob(seed: Letta, model_server
     (seed.cwd / "config.py").write_text("SECRET = None\n")
     model_server.script(
         [
-            Reply(tool_calls=[
-                ("Grep", {"pattern": "SECRET", "output_mode": "content"}),
-                ("Glob", {"pattern": "**/.env*"}),
-                ("Grep", {"pattern": "SECRET", "output_mode": "count"}),
-            ]),
+            Reply(
+                tool_calls=[
+                    ("Grep", {"pattern": "SECRET", "output_mode": "content"}),
+                    ("Glob", {"pattern": "**/.env*"}),
+                    ("Grep", {"pattern": "SECRET", "output_mode": "count"}),
+                ]
+            ),
             Reply(text="done"),
         ]
     )

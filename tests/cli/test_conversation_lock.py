@@ -18,8 +18,13 @@ MODEL = ["-m", "openai/gpt-4.1"]
 
 def start(letta: Letta, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [*letta_executable(), *args], cwd=letta.cwd, env=letta.env,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [*letta_executable(), *args],
+        cwd=letta.cwd,
+        env=letta.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -103,12 +108,17 @@ def test_busy_run_without_a_lock_still_moves(letta: Letta, model_server: ModelSe
 
 def test_a_lock_is_free_again_when_its_process_ends(tmp_path: Path) -> None:
     with subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; sys.path.insert(0, sys.argv[1]);"
-         "from letta_code.cli import conversation_lock as c; from pathlib import Path;"
-         "print(c.claim(Path(sys.argv[2]), 'conv-1'), flush=True); time.sleep(30)",
-         str(Path(conversation_lock.__file__).parents[2]), str(tmp_path)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; sys.path.insert(0, sys.argv[1]);"
+            "from letta_code.cli import conversation_lock as c; from pathlib import Path;"
+            "print(c.claim(Path(sys.argv[2]), 'conv-1'), flush=True); time.sleep(30)",
+            str(Path(conversation_lock.__file__).parents[2]),
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     ) as holder:
         try:
             assert holder.stdout is not None and holder.stdout.readline().strip() == "True"

@@ -29,8 +29,12 @@ def in_mount_namespace(letta: Letta, setup: str, *args: str) -> subprocess.Compl
         pytest.fail("these tests mount a read-only and a full home: they need root and unshare (util-linux)")
     return subprocess.run(
         ["unshare", "-m", "sh", "-c", setup, "sh", *letta_executable(), *args],
-        cwd=letta.cwd, env={**letta.env, "H": str(letta.home)}, stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, timeout=60,
+        cwd=letta.cwd,
+        env={**letta.env, "H": str(letta.home)},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -74,7 +74,12 @@ def test_rules_naming_known_tools_are_accepted(letta: Letta, model_server: Model
     settings.write_text(json.dumps({"permissions": {"allow": allow}}))
     model_server.script([Reply(text="fine")])
     proc = letta.run(
-        "-p", "hi", "--allowedTools", "Bash(npm run test:*),Read(./src/**),TodoWrite", "--output-format", "json",
+        "-p",
+        "hi",
+        "--allowedTools",
+        "Bash(npm run test:*),Read(./src/**),TodoWrite",
+        "--output-format",
+        "json",
         *MODEL,
     )
     assert proc.returncode == 0, proc.stderr

@@ -34,7 +34,9 @@ def test_bash_turn_json_output_and_stored_messages(letta: Letta, model_server: M
     assert result["result"] == "I wrote out.txt."
     assert result["agent_id"].startswith("agent-")
     assert result["num_turns"] == 2
-    assert result["usage"]["total_tokens"] == result["usage"]["prompt_tokens"] + result["usage"]["completion_tokens"] > 0
+    assert (
+        result["usage"]["total_tokens"] == result["usage"]["prompt_tokens"] + result["usage"]["completion_tokens"] > 0
+    )
     assert (letta.cwd / "out.txt").read_text() == "hi\n"
     # The tool result the model saw is the command's (empty) output.
     tool_msgs = [m for m in model_server.last_messages() if m.get("role") == "tool"]
@@ -94,7 +96,18 @@ def test_memory_edit_reaches_new_conversations_and_other_agents(
 ) -> None:
     model_server.script(
         [
-            Reply(tool_calls=[("memory_replace", {"label": "human", "old_str": "(Nothing known about the user yet.)", "new_str": "Prefers tabs."})]),
+            Reply(
+                tool_calls=[
+                    (
+                        "memory_replace",
+                        {
+                            "label": "human",
+                            "old_str": "(Nothing known about the user yet.)",
+                            "new_str": "Prefers tabs.",
+                        },
+                    )
+                ]
+            ),
             Reply(text="Noted."),
         ]
     )
@@ -195,8 +208,13 @@ def test_no_provider_configured_says_how(letta: Letta) -> None:
 def test_ctrl_c_exits_130(letta: Letta, model_server: ModelServer) -> None:
     model_server.script([Reply(text="slow", delay=20)])
     proc = subprocess.Popen(
-        [*letta_executable(), "-p", "hi", *MODEL], cwd=letta.cwd, env=letta.env,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [*letta_executable(), "-p", "hi", *MODEL],
+        cwd=letta.cwd,
+        env=letta.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     model_server.wait_for_requests(1, timeout=20)
     time.sleep(0.2)
@@ -218,8 +236,21 @@ def test_version_and_help(letta: Letta) -> None:
     version = letta.run("--version")
     assert version.returncode == 0 and version.stdout.startswith("0.")
     helptext = letta.run("--help").stdout
-    for flag in ("--new-agent", "--continue", "--resume", "--tools", "--allowedTools", "--disallowedTools",
-                 "--permission-mode", "--yolo", "--skills", "--link", "--unlink", "--output-format", "--model"):
+    for flag in (
+        "--new-agent",
+        "--continue",
+        "--resume",
+        "--tools",
+        "--allowedTools",
+        "--disallowedTools",
+        "--permission-mode",
+        "--yolo",
+        "--skills",
+        "--link",
+        "--unlink",
+        "--output-format",
+        "--model",
+    ):
         assert flag in helptext
 
 
@@ -256,10 +287,17 @@ def test_anthropic_protocol_round_trip_with_thinking(letta: Letta, model_server:
     assert json.loads(proc.stdout)["result"] == "The command printed from-bash."
     last = model_server.last_request()
     assert last.path.endswith("/v1/messages")
-    results = [b for m in last["messages"] for b in (m["content"] if isinstance(m["content"], list) else []) if b.get("type") == "tool_result"]
+    results = [
+        b
+        for m in last["messages"]
+        for b in (m["content"] if isinstance(m["content"], list) else [])
+        if b.get("type") == "tool_result"
+    ]
     assert "from-bash" in json.dumps(results)
     # The thinking block went back with its signature (the fake server rejects forged ones).
-    assert any(b.get("type") == "thinking" for m in last["messages"] if isinstance(m["content"], list) for b in m["content"])
+    assert any(
+        b.get("type") == "thinking" for m in last["messages"] if isinstance(m["content"], list) for b in m["content"]
+    )
 
 
 def test_bad_permission_rule_is_refused_before_anything_runs(letta: Letta) -> None:

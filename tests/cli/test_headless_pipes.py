@@ -38,9 +38,7 @@ def run_and_close_after_first_line(letta: Letta, *args: str) -> tuple[str, int, 
 def test_stream_json_reader_gone_exits_quietly_and_next_run_works(letta: Letta, model_server: ModelServer) -> None:
     # Token streaming, slowly enough that letta still writes after the reader has gone.
     model_server.script([Reply(text=LONG_TEXT, chunk_delay=0.005)])
-    line, code, stderr = run_and_close_after_first_line(
-        letta, "-p", "hi", "--output-format", "stream-json", *MODEL
-    )
+    line, code, stderr = run_and_close_after_first_line(letta, "-p", "hi", "--output-format", "stream-json", *MODEL)
     assert json.loads(line)["type"] == "init"
     assert stderr == ""
     assert code == 141

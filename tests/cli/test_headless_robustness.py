@@ -63,8 +63,13 @@ def test_ctrl_c_stops_a_running_command_and_it_never_reruns(letta: Letta, model_
     marker = letta.cwd / "marker"
     model_server.script([Reply(tool_calls=[("Bash", {"command": f"sleep 15; echo ran >> {marker}"})])])
     proc = subprocess.Popen(
-        [*letta_executable(), "-p", "go", "--yolo", "--output-format", "json", *MODEL], cwd=letta.cwd, env=letta.env,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [*letta_executable(), "-p", "go", "--yolo", "--output-format", "json", *MODEL],
+        cwd=letta.cwd,
+        env=letta.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     model_server.wait_for_requests(1, timeout=20)
     time.sleep(1.0)  # the Bash call is running now
@@ -87,8 +92,10 @@ def test_ctrl_c_stops_a_running_command_and_it_never_reruns(letta: Letta, model_
     assert again.returncode == 0, again.stderr
     assert not marker.exists()  # the interrupted command was not run again
     # The model hears it was stopped (it had started: "interrupted while it ran", harness/turn.py).
-    assert any(r.startswith("Error: ") and ("interrupted while it ran" in r or "not run" in r)
-               for r in tool_results(model_server))
+    assert any(
+        r.startswith("Error: ") and ("interrupted while it ran" in r or "not run" in r)
+        for r in tool_results(model_server)
+    )
 
 
 def test_unusable_model_switch_leaves_the_agent_alone(letta: Letta, model_server: ModelServer) -> None:
@@ -104,7 +111,10 @@ def test_unusable_model_switch_leaves_the_agent_alone(letta: Letta, model_server
 
 def test_repeated_tool_call_ids_both_run(letta: Letta, model_server: ModelServer) -> None:
     model_server.script(
-        [Reply(tool_calls=[("Bash", {"command": "echo one"}, "dup"), ("Bash", {"command": "echo two"}, "dup")]), Reply(text="ok")]
+        [
+            Reply(tool_calls=[("Bash", {"command": "echo one"}, "dup"), ("Bash", {"command": "echo two"}, "dup")]),
+            Reply(text="ok"),
+        ]
     )
     assert letta.run("-p", "go", "--yolo", *MODEL).returncode == 0
     assert sorted(r.strip() for r in tool_results(model_server)) == ["one", "two"]

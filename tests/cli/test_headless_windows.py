@@ -45,11 +45,17 @@ def test_json_usage_of_a_turn_that_reached_no_model_is_null_not_zero(letta: Lett
 
 
 def test_notices() -> None:
-    data = {"trigger": "post_step_context_check", "context_window": 8192, "messages_count_before": 9,
-            "messages_count_after": 3}
+    data = {
+        "trigger": "post_step_context_check",
+        "context_window": 8192,
+        "messages_count_before": 9,
+        "messages_count_after": 3,
+    }
     assert compaction_note(data) == (
         "compacted the conversation (9 -> 3 messages) to stay within the model's context window (8,192 tokens)"
     )
     assert not is_overflow_compaction({"message_type": "event_message", "event_data": data})
-    assert is_overflow_compaction({"message_type": "event_message", "event_data": {**data, "trigger": "context_window_exceeded"}})
+    assert is_overflow_compaction(
+        {"message_type": "event_message", "event_data": {**data, "trigger": "context_window_exceeded"}}
+    )
     assert [format_tokens(n) for n in (950, 3100, 2048, 1_200_000)] == ["950", "3.1k", "2k", "1.2M"]

@@ -19,7 +19,11 @@ ORIGINAL = "(Nothing known about the user yet.)"
 def agent_edits_human_block(letta: Letta, model_server: ModelServer) -> dict[str, str]:
     model_server.script(
         [
-            Reply(tool_calls=[("memory_replace", {"label": "human", "old_str": ORIGINAL, "new_str": "Prefers tabs.\nUses vim."})]),
+            Reply(
+                tool_calls=[
+                    ("memory_replace", {"label": "human", "old_str": ORIGINAL, "new_str": "Prefers tabs.\nUses vim."})
+                ]
+            ),
             Reply(text="Noted."),
         ]
     )
@@ -34,7 +38,11 @@ def test_revisions_record_agent_conversation_and_tool(letta: Letta, model_server
     service = AgentService(letta.home / "letta.db", {})
     human = next(b for b in service.get_agent(run["agent_id"]).blocks if b.label == "human")
     (rev,) = RevisionStore(service.agents.sessions).for_block(human.id)
-    assert (rev.agent_id, rev.conversation_id, rev.source) == (run["agent_id"], run["conversation_id"], "memory_replace")
+    assert (rev.agent_id, rev.conversation_id, rev.source) == (
+        run["agent_id"],
+        run["conversation_id"],
+        "memory_replace",
+    )
     assert (rev.old_value, rev.new_value, rev.version) == (ORIGINAL, "Prefers tabs.\nUses vim.", 2)
     log = letta.run("memory", "log", "human")
     assert log.returncode == 0, log.stderr
@@ -87,7 +95,12 @@ def test_export_and_import(letta: Letta, model_server: ModelServer, tmp_path: Pa
     (out / "notes.md").write_text("---\nlabel: notes\n---\nShip on Fridays.\n")
     imported = letta.run("memory", "import", str(out))
     assert imported.returncode == 0, imported.stderr
-    assert set(imported.stdout.splitlines()) == {"human: updated", "notes: created", "persona: unchanged", "project: unchanged"}
+    assert set(imported.stdout.splitlines()) == {
+        "human: updated",
+        "notes: created",
+        "persona: unchanged",
+        "project: unchanged",
+    }
     assert letta.run("memory", "show", "human").stdout == "Prefers tabs.\nUses emacs.\n"
     assert letta.run("memory", "show", "notes").stdout == "Ship on Fridays.\n"
     log = letta.run("memory", "log", "human").stdout

@@ -35,7 +35,9 @@ def test_an_unknown_model_is_refused_before_anything_is_made(
     proc = letta.run("-p", "hi", "-m", model)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f'letta: unknown model "{model}"') and expected in lines[0], proc.stderr
+    assert len(lines) == 1 and lines[0].startswith(f'letta: unknown model "{model}"') and expected in lines[0], (
+        proc.stderr
+    )
     assert agent_models(letta) == [] and not (letta.cwd / ".letta").exists()
     assert not model_server.model_requests
 

@@ -18,8 +18,12 @@ MODEL = ["-m", "openai/gpt-4.1"]
 
 def run_bytes(letta: Letta, *args: str | bytes, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [*letta_executable(), *args], cwd=letta.cwd, env=letta.env, input=stdin if stdin is not None else b"",
-        capture_output=True, timeout=60,
+        [*letta_executable(), *args],
+        cwd=letta.cwd,
+        env=letta.env,
+        input=stdin if stdin is not None else b"",
+        capture_output=True,
+        timeout=60,
     )
 
 
@@ -29,7 +33,9 @@ def stored_user_texts(letta: Letta) -> list[str]:
     return ["".join(part.get("text", "") for part in json.loads(row[0])) for row in rows]
 
 
-def test_invalid_utf8_on_stdin_is_replaced_and_the_conversation_goes_on(letta: Letta, model_server: ModelServer) -> None:
+def test_invalid_utf8_on_stdin_is_replaced_and_the_conversation_goes_on(
+    letta: Letta, model_server: ModelServer
+) -> None:
     model_server.script([Reply(text="first"), Reply(text="second")])
     first = run_bytes(letta, "-p", *MODEL, stdin=b"caf\xe9\n")
     assert first.returncode == 0, first.stderr
@@ -53,8 +59,13 @@ def test_a_slow_pipe_is_read_to_its_end(letta: Letta, model_server: ModelServer)
     with subprocess.Popen(["sh", "-c", "echo part one; sleep 1.5; echo the diff"], stdout=subprocess.PIPE) as producer:
         try:
             proc = subprocess.run(
-                [*letta_executable(), "-p", "Review this diff", *MODEL], cwd=letta.cwd, env=letta.env,
-                stdin=producer.stdout, capture_output=True, text=True, timeout=60,
+                [*letta_executable(), "-p", "Review this diff", *MODEL],
+                cwd=letta.cwd,
+                env=letta.env,
+                stdin=producer.stdout,
+                capture_output=True,
+                text=True,
+                timeout=60,
             )
         finally:
             producer.wait(timeout=10)
@@ -66,8 +77,13 @@ def test_a_slow_pipe_is_read_to_its_end(letta: Letta, model_server: ModelServer)
 def test_a_pipe_that_stays_open_is_waited_for_and_said_so(letta: Letta, model_server: ModelServer) -> None:
     model_server.script([Reply(text="answered")])
     with subprocess.Popen(
-        [*letta_executable(), "-p", "hi", *MODEL], cwd=letta.cwd, env=letta.env,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [*letta_executable(), "-p", "hi", *MODEL],
+        cwd=letta.cwd,
+        env=letta.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     ) as proc:
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
         try:
@@ -87,8 +103,13 @@ def test_a_pipe_that_stays_open_is_waited_for_and_said_so(letta: Letta, model_se
 
 def test_ctrl_c_while_waiting_for_stdin_exits_130_cleanly(letta: Letta) -> None:
     proc = subprocess.Popen(
-        [*letta_executable(), "-p", "hi", *MODEL], cwd=letta.cwd, env=letta.env,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [*letta_executable(), "-p", "hi", *MODEL],
+        cwd=letta.cwd,
+        env=letta.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert proc.stderr is not None
     try:
@@ -107,8 +128,12 @@ def test_dev_null_and_a_closed_stdin_end_at_once(letta: Letta, model_server: Mod
     for shell in ('exec "$0" "$@" </dev/null', 'exec "$0" "$@" <&-'):
         started = time.monotonic()
         proc = subprocess.run(
-            ["sh", "-c", shell, *letta_executable(), "-p", "hi", *MODEL], cwd=letta.cwd, env=letta.env,
-            capture_output=True, text=True, timeout=60,
+            ["sh", "-c", shell, *letta_executable(), "-p", "hi", *MODEL],
+            cwd=letta.cwd,
+            env=letta.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert proc.returncode == 0, proc.stderr
         assert proc.stderr == "" and time.monotonic() - started < 15
@@ -117,8 +142,12 @@ def test_dev_null_and_a_closed_stdin_end_at_once(letta: Letta, model_server: Mod
 
 def test_closed_stdin_without_a_prompt_says_how(letta: Letta) -> None:
     proc = subprocess.run(
-        ["sh", "-c", 'exec "$0" "$@" <&-', *letta_executable(), "-p", *MODEL], cwd=letta.cwd, env=letta.env,
-        capture_output=True, text=True, timeout=60,
+        ["sh", "-c", 'exec "$0" "$@" <&-', *letta_executable(), "-p", *MODEL],
+        cwd=letta.cwd,
+        env=letta.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == ['letta: no prompt: pass one with -p "..." or pipe it on stdin']

@@ -12,7 +12,9 @@ def test_settings_env_supplies_the_endpoint_and_key(letta: Letta, model_server: 
     for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
         letta.env.pop(name, None)
     (letta.home / "settings.json").write_text(
-        json.dumps({"env": {"OPENAI_BASE_URL": model_server.env()["OPENAI_BASE_URL"], "OPENAI_API_KEY": "from-settings"}})
+        json.dumps(
+            {"env": {"OPENAI_BASE_URL": model_server.env()["OPENAI_BASE_URL"], "OPENAI_API_KEY": "from-settings"}}
+        )
     )
     model_server.script([Reply(text="reached")])
     proc = letta.run("-p", "hi", "-m", "openai/gpt-4.1")

@@ -52,8 +52,12 @@ def test_a_sigkilled_turn_leaves_the_conversation_free_at_once(letta: Letta, mod
     first_session(letta, model_server)
     model_server.script([Reply(text="never finished", stall="silent", stall_for=60)])
     killed = subprocess.Popen(
-        [*letta_executable(), "-p", "a long one", *MODEL], cwd=letta.cwd, env=letta.env,
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [*letta_executable(), "-p", "a long one", *MODEL],
+        cwd=letta.cwd,
+        env=letta.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         model_server.wait_for_requests(2, timeout=30)

@@ -21,8 +21,13 @@ MODEL = ["-m", "openai/gpt-4.1"]
 
 def headless(letta: Letta, prompt: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [*letta_executable(), "-p", prompt, "--output-format", "json", *MODEL], cwd=letta.cwd, env=letta.env,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [*letta_executable(), "-p", prompt, "--output-format", "json", *MODEL],
+        cwd=letta.cwd,
+        env=letta.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -61,7 +66,9 @@ def test_a_tui_turn_waits_for_a_headless_turn_in_its_conversation(letta: Letta, 
         buf = io.StringIO()
         tui = Tui(ctx, dict(letta.env), Console(file=buf, width=100, color_system=None))
         try:
-            model_server.script([Reply(text="headless answer", stall="keepalive", stall_for=3), Reply(text="tui answer")])
+            model_server.script(
+                [Reply(text="headless answer", stall="keepalive", stall_for=3), Reply(text="tui answer")]
+            )
             proc = await asyncio.to_thread(headless, letta, "first")
             await asyncio.to_thread(model_server.wait_for_requests, 1, 30)
             await tui.run_turn("too early")

@@ -29,8 +29,21 @@ from tests.fakes.model_server import ModelServer, Reply
 from tests.service.llm.test_discovery import InfoServer, models
 
 REQUIRED = {
-    "agent", "model", "rename", "stream", "link", "unlink", "clear", "exit", "logout",
-    "resume", "new", "help", "memory", "reasoning", "compact",
+    "agent",
+    "model",
+    "rename",
+    "stream",
+    "link",
+    "unlink",
+    "clear",
+    "exit",
+    "logout",
+    "resume",
+    "new",
+    "help",
+    "memory",
+    "reasoning",
+    "compact",
 }
 
 
@@ -50,7 +63,10 @@ class Harness:
 
 
 def session_test(
-    model_env: ModelServer, body: Callable[[Harness], Awaitable[None]], *, argv: list[str] | None = None,
+    model_env: ModelServer,
+    body: Callable[[Harness], Awaitable[None]],
+    *,
+    argv: list[str] | None = None,
     picks: list[int | None] | None = None,
 ) -> None:
     async def main() -> None:
@@ -213,7 +229,9 @@ def test_new_resume_and_clear(session: Callable[..., None], project: Path) -> No
         assert local["lastConversation"] == second
 
         convs = await h.env.backend.list_conversations(h.state.agent.id)
-        h.picks.append([c.id for c in sorted(convs, key=lambda c: c.updated_at or c.created_at, reverse=True)].index(first))
+        h.picks.append(
+            [c.id for c in sorted(convs, key=lambda c: c.updated_at or c.created_at, reverse=True)].index(first)
+        )
         await h.run("/resume")
         assert h.state.conversation.id == first
         assert "Resume a conversation" in h.titles
@@ -237,7 +255,9 @@ def test_compact_reports_how_many_messages_were_summarized(
         model_env.script([Reply(text="a1"), Reply(text="a2"), Reply(text="a3")])
         for text in ("one", "two", "three"):
             message = [{"role": "user", "content": text}]
-            async for _chunk in h.env.backend.send(h.state.conversation.id, message, client_tools=[], stream_tokens=False):
+            async for _chunk in h.env.backend.send(
+                h.state.conversation.id, message, client_tools=[], stream_tokens=False
+            ):
                 pass
         model_env.script([Reply(text="SUMMARY: the user counted.\n" + "\n".join(f"- note {i}" for i in range(12)))])
         h.state.context_tokens = 900
@@ -307,7 +327,11 @@ def test_logout_removes_credentials_only(session: Callable[..., None], letta_hom
             assert key not in after and key not in h.state.ctx.settings.global_
         assert after["lastAgent"] == h.state.agent.id  # other settings stay
         names = "OPENAI_API_KEY, ANTHROPIC_API_KEY, LETTA_TEST_ONLY_VAR, apiKey, refreshToken, tokenExpiresAt"
-        assert f"Logged out: removed {names} from " in out and "settings.json" in out.replace(" ", "") and h.state.exit_requested
+        assert (
+            f"Logged out: removed {names} from " in out
+            and "settings.json" in out.replace(" ", "")
+            and h.state.exit_requested
+        )
         # The process environment has both keys (model_env): OPENAI_API_KEY as stored (letta
         # copied it from the settings), ANTHROPIC_API_KEY with another value (the user's own).
         assert "ANTHROPIC_API_KEY is still set in your environment" in out and "unset it in your shell" in out

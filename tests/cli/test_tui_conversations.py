@@ -17,7 +17,8 @@ async def say(env: CommandEnv, conversation_id: str, text: str) -> None:
 
 
 def test_labels_show_the_first_request_on_one_line_within_the_width(
-    session: Callable[..., None], model_env: ModelServer  # noqa: F811
+    session: Callable[..., None],  # noqa: F811
+    model_env: ModelServer,  # noqa: F811
 ) -> None:
     offered: list[list[str]] = []
 

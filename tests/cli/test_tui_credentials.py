@@ -14,7 +14,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_logout_clears_the_settings_env_and_names_what_the_environment_still_has(
-    letta: Letta, model_server: ModelServer, terminals: list[Terminal]  # noqa: F811
+    letta: Letta,
+    model_server: ModelServer,
+    terminals: list[Terminal],  # noqa: F811
 ) -> None:
     settings = letta.home / "settings.json"
     letta.env.pop("ANTHROPIC_API_KEY")  # only in the settings: letta copies it into its environment

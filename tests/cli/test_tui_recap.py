@@ -32,8 +32,10 @@ def call(name: str, args: dict[str, Any], call_id: str, kind: str = "approval_re
 
 def test_replay_shows_the_last_three_exchanges_with_tools_on_one_line(tmp_path: Path) -> None:
     messages = [
-        user("first question"), answer("first answer"),
-        user("second question"), answer("second answer"),
+        user("first question"),
+        answer("first answer"),
+        user("second question"),
+        answer("second answer"),
         user("fix the bug"),
         {"message_type": "reasoning_message", "reasoning": "private thoughts"},
         call("Read", {"file_path": str(tmp_path / "app.py")}, "c1"),
@@ -44,7 +46,8 @@ def test_replay_shows_the_last_three_exchanges_with_tools_on_one_line(tmp_path: 
         answer("Let me look."),
         answer("Fixed it.\n\nThe cause was an off-by-one.\nline three\nline four"),
         user("<system-reminder>not the user's words</system-reminder>"),
-        user("thanks"), answer("You're welcome."),
+        user("thanks"),
+        answer("You're welcome."),
     ]
     text = plain(recap.replay(messages, 80, tmp_path))
     lines = text.splitlines()

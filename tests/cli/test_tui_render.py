@@ -19,8 +19,12 @@ COLOUR_SGR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:
 def rendered(renderable: RenderableType, *, width: int = 80, color: bool = True) -> str:
     buf = io.StringIO()
     console = Console(
-        file=buf, width=width, force_terminal=True, color_system="truecolor" if color else None,
-        no_color=not color, legacy_windows=False,
+        file=buf,
+        width=width,
+        force_terminal=True,
+        color_system="truecolor" if color else None,
+        no_color=not color,
+        legacy_windows=False,
     )
     console.print(renderable)
     return buf.getvalue()
@@ -83,7 +87,10 @@ def test_proposed_diffs_for_write_multiedit_and_missing_text(tmp_path: Path) -> 
     (tmp_path / "m.txt").write_text("one\ntwo\n")
     multi = proposed_diff(
         "MultiEdit",
-        {"file_path": "m.txt", "edits": [{"old_string": "one", "new_string": "1"}, {"old_string": "two", "new_string": "2"}]},
+        {
+            "file_path": "m.txt",
+            "edits": [{"old_string": "one", "new_string": "1"}, {"old_string": "two", "new_string": "2"}],
+        },
         tmp_path,
     )
     assert multi is not None and render.diff_stats(multi) == (2, 2)
@@ -152,8 +159,13 @@ def test_tool_header_and_result_line_under_no_color(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ status line
 def test_status_line_fits_80_columns() -> None:
     line = render.status_line(
-        80, agent_name="my-project-agent", model="anthropic/claude-sonnet-4-5", mode="acceptEdits",
-        context_tokens=45_000, context_window=200_000, total_tokens=123_456,
+        80,
+        agent_name="my-project-agent",
+        model="anthropic/claude-sonnet-4-5",
+        mode="acceptEdits",
+        context_tokens=45_000,
+        context_window=200_000,
+        total_tokens=123_456,
     )
     assert len(line) <= 80
     assert "my-project-agent" in line and "acceptEdits" in line and "ctx 22%" in line
@@ -161,8 +173,12 @@ def test_status_line_fits_80_columns() -> None:
 
 def test_status_line_shows_everything_when_wide_and_drops_parts_when_narrow() -> None:
     kwargs = dict(
-        agent_name="agent", model="openai/gpt-4.1", mode="default",
-        context_tokens=1000, context_window=100_000, total_tokens=2500,
+        agent_name="agent",
+        model="openai/gpt-4.1",
+        mode="default",
+        context_tokens=1000,
+        context_window=100_000,
+        total_tokens=2500,
     )
     wide = render.status_line(200, **kwargs)  # type: ignore[arg-type]
     for part in ("agent", "openai/gpt-4.1", "default", "ctx 1% (1k/100k)", "2.5k tokens", "shift+tab"):
@@ -178,7 +194,9 @@ def test_status_line_shows_everything_when_wide_and_drops_parts_when_narrow() ->
 def test_session_stats_and_memory_blocks() -> None:
     stats = plain(render.session_stats(seconds=65, turns=3, prompt_tokens=1000, completion_tokens=234, tool_calls=4))
     assert "1m 05s" in stats and "Turns:       3" in stats and "1,234" in stats and "Tool calls:  4\n" in stats + "\n"
-    stats = plain(render.session_stats(seconds=1, turns=1, prompt_tokens=1, completion_tokens=1, tool_calls=4, denied=1))
+    stats = plain(
+        render.session_stats(seconds=1, turns=1, prompt_tokens=1, completion_tokens=1, tool_calls=4, denied=1)
+    )
     assert "Tool calls:  4 (1 denied)" in stats
     blocks = [
         BlockState(id="block-1", label="persona", value="I am helpful.\nVery.", limit=5000, description="Who I am"),
@@ -192,7 +210,9 @@ def test_session_stats_and_memory_blocks() -> None:
 
 
 def test_status_line_marks_estimated_counts() -> None:
-    kwargs = dict(agent_name="a", model="m", mode="default", context_tokens=3100, context_window=8192, total_tokens=4000)
+    kwargs = dict(
+        agent_name="a", model="m", mode="default", context_tokens=3100, context_window=8192, total_tokens=4000
+    )
     assert "~" not in render.status_line(200, **kwargs)  # type: ignore[arg-type]
     line = render.status_line(200, estimated=True, **kwargs)  # type: ignore[arg-type]
     assert "ctx ~37% (~3.1k/8.2k)" in line and "~4k tokens" in line

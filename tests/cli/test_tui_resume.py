@@ -15,7 +15,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_picker_shows_each_conversations_first_request(
-    letta: Letta, model_server: ModelServer, terminals: list[Terminal]  # noqa: F811
+    letta: Letta,
+    model_server: ModelServer,
+    terminals: list[Terminal],  # noqa: F811
 ) -> None:
     model_server.script([Reply(text="a1"), Reply(text="a2"), Reply(text="b1")])
     assert letta.run("-p", "plan the garden party", *MODEL).returncode == 0
@@ -34,7 +36,9 @@ def test_the_picker_shows_each_conversations_first_request(
 
 
 def test_plain_letta_replays_the_last_three_exchanges(
-    letta: Letta, model_server: ModelServer, terminals: list[Terminal]  # noqa: F811
+    letta: Letta,
+    model_server: ModelServer,
+    terminals: list[Terminal],  # noqa: F811
 ) -> None:
     model_server.script(
         [
@@ -72,7 +76,9 @@ def test_plain_letta_replays_the_last_three_exchanges(
 
 
 def test_a_new_conversation_has_nothing_to_replay(
-    letta: Letta, model_server: ModelServer, terminals: list[Terminal]  # noqa: F811
+    letta: Letta,
+    model_server: ModelServer,
+    terminals: list[Terminal],  # noqa: F811
 ) -> None:
     model_server.script([Reply(text="an answer")])
     assert letta.run("-p", "an old question", *MODEL).returncode == 0

@@ -24,7 +24,9 @@ def test_skill_tool_runs_in_tui_turns(letta_home: Path, project: Path, model_env
         ctx = await open_session(parse_args(["-m", "openai/gpt-4.1"]), dict(model_env.env()))
         tui = Tui(ctx, dict(model_env.env()), Console(file=io.StringIO(), width=80, color_system=None))
         runner = tui._make_runner(tui._new_view())
-        items = await runner.executor.run_calls([PendingCall("call-1", "Skill", '{"command": "load", "skill": "deploy"}')])
+        items = await runner.executor.run_calls(
+            [PendingCall("call-1", "Skill", '{"command": "load", "skill": "deploy"}')]
+        )
         agent = await ctx.backend.find_agent(ctx.target.agent.id)
         assert agent is not None
         loaded = next(b for b in agent.blocks if b.label == "loaded_skills")
@@ -32,4 +34,3 @@ def test_skill_tool_runs_in_tui_turns(letta_home: Path, project: Path, model_env
         return loaded.value
 
     assert "Run make deploy." in asyncio.run(main())
-

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_exit_counts_denied_tool_calls_too(
-    letta: Letta, model_server: ModelServer, terminals: list[Terminal]  # noqa: F811
+    letta: Letta,
+    model_server: ModelServer,
+    terminals: list[Terminal],  # noqa: F811
 ) -> None:
     model_server.script(
         [
@@ -57,7 +59,9 @@ def gauge(line: str) -> tuple[bool, int]:
     return bool(found.group(1)), int(float(found.group(3)) * (1000 if found.group(4) else 1))
 
 
-def test_compact_leaves_the_gauge_at_the_smaller_prompt(letta_home: Path, project: Path, model_env: ModelServer) -> None:
+def test_compact_leaves_the_gauge_at_the_smaller_prompt(
+    letta_home: Path, project: Path, model_env: ModelServer
+) -> None:
     async def main() -> None:
         env = dict(model_env.env())
         ctx = await open_session(parse_args(["-m", "openai/gpt-4.1"]), env)
@@ -85,7 +89,9 @@ def test_compact_leaves_the_gauge_at_the_smaller_prompt(letta_home: Path, projec
 
 
 def test_the_status_line_shows_the_smaller_context_after_compact(
-    letta: Letta, model_server: ModelServer, terminals: list[Terminal]  # noqa: F811
+    letta: Letta,
+    model_server: ModelServer,
+    terminals: list[Terminal],  # noqa: F811
 ) -> None:
     model_server.script(
         [

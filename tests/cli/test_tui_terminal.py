@@ -40,9 +40,7 @@ class Terminal:
         script = workdir / f"run-{self.socket}.sh"
         exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items() if k.isidentifier())
         command = " ".join(shlex.quote(part) for part in [*letta_executable(), *args])
-        script.write_text(
-            f"{exports}cd {shlex.quote(str(cwd))}\n{command}\necho \"[letta exited $?]\"\nsleep 600\n"
-        )
+        script.write_text(f'{exports}cd {shlex.quote(str(cwd))}\n{command}\necho "[letta exited $?]"\nsleep 600\n')
         self._tmux("new-session", "-d", "-s", "main", "-x", "100", "-y", "50", "bash", "--norc", str(script))
 
     def _tmux(self, *args: str) -> str:
@@ -358,8 +356,23 @@ def test_agent_settings_commands(letta: Letta, model_server: ModelServer, termin
 
     term.say("/help")
     screen = term.wait_for("Keys and input", "Alt+Enter")
-    for name in ("agent", "model", "rename", "stream", "link", "unlink", "clear", "exit", "logout",
-                 "resume", "new", "help", "memory", "reasoning", "mode"):
+    for name in (
+        "agent",
+        "model",
+        "rename",
+        "stream",
+        "link",
+        "unlink",
+        "clear",
+        "exit",
+        "logout",
+        "resume",
+        "new",
+        "help",
+        "memory",
+        "reasoning",
+        "mode",
+    ):
         assert re.search(rf"^\s*/{name}\b", screen, re.M), f"/help does not list /{name}"
 
     term.say("/agent")

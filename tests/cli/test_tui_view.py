@@ -40,10 +40,13 @@ def test_streamed_deltas_render_once_when_the_message_completes(tmp_path: Path) 
 def test_a_superseded_partial_message_is_dropped_for_its_redone_step(tmp_path: Path) -> None:
     view, buf = make_view(tmp_path)
     view.on_chunk({"message_type": "assistant_message", "id": "m1", "otid": "o1", "content": "The answer is fo"})
-    view.on_chunk({
-        "message_type": "event_message", "event_type": "message_superseded",
-        "event_data": {"message_id": "m1", "replaced_by": "m2", "reason": "the step was redone"},
-    })
+    view.on_chunk(
+        {
+            "message_type": "event_message",
+            "event_type": "message_superseded",
+            "event_data": {"message_id": "m1", "replaced_by": "m2", "reason": "the step was redone"},
+        }
+    )
     view.on_chunk({"message_type": "assistant_message", "id": "m2", "otid": "o2", "content": "The answer is 42."})
     view.on_chunk({"message_type": "stop_reason", "stop_reason": "end_turn"})
     out = buf.getvalue()
@@ -53,7 +56,9 @@ def test_a_superseded_partial_message_is_dropped_for_its_redone_step(tmp_path: P
 def test_content_parts_and_empty_chunks(tmp_path: Path) -> None:
     view, buf = make_view(tmp_path)
     view.on_chunk({"message_type": "assistant_message", "otid": "o", "content": None})
-    view.on_chunk({"message_type": "assistant_message", "otid": "o", "content": [{"type": "text", "text": "From parts"}]})
+    view.on_chunk(
+        {"message_type": "assistant_message", "otid": "o", "content": [{"type": "text", "text": "From parts"}]}
+    )
     view.on_chunk({"message_type": "ping"})
     view.finish_message()
     out = buf.getvalue()
@@ -83,12 +88,19 @@ def test_local_tool_call_with_diff(tmp_path: Path) -> None:
     view.on_tool_count = lambda: counted.append(1)
     args = {"file_path": "notes.txt", "content": "alpha\nbeta\n"}
     call = PendingCall("call-1", "Write", json.dumps(args))
-    view.on_chunk({"message_type": "approval_request_message", "tool_call": {"name": "Write", "arguments": call.arguments, "tool_call_id": "call-1"}})
+    view.on_chunk(
+        {
+            "message_type": "approval_request_message",
+            "tool_call": {"name": "Write", "arguments": call.arguments, "tool_call_id": "call-1"},
+        }
+    )
     view.on_tool(call, "start", None, 0.0)
     assert view.running_tools() == ["Write"]
     (tmp_path / "notes.txt").write_text("alpha\nbeta\n")
     view.on_tool(call, "end", ToolResult("Created notes.txt (2 lines)."), 0.2)
-    view.on_chunk({"message_type": "tool_return_message", "tool_call_id": "call-1", "tool_return": "Created", "status": "success"})
+    view.on_chunk(
+        {"message_type": "tool_return_message", "tool_call_id": "call-1", "tool_return": "Created", "status": "success"}
+    )
     out = buf.getvalue()
     assert "● Write(notes.txt)" in out
     assert "Created notes.txt (2 lines) 0.2s" in out
@@ -102,8 +114,21 @@ def test_bash_result_summary_and_denials(tmp_path: Path) -> None:
     call = PendingCall("c1", "Bash", json.dumps({"command": "ls"}))
     view.on_tool(call, "start", None, 0.0)
     view.on_tool(call, "end", ToolResult("a\nb\nc"), 1.5)
-    view.on_chunk({"message_type": "approval_request_message", "tool_call": {"name": "Bash", "arguments": '{"command": "rm -rf x"}', "tool_call_id": "c2"}})
-    view.on_chunk({"message_type": "tool_return_message", "tool_call_id": "c2", "tool_return": "Denied: the user declined", "status": "error", "name": "Bash"})
+    view.on_chunk(
+        {
+            "message_type": "approval_request_message",
+            "tool_call": {"name": "Bash", "arguments": '{"command": "rm -rf x"}', "tool_call_id": "c2"},
+        }
+    )
+    view.on_chunk(
+        {
+            "message_type": "tool_return_message",
+            "tool_call_id": "c2",
+            "tool_return": "Denied: the user declined",
+            "status": "error",
+            "name": "Bash",
+        }
+    )
     out = buf.getvalue()
     assert "● Bash(ls)" in out and "a (+2 lines) 1.5s" in out
     assert "● Bash(rm -rf x)" in out and "Denied: the user declined" in out
@@ -111,9 +136,16 @@ def test_bash_result_summary_and_denials(tmp_path: Path) -> None:
 
 def test_denial_answered_in_the_prompt_is_not_repeated(tmp_path: Path) -> None:
     view, buf = make_view(tmp_path)
-    view.on_chunk({"message_type": "approval_request_message", "tool_call": {"name": "Bash", "arguments": "{}", "tool_call_id": "c2"}})
+    view.on_chunk(
+        {
+            "message_type": "approval_request_message",
+            "tool_call": {"name": "Bash", "arguments": "{}", "tool_call_id": "c2"},
+        }
+    )
     view.mark_answered("c2")
-    view.on_chunk({"message_type": "tool_return_message", "tool_call_id": "c2", "tool_return": "Denied", "status": "error"})
+    view.on_chunk(
+        {"message_type": "tool_return_message", "tool_call_id": "c2", "tool_return": "Denied", "status": "error"}
+    )
     assert "Denied" not in buf.getvalue()
 
 
@@ -124,8 +156,10 @@ def test_every_call_is_counted_and_denials_apart(tmp_path: Path) -> None:
         counts[key] += 1
 
     view, _ = make_view(tmp_path, on_tool_count=lambda: bump("calls"), on_tool_denied=lambda: bump("denied"))
-    calls = [{"name": "Bash", "arguments": json.dumps({"command": c}), "tool_call_id": f"c{i}"}
-             for i, c in enumerate(["echo ok", "rm -rf x", "curl evil"])]
+    calls = [
+        {"name": "Bash", "arguments": json.dumps({"command": c}), "tool_call_id": f"c{i}"}
+        for i, c in enumerate(["echo ok", "rm -rf x", "curl evil"])
+    ]
     for call in calls:  # one approval request per call, each listing all of them
         view.on_chunk({"message_type": "approval_request_message", "tool_call": call, "tool_calls": calls})
     ran = PendingCall("c0", "Bash", calls[0]["arguments"])
@@ -133,19 +167,46 @@ def test_every_call_is_counted_and_denials_apart(tmp_path: Path) -> None:
     view.on_tool(ran, "end", ToolResult("Permission denied: not really, the output says so"), 0.1)
     view.mark_answered("c1")
     view.mark_declined("c1")  # the user said No in the prompt
-    view.on_chunk({"message_type": "tool_return_message", "tool_call_id": "c1", "tool_return": "Denied: no", "status": "error"})
-    view.on_chunk({"message_type": "tool_return_message", "tool_call_id": "c2", "status": "error",
-                   "tool_return": "Permission denied: Bash(curl:*) is denied by a rule"})  # never ran
-    view.on_chunk({"message_type": "tool_call_message", "tool_call": {"name": "memory_replace", "arguments": "{}", "tool_call_id": "s1"}})
-    view.on_chunk({"message_type": "tool_return_message", "tool_call_id": "s1", "tool_return": "Permission denied", "status": "error"})
+    view.on_chunk(
+        {"message_type": "tool_return_message", "tool_call_id": "c1", "tool_return": "Denied: no", "status": "error"}
+    )
+    view.on_chunk(
+        {
+            "message_type": "tool_return_message",
+            "tool_call_id": "c2",
+            "status": "error",
+            "tool_return": "Permission denied: Bash(curl:*) is denied by a rule",
+        }
+    )  # never ran
+    view.on_chunk(
+        {
+            "message_type": "tool_call_message",
+            "tool_call": {"name": "memory_replace", "arguments": "{}", "tool_call_id": "s1"},
+        }
+    )
+    view.on_chunk(
+        {
+            "message_type": "tool_return_message",
+            "tool_call_id": "s1",
+            "tool_return": "Permission denied",
+            "status": "error",
+        }
+    )
     assert counts == {"calls": 4, "denied": 2}
 
 
 def test_server_tools_usage_errors_and_stops(tmp_path: Path) -> None:
     usage: list[dict[str, object]] = []
     view, buf = make_view(tmp_path, on_usage=usage.append)
-    view.on_chunk({"message_type": "tool_call_message", "tool_call": {"name": "memory_replace", "arguments": '{"label": "human"}', "tool_call_id": "s1"}})
-    view.on_chunk({"message_type": "tool_return_message", "tool_call_id": "s1", "tool_return": "OK", "status": "success"})
+    view.on_chunk(
+        {
+            "message_type": "tool_call_message",
+            "tool_call": {"name": "memory_replace", "arguments": '{"label": "human"}', "tool_call_id": "s1"},
+        }
+    )
+    view.on_chunk(
+        {"message_type": "tool_return_message", "tool_call_id": "s1", "tool_return": "OK", "status": "success"}
+    )
     view.on_chunk({"message_type": "usage_statistics", "prompt_tokens": 10, "completion_tokens": 5})
     view.on_chunk({"message_type": "error_message", "message": "boom"})
     view.on_chunk({"message_type": "stop_reason", "stop_reason": "max_steps"})
@@ -220,7 +281,9 @@ class Decision:
     suggestion: str | None = "Bash(npm test:*)"
 
 
-def make_approver(tmp_path: Path, picks: list[int | None], texts: list[str | None]) -> tuple[Approver, io.StringIO, list[str]]:
+def make_approver(
+    tmp_path: Path, picks: list[int | None], texts: list[str | None]
+) -> tuple[Approver, io.StringIO, list[str]]:
     buf = io.StringIO()
     console = Console(file=buf, width=80, color_system=None)
     events: list[str] = []
@@ -240,8 +303,13 @@ def make_approver(tmp_path: Path, picks: list[int | None], texts: list[str | Non
         events.append("resume")
 
     approver = Approver(
-        console, tmp_path, choose=choose, ask_text=ask, suspend=suspend,
-        on_interrupt=lambda: events.append("interrupt"), on_denied=lambda cid: events.append(f"denied:{cid}"),
+        console,
+        tmp_path,
+        choose=choose,
+        ask_text=ask,
+        suspend=suspend,
+        on_interrupt=lambda: events.append("interrupt"),
+        on_denied=lambda cid: events.append(f"denied:{cid}"),
         on_declined=lambda cid: events.append(f"declined:{cid}"),
     )
     return approver, buf, events
@@ -287,8 +355,12 @@ def test_approval_panel_shows_a_diff_for_edits(tmp_path: Path) -> None:
 def test_an_automatic_compaction_is_shown_as_a_note(tmp_path: Path) -> None:
     seen: list[dict[str, object]] = []
     view, buf = make_view(tmp_path, on_compaction=seen.append)
-    data = {"trigger": "context_window_exceeded", "context_window": 2048, "messages_count_before": 7,
-            "messages_count_after": 2}
+    data = {
+        "trigger": "context_window_exceeded",
+        "context_window": 2048,
+        "messages_count_before": 7,
+        "messages_count_after": 2,
+    }
     view.on_chunk({"message_type": "event_message", "event_type": "compaction", "event_data": data})
     assert seen == [data]  # the session's status line picks up the learned window
     assert "did not fit the model's context window (2,048 tokens): compacted it (7 -> 2 messages)" in " ".join(

@@ -34,9 +34,7 @@ async def drain(stream: Any) -> list[dict[str, Any]]:
 
 
 def test_client_tool_round_trip(server: LiveServer) -> None:
-    server.model.script(
-        [Reply(tool_calls=[("Bash", {"command": "echo hi"}, "call_1")]), Reply(text="It printed hi.")]
-    )
+    server.model.script([Reply(tool_calls=[("Bash", {"command": "echo hi"}, "call_1")]), Reply(text="It printed hi.")])
 
     async def scenario() -> None:
         backend = HttpBackend(server.url, API_KEY)
@@ -51,8 +49,12 @@ def test_client_tool_round_trip(server: LiveServer) -> None:
             assert "ping" not in [c["message_type"] for c in first]
             approval = next(c for c in first if c["message_type"] == "approval_request_message")
             assert approval["tool_call"]["tool_call_id"] == "call_1"
-            assert first[-2] == {"message_type": "stop_reason", "stop_reason": "requires_approval",
-                                 "run_id": approval["run_id"], "seq_id": first[-2]["seq_id"]}
+            assert first[-2] == {
+                "message_type": "stop_reason",
+                "stop_reason": "requires_approval",
+                "run_id": approval["run_id"],
+                "seq_id": first[-2]["seq_id"],
+            }
             pending = await backend.pending_approvals(conv.id)
             assert pending == [{"tool_call_id": "call_1", "name": "Bash", "arguments": '{"command": "echo hi"}'}]
 
@@ -60,13 +62,23 @@ def test_client_tool_round_trip(server: LiveServer) -> None:
                 await drain(backend.send(conv.id, user("again"), client_tools=[], stream_tokens=False))
             assert busy.value.status == 409
             with pytest.raises(BackendError) as unknown:
-                bad = [{"type": "approval", "approvals": [
-                    {"type": "tool", "tool_call_id": "nope", "tool_return": "", "status": "success"}]}]
+                bad = [
+                    {
+                        "type": "approval",
+                        "approvals": [{"type": "tool", "tool_call_id": "nope", "tool_return": "", "status": "success"}],
+                    }
+                ]
                 await drain(backend.send(conv.id, bad, client_tools=[], stream_tokens=False))
             assert unknown.value.status == 400 and "unknown tool_call_id" in str(unknown.value)
 
-            answer = [{"type": "approval", "approvals": [
-                {"type": "tool", "tool_call_id": "call_1", "tool_return": "hi\n", "status": "success"}]}]
+            answer = [
+                {
+                    "type": "approval",
+                    "approvals": [
+                        {"type": "tool", "tool_call_id": "call_1", "tool_return": "hi\n", "status": "success"}
+                    ],
+                }
+            ]
             second = await drain(backend.send(conv.id, answer, client_tools=[BASH_TOOL], stream_tokens=False))
             assert [c["content"] for c in second if c["message_type"] == "assistant_message"] == ["It printed hi."]
             assert await backend.pending_approvals(conv.id) == []
@@ -103,7 +115,9 @@ def test_resume_after_a_dropped_stream(server: LiveServer) -> None:
             rest = await drain(backend.resume(before[-1]["run_id"], before[-1]["seq_id"]))
             everything = before + rest
             assert [c["seq_id"] for c in everything] == list(range(1, len(everything) + 1))
-            assert "".join(c.get("content", "") for c in everything if c["message_type"] == "assistant_message") == WORDS
+            assert (
+                "".join(c.get("content", "") for c in everything if c["message_type"] == "assistant_message") == WORDS
+            )
             assert everything[-2]["stop_reason"] == "end_turn"
         finally:
             await backend.close()
@@ -117,7 +131,9 @@ def test_updates_clear_and_cancel(server: LiveServer) -> None:
     async def scenario() -> None:
         backend = HttpBackend(server.url, API_KEY)
         try:
-            agent = await backend.create_agent(name="u", model="openai/gpt-4.1", block_ids=[], tools=["Read"], tags=["t"])
+            agent = await backend.create_agent(
+                name="u", model="openai/gpt-4.1", block_ids=[], tools=["Read"], tags=["t"]
+            )
             updated = await backend.update_agent(agent.id, model="openai/gpt-4o", tools=["Read", "Bash"])
             assert updated.model == "openai/gpt-4o" and {"Read", "Bash"} <= set(updated.tools)
             conv = await backend.create_conversation(agent.id)

@@ -27,7 +27,11 @@ def test_missing_files_are_empty(letta_home: Path, project: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("{not json", "is not valid JSON (line 1"), ("[1, 2]", "must hold a JSON object"), ('{"permissions": 3}', "'permissions' must be an object")],
+    [
+        ("{not json", "is not valid JSON (line 1"),
+        ("[1, 2]", "must hold a JSON object"),
+        ('{"permissions": 3}', "'permissions' must be an object"),
+    ],
 )
 def test_malformed_settings_name_the_file(letta_home: Path, project: Path, text: str, message: str) -> None:
     (letta_home / "settings.json").write_text(text)
@@ -40,7 +44,9 @@ def test_permission_rules_gather_all_three_files(letta_home: Path, project: Path
     (letta_home / "settings.json").write_text(json.dumps({"permissions": {"allow": ["Read"]}}))
     (project / ".letta").mkdir()
     (project / ".letta" / "settings.json").write_text(json.dumps({"permissions": {"deny": ["Read(.env)"]}}))
-    (project / ".letta" / "settings.local.json").write_text(json.dumps({"permissions": {"ask": ["Bash"], "allow": ["Grep"]}}))
+    (project / ".letta" / "settings.local.json").write_text(
+        json.dumps({"permissions": {"ask": ["Bash"], "allow": ["Grep"]}})
+    )
     rules = Settings.load(project).permission_rules()
     assert rules.allow == ["Read", "Grep"] and rules.deny == ["Read(.env)"] and rules.ask == ["Bash"]
 
@@ -106,7 +112,10 @@ def test_the_global_file_is_private_and_project_files_keep_their_mode(letta_home
     (project / ".letta" / "settings.json").chmod(0o664)
     settings.save_project(lastAgent="agent-2")
     assert mode_of(project / ".letta" / "settings.json") == 0o664
-    assert json.loads((letta_home / "settings.json").read_text()) == {"lastAgent": "agent-1", "env": {"OPENAI_API_KEY": "sk-1"}}
+    assert json.loads((letta_home / "settings.json").read_text()) == {
+        "lastAgent": "agent-1",
+        "env": {"OPENAI_API_KEY": "sk-1"},
+    }
 
 
 def test_a_failed_write_leaves_the_old_file_whole(tmp_path: Path) -> None:
@@ -120,7 +129,9 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path: Path) -> None:
 
 def test_clear_credentials_removes_the_env_map_and_nothing_else(letta_home: Path) -> None:
     path = letta_home / "settings.json"
-    path.write_text(json.dumps({"env": {"OPENAI_API_KEY": "sk-1", "OPENAI_BASE_URL": "http://x"}, "apiKey": "k", "lastAgent": "a"}))
+    path.write_text(
+        json.dumps({"env": {"OPENAI_API_KEY": "sk-1", "OPENAI_BASE_URL": "http://x"}, "apiKey": "k", "lastAgent": "a"})
+    )
     path.chmod(0o644)
     assert clear_credentials() == ["OPENAI_API_KEY", "OPENAI_BASE_URL", "apiKey"]
     assert json.loads(path.read_text()) == {"lastAgent": "a"}

@@ -62,9 +62,7 @@ def _get_json(url: str, timeout: float = 5) -> Any:
 
 
 def _post_json(url: str, body: dict[str, Any], timeout: float = 60) -> Any:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())
 

@@ -83,7 +83,11 @@ def test_a_command_dies_with_letta_and_the_next_session_says_it_may_have_run(
 
     again = subprocess.run(
         [*letta_executable(), "-p", "did it work?", "--yolo", "-m", "openai/gpt-4.1"],
-        cwd=letta.cwd, env=env, capture_output=True, text=True, timeout=60,
+        cwd=letta.cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert again.returncode == 0, again.stderr
     assert again.stdout.strip() == "I will check first."

@@ -150,7 +150,9 @@ def marker_of(number: int) -> str:
 def _git(project: Path, *args: str) -> None:
     subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-        cwd=project, check=True, capture_output=True,
+        cwd=project,
+        check=True,
+        capture_output=True,
     )
 
 
@@ -337,7 +339,12 @@ def run_corpus(cfg: Config, root: Path, out: Path, server: ModelServer) -> Outco
     env.update({"LETTA_HOME": str(layout.home), "NO_COLOR": "1", "LETTA_LLM_RETRY_BASE_DELAY": "0.01"})
     proc = subprocess.run(
         [*letta_executable(), "-p", "try these", *cfg.flags, "-m", "openai/gpt-4.1"],
-        cwd=layout.project, env=env, input="", capture_output=True, text=True, timeout=900,
+        cwd=layout.project,
+        env=env,
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     outcome = Outcome(cfg, total=len(corpus))
     assert proc.returncode == 0, f"letta failed ({proc.returncode}): {proc.stderr[-3000:]}"
@@ -370,7 +377,9 @@ def run_corpus(cfg: Config, root: Path, out: Path, server: ModelServer) -> Outco
         if not found and effect in ("outside", "outside-tmp"):
             outcome.unattributed.append(f"{effect}: {evidence}")
 
-    new, gone = changed_paths(layout.project, project_before, snapshot(layout.project, (layout.project / ".git" / "objects",)))
+    new, gone = changed_paths(
+        layout.project, project_before, snapshot(layout.project, (layout.project / ".git" / "objects",))
+    )
     for rel in new:
         zone = project_zone(rel)
         note(rel, text_of_path(layout.project, rel), zone, f"project/{rel} written")

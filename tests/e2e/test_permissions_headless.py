@@ -82,12 +82,17 @@ def test_plan_mode_refuses_writes_until_the_plan_is_approved(
         def leave_plan_mode() -> None:
             checker.mode = PermissionMode.ACCEPT_EDITS
 
-        agent = await backend.create_agent(name="p", model="openai/gpt-4.1", block_ids=[], tools=["Write", "ExitPlanMode"])
+        agent = await backend.create_agent(
+            name="p", model="openai/gpt-4.1", block_ids=[], tools=["Write", "ExitPlanMode"]
+        )
         conv = await backend.default_conversation(agent.id)
         executor = ToolExecutor(ToolSession(cwd=tmp_path), checker, user, on_plan_approved=leave_plan_mode)
         runner = TurnRunner(
-            backend, executor, conversation_id=conv.id,
-            client_tools=[t.schema() for t in select_tools(["Write", "ExitPlanMode"])], stream_tokens=False,
+            backend,
+            executor,
+            conversation_id=conv.id,
+            client_tools=[t.schema() for t in select_tools(["Write", "ExitPlanMode"])],
+            stream_tokens=False,
         )
         result = await runner.run("write the plan file")
         return result.text

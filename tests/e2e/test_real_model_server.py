@@ -212,7 +212,9 @@ def _forced_tool_turn(llama: Backend) -> None:
     assert first.original.get("tools") and "tool_choice" in first.original, first.original.keys()
     assert first.status == 200 and first.finish_reason() == "tool_calls", first.response[-800:]
     assert set(first.tool_call_names()) == {"Bash"}, first.response[-800:]
-    follow_ups = [c for c in chats[1:] if [m.get("role") for m in c.request.get("messages", [])][-2:] == ["assistant", "tool"]]
+    follow_ups = [
+        c for c in chats[1:] if [m.get("role") for m in c.request.get("messages", [])][-2:] == ["assistant", "tool"]
+    ]
     assert follow_ups, turn.explain()
     call = follow_ups[0].request["messages"][-2]
     assert call["tool_calls"][0]["function"]["name"] == "Bash" and call["content"] == "", call

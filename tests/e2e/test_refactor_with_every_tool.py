@@ -23,7 +23,7 @@ def average(items):
     return calc_total(items) / len(items)
 '''
 
-TESTS = '''import unittest
+TESTS = """import unittest
 
 from mathlib import average, calc_total
 
@@ -38,7 +38,7 @@ class MathTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
-'''
+"""
 
 
 def make_repo(root: Path) -> None:
@@ -57,7 +57,19 @@ def script() -> list[Reply]:
         Reply(tool_calls=[("LS", {"path": "."}), ("Glob", {"pattern": "**/*.py"})]),
         Reply(tool_calls=[("Grep", {"pattern": "calc_total", "output_mode": "content", "-n": True})]),
         Reply(tool_calls=[("Read", {"file_path": "mathlib.py"}), ("Read", {"file_path": "test_mathlib.py"})]),
-        Reply(tool_calls=[("Edit", {"file_path": "mathlib.py", "old_string": "calc_total", "new_string": "compute_total", "replace_all": True})]),
+        Reply(
+            tool_calls=[
+                (
+                    "Edit",
+                    {
+                        "file_path": "mathlib.py",
+                        "old_string": "calc_total",
+                        "new_string": "compute_total",
+                        "replace_all": True,
+                    },
+                )
+            ]
+        ),
         Reply(
             tool_calls=[
                 (
@@ -72,7 +84,9 @@ def script() -> list[Reply]:
                 )
             ]
         ),
-        Reply(tool_calls=[("Write", {"file_path": "CHANGELOG.md", "content": "- Renamed calc_total to compute_total\n"})]),
+        Reply(
+            tool_calls=[("Write", {"file_path": "CHANGELOG.md", "content": "- Renamed calc_total to compute_total\n"})]
+        ),
         Reply(tool_calls=[("Bash", {"command": f"{sys.executable} -m unittest -q", "description": "run tests"})]),
         Reply(tool_calls=[("Bash", {"command": "echo watching; sleep 30", "run_in_background": True})]),
         Reply(tool_calls=[("BashOutput", {"bash_id": "bash_1"})]),
@@ -85,17 +99,22 @@ def script() -> list[Reply]:
 def test_refactor_uses_every_tool_and_tests_pass(letta: Letta, model_server: ModelServer) -> None:
     make_repo(letta.cwd)
     model_server.script(script())
-    proc = letta.run("-p", "Rename calc_total to compute_total", "--yolo", "--output-format", "json", "-m", "openai/gpt-4.1")
+    proc = letta.run(
+        "-p", "Rename calc_total to compute_total", "--yolo", "--output-format", "json", "-m", "openai/gpt-4.1"
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["result"] == "Renamed calc_total to compute_total; the tests pass."
 
     # Every coding tool was called, and none of them failed.
-    called = {c["function"]["name"] for req in model_server.model_requests for m in req["messages"] for c in m.get("tool_calls") or []}
-    assert set(ALL_TOOL_NAMES) <= called, set(ALL_TOOL_NAMES) - called
-    results = {
-        m["tool_call_id"]: m["content"] for m in model_server.last_messages() if m.get("role") == "tool"
+    called = {
+        c["function"]["name"]
+        for req in model_server.model_requests
+        for m in req["messages"]
+        for c in m.get("tool_calls") or []
     }
+    assert set(ALL_TOOL_NAMES) <= called, set(ALL_TOOL_NAMES) - called
+    results = {m["tool_call_id"]: m["content"] for m in model_server.last_messages() if m.get("role") == "tool"}
     assert len(results) >= len(ALL_TOOL_NAMES)
     assert not [r for r in results.values() if r.startswith(("Error", "Permission denied"))], results
 

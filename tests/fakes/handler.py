@@ -72,9 +72,7 @@ class ModelHandler(BaseHTTPRequestHandler):
             ]
             self._send_json(200, {"object": "list", "data": data, "has_more": False})
         elif path == "/__requests__":
-            reqs = [
-                {"method": r.method, "path": r.path, "body": dict(r)} for r in self.fake.requests
-            ]
+            reqs = [{"method": r.method, "path": r.path, "body": dict(r)} for r in self.fake.requests]
             self._send_json(200, reqs)
         elif path in ("", "/health", "/v1/health"):
             self._send_json(200, {"status": "ok"})
@@ -111,19 +109,11 @@ class ModelHandler(BaseHTTPRequestHandler):
     def _serve(self, req: RecordedRequest, openai: bool) -> None:
         fake = self.fake
         if fake.strict:
-            problems = (
-                validate.check_openai(req)
-                if openai
-                else validate.check_anthropic(req, fake._signature_ok)
-            )
+            problems = validate.check_openai(req) if openai else validate.check_anthropic(req, fake._signature_ok)
             if problems:
                 fake.protocol_errors.extend(problems)
                 message = "; ".join(problems)
-                err = (
-                    wire.openai_error_body(400, message)
-                    if openai
-                    else wire.anthropic_error_body(400, message)
-                )
+                err = wire.openai_error_body(400, message) if openai else wire.anthropic_error_body(400, message)
                 self._send_json(400, err)
                 return
         item = fake._next_reply()
@@ -158,11 +148,7 @@ class ModelHandler(BaseHTTPRequestHandler):
         prompt = reply.prompt_tokens if reply.prompt_tokens is not None else prompt_tokens(req)
         completion = reply.completion_tokens
         if completion is None:
-            size = (
-                len(reply.text)
-                + len(reply.reasoning or "")
-                + sum(len(c.name) + len(c.arguments) for c in calls)
-            )
+            size = len(reply.text) + len(reply.reasoning or "") + sum(len(c.name) + len(c.arguments) for c in calls)
             completion = max(1, size // 4)
         stream = bool(req.get("stream"))
         if openai:

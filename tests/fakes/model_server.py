@@ -198,11 +198,7 @@ class ModelServer:
         req = self.last_request()
         if req.protocol == "anthropic":
             return text_of(req.get("system"))
-        parts = [
-            text_of(m.get("content"))
-            for m in req.get("messages", [])
-            if m.get("role") in ("system", "developer")
-        ]
+        parts = [text_of(m.get("content")) for m in req.get("messages", []) if m.get("role") in ("system", "developer")]
         return "\n\n".join(parts)
 
     def last_tools(self) -> list[str]:
@@ -240,9 +236,7 @@ class ModelServer:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tests.fakes.model_server", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m tests.fakes.model_server", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--script", help="JSON file: a list of replies")

@@ -50,13 +50,9 @@ def check_openai(body: dict[str, Any]) -> list[str]:
             for j, call in enumerate(msg.get("tool_calls") or []):
                 fn = call.get("function") or {}
                 if not call.get("id") or call.get("type") != "function":
-                    problems.append(
-                        f"messages[{i}].tool_calls[{j}]: needs an id and type 'function'"
-                    )
+                    problems.append(f"messages[{i}].tool_calls[{j}]: needs an id and type 'function'")
                 if not isinstance(fn.get("arguments"), str):
-                    problems.append(
-                        f"messages[{i}].tool_calls[{j}].function.arguments: expected a string"
-                    )
+                    problems.append(f"messages[{i}].tool_calls[{j}].function.arguments: expected a string")
                 if not _TOOL_NAME.match(str(fn.get("name", ""))):
                     problems.append(f"messages[{i}].tool_calls[{j}].function.name: invalid name")
                 pending.append(call.get("id"))
@@ -163,15 +159,10 @@ def check_anthropic(body: dict[str, Any], signature_ok: Callable[[str, str], boo
                 pass
             else:
                 problems.append(f"{where}.type: unknown content block type {kind!r}")
-        previous_tool_ids = (
-            [b.get("id") for b in blocks if b.get("type") == "tool_use"]
-            if role == "assistant"
-            else []
-        )
+        previous_tool_ids = [b.get("id") for b in blocks if b.get("type") == "tool_use"] if role == "assistant" else []
     if previous_tool_ids:
         problems.append(
-            "`tool_use` ids were found without `tool_result` blocks immediately after: "
-            + ", ".join(previous_tool_ids)
+            "`tool_use` ids were found without `tool_result` blocks immediately after: " + ", ".join(previous_tool_ids)
         )
     system = body.get("system")
     if system is not None and not isinstance(system, str | list):

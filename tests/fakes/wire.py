@@ -145,8 +145,7 @@ def openai_body(
         message["reasoning_content"] = reasoning
     if calls:
         message["tool_calls"] = [
-            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-            for c in calls
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in calls
         ]
     return {
         "id": rid,
@@ -255,9 +254,7 @@ def anthropic_stream(
             [{"type": "text_delta", "text": p} for p in split_words(text)],
         )
     for call in calls:
-        deltas = [
-            {"type": "input_json_delta", "partial_json": p} for p in split_three(call.arguments)
-        ]
+        deltas = [{"type": "input_json_delta", "partial_json": p} for p in split_three(call.arguments)]
         block({"type": "tool_use", "id": call.id, "name": call.name, "input": {}}, deltas)
     frames.append(
         _sse(

@@ -16,11 +16,13 @@ def test_a_file_name_that_is_not_utf8_reaches_the_model_as_a_replacement_charact
     # Python lists this name as "caf\udce9.txt": text that cannot be stored or sent as is.
     with open(os.path.join(os.fsencode(letta.cwd), b"caf\xe9.txt"), "wb") as handle:
         handle.write(b"x")
-    model_server.script([
-        Reply(tool_calls=[("Bash", {"command": "ls"}), ("LS", {"path": str(letta.cwd)})]),
-        Reply(text="listed"),
-        Reply(text="still fine"),
-    ])
+    model_server.script(
+        [
+            Reply(tool_calls=[("Bash", {"command": "ls"}), ("LS", {"path": str(letta.cwd)})]),
+            Reply(text="listed"),
+            Reply(text="still fine"),
+        ]
+    )
     first = letta.run("-p", "list the files", *MODEL)
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip() == "listed"

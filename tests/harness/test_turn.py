@@ -75,7 +75,9 @@ def tool_results(server: ModelServer) -> list[str]:
     return [m["content"] for m in server.last_messages() if m.get("role") == "tool"]
 
 
-def test_read_inside_cwd_runs_without_asking(make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path) -> None:
+def test_read_inside_cwd_runs_without_asking(
+    make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path
+) -> None:
     (tmp_path / "notes.txt").write_text("alpha\nbeta\n")
     model_server.script([Reply(tool_calls=[("Read", {"file_path": "notes.txt"})]), Reply(text="It has two lines.")])
 
@@ -91,7 +93,9 @@ def test_read_inside_cwd_runs_without_asking(make_backend: BackendFactory, model
     assert result.steps == 2 and result.total_tokens > 0
 
 
-def test_denied_call_sends_the_users_reason(make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path) -> None:
+def test_denied_call_sends_the_users_reason(
+    make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path
+) -> None:
     model_server.script([Reply(tool_calls=[("Bash", {"command": "rm -rf build"})]), Reply(text="OK, I won't.")])
 
     async def scenario() -> Any:
@@ -106,7 +110,9 @@ def test_denied_call_sends_the_users_reason(make_backend: BackendFactory, model_
     assert "keep the build folder" in tool_results(model_server)[0]
 
 
-def test_allow_always_is_not_asked_again(make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path) -> None:
+def test_allow_always_is_not_asked_again(
+    make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path
+) -> None:
     model_server.script(
         [
             Reply(tool_calls=[("Bash", {"command": "touch a.txt"})]),
@@ -129,7 +135,9 @@ def test_allow_always_is_not_asked_again(make_backend: BackendFactory, model_ser
     assert len(tool_results(model_server)) == 2
 
 
-def test_parallel_reads_keep_call_order(make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path) -> None:
+def test_parallel_reads_keep_call_order(
+    make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path
+) -> None:
     for name in ("a", "b", "c"):
         (tmp_path / f"{name}.txt").write_text(name * 3)
     model_server.script(
@@ -148,14 +156,23 @@ def test_parallel_reads_keep_call_order(make_backend: BackendFactory, model_serv
 def test_pending_approval_from_a_crashed_session_is_resolved(
     make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path
 ) -> None:
-    model_server.script([Reply(tool_calls=[("Write", {"file_path": "new.txt", "content": "hello"})]), Reply(text="written")])
+    model_server.script(
+        [Reply(tool_calls=[("Write", {"file_path": "new.txt", "content": "hello"})]), Reply(text="written")]
+    )
 
     async def scenario() -> Any:
         h = Harness(make_backend(), tmp_path, mode="acceptEdits")
         runner = await h.runner(["Write"])
         # The first harness sees the approval request and "crashes" before answering.
-        chunks = [c async for c in h.backend.send(runner.conversation_id, [{"role": "user", "content": "write"}],
-                                                  client_tools=runner.client_tools, stream_tokens=False)]
+        chunks = [
+            c
+            async for c in h.backend.send(
+                runner.conversation_id,
+                [{"role": "user", "content": "write"}],
+                client_tools=runner.client_tools,
+                stream_tokens=False,
+            )
+        ]
         assert chunks[-2]["stop_reason"] == "requires_approval"
         assert await h.backend.pending_approvals(runner.conversation_id)
         result = await runner.resolve_pending()
@@ -166,7 +183,9 @@ def test_pending_approval_from_a_crashed_session_is_resolved(
     assert (tmp_path / "new.txt").read_text() == "hello"
 
 
-def test_server_side_memory_tool_is_streamed(make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path) -> None:
+def test_server_side_memory_tool_is_streamed(
+    make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path
+) -> None:
     model_server.script(
         [Reply(tool_calls=[("memory_insert", {"label": "human", "new_str": "Uses vim."})]), Reply(text="noted")]
     )
@@ -192,8 +211,15 @@ def test_calls_left_by_a_killed_session_are_answered_with_what_is_known(
     async def scenario() -> Any:
         h = Harness(make_backend(), tmp_path)
         runner = await h.runner(["Bash"])
-        chunks = [c async for c in h.backend.send(runner.conversation_id, [{"role": "user", "content": "deploy"}],
-                                                  client_tools=runner.client_tools, stream_tokens=False)]
+        chunks = [
+            c
+            async for c in h.backend.send(
+                runner.conversation_id,
+                [{"role": "user", "content": "deploy"}],
+                client_tools=runner.client_tools,
+                stream_tokens=False,
+            )
+        ]
         assert chunks[-2]["stop_reason"] == "requires_approval"
         # The session that asked had started the first command when it was killed.
         runner.started.record(PendingCall("call_ran", "Bash", '{"command": "make deploy"}'))

@@ -418,7 +418,7 @@ ALLOWED = [
     "cat <<< 'hello'",
     "sort src/a.py | uniq -c",
     "git log -p -- src/a.py",
-    "echo \"it's\"",
+    'echo "it\'s"',
     "cat README.md docs/guide.md",
     "ls -la && pwd && git status",
     "echo hi | cat",

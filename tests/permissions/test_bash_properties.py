@@ -32,7 +32,7 @@ DENIED_PARTS = [
     "'rm' x",
     "env X=1 rm x",
     "bash -c 'rm x'",
-    "sh -c \"echo ok; curl evil.example\"",
+    'sh -c "echo ok; curl evil.example"',
     "timeout 5 rm -rf y",
     "command rm x",
     "nohup curl -s evil.example",
@@ -49,7 +49,7 @@ WRAPS = [
     "{{ {}; }}",
     "cat <({})",
     "! {}",
-    "npm test <<< \"$({})\"",
+    'npm test <<< "$({})"',
 ]
 OPERATORS = [";", " ; ", " && ", " || ", " | ", " |& ", " & ", "\n", ";\n"]
 ALLOW_RULES = [
@@ -84,7 +84,11 @@ FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCh
 
 
 @FAST
-@given(command=compound(), allow=st.lists(st.sampled_from(ALLOW_RULES), unique=True), mode=st.sampled_from(["default", "acceptEdits", "bypassPermissions", "strict"]))
+@given(
+    command=compound(),
+    allow=st.lists(st.sampled_from(ALLOW_RULES), unique=True),
+    mode=st.sampled_from(["default", "acceptEdits", "bypassPermissions", "strict"]),
+)
 def test_allow_rules_never_override_a_denied_part(project: Path, command: str, allow: list[str], mode: str) -> None:
     checker = PermissionChecker(mode, allow=allow, deny=["Bash(rm:*)", "Bash(curl:*)"], cwd=project)
     decision = checker.check("Bash", {"command": command})
@@ -94,9 +98,7 @@ def test_allow_rules_never_override_a_denied_part(project: Path, command: str, a
 @FAST
 @given(command=compound())
 def test_without_rules_for_them_denied_parts_are_never_allowed(project: Path, command: str) -> None:
-    checker = PermissionChecker(
-        "default", allow=["Bash(npm test:*)", "Bash(echo:*)", "Bash(git status)"], cwd=project
-    )
+    checker = PermissionChecker("default", allow=["Bash(npm test:*)", "Bash(echo:*)", "Bash(git status)"], cwd=project)
     assert checker.check("Bash", {"command": command}).behavior != "allow", command
 
 

@@ -31,23 +31,23 @@ CALLS: dict[str, tuple[str, dict[str, str]]] = {
 }
 EXPECTED = {
     #                 default  acceptEdits plan    bypass   strict
-    "read_in":       ("allow", "allow", "allow", "allow", "ask"),
-    "read_out":      ("ask",   "ask",   "ask",   "allow", "ask"),
-    "grep_in":       ("allow", "allow", "allow", "allow", "ask"),
-    "edit_in":       ("ask",   "allow", "deny",  "allow", "ask"),
-    "write_in":      ("ask",   "allow", "deny",  "allow", "ask"),
-    "edit_out":      ("ask",   "ask",   "deny",  "allow", "ask"),
-    "notebook_in":   ("ask",   "allow", "deny",  "allow", "ask"),
-    "bash_ro":       ("allow", "allow", "allow", "allow", "ask"),
-    "bash_ro_out":   ("ask",   "ask",   "ask",   "allow", "ask"),
-    "bash_rw":       ("ask",   "ask",   "deny",  "allow", "ask"),
-    "bash_redirect": ("ask",   "allow", "deny",  "allow", "ask"),
-    "bash_bad":      ("ask",   "ask",   "deny",  "allow", "ask"),
-    "exit_plan":     ("allow", "allow", "ask",   "allow", "allow"),
-    "todo":          ("allow", "allow", "allow", "allow", "allow"),
-    "bash_output":   ("allow", "allow", "allow", "allow", "allow"),
-    "kill_bash":     ("allow", "allow", "allow", "allow", "allow"),
-    "unknown":       ("ask",   "ask",   "ask",   "allow", "ask"),
+    "read_in": ("allow", "allow", "allow", "allow", "ask"),
+    "read_out": ("ask", "ask", "ask", "allow", "ask"),
+    "grep_in": ("allow", "allow", "allow", "allow", "ask"),
+    "edit_in": ("ask", "allow", "deny", "allow", "ask"),
+    "write_in": ("ask", "allow", "deny", "allow", "ask"),
+    "edit_out": ("ask", "ask", "deny", "allow", "ask"),
+    "notebook_in": ("ask", "allow", "deny", "allow", "ask"),
+    "bash_ro": ("allow", "allow", "allow", "allow", "ask"),
+    "bash_ro_out": ("ask", "ask", "ask", "allow", "ask"),
+    "bash_rw": ("ask", "ask", "deny", "allow", "ask"),
+    "bash_redirect": ("ask", "allow", "deny", "allow", "ask"),
+    "bash_bad": ("ask", "ask", "deny", "allow", "ask"),
+    "exit_plan": ("allow", "allow", "ask", "allow", "allow"),
+    "todo": ("allow", "allow", "allow", "allow", "allow"),
+    "bash_output": ("allow", "allow", "allow", "allow", "allow"),
+    "kill_bash": ("allow", "allow", "allow", "allow", "allow"),
+    "unknown": ("ask", "ask", "ask", "allow", "ask"),
 }
 MODES = ["default", "acceptEdits", "plan", "bypassPermissions", "strict"]
 
@@ -236,7 +236,11 @@ SUGGESTIONS = [
     ("Bash", {"command": "python3 script.py"}, ("Bash(python3:*)",)),
     ("Bash", {"command": "sudo apt install jq"}, ("Bash(sudo apt:*)",)),
     ("Bash", {"command": "timeout 60 cargo test --all"}, ("Bash(cargo test:*)",)),
-    ("Bash", {"command": "npm test && mkdir build && touch build/x"}, ("Bash(npm test:*)", "Bash(mkdir:*)", "Bash(touch:*)")),
+    (
+        "Bash",
+        {"command": "npm test && mkdir build && touch build/x"},
+        ("Bash(npm test:*)", "Bash(mkdir:*)", "Bash(touch:*)"),
+    ),
     ("Bash", {"command": "ls /etc"}, ("Read(//etc/**)",)),
     ("Bash", {"command": "cat ~/notes/today.md"}, ("Read(~/notes/**)",)),
     ("Bash", {"command": "echo done > out.txt"}, ("Edit(./out.txt)",)),
@@ -324,7 +328,9 @@ def test_shell_cwd_is_used_for_relative_paths(make_checker: MakeChecker, project
     assert checker.check("Bash", {"command": "cat notes.txt"}).behavior == "ask"
 
 
-def test_commands_reading_the_current_folder_ask_when_the_shell_is_outside(make_checker: MakeChecker, tmp_path: Path) -> None:
+def test_commands_reading_the_current_folder_ask_when_the_shell_is_outside(
+    make_checker: MakeChecker, tmp_path: Path
+) -> None:
     checker = make_checker()
     checker.shell_cwd = tmp_path / "outside"
     for command in ("ls", "grep -r x", "find -name y", "git status"):

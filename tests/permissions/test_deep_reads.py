@@ -52,17 +52,32 @@ def checkers(make_checker: MakeChecker, mode: str, rule: str = "deny") -> list[P
 
 
 RECURSIVE = [
-    "grep -r TOKEN", "grep -rn TOKEN .", "grep -R TOKEN .", "grep --recursive TOKEN .",
-    "grep -d recurse TOKEN .", "grep --directories=recurse TOKEN .", "egrep -r TOKEN",
-    "rg TOKEN", "rg TOKEN .", "rg -uu TOKEN", "diff -rN . src", "diff -N . src", "diff -r src .",
-    "git diff --no-index . src", "git grep --no-index TOKEN", "git grep --untracked TOKEN",
-    "grep -r --bogus TOKEN .", "rg --pre cat TOKEN",
+    "grep -r TOKEN",
+    "grep -rn TOKEN .",
+    "grep -R TOKEN .",
+    "grep --recursive TOKEN .",
+    "grep -d recurse TOKEN .",
+    "grep --directories=recurse TOKEN .",
+    "egrep -r TOKEN",
+    "rg TOKEN",
+    "rg TOKEN .",
+    "rg -uu TOKEN",
+    "diff -rN . src",
+    "diff -N . src",
+    "diff -r src .",
+    "git diff --no-index . src",
+    "git grep --no-index TOKEN",
+    "git grep --untracked TOKEN",
+    "grep -r --bogus TOKEN .",
+    "rg --pre cat TOKEN",
 ]
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("command", RECURSIVE)
-def test_recursive_reads_of_a_folder_with_a_denied_file(clean_repo: Path, make_checker: MakeChecker, mode: str, command: str) -> None:
+def test_recursive_reads_of_a_folder_with_a_denied_file(
+    clean_repo: Path, make_checker: MakeChecker, mode: str, command: str
+) -> None:
     for checker in checkers(make_checker, mode):
         assert decide(checker, command) == "deny", (mode, command)
 
@@ -85,8 +100,15 @@ def test_nested_denied_file_and_symlinks(project: Path, make_checker: MakeChecke
 def test_recursive_reads_elsewhere_still_pass(clean_repo: Path, make_checker: MakeChecker) -> None:
     for mode in ("default", "acceptEdits", "plan"):
         checker = make_checker(mode, deny=["Read(.env)"])
-        for command in ("grep -r foo src", "rg foo src docs", "diff -r src docs", "ls -R", "find . -name x",
-                        "tree", "du -sh ."):
+        for command in (
+            "grep -r foo src",
+            "rg foo src docs",
+            "diff -r src docs",
+            "ls -R",
+            "find . -name x",
+            "tree",
+            "du -sh .",
+        ):
             assert decide(checker, command) == "allow", (mode, command)
 
 
@@ -104,10 +126,22 @@ def test_walk_bound_assumes_a_match(project: Path, make_checker: MakeChecker, mo
 
 
 GIT_CONTENT = [
-    "git log -p", "git log --patch --all", "git log -u", "git log -p -- .env", "git log -S TOKEN",
-    "git whatchanged -p", "git diff HEAD~1 HEAD", "git diff HEAD~1", "git show HEAD~1",
-    "git show HEAD~1 --stat -p", "git grep TOKEN HEAD~1", "git blame README.md",
-    "git log -c", "git reflog -p", "git -c core.pager=cat log", "git lg",
+    "git log -p",
+    "git log --patch --all",
+    "git log -u",
+    "git log -p -- .env",
+    "git log -S TOKEN",
+    "git whatchanged -p",
+    "git diff HEAD~1 HEAD",
+    "git diff HEAD~1",
+    "git show HEAD~1",
+    "git show HEAD~1 --stat -p",
+    "git grep TOKEN HEAD~1",
+    "git blame README.md",
+    "git log -c",
+    "git reflog -p",
+    "git -c core.pager=cat log",
+    "git lg",
 ]
 
 
@@ -122,10 +156,23 @@ def test_git_history_with_a_denied_file(leaky_repo: Path, make_checker: MakeChec
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     "command",
-    ["git show HEAD:.env", "git show HEAD:./.env", "git cat-file -p :.env", "git cat-file -p HEAD:.env",
-     "git show :0:.env", "git show 'HEAD@{0}:.env'", "git cat-file blob HEAD:.env", "git show {sha}",
-     "git cat-file -p {sha}", "git cat-file --batch", "git log -p {sha}..HEAD",
-     "git diff {sha}^ {sha}", "git show {sha}~1:src/a.py", "git show $REV", "git config --blob HEAD:.env --list"],
+    [
+        "git show HEAD:.env",
+        "git show HEAD:./.env",
+        "git cat-file -p :.env",
+        "git cat-file -p HEAD:.env",
+        "git show :0:.env",
+        "git show 'HEAD@{0}:.env'",
+        "git cat-file blob HEAD:.env",
+        "git show {sha}",
+        "git cat-file -p {sha}",
+        "git cat-file --batch",
+        "git log -p {sha}..HEAD",
+        "git diff {sha}^ {sha}",
+        "git show {sha}~1:src/a.py",
+        "git show $REV",
+        "git config --blob HEAD:.env --list",
+    ],
 )
 def test_git_object_names(clean_repo: Path, make_checker: MakeChecker, mode: str, command: str) -> None:
     sha = git(clean_repo, "rev-parse", "HEAD")
@@ -152,15 +199,31 @@ def test_tag_pointing_at_a_blob(clean_repo: Path, make_checker: MakeChecker) -> 
 def test_git_still_works_when_nothing_denied_is_tracked(clean_repo: Path, make_checker: MakeChecker) -> None:
     for mode in ("default", "acceptEdits", "plan"):
         checker = make_checker(mode, deny=["Read(.env)"])
-        for command in ("git status", "git log --oneline", "git log -p", "git diff", "git diff --stat",
-                        "git show HEAD", "git show HEAD:src/a.py", "git grep print", "git blame src/a.py"):
+        for command in (
+            "git status",
+            "git log --oneline",
+            "git log -p",
+            "git diff",
+            "git diff --stat",
+            "git show HEAD",
+            "git show HEAD:src/a.py",
+            "git grep print",
+            "git blame src/a.py",
+        ):
             assert decide(checker, command) == "allow", (mode, command)
 
 
 def test_names_only_git_commands_pass_with_history(leaky_repo: Path, make_checker: MakeChecker) -> None:
     checker = make_checker(deny=["Read(.env)"])
-    for command in ("git status", "git log --oneline", "git log --stat", "git diff --stat HEAD~1",
-                    "git ls-files", "git rev-parse HEAD", "git branch"):
+    for command in (
+        "git status",
+        "git log --oneline",
+        "git log --stat",
+        "git diff --stat HEAD~1",
+        "git ls-files",
+        "git rev-parse HEAD",
+        "git branch",
+    ):
         assert decide(checker, command) == "allow", command
 
 

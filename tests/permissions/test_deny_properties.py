@@ -52,9 +52,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def bash_words(line: str, cwd: Path) -> list[str]:
-    proc = subprocess.run(
-        ["bash", "-c", f"printf '%s\\0' {line}"], cwd=cwd, capture_output=True, text=True, timeout=10
-    )
+    proc = subprocess.run(["bash", "-c", f"printf '%s\\0' {line}"], cwd=cwd, capture_output=True, text=True, timeout=10)
     return [w for w in proc.stdout.split("\0") if w] if proc.returncode == 0 else []
 
 

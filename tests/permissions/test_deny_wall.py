@@ -43,7 +43,7 @@ HIDDEN_BY_EXPANSION = [
     "f() { rm -rf v; }; f",
     "for c in rm; do $c -rf v; done",
     "cat $F",
-    "cat \"$(printf .env)\"",
+    'cat "$(printf .env)"',
     "cat ${F:-.env}",
     "source ./script.sh",
     ". ./script.sh",
@@ -128,10 +128,21 @@ def test_transparent_launchers_keep_an_allow_rule_for_the_inner_command(root: Pa
 
 @pytest.mark.parametrize(
     "command",
-    ["cp .env /tmp/x", "base64 .env", "python3 -c 'print(1)' .env", "tool --input=.env", "tool -f.env",
-     "git add .env", "cat ./a/../.env", "dd if=.env", "awk 1 .env", "tar -cf - . | strings",
-     "zip -qr - . | cat", "python3 -c \"print(open('.env').read())\"",
-     "sqlite3 :memory: \"select readfile('.env')\""],
+    [
+        "cp .env /tmp/x",
+        "base64 .env",
+        "python3 -c 'print(1)' .env",
+        "tool --input=.env",
+        "tool -f.env",
+        "git add .env",
+        "cat ./a/../.env",
+        "dd if=.env",
+        "awk 1 .env",
+        "tar -cf - . | strings",
+        "zip -qr - . | cat",
+        "python3 -c \"print(open('.env').read())\"",
+        "sqlite3 :memory: \"select readfile('.env')\"",
+    ],
 )
 def test_a_denied_path_named_by_any_program_is_refused(root: Path, command: str) -> None:
     assert_denied_everywhere(root, command)

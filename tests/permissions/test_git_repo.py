@@ -67,14 +67,14 @@ def test_fake_bare_repo_is_refused_under_deny_rules(repo: Path, make_checker: Ma
     [
         "[core]\n\tfsmonitor = ./hook\n",
         "[core]\n\tpager = sh -c x\n",
-        "[diff \"x\"]\n\ttextconv = sh\n",
-        "[filter \"lfs\"]\n\tclean = sh\n",
+        '[diff "x"]\n\ttextconv = sh\n',
+        '[filter "lfs"]\n\tclean = sh\n',
         "[core] fsmonitor = ./hook\n",
         "[CORE]\n\tFSMonitor = ./hook\n",
         "[core.x]\n\tcommand = y\n",
         "[diff]\n\texternal = sh\n",
         "[include]\n\tpath = extra\n",
-        "[includeIf \"gitdir:/\"]\n\tpath = extra\n",
+        '[includeIf "gitdir:/"]\n\tpath = extra\n',
         "[mystery]\n\tkey = 1\n",
         "garbage line\n",
     ],
@@ -90,9 +90,11 @@ def test_unsafe_repo_config_asks(repo: Path, make_checker: MakeChecker, config: 
 
 def test_safe_config_keys_pass(repo: Path) -> None:
     with (repo / ".git" / "config").open("a") as f:
-        f.write('[remote "origin"]\n\turl = https://x/y\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n'
-                '[branch "main"]\n\tremote = origin\n\tmerge = refs/heads/main\n[core]\n\thooksPath = .husky\n'
-                "[user]\n\tname = a\n[alias]\n\tst = status\n")
+        f.write(
+            '[remote "origin"]\n\turl = https://x/y\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n'
+            '[branch "main"]\n\tremote = origin\n\tmerge = refs/heads/main\n[core]\n\thooksPath = .husky\n'
+            "[user]\n\tname = a\n[alias]\n\tst = status\n"
+        )
     assert repo_safe(str(repo))
 
 
@@ -130,8 +132,15 @@ def test_line_that_plants_config_then_runs_git(repo: Path, make_checker: MakeChe
 
 @pytest.mark.parametrize(
     "path",
-    [".GIT/hooks/pre-commit", ".Git/config", ".LETTA/settings.local.json", ".git./config",
-     ".g\u200cit/config", "GIT~1/config", "src/../.git/config"],
+    [
+        ".GIT/hooks/pre-commit",
+        ".Git/config",
+        ".LETTA/settings.local.json",
+        ".git./config",
+        ".g\u200cit/config",
+        "GIT~1/config",
+        "src/../.git/config",
+    ],
 )
 def test_protected_names_any_spelling(project: Path, make_checker: MakeChecker, path: str) -> None:
     checker = make_checker("acceptEdits")
@@ -180,13 +189,21 @@ def test_git_dash_c_is_a_cd(repo: Path, make_checker: MakeChecker) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["GIT_DIR=sub git status", "env GIT_DIR=sub git status", "GIT_CONFIG_GLOBAL=sub/config git log",
-     "pushd sub && git status", "cd $D && git status"],
+    [
+        "GIT_DIR=sub git status",
+        "env GIT_DIR=sub git status",
+        "GIT_CONFIG_GLOBAL=sub/config git log",
+        "pushd sub && git status",
+        "cd $D && git status",
+    ],
 )
 def test_git_pointed_elsewhere_by_the_line(repo: Path, make_checker: MakeChecker, command: str) -> None:
     fake_bare(repo / "sub")
     assert check(make_checker("bypassPermissions", deny=["Bash(rm -rf:*)"]), command) == "deny"
-    assert check(make_checker("default", allow=["Bash(git status:*)", "Bash(git log:*)", "Bash(pushd:*)"]), command) == "ask"
+    assert (
+        check(make_checker("default", allow=["Bash(git status:*)", "Bash(git log:*)", "Bash(pushd:*)"]), command)
+        == "ask"
+    )
 
 
 def test_user_config_that_runs_programs(repo: Path, home: Path, make_checker: MakeChecker) -> None:

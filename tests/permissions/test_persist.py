@@ -65,7 +65,7 @@ def test_headless_message_example(project: Path) -> None:
     args = {"command": "rm x"}
     message = headless_denial_message("Bash", args, checker.check("Bash", args))
     assert message == (
-        'Permission denied: Bash(rm x) needs approval. To allow it, rerun with --allowedTools '
+        "Permission denied: Bash(rm x) needs approval. To allow it, rerun with --allowedTools "
         '"Bash(rm:*)" or --yolo, or add "Bash(rm:*)" to permissions.allow in .letta/settings.json.'
     )
 
@@ -73,13 +73,18 @@ def test_headless_message_example(project: Path) -> None:
 @pytest.mark.parametrize(
     ("tool", "args", "mode", "fragments"),
     [
-        ("Bash", {"command": "mkdir b && touch b/x"}, "default", ['--allowedTools "Bash(mkdir:*),Bash(touch:*)"', '"Bash(mkdir:*)" and "Bash(touch:*)"']),
+        (
+            "Bash",
+            {"command": "mkdir b && touch b/x"},
+            "default",
+            ['--allowedTools "Bash(mkdir:*),Bash(touch:*)"', '"Bash(mkdir:*)" and "Bash(touch:*)"'],
+        ),
         ("Edit", {"file_path": "src/a.py"}, "default", ["Edit(src/a.py) needs approval", '"Edit(./src/**)"', "--yolo"]),
         ("Read", {"file_path": "/etc/hosts"}, "default", ['--allowedTools "Read(//etc/**)"']),
         ("WebFetch", {"url": "https://x.org"}, "default", ['--allowedTools "WebFetch"']),
         ("Bash", {"command": "eval ls"}, "default", ["No rule can allow it", "--yolo", "eval"]),
         ("ExitPlanMode", {}, "plan", ["ExitPlanMode needs approval", "--yolo"]),
-        ("Bash", {"command": 'git commit -m "x y"'}, "default", ["--allowedTools \"Bash(git commit:*)\""]),
+        ("Bash", {"command": 'git commit -m "x y"'}, "default", ['--allowedTools "Bash(git commit:*)"']),
     ],
 )
 def test_headless_messages_name_a_way_out(

@@ -133,7 +133,7 @@ def test_redirections(command: str, writes: list[str], reads: list[str]) -> None
         "${CMD} x",
         "$(echo rm) x",
         "`echo rm` x",
-        "\"$X\" test",
+        '"$X" test',
         "$'rm' x",
         "x=1",
         "export A=1",
@@ -175,10 +175,10 @@ def test_redirections(command: str, writes: list[str], reads: list[str]) -> None
         "xargs -a file rm",
         "bash -O extglob -c ls",
         "bash -c",
-        "bash -c \"$X\"",
+        'bash -c "$X"',
         "/usr/bin/time -o out ls",
         "echo `ls \\`pwd\\``",
-        "echo $\"hi\"",
+        'echo $"hi"',
     ],
 )
 def test_unparseable(command: str) -> None:
@@ -186,7 +186,13 @@ def test_unparseable(command: str) -> None:
 
 
 def test_commands_inside_unsupported_constructs_are_still_seen() -> None:
-    for command in ('sh -c "echo $(rm x)"', "if true; then rm x; fi", "for i in 1; do rm x; done", "f() { rm x; }", "X=$(rm x)"):
+    for command in (
+        'sh -c "echo $(rm x)"',
+        "if true; then rm x; fi",
+        "for i in 1; do rm x; done",
+        "f() { rm x; }",
+        "X=$(rm x)",
+    ):
         analysis = analyze(command)
         assert analysis.problems
         assert ["rm", "x"] in effective(command), command
@@ -230,7 +236,9 @@ def test_non_ascii_input_cannot_crash_the_parser() -> None:
 
 
 def test_non_ascii_words_keep_their_values() -> None:
-    assert effective("echo h\u00e9llo 'w\u00f6rld' \"\U0001F600\"") == [["echo", "h\u00e9llo", "w\u00f6rld", "\U0001F600"]]
+    assert effective("echo h\u00e9llo 'w\u00f6rld' \"\U0001f600\"") == [
+        ["echo", "h\u00e9llo", "w\u00f6rld", "\U0001f600"]
+    ]
     assert effective("\uff4epm test") == [["\uff4epm", "test"]]
     assert effective("echo \u4e00; ls") == [["echo", "\u4e00"], ["ls"]]
     assert effective("cat <<'\u00e9'\nhi\n\u00e9\nls") == [["cat"], ["ls"]]

@@ -38,7 +38,10 @@ def test_a_database_that_cannot_be_written_answers_one_short_line(tmp_path: Path
         assert response.status_code == 503, response.text
         assert response.headers["x-should-retry"] == "false"
         detail = response.json()["detail"]
-        assert detail == f"cannot write the database {db}: it is read-only (check the permissions of the file and its folder)"
+        assert (
+            detail
+            == f"cannot write the database {db}: it is read-only (check the permissions of the file and its folder)"
+        )
         assert not any(leak in response.text for leak in LEAKS), response.text
 
 

@@ -57,7 +57,9 @@ def block_labels(url: str, **headers: str) -> list[str]:
     return [b["label"] for b in httpx.get(f"{url}/v1/blocks", headers=headers).json()]
 
 
-@pytest.mark.parametrize("host", ["evil.example.com", "evil.example.com:8283", "localhost.evil.example.com", "10.0.0.1", "[::2]:80", ""])
+@pytest.mark.parametrize(
+    "host", ["evil.example.com", "evil.example.com:8283", "localhost.evil.example.com", "10.0.0.1", "[::2]:80", ""]
+)
 def test_a_keyless_server_refuses_foreign_host_names(keyless: str, host: str) -> None:
     response = httpx.get(f"{keyless}/v1/agents", headers={"Host": host})
     assert response.status_code == 421
@@ -67,7 +69,9 @@ def test_a_keyless_server_refuses_foreign_host_names(keyless: str, host: str) ->
     assert refused.status_code == 421 and "rebound" not in block_labels(keyless)
 
 
-@pytest.mark.parametrize("host", ["localhost", "LOCALHOST:{port}", "127.0.0.1", "127.0.0.1:{port}", "[::1]", "[::1]:{port}"])
+@pytest.mark.parametrize(
+    "host", ["localhost", "LOCALHOST:{port}", "127.0.0.1", "127.0.0.1:{port}", "[::1]", "[::1]:{port}"]
+)
 def test_a_keyless_server_answers_loopback_host_names(keyless: str, host: str) -> None:
     port = keyless.rsplit(":", 1)[1]
     response = httpx.get(f"{keyless}/v1/agents", headers={"Host": host.format(port=port)})
@@ -88,7 +92,9 @@ def test_browser_writes_from_other_origins_are_refused(keyless: str, keyed: str,
     assert "cross-origin" in one_line_detail(response)
     assert "csrf" not in block_labels(keyless)
     auth = {"Authorization": f"Bearer {API_KEY}"}
-    assert httpx.post(f"{keyed}/v1/blocks", json={"label": "csrf"}, headers={**auth, "Origin": origin}).status_code == 403
+    assert (
+        httpx.post(f"{keyed}/v1/blocks", json={"label": "csrf"}, headers={**auth, "Origin": origin}).status_code == 403
+    )
     # reads are not state-changing (and without CORS headers the page cannot read them)
     assert httpx.get(f"{keyless}/v1/blocks", headers={"Origin": origin}).status_code == 200
 
@@ -96,7 +102,12 @@ def test_browser_writes_from_other_origins_are_refused(keyless: str, keyed: str,
 def test_loopback_origins_same_origin_and_no_origin_pass(keyless: str) -> None:
     port = keyless.rsplit(":", 1)[1]
     for i, headers in enumerate(
-        [{}, {"Origin": "http://localhost:3000"}, {"Origin": "http://127.0.0.1"}, {"Origin": f"http://127.0.0.1:{port}"}]
+        [
+            {},
+            {"Origin": "http://localhost:3000"},
+            {"Origin": "http://127.0.0.1"},
+            {"Origin": f"http://127.0.0.1:{port}"},
+        ]
     ):
         response = httpx.post(f"{keyless}/v1/blocks", json={"label": f"ok-{i}"}, headers=headers)
         assert response.status_code == 200, response.text
@@ -108,7 +119,9 @@ def oversized(size: int) -> bytes:
 
 
 def test_a_body_over_the_limit_is_413_by_its_length(keyless: str) -> None:
-    response = httpx.post(f"{keyless}/v1/blocks", content=oversized(SMALL_LIMIT), headers={"content-type": "application/json"})
+    response = httpx.post(
+        f"{keyless}/v1/blocks", content=oversized(SMALL_LIMIT), headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413
     assert f"at most {SMALL_LIMIT} bytes" in one_line_detail(response)
     assert "big" not in block_labels(keyless)
@@ -136,7 +149,10 @@ def test_a_body_within_the_limit_is_taken(keyless: str) -> None:
         yield b'{"label": "chunked", '
         yield b'"value": "' + b"y" * (SMALL_LIMIT // 2) + b'"}'
 
-    assert httpx.post(f"{keyless}/v1/blocks", content=chunks(), headers={"content-type": "application/json"}).status_code == 200
+    assert (
+        httpx.post(f"{keyless}/v1/blocks", content=chunks(), headers={"content-type": "application/json"}).status_code
+        == 200
+    )
     assert "chunked" in block_labels(keyless)
 
 
@@ -144,7 +160,9 @@ def test_the_default_limit_is_4_mib(keyed: str) -> None:
     auth = {"Authorization": f"Bearer {API_KEY}", "content-type": "application/json"}
     big = httpx.post(f"{keyed}/v1/blocks", content=oversized(5 * 1024 * 1024), headers=auth, timeout=30)
     assert big.status_code == 413 and "at most 4194304 bytes" in one_line_detail(big)
-    fits = httpx.post(f"{keyed}/v1/blocks", json={"label": "fits", "value": "z" * 1_000_000, "limit": 2_000_000}, headers=auth)
+    fits = httpx.post(
+        f"{keyed}/v1/blocks", json={"label": "fits", "value": "z" * 1_000_000, "limit": 2_000_000}, headers=auth
+    )
     assert fits.status_code == 200
 
 
@@ -158,11 +176,18 @@ def test_host_header_forms() -> None:
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-5"])
-def test_a_bad_body_limit_setting_stops_letta_server_with_one_line(tmp_path: Path, model: ModelServer, value: str) -> None:
+def test_a_bad_body_limit_setting_stops_letta_server_with_one_line(
+    tmp_path: Path, model: ModelServer, value: str
+) -> None:
     env = {**server_env(tmp_path, model), "LETTA_SERVER_MAX_BODY_BYTES": value}
-    done = subprocess.run([*letta_executable(), "server", "--port", "0"], env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [*letta_executable(), "server", "--port", "0"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode != 0 and "Traceback" not in done.stderr
-    assert done.stderr.strip() == f"letta server: LETTA_SERVER_MAX_BODY_BYTES must be a positive number of bytes, not {value!r}"
+    assert (
+        done.stderr.strip()
+        == f"letta server: LETTA_SERVER_MAX_BODY_BYTES must be a positive number of bytes, not {value!r}"
+    )
 
 
 @pytest.mark.slow
@@ -170,7 +195,11 @@ def test_the_letta_server_process_guards_its_door(tmp_path: Path, model: ModelSe
     """The real keyless `letta server`: rebinding, cross-site writes and big bodies are refused."""
     env = {**server_env(tmp_path, model), "LETTA_SERVER_MAX_BODY_BYTES": "100000"}
     with subprocess.Popen(
-        [*letta_executable(), "server", "--port", "0"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*letta_executable(), "server", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     ) as proc:
         try:
             assert proc.stdout is not None
@@ -186,8 +215,15 @@ def test_the_letta_server_process_guards_its_door(tmp_path: Path, model: ModelSe
                     assert time.monotonic() < deadline and proc.poll() is None
                     time.sleep(0.05)
             assert httpx.get(f"{url}/v1/agents", headers={"Host": "attacker.example"}).status_code == 421
-            assert httpx.post(f"{url}/v1/blocks", json={"label": "x"}, headers={"Origin": "http://attacker.example"}).status_code == 403
-            big = httpx.post(f"{url}/v1/blocks", content=oversized(200_000), headers={"content-type": "application/json"})
+            assert (
+                httpx.post(
+                    f"{url}/v1/blocks", json={"label": "x"}, headers={"Origin": "http://attacker.example"}
+                ).status_code
+                == 403
+            )
+            big = httpx.post(
+                f"{url}/v1/blocks", content=oversized(200_000), headers={"content-type": "application/json"}
+            )
             assert big.status_code == 413 and "at most 100000 bytes" in one_line_detail(big)
             assert httpx.get(f"{url}/v1/blocks").json() == []
             assert httpx.post(f"{url}/v1/blocks", json={"label": "x"}).status_code == 200

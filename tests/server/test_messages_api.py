@@ -111,11 +111,14 @@ def test_client_tool_round_trip_with_approval_rules(live_server: LiveServer, cli
     with pytest.raises(letta_client.BadRequestError, match="unknown tool_call_id"):
         client.conversations.messages.create(conv.id, messages=[approval_of(bogus)])
 
-    result: ToolReturnParam = {"type": "tool", "tool_call_id": "call_ls", "tool_return": "a.py\nb.py\n", "status": "success"}
+    result: ToolReturnParam = {
+        "type": "tool",
+        "tool_call_id": "call_ls",
+        "tool_return": "a.py\nb.py\n",
+        "status": "success",
+    }
     second = no_pings(
-        client.conversations.messages.create(
-            conv.id, messages=[approval_of(result)], client_tools=[SDK_BASH_TOOL]
-        )
+        client.conversations.messages.create(conv.id, messages=[approval_of(result)], client_tools=[SDK_BASH_TOOL])
     )
     assert [c.content for c in second if c.message_type == "assistant_message"] == ["There are two files."]
     assert second[-2].stop_reason == "end_turn"
@@ -144,13 +147,13 @@ def test_non_streaming_client_tool_round_trip_on_the_default_conversation(
     done = client.agents.messages.create(
         agent.id,
         messages=[
-            approval_of(
-                {"type": "tool", "tool_call_id": call.tool_call_id, "tool_return": "/tmp", "status": "success"}
-            )
+            approval_of({"type": "tool", "tool_call_id": call.tool_call_id, "tool_return": "/tmp", "status": "success"})
         ],
         client_tools=[SDK_BASH_TOOL],
     )
-    assert done.stop_reason.stop_reason == "end_turn" and as_a(AssistantMessage, done.messages[-1]).content == "In /tmp."
+    assert (
+        done.stop_reason.stop_reason == "end_turn" and as_a(AssistantMessage, done.messages[-1]).content == "In /tmp."
+    )
     # The same history through the "default" conversation id.
     listed = client.conversations.messages.list("default", agent_id=agent.id, order="asc").items
     assert [m.message_type for m in listed][-1] == "assistant_message"
@@ -159,9 +162,7 @@ def test_non_streaming_client_tool_round_trip_on_the_default_conversation(
 def test_busy_conversation_is_409_with_the_running_run(live_server: LiveServer, client: Letta) -> None:
     agent = make_agent(client)
     live_server.model.script([Reply(text="slow answer", delay=0.4)])
-    stream = client.conversations.messages.create(
-        "default", agent_id=agent.id, messages=user("first"), background=True
-    )
+    stream = client.conversations.messages.create("default", agent_id=agent.id, messages=user("first"), background=True)
     running = client.runs.list(agent_id=agent.id, active=True).items
     assert len(running) == 1 and running[0].status == "running"
     with pytest.raises(letta_client.ConflictError) as caught:
@@ -198,9 +199,15 @@ def test_reset_messages_clears_the_context(live_server: LiveServer, client: Lett
 
 def test_client_skills_are_listed_in_the_prompt_of_that_run(live_server: LiveServer, client: Letta) -> None:
     agent = make_agent(client)
-    skill: ClientSkill = {"name": "pdf-tools", "description": "Read and fill PDF forms", "location": "/skills/pdf-tools/SKILL.md"}
+    skill: ClientSkill = {
+        "name": "pdf-tools",
+        "description": "Read and fill PDF forms",
+        "location": "/skills/pdf-tools/SKILL.md",
+    }
     live_server.model.script([Reply(text="ok"), Reply(text="ok again")])
-    no_pings(client.conversations.messages.create("default", agent_id=agent.id, messages=user("hi"), client_skills=[skill]))
+    no_pings(
+        client.conversations.messages.create("default", agent_id=agent.id, messages=user("hi"), client_skills=[skill])
+    )
     prompt = live_server.model.last_system_prompt()
     assert "<available_skills>" in prompt
     assert "- pdf-tools: Read and fill PDF forms (/skills/pdf-tools/SKILL.md)" in prompt

@@ -90,9 +90,7 @@ def run_official(letta: Path, url: str, tmp_path: Path, *args: str) -> subproces
         "DISABLE_AUTOUPDATER": "1",
         "NO_COLOR": "1",
     }
-    return subprocess.run(
-        [str(letta), *args], env=env, cwd=project, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([str(letta), *args], env=env, cwd=project, capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.slow
@@ -125,8 +123,12 @@ def test_a_headless_turn_with_a_client_tool(
     assert tool in model_server.last_tools()
     assert "<available_skills>" in model_server.last_system_prompt()  # its client_skills
     with sqlite3.connect(home / "letta.db") as db:
-        roles = [r[0] for r in db.execute("SELECT role FROM messages WHERE agent_id = ? ORDER BY seq", (result["agent_id"],))]
-        backgrounds = {r[0] for r in db.execute("SELECT background FROM runs WHERE agent_id = ?", (result["agent_id"],))}
+        roles = [
+            r[0] for r in db.execute("SELECT role FROM messages WHERE agent_id = ? ORDER BY seq", (result["agent_id"],))
+        ]
+        backgrounds = {
+            r[0] for r in db.execute("SELECT background FROM runs WHERE agent_id = ?", (result["agent_id"],))
+        }
     assert roles == ["user", "assistant", "tool", "assistant"]
     assert backgrounds == {1}  # its runs are background runs, so they survive a server restart
     calls = [m.groupdict() for m in ACCESS.finditer(log.read_text())]
@@ -140,7 +142,12 @@ def test_the_routes_it_needs_and_we_do_not_serve_answer_404_with_json(
     url = server[0]
     headers = {"Authorization": f"Bearer {KEY}"}
     with httpx.Client(base_url=url, headers=headers, timeout=5) as client:
-        for route in ("/v1/agents/agent-x/secrets", "/v1/agents/agent-x/mcp-servers", "/v1/agents/agent-x/repositories", "/v1/metadata/balance"):
+        for route in (
+            "/v1/agents/agent-x/secrets",
+            "/v1/agents/agent-x/mcp-servers",
+            "/v1/agents/agent-x/repositories",
+            "/v1/metadata/balance",
+        ):
             response = client.get(route)
             assert response.status_code == 404 and response.json() == {"detail": "Not Found"}
 

@@ -87,7 +87,9 @@ def test_letta_server_process_serves_the_sdk(server_process: ServerProcess) -> N
         agent = client.agents.create(
             name="proc", model="openai/gpt-4.1", memory_blocks=[{"label": "human", "value": "Likes Go."}]
         )
-        model_server.script([Reply(tool_calls=[("Bash", {"command": "go version"}, "call_go")]), Reply(text="Go 1.22.")])
+        model_server.script(
+            [Reply(tool_calls=[("Bash", {"command": "go version"}, "call_go")]), Reply(text="Go 1.22.")]
+        )
         stream = client.conversations.messages.create(
             "default",
             agent_id=agent.id,
@@ -98,11 +100,19 @@ def test_letta_server_process_serves_the_sdk(server_process: ServerProcess) -> N
         )
         first = [c for c in stream if c.message_type != "ping"]
         assert as_a(LettaStopReason, first[-2]).stop_reason == "requires_approval"
-        approval: ToolReturnParam = {"type": "tool", "tool_call_id": "call_go", "tool_return": "go1.22", "status": "success"}
+        approval: ToolReturnParam = {
+            "type": "tool",
+            "tool_call_id": "call_go",
+            "tool_return": "go1.22",
+            "status": "success",
+        }
         done = client.agents.messages.create(
             agent.id, messages=[{"type": "approval", "approvals": [approval]}], client_tools=[SDK_BASH_TOOL]
         )
-        assert as_a(AssistantMessage, done.messages[-1]).content == "Go 1.22." and done.stop_reason.stop_reason == "end_turn"
+        assert (
+            as_a(AssistantMessage, done.messages[-1]).content == "Go 1.22."
+            and done.stop_reason.stop_reason == "end_turn"
+        )
         assert client.runs.retrieve(run_id_of(first[0])).stop_reason == "requires_approval"
         anonymous = Letta(base_url=url, max_retries=0)
         with anonymous, pytest.raises(letta_client.AuthenticationError):

@@ -130,7 +130,8 @@ def test_sigkill_mid_run_then_restart_gives_the_whole_answer(
     jazz = user("remember I like jazz")
 
     reference = client.agents.create(name="reference", model="openai/gpt-4.1", memory_blocks=human)
-    stream = client.conversations.messages.create("default", agent_id=reference.id, messages=jazz, stream_tokens=True, background=True
+    stream = client.conversations.messages.create(
+        "default", agent_id=reference.id, messages=jazz, stream_tokens=True, background=True
     )
     expected = shown(list(as_dicts(stream)))
     assert expected[-2:] == [("assistant_message", WORDS), ("stop_reason", "end_turn")]
@@ -143,7 +144,8 @@ def test_sigkill_mid_run_then_restart_gives_the_whole_answer(
     )
     foreground_run = next(iter(as_dicts(foreground)))["run_id"]
 
-    stream = client.conversations.messages.create("default", agent_id=agent.id, messages=jazz, stream_tokens=True, background=True
+    stream = client.conversations.messages.create(
+        "default", agent_id=agent.id, messages=jazz, stream_tokens=True, background=True
     )
     seen: list[dict[str, Any]] = []
     for chunk in as_dicts(stream):

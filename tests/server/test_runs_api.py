@@ -52,9 +52,7 @@ def test_background_run_survives_a_dropped_connection_and_resumes(live_server: L
     agent = make_agent(client)
     conv = client.conversations.create(agent_id=agent.id)
     live_server.model.script([Reply(text=WORDS, chunk_delay=0.02)])
-    stream = client.conversations.messages.create(
-        conv.id, messages=user("talk"), stream_tokens=True, background=True
-    )
+    stream = client.conversations.messages.create(conv.id, messages=user("talk"), stream_tokens=True, background=True)
     before: list[Any] = []
     for chunk in stream:
         if chunk.message_type != "ping":

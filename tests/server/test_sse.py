@@ -50,7 +50,9 @@ async def parse(payload: bytes) -> list[tuple[str | None, str]]:
 
 
 def test_chunks_then_done_and_pings_while_idle() -> None:
-    out = asyncio.run(frames(chunks({"message_type": "assistant_message", "content": "a"}, pause=0.25), ping_interval=0.1))
+    out = asyncio.run(
+        frames(chunks({"message_type": "assistant_message", "content": "a"}, pause=0.25), ping_interval=0.1)
+    )
     assert out[-1] == b"data: [DONE]\n\n"
     decoded = [json.loads(f[len(b"data: ") :]) for f in out[:-1]]
     kinds = [d["message_type"] for d in decoded]
@@ -61,9 +63,7 @@ def test_chunks_then_done_and_pings_while_idle() -> None:
 
 def test_no_pings_when_disabled_and_filtering() -> None:
     source = chunks({"message_type": "reasoning_message"}, {"message_type": "stop_reason"}, pause=0.05)
-    out = asyncio.run(
-        frames(source, ping_interval=None, keep=lambda c: c["message_type"] != "reasoning_message")
-    )
+    out = asyncio.run(frames(source, ping_interval=None, keep=lambda c: c["message_type"] != "reasoning_message"))
     assert out == [b'data: {"message_type":"stop_reason"}\n\n', b"data: [DONE]\n\n"]
 
 
@@ -79,7 +79,7 @@ def test_a_failure_mid_stream_is_an_error_event_the_client_raises() -> None:
 
 
 def test_client_parser_handles_comments_multiline_and_no_trailing_blank() -> None:
-    payload = b": keep-alive\n\nevent: message\ndata: {\"a\":\ndata: 1}\n\ndata: [DONE]"
+    payload = b': keep-alive\n\nevent: message\ndata: {"a":\ndata: 1}\n\ndata: [DONE]'
     assert asyncio.run(parse(payload)) == [("message", '{"a":\n1}'), (None, "[DONE]")]
 
 
@@ -132,7 +132,9 @@ def test_a_resumed_client_dropped_before_its_first_chunk_is_told_where_it_resume
                 yield delta(seq)
 
         buffer = FrameBuffer(limit=1024)
-        events = server_events(late(), run_id="run-1", ping_interval=0.1, stall_seconds=0.3, buffer=buffer, starting_after=500)
+        events = server_events(
+            late(), run_id="run-1", ping_interval=0.1, stall_seconds=0.3, buffer=buffer, starting_after=500
+        )
         first = await anext(events)
         assert b'"ping"' in first  # the client is stuck sending this one
         await asyncio.sleep(0.8)
@@ -146,7 +148,10 @@ def test_a_slow_client_that_keeps_reading_gets_every_chunk() -> None:
     async def scenario() -> list[bytes]:
         buffer = FrameBuffer(limit=4 * 1024)
         events = server_events(
-            chunks(*[delta(seq) for seq in range(1, 301)]), run_id="run-1", ping_interval=None, stall_seconds=0.5,
+            chunks(*[delta(seq) for seq in range(1, 301)]),
+            run_id="run-1",
+            ping_interval=None,
+            stall_seconds=0.5,
             buffer=buffer,
         )
         out = []

@@ -157,7 +157,10 @@ def test_a_redone_step_cut_again_is_resumed_under_its_new_id(
     client = Letta(base_url=url, api_key=KEY, max_retries=0)
     agent = client.agents.create(name="twice", model="openai/gpt-4.1")
     stream = client.conversations.messages.create(
-        "default", agent_id=agent.id, messages=[{"role": "user", "content": "count"}], stream_tokens=True,
+        "default",
+        agent_id=agent.id,
+        messages=[{"role": "user", "content": "count"}],
+        stream_tokens=True,
         background=True,
     )
     seen = follow_until_killed(stream, proc, 6)

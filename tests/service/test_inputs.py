@@ -43,7 +43,9 @@ def test_text_that_is_not_utf8_is_refused_and_the_conversation_goes_on(
     service = make_service(tmp_path, model_server)
     agent_id = make_agent(service)
     before = stored_state(service, agent_id)
-    with pytest.raises(BadRequestError, match=r"not valid Unicode text: character 4 is the lone surrogate U\+DCE9") as info:
+    with pytest.raises(
+        BadRequestError, match=r"not valid Unicode text: character 4 is the lone surrogate U\+DCE9"
+    ) as info:
         service.start_run(agent_id=agent_id, conversation_id=None, messages=messages)
     assert str(info.value).startswith(where + " ")
     assert info.value.status_code == 400
@@ -51,7 +53,9 @@ def test_text_that_is_not_utf8_is_refused_and_the_conversation_goes_on(
     assert model_server.model_requests == []
 
     model_server.script([Reply(text="Bonjour")])
-    chunks = asyncio.run(drain(service, agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "café"}]))
+    chunks = asyncio.run(
+        drain(service, agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "café"}])
+    )
     assert [c["message_type"] for c in chunks][:2] == ["assistant_message", "stop_reason"]
     assert model_server.last_user_text() == "café"
 
@@ -61,7 +65,9 @@ def test_a_client_tool_with_bad_text_is_refused(tmp_path: Path, model_server: Mo
     agent_id = make_agent(service)
     tool = {"name": "Bash", "description": BAD, "parameters": {"type": "object", "properties": {}}}
     with pytest.raises(BadRequestError, match=r"^client_tools\[0\]\.description is not valid Unicode"):
-        service.start_run(agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "hi"}], client_tools=[tool])
+        service.start_run(
+            agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "hi"}], client_tools=[tool]
+        )
     assert service.runs.list(agent_id=agent_id) == []
 
 

@@ -25,7 +25,11 @@ from letta_code.service.store import runs as run_store
 from tests.fakes.model_server import ModelServer, Reply
 
 DEAD_OWNER = f"{socket.gethostname()}:4194305"  # above Linux's pid_max: never a live process
-BASH = {"name": "Bash", "description": "run", "parameters": {"type": "object", "properties": {"command": {"type": "string"}}}}
+BASH = {
+    "name": "Bash",
+    "description": "run",
+    "parameters": {"type": "object", "properties": {"command": {"type": "string"}}},
+}
 WORDS = " ".join(f"word{i}" for i in range(30))
 
 
@@ -190,7 +194,9 @@ def test_a_redone_step_that_ends_short_of_what_was_streamed_supersedes_it(
     assert event["event_type"] == "message_superseded" and event["event_data"]["message_id"] == seen[0]["id"]
     kept = [c for c in everything if c["message_type"] == "assistant_message" and c["id"] != seen[0]["id"]]
     stored = restarted.context_messages(restarted.conversations.default_for(agent_id).id)[-1]
-    assert "".join(c["content"] for c in kept) == "word0 word1" and stored.content == [{"type": "text", "text": "word0 word1"}]
+    assert "".join(c["content"] for c in kept) == "word0 word1" and stored.content == [
+        {"type": "text", "text": "word0 word1"}
+    ]
     assert stored.id == event["event_data"]["replaced_by"] and {c["id"] for c in kept} == {stored.id}
 
 

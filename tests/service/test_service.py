@@ -13,7 +13,11 @@ from letta_code.service.errors import BadRequestError, ConflictError
 from letta_code.service.service import AgentService
 from tests.fakes.model_server import ModelServer, Reply
 
-BASH = {"name": "Bash", "description": "run", "parameters": {"type": "object", "properties": {"command": {"type": "string"}}}}
+BASH = {
+    "name": "Bash",
+    "description": "run",
+    "parameters": {"type": "object", "properties": {"command": {"type": "string"}}},
+}
 
 
 def make_service(tmp_path: Path, server: ModelServer) -> AgentService:
@@ -39,7 +43,9 @@ def test_plain_answer_is_streamed_and_stored(tmp_path: Path, model_server: Model
     service = make_service(tmp_path, model_server)
     agent_id = make_agent(service)
     model_server.script([Reply(text="Hello there", reasoning="thinking")])
-    chunks = asyncio.run(drain(service, agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "hi"}]))
+    chunks = asyncio.run(
+        drain(service, agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "hi"}])
+    )
     assert kinds(chunks) == ["reasoning_message", "assistant_message", "stop_reason", "usage_statistics"]
     assert [c["seq_id"] for c in chunks] == [1, 2, 3, 4]
     assert chunks[2]["stop_reason"] == "end_turn"
@@ -61,7 +67,13 @@ def test_token_streaming_shares_otid(tmp_path: Path, model_server: ModelServer) 
     agent_id = make_agent(service)
     model_server.script([Reply(text="one two three four five six")])
     chunks = asyncio.run(
-        drain(service, agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "hi"}], stream_tokens=True)
+        drain(
+            service,
+            agent_id=agent_id,
+            conversation_id=None,
+            messages=[{"role": "user", "content": "hi"}],
+            stream_tokens=True,
+        )
     )
     deltas = [c for c in chunks if c["message_type"] == "assistant_message"]
     assert len(deltas) > 1
@@ -80,7 +92,11 @@ def test_memory_replace_edits_shared_block(tmp_path: Path, model_server: ModelSe
             Reply(text="Noted."),
         ]
     )
-    chunks = asyncio.run(drain(service, agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "I prefer coffee"}]))
+    chunks = asyncio.run(
+        drain(
+            service, agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "I prefer coffee"}]
+        )
+    )
     assert kinds(chunks)[:2] == ["tool_call_message", "tool_return_message"]
     assert chunks[1]["status"] == "success"
     assert service.get_agent(other.id).blocks[0].value == "The user likes coffee."
@@ -104,7 +120,9 @@ def test_memory_tool_errors_go_back_to_the_model(
     service = make_service(tmp_path, model_server)
     agent_id = make_agent(service)
     model_server.script([Reply(tool_calls=[("memory_replace", args)]), Reply(text="sorry")])
-    chunks = asyncio.run(drain(service, agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "x"}]))
+    chunks = asyncio.run(
+        drain(service, agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "x"}])
+    )
     ret = next(c for c in chunks if c["message_type"] == "tool_return_message")
     assert ret["status"] == "error" and error in ret["tool_return"]
     assert service.get_agent(agent_id).blocks[0].value == "The user likes tea."
@@ -114,8 +132,12 @@ def test_read_only_block_refuses_edits(tmp_path: Path, model_server: ModelServer
     service = make_service(tmp_path, model_server)
     block = service.agents.create_block("policy", "fixed", read_only=True)
     agent = service.create_agent(name="a", model="openai/gpt-4.1", block_ids=[block.id])
-    model_server.script([Reply(tool_calls=[("memory_rethink", {"label": "policy", "new_memory": "changed"})]), Reply(text="ok")])
-    chunks = asyncio.run(drain(service, agent_id=agent.id, conversation_id=None, messages=[{"role": "user", "content": "x"}]))
+    model_server.script(
+        [Reply(tool_calls=[("memory_rethink", {"label": "policy", "new_memory": "changed"})]), Reply(text="ok")]
+    )
+    chunks = asyncio.run(
+        drain(service, agent_id=agent.id, conversation_id=None, messages=[{"role": "user", "content": "x"}])
+    )
     ret = next(c for c in chunks if c["message_type"] == "tool_return_message")
     assert "read-only" in ret["tool_return"]
     assert service.agents.get_block(block.id).value == "fixed"
@@ -127,24 +149,52 @@ def test_client_tool_stops_for_approval_and_continues(tmp_path: Path, model_serv
     model_server.script([Reply(tool_calls=[("Bash", {"command": "echo hi"}, "call_1")]), Reply(text="It printed hi.")])
 
     async def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        first = await drain(service, agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "run"}], client_tools=[BASH])
+        first = await drain(
+            service,
+            agent_id=agent_id,
+            conversation_id=None,
+            messages=[{"role": "user", "content": "run"}],
+            client_tools=[BASH],
+        )
         conv = service.conversations.default_for(agent_id)
         with pytest.raises(ConflictError, match="waiting for approval"):
-            service.start_run(agent_id=agent_id, conversation_id=conv.id, messages=[{"role": "user", "content": "again"}])
+            service.start_run(
+                agent_id=agent_id, conversation_id=conv.id, messages=[{"role": "user", "content": "again"}]
+            )
         with pytest.raises(BadRequestError, match="unknown tool_call_id"):
             service.start_run(
-                agent_id=agent_id, conversation_id=conv.id,
-                messages=[{"type": "approval", "approvals": [{"type": "tool", "tool_call_id": "zzz", "tool_return": "x", "status": "success"}]}],
+                agent_id=agent_id,
+                conversation_id=conv.id,
+                messages=[
+                    {
+                        "type": "approval",
+                        "approvals": [{"type": "tool", "tool_call_id": "zzz", "tool_return": "x", "status": "success"}],
+                    }
+                ],
             )
         second = await drain(
-            service, agent_id=agent_id, conversation_id=conv.id, client_tools=[BASH],
-            messages=[{"type": "approval", "approvals": [{"type": "tool", "tool_call_id": "call_1", "tool_return": "hi\n", "status": "success"}]}],
+            service,
+            agent_id=agent_id,
+            conversation_id=conv.id,
+            client_tools=[BASH],
+            messages=[
+                {
+                    "type": "approval",
+                    "approvals": [
+                        {"type": "tool", "tool_call_id": "call_1", "tool_return": "hi\n", "status": "success"}
+                    ],
+                }
+            ],
         )
         return first, second
 
     first, second = asyncio.run(scenario())
     approval = next(c for c in first if c["message_type"] == "approval_request_message")
-    assert approval["tool_call"] == {"name": "Bash", "arguments": json.dumps({"command": "echo hi"}), "tool_call_id": "call_1"}
+    assert approval["tool_call"] == {
+        "name": "Bash",
+        "arguments": json.dumps({"command": "echo hi"}),
+        "tool_call_id": "call_1",
+    }
     assert first[-2]["stop_reason"] == "requires_approval"
     assert second[-2]["stop_reason"] == "end_turn"
     assert "Bash" in model_server.last_tools()
@@ -155,8 +205,14 @@ def test_client_tool_stops_for_approval_and_continues(tmp_path: Path, model_serv
 def test_max_steps_stops_a_looping_agent(tmp_path: Path, model_server: ModelServer) -> None:
     service = make_service(tmp_path, model_server)
     agent_id = make_agent(service)
-    model_server.script([Reply(tool_calls=[("memory_insert", {"label": "human", "new_str": f"fact {i}"})]) for i in range(5)])
-    chunks = asyncio.run(drain(service, agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "x"}], max_steps=3))
+    model_server.script(
+        [Reply(tool_calls=[("memory_insert", {"label": "human", "new_str": f"fact {i}"})]) for i in range(5)]
+    )
+    chunks = asyncio.run(
+        drain(
+            service, agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "x"}], max_steps=3
+        )
+    )
     assert chunks[-2]["stop_reason"] == "max_steps"
     assert chunks[-1]["step_count"] == 3
 
@@ -165,7 +221,9 @@ def test_llm_error_ends_run_with_error_message(tmp_path: Path, model_server: Mod
     service = make_service(tmp_path, model_server)
     agent_id = make_agent(service)
     model_server.script([Reply(status=401)])
-    chunks = asyncio.run(drain(service, agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "x"}]))
+    chunks = asyncio.run(
+        drain(service, agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "x"}])
+    )
     assert kinds(chunks) == ["error_message", "stop_reason", "usage_statistics"]
     assert "OPENAI_API_KEY" in chunks[0]["message"]
     assert service.runs.get(chunks[0]["run_id"]).status == "failed"

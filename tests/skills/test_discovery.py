@@ -16,7 +16,9 @@ from letta_code.skills.render import (
 )
 
 
-def write_skill(root: Path, skill_id: str, name: str, *, filename: str = "SKILL.md", extra: str = "", body: str = "Body.") -> Path:
+def write_skill(
+    root: Path, skill_id: str, name: str, *, filename: str = "SKILL.md", extra: str = "", body: str = "Body."
+) -> Path:
     folder = root / skill_id if skill_id else root
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / filename
@@ -26,7 +28,9 @@ def write_skill(root: Path, skill_id: str, name: str, *, filename: str = "SKILL.
 
 def test_recursive_ids_and_case_insensitive_names(tmp_path: Path) -> None:
     root = tmp_path / ".skills"
-    write_skill(root, "data-analysis", "Data Analysis Skill", extra="category: Data Processing\ntags:\n- analytics\n- csv\n")
+    write_skill(
+        root, "data-analysis", "Data Analysis Skill", extra="category: Data Processing\ntags:\n- analytics\n- csv\n"
+    )
     write_skill(root, "web/scraper", "Scraper", filename="skill.md")
     write_skill(root, "web", "Web", filename="Skill.MD")
     write_skill(root, ".hidden/thing", "Hidden")
@@ -35,7 +39,10 @@ def test_recursive_ids_and_case_insensitive_names(tmp_path: Path) -> None:
     assert sorted(catalog.skills) == ["data-analysis", "web", "web/scraper"]
     data = catalog.skills["data-analysis"]
     assert (data.name, data.description, data.category, data.tags) == (
-        "Data Analysis Skill", "Does Data Analysis Skill", "Data Processing", ("analytics", "csv"),
+        "Data Analysis Skill",
+        "Does Data Analysis Skill",
+        "Data Processing",
+        ("analytics", "csv"),
     )
     assert data.body == "Body." and data.source == "project" and data.directory == root / "data-analysis"
 
@@ -116,9 +123,14 @@ def test_catalog_groups_by_category_other_last(tmp_path: Path) -> None:
     write_skill(root, "c", "See")
     text = render_catalog(discover_skills(skill_roots(tmp_path, tmp_path / "home")).sorted())
     assert text.splitlines() == [
-        "## alpha", "- a: Ay - Does Ay [tags: t1, t2]", "",
-        "## Zeta", "- b: Bee - Does Bee", "",
-        "## Other", "- c: See - Does See",
+        "## alpha",
+        "- a: Ay - Does Ay [tags: t1, t2]",
+        "",
+        "## Zeta",
+        "- b: Bee - Does Bee",
+        "",
+        "## Other",
+        "- c: See - Does See",
     ]
 
 
@@ -131,7 +143,10 @@ def test_loaded_sections_round_trip(tmp_path: Path) -> None:
     assert value == NO_LOADED and parse_loaded(value) == []
     sections = parse_loaded(
         render_loaded(
-            [*parse_loaded(render_loaded_section(skills["web/scraper"])), *parse_loaded(render_loaded_section(skills["pdf"]))]
+            [
+                *parse_loaded(render_loaded_section(skills["web/scraper"])),
+                *parse_loaded(render_loaded_section(skills["pdf"])),
+            ]
         )
     )
     assert [s.id for s in sections] == ["web/scraper", "pdf"]

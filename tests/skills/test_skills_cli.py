@@ -14,8 +14,11 @@ ANALYSIS_BODY = "# Data Analysis Skill\nThis skill analyzes data files and gener
 
 def make_skills(letta: Letta, tmp_path: Path) -> Path:
     write_skill(
-        letta.cwd / ".skills", "data-analysis", "Data Analysis Skill",
-        extra="category: Data Processing\ntags:\n- analytics\n- csv\n", body=ANALYSIS_BODY,
+        letta.cwd / ".skills",
+        "data-analysis",
+        "Data Analysis Skill",
+        extra="category: Data Processing\ntags:\n- analytics\n- csv\n",
+        body=ANALYSIS_BODY,
     )
     write_skill(letta.cwd / ".skills", "web/scraper", "Web Scraper", filename="SKILL.MD")
     write_skill(letta.cwd / ".agents" / "skills", "lint/ruff", "Ruff", extra="category: Quality\n")
@@ -29,7 +32,9 @@ def make_skills(letta: Letta, tmp_path: Path) -> Path:
     return custom
 
 
-def test_skills_from_all_sources_reach_the_skills_block(letta: Letta, model_server: ModelServer, tmp_path: Path) -> None:
+def test_skills_from_all_sources_reach_the_skills_block(
+    letta: Letta, model_server: ModelServer, tmp_path: Path
+) -> None:
     custom = make_skills(letta, tmp_path)
     model_server.script([Reply(text="ok")])
     proc = letta.run("-p", "hi", "--skills", str(custom), *MODEL)

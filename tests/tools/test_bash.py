@@ -71,9 +71,7 @@ def test_timeout_kills_the_whole_process_group(session: ToolSession) -> None:
 def test_term_ignoring_command_is_still_killed(session: ToolSession) -> None:
     cmd = "trap '' TERM; echo $$ > me.pid; sleep 30"
     r = call("Bash", {"command": cmd, "timeout": 300}, session)
-    assert r.output == (
-        "(no output)\nCommand timed out after 0.3s and was killed (with all its child processes)."
-    )
+    assert r.output == ("(no output)\nCommand timed out after 0.3s and was killed (with all its child processes).")
     assert wait_until(lambda: not alive(int((session.cwd / "me.pid").read_text())))
 
 
@@ -98,26 +96,19 @@ def test_long_output_is_cut_in_the_middle(session: ToolSession) -> None:
     a, b = shown_head[-1], shown_tail[0]
     assert shown_head == list(range(1, a + 1)) and shown_tail == list(range(b, 20001))
     cut_chars = sum(len(str(k)) + 1 for k in range(a + 1, b))
-    assert note == (
-        f"[... {cut_chars:,} characters ({b - a - 1:,} lines) truncated from the middle "
-        "of the output ...]"
-    )
+    assert note == (f"[... {cut_chars:,} characters ({b - a - 1:,} lines) truncated from the middle of the output ...]")
 
 
 def test_huge_output_costs_bounded_memory_and_says_about(session: ToolSession) -> None:
     out = call("Bash", {"command": "yes abcdefghi | head -c 5000000"}, session).output
     assert len(out) < 30_200
-    assert re.search(
-        r"\[\.\.\. about [\d,]+ characters truncated from the middle of the output \.\.\.\]", out
-    )
+    assert re.search(r"\[\.\.\. about [\d,]+ characters truncated from the middle of the output \.\.\.\]", out)
     assert out.endswith("abcdefghi")
 
 
 def test_interrupt_kills_running_command(session: ToolSession) -> None:
     results: list[ToolResult] = []
-    t = threading.Thread(
-        target=lambda: results.append(call("Bash", {"command": "sleep 30"}, session))
-    )
+    t = threading.Thread(target=lambda: results.append(call("Bash", {"command": "sleep 30"}, session)))
     start = time.monotonic()
     t.start()
     assert wait_until(lambda: bool(session.state.get("foreground_processes")))

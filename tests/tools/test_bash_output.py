@@ -18,9 +18,7 @@ def start(session: ToolSession, command: str) -> str:
     assert r.status == "success"
     shell_id = r.output.split()[3]
     assert r.output.startswith(f"Started background shell {shell_id} (pid ")
-    assert r.output.endswith(
-        f'Read its output with BashOutput(bash_id="{shell_id}"); stop it with KillBash.'
-    )
+    assert r.output.endswith(f'Read its output with BashOutput(bash_id="{shell_id}"); stop it with KillBash.')
     return shell_id
 
 
@@ -82,9 +80,7 @@ def test_bad_filter_and_unknown_id(session: ToolSession) -> None:
     sid = start(session, "true")
     r = call("BashOutput", {"bash_id": sid, "filter": "("}, session)
     assert r.status == "error"
-    assert r.output.startswith(
-        "Error: invalid filter regex '(': missing ), unterminated subpattern"
-    )
+    assert r.output.startswith("Error: invalid filter regex '(': missing ), unterminated subpattern")
     r = call("BashOutput", {"bash_id": "bash_9"}, session)
     assert r.output == "Error: No background shell with id 'bash_9' (known shells: bash_1)."
     r = call("KillBash", {"bash_id": "nope"}, session)
@@ -93,9 +89,7 @@ def test_bad_filter_and_unknown_id(session: ToolSession) -> None:
 
 def test_shutdown_kills_background_groups(session: ToolSession) -> None:
     start(session, "sleep 30 & echo $! > c; echo $$ > l; mv c child.pid; mv l leader.pid; wait")
-    assert wait_until(
-        lambda: (session.cwd / "child.pid").exists() and (session.cwd / "leader.pid").exists()
-    )
+    assert wait_until(lambda: (session.cwd / "child.pid").exists() and (session.cwd / "leader.pid").exists())
     child = int((session.cwd / "child.pid").read_text())
     leader = int((session.cwd / "leader.pid").read_text())
     assert alive(child) and alive(leader)
@@ -122,9 +116,7 @@ def test_background_shells_die_at_interpreter_exit(tmp_path: Path) -> None:
         print(r.output)
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
-    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Started background shell bash_1")
     child = int((tmp_path / "child.pid").read_text())

@@ -155,8 +155,7 @@ def test_file_changed_since_read(session: ToolSession) -> None:
 def test_missing_file_and_create_with_empty_old_string(session: ToolSession) -> None:
     r = edit(session, "nope.txt", "a", "b")
     assert r.output == (
-        f"Error: File does not exist: {session.cwd / 'nope.txt'} "
-        f"(current working directory: {session.cwd})."
+        f"Error: File does not exist: {session.cwd / 'nope.txt'} (current working directory: {session.cwd})."
     )
     r = edit(session, "fresh.txt", "", "hello\n")
     assert r.output == f"Created {session.cwd / 'fresh.txt'}.\n     1\thello"

@@ -63,17 +63,10 @@ def test_files_with_matches_newest_first(tree: ToolSession) -> None:
 
 def test_content_mode_with_numbers_and_context(tree: ToolSession) -> None:
     out = grep(tree, pattern="TODO", output_mode="content", path="src", **{"-C": 1})
-    assert (
-        out
-        == "src/app.py-3-def main():\nsrc/app.py:4:    # TODO fix\nsrc/app.py-5-    return os.getcwd()"
-    )
-    out = grep(
-        tree, pattern="todo", output_mode="content", **{"-i": True, "-n": False, "glob": "*.py"}
-    )
+    assert out == "src/app.py-3-def main():\nsrc/app.py:4:    # TODO fix\nsrc/app.py-5-    return os.getcwd()"
+    out = grep(tree, pattern="todo", output_mode="content", **{"-i": True, "-n": False, "glob": "*.py"})
     # A --glob whitelists like rg's: src/generated.py is in src/.ignore but matches *.py.
-    assert out == (
-        "src/app.py:    # TODO fix\nsrc/generated.py:# TODO machine\nsrc/util.py:def todo_later():"
-    )
+    assert out == ("src/app.py:    # TODO fix\nsrc/generated.py:# TODO machine\nsrc/util.py:def todo_later():")
 
 
 def test_context_separators_between_groups(tree: ToolSession) -> None:
@@ -95,10 +88,7 @@ def test_single_file_crlf_and_head_limit(tree: ToolSession) -> None:
     out = grep(tree, pattern="crlf", path="notes.txt", output_mode="content")
     assert out == "notes.txt:2:TODO crlf"
     out = grep(tree, pattern=".", path="src/util.py", output_mode="content", head_limit=2)
-    assert (
-        out
-        == "src/util.py:1:def helper():\nsrc/util.py:2:    pass\n(Showing the first 2 of 4 lines.)"
-    )
+    assert out == "src/util.py:1:def helper():\nsrc/util.py:2:    pass\n(Showing the first 2 of 4 lines.)"
 
 
 def test_multiline(tree: ToolSession) -> None:
@@ -117,19 +107,13 @@ def test_no_matches_and_errors(tree: ToolSession) -> None:
     assert grep(tree, pattern="zzz_nothing") == "No files found"
     assert grep(tree, pattern="zzz_nothing", output_mode="content") == "No matches found"
     r = call("Grep", {"pattern": "x", "path": "missing"}, tree)
-    assert r.output == (
-        f"Error: Path does not exist: {tree.cwd / 'missing'} (current working directory: {tree.cwd})."
-    )
+    assert r.output == (f"Error: Path does not exist: {tree.cwd / 'missing'} (current working directory: {tree.cwd}).")
     r = call("Grep", {"pattern": "x", "output_mode": "lines"}, tree)
-    assert r.output == (
-        "Error: 'output_mode' must be one of 'files_with_matches', 'content', 'count', got 'lines'"
-    )
+    assert r.output == ("Error: 'output_mode' must be one of 'files_with_matches', 'content', 'count', got 'lines'")
     r = call("Grep", {"pattern": "(unclosed"}, tree)
     assert r.status == "error" and "regex parse error" in r.output
     r = GrepTool(use_rg=False).run({"pattern": "(unclosed"}, tree)
-    assert r.output.startswith(
-        "Error: invalid regex '(unclosed': missing ), unterminated subpattern"
-    )
+    assert r.output.startswith("Error: invalid regex '(unclosed': missing ), unterminated subpattern")
 
 
 EQUIVALENCE_CASES: list[dict[str, Any]] = [
@@ -156,9 +140,7 @@ EQUIVALENCE_CASES: list[dict[str, Any]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    "args", EQUIVALENCE_CASES, ids=lambda a: " ".join(f"{k}={v}" for k, v in a.items())
-)
+@pytest.mark.parametrize("args", EQUIVALENCE_CASES, ids=lambda a: " ".join(f"{k}={v}" for k, v in a.items()))
 def test_fallback_output_equals_rg_output(tree: ToolSession, args: dict[str, Any]) -> None:
     with_rg = GrepTool(use_rg=True).run(args, tree)
     without = GrepTool(use_rg=False).run(args, tree)
@@ -178,9 +160,7 @@ def test_nested_gitignore_and_negation_same_in_both(tree: ToolSession) -> None:
 
 
 def test_falls_back_when_rg_cannot_run(tree: ToolSession, monkeypatch: pytest.MonkeyPatch) -> None:
-    expected = (
-        GrepTool(use_rg=False).run({"pattern": "TODO", "output_mode": "content"}, tree).output
-    )
+    expected = GrepTool(use_rg=False).run({"pattern": "TODO", "output_mode": "content"}, tree).output
     broken = tree.cwd.parent / "fake-rg"
     broken.write_bytes(b"\x00not an executable")
     broken.chmod(0o755)

@@ -19,13 +19,7 @@ def test_tree_layout_respects_ignores(session: ToolSession) -> None:
     r = call("LS", {"path": str(root), "ignore": ["node_modules", "*.md"]}, session)
     assert r.status == "success"
     assert r.output == (
-        f"- {root}/\n"
-        "  - .gitignore\n"
-        "  - alias -> src\n"
-        "  - src/\n"
-        "    - app.py\n"
-        "    - lib/\n"
-        "      - util.py"
+        f"- {root}/\n  - .gitignore\n  - alias -> src\n  - src/\n    - app.py\n    - lib/\n      - util.py"
     )
 
 
@@ -44,9 +38,7 @@ def test_breadth_first_cap(session: ToolSession) -> None:
     assert out[1] == "  - a_deep/"
     assert out[2:1000] == [f"    - f{i:04d}" for i in range(998)]
     assert out[1000] == "  - top.txt"
-    assert out[-1] == (
-        "(Listing stopped at 1000 entries; there are more. List a subdirectory or add ignore patterns.)"
-    )
+    assert out[-1] == ("(Listing stopped at 1000 entries; there are more. List a subdirectory or add ignore patterns.)")
 
 
 def test_errors(session: ToolSession) -> None:
@@ -58,21 +50,15 @@ def test_errors(session: ToolSession) -> None:
     )
     r = call("LS", {"path": "nope"}, session)
     assert r.output == (
-        f"Error: Directory does not exist: {session.cwd / 'nope'} "
-        f"(current working directory: {session.cwd})."
+        f"Error: Directory does not exist: {session.cwd / 'nope'} (current working directory: {session.cwd})."
     )
-    assert (
-        call("LS", {"ignore": "*.py"}, session).output
-        == "Error: 'ignore' must be an array, got str"
-    )
+    assert call("LS", {"ignore": "*.py"}, session).output == "Error: 'ignore' must be an array, got str"
 
 
 def test_symlink_loop_is_listed_not_followed(session: ToolSession) -> None:
     os.symlink("b", session.cwd / "a")
     os.symlink("a", session.cwd / "b")
     os.symlink(".", session.cwd / "self")
-    assert call("LS", {}, session).output == (
-        f"- {session.cwd}/\n  - a -> b\n  - b -> a\n  - self -> ."
-    )
+    assert call("LS", {}, session).output == (f"- {session.cwd}/\n  - a -> b\n  - b -> a\n  - self -> .")
     assert call("Glob", {"pattern": "**/*"}, session).output == "No files found"
     assert call("Grep", {"pattern": "x"}, session).output == "No files found"

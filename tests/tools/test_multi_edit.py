@@ -22,9 +22,7 @@ def test_applies_in_order(session: ToolSession) -> None:
         session,
     )
     assert r.status == "success"
-    assert (
-        r.output == f"Edited {p} (2 edits). Around the last change:\n     1\ta = 10\n     2\tc = 2"
-    )
+    assert r.output == f"Edited {p} (2 edits). Around the last change:\n     1\ta = 10\n     2\tc = 2"
     assert p.read_text() == "a = 10\nc = 2\n"
 
 

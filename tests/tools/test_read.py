@@ -34,9 +34,7 @@ def test_last_line_without_newline_and_wide_numbers(session: ToolSession) -> Non
 def test_offset_and_limit_with_note(session: ToolSession) -> None:
     (session.cwd / "ten.txt").write_text("".join(f"line {i}\n" for i in range(1, 11)))
     r = call("Read", {"file_path": "ten.txt", "offset": 3, "limit": 2}, session)
-    assert r.output == (
-        "     3\tline 3\n     4\tline 4\n\n(Showed lines 3-4 of 10. Use offset=5 to read more.)"
-    )
+    assert r.output == ("     3\tline 3\n     4\tline 4\n\n(Showed lines 3-4 of 10. Use offset=5 to read more.)")
 
 
 def test_default_limit_is_2000_lines(session: ToolSession) -> None:
@@ -48,15 +46,12 @@ def test_default_limit_is_2000_lines(session: ToolSession) -> None:
 
 
 def test_output_is_capped_at_100k_chars_with_a_note(session: ToolSession) -> None:
-    (session.cwd / "fat.txt").write_text(
-        "".join(f"{i:04d}" + "z" * 96 + "\n" for i in range(1, 1501))
-    )
+    (session.cwd / "fat.txt").write_text("".join(f"{i:04d}" + "z" * 96 + "\n" for i in range(1, 1501)))
     lines = call("Read", {"file_path": "fat.txt"}, session).output.split("\n")
     # Each numbered line is 108 characters with its newline: 925 fit in 100,000.
     assert lines[924].startswith("   925\t0925z")
     assert lines[-1] == (
-        "(Showed lines 1-925 of 1500; output is capped at 100,000 characters. "
-        "Use offset=926 to read more.)"
+        "(Showed lines 1-925 of 1500; output is capped at 100,000 characters. Use offset=926 to read more.)"
     )
 
 
@@ -69,9 +64,7 @@ def test_long_lines_are_cut_with_a_note(session: ToolSession) -> None:
 def test_offset_past_end(session: ToolSession) -> None:
     (session.cwd / "s.txt").write_text("one\ntwo\n")
     r = call("Read", {"file_path": "s.txt", "offset": 5}, session)
-    assert (
-        r.output == f"The file {session.cwd / 's.txt'} has only 2 lines; offset 5 is past the end."
-    )
+    assert r.output == f"The file {session.cwd / 's.txt'} has only 2 lines; offset 5 is past the end."
 
 
 def test_missing_file_names_cwd_and_suggests(session: ToolSession) -> None:
@@ -130,10 +123,7 @@ def test_broken_symlink(session: ToolSession) -> None:
 def test_fifo_is_refused_without_blocking(session: ToolSession) -> None:
     os.mkfifo(session.cwd / "pipe")
     r = call("Read", {"file_path": "pipe"}, session)
-    assert (
-        r.output
-        == f"Error: {session.cwd / 'pipe'} is not a regular file (a device, socket or pipe)."
-    )
+    assert r.output == f"Error: {session.cwd / 'pipe'} is not a regular file (a device, socket or pipe)."
 
 
 def test_records_read_with_real_path_and_mtime(session: ToolSession) -> None:
@@ -183,10 +173,7 @@ def test_image_type_follows_content_not_extension(session: ToolSession) -> None:
 
 
 def test_wrong_argument_types(session: ToolSession) -> None:
-    assert (
-        call("Read", {"file_path": 3}, session).output
-        == "Error: 'file_path' must be a string, got int"
-    )
+    assert call("Read", {"file_path": 3}, session).output == "Error: 'file_path' must be a string, got int"
     r = call("Read", {"file_path": "x", "offset": "abc"}, session)
     assert (r.status, r.output) == ("error", "Error: 'offset' must be an integer, got 'abc'")
     r = call("Read", {"file_path": "x", "limit": 0}, session)

@@ -78,7 +78,7 @@ def bash(session: ToolSession, command: str, **extra: object) -> str:
         "mkdir {out}/marker",
         "cp app.py {out}/marker",
         "ln -s /etc/passwd {out}/marker",
-        "python3 -c 'open(\"{out}/marker\", \"w\").write(\"x\")'",
+        'python3 -c \'open("{out}/marker", "w").write("x")\'',
         "cd {out} && echo x > marker",
         "ln -s {out} link && echo x > link/marker",
         "sh -c 'echo x > {out}/marker'",
@@ -88,14 +88,18 @@ def test_writes_outside_the_project_are_stopped(session: ToolSession, outside_di
     out = bash(session, command.format(out=outside_dir))
     assert not (outside_dir / "marker").exists(), out
     assert list(outside_dir.iterdir()) == []
-    relative_elsewhere = command.startswith("cd") and session.sandbox is not None and session.sandbox.backend == "landlock"
+    relative_elsewhere = (
+        command.startswith("cd") and session.sandbox is not None and session.sandbox.backend == "landlock"
+    )
     if not relative_elsewhere:  # Landlock's "Permission denied" on a relative path is ambiguous
         assert "blocked by the sandbox: write outside the project" in out
 
 
 def test_writes_in_the_project_and_temp_work(session: ToolSession, project: Path) -> None:
     tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"letta-sbx-{uuid.uuid4().hex[:8]}"
-    out = bash(session, f"echo hi > new.txt && mkdir -p d/e && mv new.txt d/e/ && echo t > {tmp} && cat {tmp} d/e/new.txt")
+    out = bash(
+        session, f"echo hi > new.txt && mkdir -p d/e && mv new.txt d/e/ && echo t > {tmp} && cat {tmp} d/e/new.txt"
+    )
     assert out == "t\nhi"
     tmp.unlink()
     assert (project / "d" / "e" / "new.txt").read_text() == "hi\n"
@@ -103,7 +107,10 @@ def test_writes_in_the_project_and_temp_work(session: ToolSession, project: Path
 
 def test_git_and_a_test_run_work(session: ToolSession, project: Path) -> None:
     (project / "test_app.py").write_text("from app import add\n\ndef test_add():\n    assert add(1, 2) == 3\n")
-    out = bash(session, "git add app.py test_app.py && git -c user.name=a -c user.email=a@b commit -qm one && git status --short && git log --oneline | wc -l")
+    out = bash(
+        session,
+        "git add app.py test_app.py && git -c user.name=a -c user.email=a@b commit -qm one && git status --short && git log --oneline | wc -l",
+    )
     assert out.strip().endswith("1"), out
     out = bash(session, f"{sys.executable} -m pytest -q -p no:cacheprovider test_app.py")
     assert "1 passed" in out, out
@@ -130,10 +137,20 @@ def test_git_config_hooks_and_letta_settings_stay_read_only(bwrap_session: ToolS
 
 
 def test_read_denied_files_show_no_content(bwrap_session: ToolSession, project: Path) -> None:
-    for command in ["cat .env", "cat sub/id.key", "cp .env copy && cat copy", "base64 .env", "grep -r KEY .", "tar c . | strings", "cat .e*"]:
+    for command in [
+        "cat .env",
+        "cat sub/id.key",
+        "cp .env copy && cat copy",
+        "base64 .env",
+        "grep -r KEY .",
+        "tar c . | strings",
+        "cat .e*",
+    ]:
         out = bash(bwrap_session, command)
         assert SECRET not in out, command
-    assert bash(bwrap_session, "echo x > .env; wc -c < .env") == "0" or (project / ".env").read_text() == f"KEY={SECRET}\n"
+    assert (
+        bash(bwrap_session, "echo x > .env; wc -c < .env") == "0" or (project / ".env").read_text() == f"KEY={SECRET}\n"
+    )
     assert (project / ".env").read_text() == f"KEY={SECRET}\n"
 
 
@@ -146,7 +163,7 @@ def listener() -> Iterator[int]:
     server.close()
 
 
-CONNECT = "python3 -c 'import socket,sys; socket.create_connection((\"127.0.0.1\", {port}), 3); print(\"connected\")'"
+CONNECT = 'python3 -c \'import socket,sys; socket.create_connection(("127.0.0.1", {port}), 3); print("connected")\''
 
 
 def test_network_is_off(session: ToolSession, listener: int) -> None:
@@ -166,7 +183,14 @@ def test_network_on_when_allowed(project: Path, listener: int, backend: str) -> 
 
 def test_background_output_and_kill(session: ToolSession) -> None:
     token = uuid.uuid4().hex
-    started = call("Bash", {"command": f"echo up; echo x > bg.txt; python3 -c 'import time; time.sleep(300)' {token}", "run_in_background": True}, session)
+    started = call(
+        "Bash",
+        {
+            "command": f"echo up; echo x > bg.txt; python3 -c 'import time; time.sleep(300)' {token}",
+            "run_in_background": True,
+        },
+        session,
+    )
     shell_id = started.output.split()[3]
     assert wait_until(lambda: "up" in "".join(bash_out(session, shell_id)), 10)
     assert "Status: running" in call("BashOutput", {"bash_id": shell_id}, session).output

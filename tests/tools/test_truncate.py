@@ -24,9 +24,7 @@ def test_tail_cut_keeps_whole_lines() -> None:
 def test_middle_cut_counts_hidden_bytes() -> None:
     text = "a" * 50 + "b" * 50
     assert truncate_middle(text, 30, hidden=1000) == (
-        "a" * 10
-        + "\n\n[... about 1,070 characters truncated from the middle of the output ...]\n\n"
-        + "b" * 20
+        "a" * 10 + "\n\n[... about 1,070 characters truncated from the middle of the output ...]\n\n" + "b" * 20
     )
 
 

@@ -109,7 +109,9 @@ def _refuse_contradictions(args: Namespace) -> None:
     if args.agent and args.new_agent:
         raise CliUsageError(f"--agent {args.agent} contradicts --new-agent: use that agent, or create a new one")
     if args.new and args.new_agent:
-        raise CliUsageError("--new contradicts --new-agent: a new agent starts a new conversation; use only --new-agent")
+        raise CliUsageError(
+            "--new contradicts --new-agent: a new agent starts a new conversation; use only --new-agent"
+        )
     if args.continue_last and args.new_agent:
         raise CliUsageError("--continue contradicts --new-agent: resume the last conversation, or create a new agent")
 

@@ -55,32 +55,62 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", "-v", action="store_true", help="print the version and exit")
     p.add_argument(
-        "-p", "--prompt", nargs="?", const="", default=None, metavar="PROMPT",
+        "-p",
+        "--prompt",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PROMPT",
         help="headless mode: run one prompt (read from stdin when piped) and print the result",
     )
     p.add_argument(
-        "--output-format", choices=["text", "json", "stream-json"], default="text",
+        "--output-format",
+        choices=["text", "json", "stream-json"],
+        default="text",
         help="headless output: text (default), json (one result object), stream-json (JSONL events)",
     )
     p.add_argument("-m", "--model", help="model handle or alias, e.g. openai/gpt-4.1, sonnet-4.5")
     p.add_argument(
-        "--context-window", type=context_window_arg, metavar="N",
+        "--context-window",
+        type=context_window_arg,
+        metavar="N",
         help="the model's context window in tokens (saved on the agent); else settings 'models', "
         "else what a local server reports, else a built-in table",
     )
     p.add_argument("--new", action="store_true", help="start a new conversation with the same agent")
     p.add_argument("--new-agent", action="store_true", help="create a new agent with new memory blocks")
     p.add_argument("--agent", "-a", metavar="ID", help="use this agent id")
-    p.add_argument("--continue", dest="continue_last", action="store_true",
-                   help="resume the last session exactly where it left off")
+    p.add_argument(
+        "--continue",
+        dest="continue_last",
+        action="store_true",
+        help="resume the last session exactly where it left off",
+    )
     p.add_argument("--resume", action="store_true", help="pick a past conversation before starting")
     p.add_argument("--tools", metavar="LIST", help='only load these client tools ("" = none), e.g. "Bash,Read"')
-    p.add_argument("--allowedTools", "--allowed-tools", dest="allowed_tools", action="append", default=[],
-                   metavar="RULES", help='allow rules, e.g. "Bash(npm run test:*),Read"')
-    p.add_argument("--disallowedTools", "--disallowed-tools", dest="disallowed_tools", action="append",
-                   default=[], metavar="RULES", help='deny rules, e.g. "Bash(curl:*)"')
-    p.add_argument("--permission-mode", metavar="MODE",
-                   help="default | acceptEdits | plan | bypassPermissions (also standard, unrestricted, strict)")
+    p.add_argument(
+        "--allowedTools",
+        "--allowed-tools",
+        dest="allowed_tools",
+        action="append",
+        default=[],
+        metavar="RULES",
+        help='allow rules, e.g. "Bash(npm run test:*),Read"',
+    )
+    p.add_argument(
+        "--disallowedTools",
+        "--disallowed-tools",
+        dest="disallowed_tools",
+        action="append",
+        default=[],
+        metavar="RULES",
+        help='deny rules, e.g. "Bash(curl:*)"',
+    )
+    p.add_argument(
+        "--permission-mode",
+        metavar="MODE",
+        help="default | acceptEdits | plan | bypassPermissions (also standard, unrestricted, strict)",
+    )
     p.add_argument("--yolo", action="store_true", help="alias for --permission-mode bypassPermissions")
     p.add_argument("--skills", metavar="DIR", help="also load skills from this directory")
     p.add_argument("--link", action="store_true", help="attach the Letta Code tools to the agent, then start")

@@ -92,7 +92,12 @@ def kill_tools_on_sigint(session: ToolSession) -> Callable[[], None]:
 
 
 def result_event(
-    result: TurnResult | None, *, error: str | None, started: float, api_seconds: float, agent_id: str | None,
+    result: TurnResult | None,
+    *,
+    error: str | None,
+    started: float,
+    api_seconds: float,
+    agent_id: str | None,
     conversation_id: str | None,
 ) -> dict[str, Any]:
     # A prompt is never empty: 0 means nothing was counted, which json says as null.
@@ -219,7 +224,11 @@ async def _run_headless(args: Namespace, env: dict[str, str]) -> int:
             ctx.checker.mode = ctx.mode
 
         executor = ToolExecutor(
-            ctx.tool_session, ctx.checker, deny_in_headless, observe, on_plan_approved=on_plan_approved,
+            ctx.tool_session,
+            ctx.checker,
+            deny_in_headless,
+            observe,
+            on_plan_approved=on_plan_approved,
             special_tools=ctx.special_tools,
         )
 
@@ -273,18 +282,28 @@ async def _run_headless(args: Namespace, env: dict[str, str]) -> int:
         error = error_line(exc)
     except asyncio.CancelledError:  # Ctrl-C: the json formats still end with a result, of what was done
         if fmt in ("json", "stream-json"):
-            emit_result(fmt, result_event(
-                result or progress, error="interrupted", started=started,
-                api_seconds=max(0.0, time.monotonic() - started - tool_seconds), agent_id=agent_id,
-                conversation_id=conversation_id,
-            ))
+            emit_result(
+                fmt,
+                result_event(
+                    result or progress,
+                    error="interrupted",
+                    started=started,
+                    api_seconds=max(0.0, time.monotonic() - started - tool_seconds),
+                    agent_id=agent_id,
+                    conversation_id=conversation_id,
+                ),
+            )
         raise
     api_seconds = max(0.0, time.monotonic() - started - tool_seconds)
     if error:
         print(f"letta: {error}", file=sys.stderr)
     if fmt in ("json", "stream-json"):
         event = result_event(
-            result, error=error, started=started, api_seconds=api_seconds, agent_id=agent_id,
+            result,
+            error=error,
+            started=started,
+            api_seconds=api_seconds,
+            agent_id=agent_id,
             conversation_id=conversation_id,
         )
         emit_result(fmt, event)

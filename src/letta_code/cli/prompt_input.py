@@ -93,8 +93,10 @@ async def read_to_end(stream: BinaryIO, note_after: float = SLOW_STDIN_SECONDS) 
 async def read_prompt(args: Namespace) -> str:
     """The `-p` text, followed by the piped input (or the piped input alone)."""
     if args.resume:
-        raise CliUsageError("--resume opens a conversation picker, which needs the interactive mode; "
-                            "in headless mode use --continue, or --agent ID")
+        raise CliUsageError(
+            "--resume opens a conversation picker, which needs the interactive mode; "
+            "in headless mode use --continue, or --agent ID"
+        )
     prompt = valid_text(args.prompt or "")
     stream = piped_stdin()
     if stream is not None:

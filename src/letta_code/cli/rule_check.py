@@ -41,9 +41,7 @@ def check_rule(text: str, where: str) -> str | None:
     if _known_rule_tool(rule.tool):
         return None
     names = sorted(_CODING_TOOLS | _OTHER_AGENT_TOOLS)
-    close = difflib.get_close_matches(rule.tool, names, n=1) or [
-        n for n in names if n.lower() == rule.tool.lower()
-    ]
+    close = difflib.get_close_matches(rule.tool, names, n=1) or [n for n in names if n.lower() == rule.tool.lower()]
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return (
         f"bad permission rule in {where}: {rule.text!r} names an unknown tool {rule.tool!r}{hint}; "

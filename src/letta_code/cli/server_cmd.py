@@ -41,7 +41,9 @@ def parse_server_args(argv: list[str]) -> argparse.Namespace:
         "(clients: LETTA_BASE_URL=http://HOST:PORT, the official Letta SDKs).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=port_number, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+    parser.add_argument(
+        "--port", type=port_number, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
+    )
     parser.add_argument(
         "--api-key",
         default=None,
@@ -50,9 +52,7 @@ def parse_server_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--insecure", action="store_true", help="allow binding a non-loopback address without an API key"
     )
-    parser.add_argument(
-        "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
-    )
+    parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     return parser.parse_args(argv)
 
 

@@ -48,9 +48,7 @@ class EmbeddedBackend:
     async def create_block(
         self, label: str, value: str, *, description: str | None = None, limit: int = 20000, read_only: bool = False
     ) -> BlockState:
-        return self.service.agents.create_block(
-            label, value, description=description, limit=limit, read_only=read_only
-        )
+        return self.service.agents.create_block(label, value, description=description, limit=limit, read_only=read_only)
 
     async def update_block(self, block_id: str, value: str, *, limit: int | None = None) -> BlockState:
         fields: dict[str, Any] = {"limit": limit} if limit is not None else {}
@@ -89,15 +87,10 @@ class EmbeddedBackend:
         pending = self.service.conversations.pending_approval(conversation_id)
         if pending is None:
             return []
-        return [
-            {"tool_call_id": c["id"], "name": c["name"], "arguments": c["arguments"]}
-            for c in pending.tool_calls
-        ]
+        return [{"tool_call_id": c["id"], "name": c["name"], "arguments": c["arguments"]} for c in pending.tool_calls]
 
     async def list_messages(self, conversation_id: str, limit: int = 50) -> list[dict[str, Any]]:
-        rows = self.service.conversations.list_messages(
-            conversation_id=conversation_id, limit=limit, ascending=False
-        )
+        rows = self.service.conversations.list_messages(conversation_id=conversation_id, limit=limit, ascending=False)
         return [view.to_wire() for row in reversed(rows) for view in to_letta_messages(row)]
 
     async def compact(self, conversation_id: str) -> dict[str, Any] | None:

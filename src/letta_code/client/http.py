@@ -139,9 +139,7 @@ class HttpBackend:
             root = root[: -len("/v1")]
         self.base_url: str | None = root
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.AsyncClient(
-            base_url=root, headers=headers, timeout=httpx.Timeout(timeout, connect=5.0)
-        )
+        self._client = httpx.AsyncClient(base_url=root, headers=headers, timeout=httpx.Timeout(timeout, connect=5.0))
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -176,7 +174,9 @@ class HttpBackend:
         items: list[dict[str, Any]] = []
         after: str | None = None
         while True:
-            batch = await self._call("GET", path, params={**params, "limit": PAGE, **({"after": after} if after else {})})
+            batch = await self._call(
+                "GET", path, params={**params, "limit": PAGE, **({"after": after} if after else {})}
+            )
             items.extend(batch)
             if len(batch) < PAGE:
                 return items

@@ -48,9 +48,7 @@ def read_json_file(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SettingsError(
-            f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from exc
+        raise SettingsError(f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
     if not isinstance(data, dict):
         raise SettingsError(f"{path} must hold a JSON object, not {type(data).__name__}")
     return data
@@ -175,9 +173,7 @@ def check_models(data: dict[str, Any], source: Path) -> None:
             )
         for key, value in entry.items():
             if key not in MODEL_KEYS:
-                raise SettingsError(
-                    f"{source}: unknown key 'models.{handle}.{key}' (known: {', '.join(MODEL_KEYS)})"
-                )
+                raise SettingsError(f"{source}: unknown key 'models.{handle}.{key}' (known: {', '.join(MODEL_KEYS)})")
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise SettingsError(
                     f"{source}: 'models.{handle}.{key}' must be a positive whole number of tokens, "
@@ -200,9 +196,7 @@ def check_sandbox(data: dict[str, Any], source: Path) -> None:
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
                 raise SettingsError(f"{source}: 'sandbox.allowWrite' must be a list of paths (strings)")
         else:
-            raise SettingsError(
-                f"{source}: unknown key 'sandbox.{key}' (known: enabled, network, allowWrite)"
-            )
+            raise SettingsError(f"{source}: unknown key 'sandbox.{key}' (known: enabled, network, allowWrite)")
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,7 @@ from letta_code.schemas.state import AgentState, BlockState, ConversationState
 DEFAULT_BLOCKS: dict[str, tuple[str, str]] = {
     "persona": (
         "Who I am and how I work. I edit it as I learn how to work better.",
-        "I am Letta Code, a stateful coding agent. I work carefully, explain briefly, "
-        "and keep my memory up to date.",
+        "I am Letta Code, a stateful coding agent. I work carefully, explain briefly, and keep my memory up to date.",
     ),
     "human": (
         "What I know about the user: preferences, habits, coding style.",
@@ -55,9 +54,7 @@ class SessionTarget:
     busy_conversation: str | None = None  # the taken conversation this session moved away from
 
 
-async def _ensure_block(
-    backend: Backend, settings: Settings, label: str, *, fresh: bool
-) -> BlockState:
+async def _ensure_block(backend: Backend, settings: Settings, label: str, *, fresh: bool) -> BlockState:
     """The shared block for `label`, created (and its id saved) when missing."""
     is_global = label in GLOBAL_LABELS
     source = settings.global_ if is_global else settings.project

@@ -162,7 +162,9 @@ class ToolExecutor:
         if call.name in self.special_tools:
             # The harness's own tools (Skill) touch only the agent's memory: a deny rule
             # still stops them, nothing else asks.
-            return _item(call, f"Permission denied: {decision.reason}", "error") if decision.behavior == "deny" else None
+            return (
+                _item(call, f"Permission denied: {decision.reason}", "error") if decision.behavior == "deny" else None
+            )
         if decision.behavior == "allow":
             return None
         if decision.behavior == "deny":

@@ -111,9 +111,7 @@ class TurnRunner:
     def _unrun(self, call: PendingCall, reason: str) -> str:
         """The result of a call answered without running it now."""
         if self.started.started(call.tool_call_id):
-            return (
-                f"Error: interrupted while it ran; it may have completed — check before running it again ({reason})"
-            )
+            return f"Error: interrupted while it ran; it may have completed — check before running it again ({reason})"
         return f"Error: not run: {reason}"
 
     async def _drive(self, messages: list[dict[str, Any]]) -> TurnResult:

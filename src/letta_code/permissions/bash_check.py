@@ -35,6 +35,7 @@ from letta_code.permissions.words import CommandForm, Word, match_words
 if TYPE_CHECKING:
     from letta_code.permissions.checker import PermissionChecker
 
+
 def _read_only(command: SimpleCommand) -> ReadOnlyInfo | None:
     form = command.effective
     if not form.allowable:
@@ -111,8 +112,10 @@ def _allow_rule(rules: Iterable[Rule], command: SimpleCommand) -> Rule | None:
         if not form.allowable:
             continue
         for rule in rules:
-            if rule.covers_tool("Bash") and rule.kind in ("exact", "prefix") and match_words(
-                rule.words, form, prefix=rule.kind == "prefix", broad=False
+            if (
+                rule.covers_tool("Bash")
+                and rule.kind in ("exact", "prefix")
+                and match_words(rule.words, form, prefix=rule.kind == "prefix", broad=False)
             ):
                 return rule
     return None
@@ -131,8 +134,7 @@ class _Line:
         bases = _bases(checker, self.infos)
         self.extra = gather(checker, analysis, self.infos, bases, self.git_problems)
         self.read_paths: list[list[ResolvedPath] | None] = [
-            _resolve_words(checker, info.paths, bases) if info is not None else None
-            for info in self.infos
+            _resolve_words(checker, info.paths, bases) if info is not None else None for info in self.infos
         ]
         self.writes = [(w, _resolve_words(checker, [w], bases)) for w in analysis.writes]
         self.reads = [(w, _resolve_words(checker, [w], bases)) for w in analysis.reads]
@@ -148,9 +150,7 @@ class _Line:
         return [p for _, paths in self.writes if paths for p in paths]
 
 
-def _rule_decision(
-    checker: PermissionChecker, line: _Line, rules: list[Rule], verb: str
-) -> tuple[Rule, str] | None:
+def _rule_decision(checker: PermissionChecker, line: _Line, rules: list[Rule], verb: str) -> tuple[Rule, str] | None:
     found = _bash_rule(rules, line.analysis)
     if found is not None:
         return found[0], f"`{found[1]}` is {verb} by the rule {found[0].text}"
@@ -236,9 +236,7 @@ def _decide_parts(checker: PermissionChecker, line: _Line) -> Decision:
                 continue
             shown = ", ".join(dict.fromkeys(checker.display(p) for p in outside))
             blockers.append(f"`{command.effective.text()}` reads outside the working directory ({shown})")
-            suggestions.extend(
-                path_rule_for("Read", p, checker.root, is_dir=os.path.isdir(p.real)) for p in outside
-            )
+            suggestions.extend(path_rule_for("Read", p, checker.root, is_dir=os.path.isdir(p.real)) for p in outside)
             continue
         blockers.append(f"`{command.effective.text()}`")
         suggestions.append(bash_rule_for(command))

@@ -13,6 +13,7 @@ from typing import Any
 _parser: Any = None
 _parser_lock = threading.Lock()
 
+
 def _get_parser() -> Any:
     global _parser
     if _parser is None:

@@ -13,9 +13,7 @@ READ_ONLY_TOOLS: frozenset[str] = FILE_READ_TOOLS | frozenset({"BashOutput", "To
 SHELL_TOOL = "Bash"
 EXIT_PLAN_TOOL = "ExitPlanMode"
 
-KNOWN_TOOLS: frozenset[str] = (
-    FILE_READ_TOOLS | EDIT_TOOLS | SESSION_TOOLS | frozenset({SHELL_TOOL, EXIT_PLAN_TOOL})
-)
+KNOWN_TOOLS: frozenset[str] = FILE_READ_TOOLS | EDIT_TOOLS | SESSION_TOOLS | frozenset({SHELL_TOOL, EXIT_PLAN_TOOL})
 # Tools whose rule specifier is a path pattern.
 PATH_TOOLS: frozenset[str] = FILE_READ_TOOLS | EDIT_TOOLS
 

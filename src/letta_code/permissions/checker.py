@@ -52,8 +52,9 @@ Behavior = Literal["allow", "deny", "ask"]
 PROTECTED_NAMES: tuple[str, ...] = (".git", ".letta")
 # What case-insensitive filesystems also read as those names: HFS+ ignores these code
 # points, NTFS trailing dots and spaces, and `GIT~1` is the 8.3 short name of `.git`.
-_IGNORABLE = dict.fromkeys(map(ord, "\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                                    "\u206a\u206b\u206c\u206d\u206e\u206f\ufeff"))
+_IGNORABLE = dict.fromkeys(
+    map(ord, "\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u206a\u206b\u206c\u206d\u206e\u206f\ufeff")
+)
 _SHORT_NAMES = ("git~1", "letta~1")
 
 
@@ -192,9 +193,7 @@ class PermissionChecker:
                         return True
         return False
 
-    def path_rule(
-        self, rules: Iterable[Rule], tool: str, targets: list[ResolvedPath], *, broad: bool
-    ) -> Rule | None:
+    def path_rule(self, rules: Iterable[Rule], tool: str, targets: list[ResolvedPath], *, broad: bool) -> Rule | None:
         """The first rule covering `tool` on `targets` (any target when broad, all when narrow)."""
         for rule in rules:
             if not rule.covers_tool(tool):
@@ -221,9 +220,7 @@ class PermissionChecker:
         if rule is not None:
             return True, rule
         ok = (
-            self.mode == PermissionMode.ACCEPT_EDITS
-            and self.inside_workspace(target)
-            and not self.is_protected(target)
+            self.mode == PermissionMode.ACCEPT_EDITS and self.inside_workspace(target) and not self.is_protected(target)
         )
         return ok, None
 

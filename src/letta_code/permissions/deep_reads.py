@@ -44,9 +44,7 @@ def walk(folder: ResolvedPath, *, follow_links: bool) -> tuple[list[ResolvedPath
         return out, False
 
 
-def _walk(
-    folder: ResolvedPath, follow_links: bool, out: list[ResolvedPath]
-) -> tuple[list[ResolvedPath], bool]:
+def _walk(folder: ResolvedPath, follow_links: bool, out: list[ResolvedPath]) -> tuple[list[ResolvedPath], bool]:
     if not os.path.isdir(folder.real):
         return out, True
     deadline = time.monotonic() + _MAX_SECONDS

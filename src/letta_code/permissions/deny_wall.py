@@ -34,8 +34,24 @@ if TYPE_CHECKING:
 # Programs whose arguments are never opened as files.
 NO_FILE_ARGUMENTS: frozenset[str] = frozenset(
     {
-        "echo", "printf", "true", "false", "pwd", "whoami", "id", "uname", "seq", "sleep",
-        "basename", "dirname", "nproc", "arch", "which", "type", "groups", "hostname",
+        "echo",
+        "printf",
+        "true",
+        "false",
+        "pwd",
+        "whoami",
+        "id",
+        "uname",
+        "seq",
+        "sleep",
+        "basename",
+        "dirname",
+        "nproc",
+        "arch",
+        "which",
+        "type",
+        "groups",
+        "hostname",
     }
 )
 _PATH_FAMILIES = ("Read", "Write")
@@ -43,8 +59,27 @@ _PATH_FAMILIES = ("Read", "Write")
 # judged by `deep_reads`); any other program given a folder may read all of it.
 NAMES_ONLY: frozenset[str] = frozenset(
     {
-        "ls", "find", "tree", "du", "df", "stat", "file", "mkdir", "rmdir", "cd", "test", "[",
-        "realpath", "readlink", "touch", "chmod", "chown", "ln", "mv", "git", "rm",
+        "ls",
+        "find",
+        "tree",
+        "du",
+        "df",
+        "stat",
+        "file",
+        "mkdir",
+        "rmdir",
+        "cd",
+        "test",
+        "[",
+        "realpath",
+        "readlink",
+        "touch",
+        "chmod",
+        "chown",
+        "ln",
+        "mv",
+        "git",
+        "rm",
     }
 )
 _PATHLIKE = re.compile(r"[A-Za-z0-9_./~+@%-]+")
@@ -66,10 +101,7 @@ def problem_rule(rules: Iterable[Rule], analysis: ShellAnalysis) -> tuple[Rule, 
     relevant = shell_relevant(rules)
     if not relevant:
         return None
-    reason = (
-        f"the command cannot be checked against the rule {relevant[0].text}: "
-        f"{analysis.problems[0]}"
-    )
+    reason = f"the command cannot be checked against the rule {relevant[0].text}: {analysis.problems[0]}"
     return relevant[0], reason
 
 
@@ -130,13 +162,17 @@ def _word_rule(
     """The rule a word names (or may name). With `folders`, a folder counts as every
     file below it (`tar -cf - .`, `cp -r . x`, `zip -r x src`)."""
     if not word.literal or (word.text.startswith("~") and expand_home(word.text).startswith("~")):
-        return rules[0], f"has a word known only when it runs ({word.text}), which may name a path of the rule {rules[0].text}"
+        return rules[
+            0
+        ], f"has a word known only when it runs ({word.text}), which may name a path of the rule {rules[0].text}"
     for text in _candidates(word):
         for base in bases:
             try:
                 target = checker.resolve(text, base)
             except ValueError:
-                return rules[0], f"names {text!r}, which cannot be resolved, so it may be a path of the rule {rules[0].text}"
+                return rules[
+                    0
+                ], f"names {text!r}, which cannot be resolved, so it may be a path of the rule {rules[0].text}"
             rule = _matching(checker, rules, target)
             if rule is not None:
                 return rule, f"names {checker.display(target)}, covered by the rule {rule.text}"

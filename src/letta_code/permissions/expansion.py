@@ -161,10 +161,7 @@ def bash_glob(pattern: str, base: str) -> list[str] | None:
     if expanded.startswith("~"):
         return None  # `~nosuchuser`, `~+`, `~-`: the shell decides
     try:
-        if os.path.isabs(expanded):
-            matches = glob.glob(expanded)
-        else:
-            matches = glob.glob(expanded, root_dir=base)
+        matches = glob.glob(expanded) if os.path.isabs(expanded) else glob.glob(expanded, root_dir=base)
     except (OSError, ValueError):
         return None
     if len(matches) > MAX_MATCHES:

@@ -24,8 +24,16 @@ _MAX_OUTPUT = 64 << 20
 _CACHE: OrderedDict[tuple[object, ...], frozenset[str] | None] = OrderedDict()
 _CACHE_SIZE = 16
 # Run git without anything that could start a program (the config was checked before, too).
-_SAFE = ("-c", "core.fsmonitor=false", "-c", "diff.external=", "-c", "log.showSignature=false",
-         "--no-pager", "--no-optional-locks")
+_SAFE = (
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "diff.external=",
+    "-c",
+    "log.showSignature=false",
+    "--no-pager",
+    "--no-optional-locks",
+)
 
 
 def _stamp(path: str) -> tuple[int, int] | None:
@@ -56,8 +64,13 @@ def _git(repo: Repo, *args: str) -> bytes | None:
         env["GIT_WORK_TREE"] = repo.work_tree
     try:
         done = subprocess.run(
-            ["git", *_SAFE, *args], capture_output=True, timeout=_TIMEOUT, env=env,
-            cwd=repo.work_tree or repo.git_dir, stdin=subprocess.DEVNULL, check=False,
+            ["git", *_SAFE, *args],
+            capture_output=True,
+            timeout=_TIMEOUT,
+            env=env,
+            cwd=repo.work_tree or repo.git_dir,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -76,8 +89,20 @@ def _scan(repo: Repo) -> frozenset[str] | None:
     paths = {p for p in index.decode("utf-8", "surrogateescape").split("\0") if p}
     if not refs.strip() and not os.path.exists(os.path.join(repo.common_dir, "logs", "HEAD")):
         return frozenset(paths)  # no commits yet
-    history = _git(repo, "log", "--all", "--reflog", "--no-renames", "--name-only", "--format=",
-                   "-m", "--root", "-z", "--no-textconv", "--no-ext-diff")
+    history = _git(
+        repo,
+        "log",
+        "--all",
+        "--reflog",
+        "--no-renames",
+        "--name-only",
+        "--format=",
+        "-m",
+        "--root",
+        "-z",
+        "--no-textconv",
+        "--no-ext-diff",
+    )
     if history is None:
         return None
     text = history.decode("utf-8", "surrogateescape")

@@ -23,6 +23,8 @@ from letta_code.permissions.options import Parsed, parse, spec
 from letta_code.permissions.words import Word
 
 _HERE = Word(".")
+# Option tables read best as paragraphs: the formatter leaves them so.
+# fmt: off
 _GLOBAL_OK = frozenset(
     ["--no-pager", "-P", "--no-optional-locks", "--literal-pathspecs", "--glob-pathspecs", "--noglob-pathspecs", "--icase-pathspecs", "--no-replace-objects", "--no-advice"]
 )
@@ -142,6 +144,7 @@ _CONFIG_OPTS = (
 _QUIET_SUBCOMMANDS = frozenset(
     ["add", "commit", "push", "fetch", "pull", "init", "clone", "switch", "checkout", "branch", "merge", "rebase", "reset", "restore", "rm", "mv", "remote", "status", "rev-parse", "ls-files", "ls-tree", "rev-list", "show-ref", "describe", "name-rev", "merge-base", "count-objects", "check-ignore", "version", "gc", "prune", "worktree", "clean", "cherry-pick", "revert", "tag", "config", "fsck", "maintenance", "sparse-checkout"]
 )
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -239,9 +242,14 @@ def git_info(args: tuple[Word, ...]) -> GitRead | None:
     if sub == "remote":
         return GitRead((), (), use, cd) if all(t in ("-v", "--verbose") for t in texts) else None
     if sub == "tag":
-        parsed = parse(spec("-l --list -n=? --contains= --no-contains= --merged= --no-merged= "
-                            "--points-at= --sort= --format= --column=? --no-column -i "
-                            "--ignore-case --color=?"), rest)
+        parsed = parse(
+            spec(
+                "-l --list -n=? --contains= --no-contains= --merged= --no-merged= "
+                "--points-at= --sort= --format= --column=? --no-column -i "
+                "--ignore-case --color=?"
+            ),
+            rest,
+        )
         listing = parsed.has("-l", "--list") or not parsed.positional
         return GitRead((), (), use, cd) if parsed.ok and listing else None
     if sub == "config":
@@ -270,8 +278,7 @@ def git_info(args: tuple[Word, ...]) -> GitRead | None:
     deep: tuple[Word, ...] = ()
     if parsed.has("--no-index", "--untracked") and sub in ("diff", "grep"):
         deep = (_HERE, *positional) if sub == "grep" else tuple(positional)
-    use = GitUse(repo_dirs=tuple(dirs), content=content, objects=_objects(positional) if content else (),
-                 deep=deep)
+    use = GitUse(repo_dirs=tuple(dirs), content=content, objects=_objects(positional) if content else (), deep=deep)
     return GitRead((_HERE, *positional, *parsed.paths, *line_ranges), deep, use, cd)
 
 
@@ -281,12 +288,23 @@ def git_possible(args: tuple[Word, ...]) -> GitUse:
     rest = args[i + 1 :]
     sub = args[i].text if i < len(args) and args[i].literal else None
     texts = {w.text for w in rest}
-    quiet = sub in _QUIET_SUBCOMMANDS and not texts & {"-p", "--patch", "-v", "--verbose", "-i",
-                                                       "--interactive", "-e", "--edit"}
+    quiet = sub in _QUIET_SUBCOMMANDS and not texts & {
+        "-p",
+        "--patch",
+        "-v",
+        "--verbose",
+        "-i",
+        "--interactive",
+        "-e",
+        "--edit",
+    }
     opaque = any(not w.literal for w in args)
     return GitUse(
-        repo_dirs=tuple(dirs), other_repo=other or opaque, programs=programs,
-        content=not quiet, objects=_objects(list(rest)),
+        repo_dirs=tuple(dirs),
+        other_repo=other or opaque,
+        programs=programs,
+        content=not quiet,
+        objects=_objects(list(rest)),
         unknown_objects=opaque or "--stdin" in texts or any(t.startswith("--batch") for t in texts),
         deep=(_HERE,) if texts & {"--no-index", "--untracked"} else (),
     )

@@ -63,8 +63,21 @@ _SAFE_KEYS: dict[str, frozenset[str]] = {
     ),
 }
 _NO_SUBSECTION_UNSAFE = {"diff": frozenset({"external", "tool", "guitool"}), "merge": frozenset({"tool", "guitool"})}
-_ALIAS_UNSAFE = ("-c", "--config-env", "--exec-path", "--git-dir", "--work-tree", "--output",
-                 "--ext-diff", "--textconv", "-O", "--open-files-in-pager", "--upload-pack", "-p", "--paginate")
+_ALIAS_UNSAFE = (
+    "-c",
+    "--config-env",
+    "--exec-path",
+    "--git-dir",
+    "--work-tree",
+    "--output",
+    "--ext-diff",
+    "--textconv",
+    "-O",
+    "--open-files-in-pager",
+    "--upload-pack",
+    "-p",
+    "--paginate",
+)
 _FALSE = frozenset({"", "false", "no", "off", "0"})
 _SECTION = re.compile(r'\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\\n]|\\.)*)")?\s*\](.*)')
 _KEY = re.compile(r"([A-Za-z][A-Za-z0-9-]*)\s*(?:=(.*))?")
@@ -210,9 +223,7 @@ def _unquote(value: str) -> str:
     return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value
 
 
-def _key_safe(
-    section: str, subsection: str | None, key: str, value: str, path: str, depth: int, strict: bool
-) -> bool:
+def _key_safe(section: str, subsection: str | None, key: str, value: str, path: str, depth: int, strict: bool) -> bool:
     if key == "path" and section in ("include", "includeif"):
         target = os.path.expanduser(_unquote(value))
         return _config_safe(os.path.join(os.path.dirname(path), target), depth + 1, strict=strict)
@@ -221,9 +232,7 @@ def _key_safe(
     if section == "alias":
         # `!cmd` runs a shell; options such as `-c` or `--output` would slip past the checks.
         tokens = _unquote(value).split()
-        return bool(tokens) and not tokens[0].startswith("!") and not any(
-            t.startswith(_ALIAS_UNSAFE) for t in tokens
-        )
+        return bool(tokens) and not tokens[0].startswith("!") and not any(t.startswith(_ALIAS_UNSAFE) for t in tokens)
     if section == "core" and key == "fsmonitor":
         return _unquote(value).lower() in _FALSE | {"true", "yes", "on", "1"}
     if section in _SAFE_SECTIONS:
@@ -242,9 +251,7 @@ def _runs_in_read_only_git(section: str, subsection: str | None, key: str, value
     if section == "filter":
         return key in ("clean", "smudge", "process") and not value.startswith("git-lfs ")
     if section == "diff":
-        return (subsection is None and key == "external") or (
-            subsection is not None and key in ("textconv", "command")
-        )
+        return (subsection is None and key == "external") or (subsection is not None and key in ("textconv", "command"))
     return section == "interactive" and key == "difffilter"
 
 

@@ -82,8 +82,25 @@ def _launcher(spec: LauncherSpec) -> Callable[[tuple[Word, ...]], Unwrapped | No
 def _flock(args: tuple[Word, ...]) -> Unwrapped | None:
     spec = LauncherSpec(
         "flock",
-        frozenset({"-s", "-x", "-e", "-u", "-n", "-o", "-F", "--shared", "--exclusive",
-                   "--unlock", "--nonblock", "--nb", "--close", "--no-fork", "--verbose"}),
+        frozenset(
+            {
+                "-s",
+                "-x",
+                "-e",
+                "-u",
+                "-n",
+                "-o",
+                "-F",
+                "--shared",
+                "--exclusive",
+                "--unlock",
+                "--nonblock",
+                "--nb",
+                "--close",
+                "--no-fork",
+                "--verbose",
+            }
+        ),
         frozenset({"-w", "-E", "--timeout", "--wait", "--conflict-exit-code"}),
         transparent=False,
     )
@@ -104,8 +121,21 @@ def _flock(args: tuple[Word, ...]) -> Unwrapped | None:
 def _script(args: tuple[Word, ...]) -> Unwrapped | None:
     texts = plain_texts(args, "script")
     flags = {"-a", "-e", "-f", "-q", "--append", "--return", "--flush", "--quiet"}
-    valued = {"-E", "-I", "-O", "-B", "-T", "-m", "--echo", "--log-in", "--log-out",
-              "--log-io", "--log-timing", "--logging-format", "--output-limit"}
+    valued = {
+        "-E",
+        "-I",
+        "-O",
+        "-B",
+        "-T",
+        "-m",
+        "--echo",
+        "--log-in",
+        "--log-out",
+        "--log-io",
+        "--log-timing",
+        "--logging-format",
+        "--output-limit",
+    }
     i = 0
     while i < len(texts):
         t = texts[i]
@@ -128,9 +158,30 @@ def _script(args: tuple[Word, ...]) -> Unwrapped | None:
 def _watch(args: tuple[Word, ...]) -> Unwrapped | None:
     spec = LauncherSpec(
         "watch",
-        frozenset({"-d", "-t", "-b", "-e", "-g", "-c", "-x", "-p", "-w", "-r",
-                   "--differences", "--no-title", "--beep", "--errexit", "--chgexit",
-                   "--color", "--exec", "--precise", "--no-wrap", "--no-rerun"}),
+        frozenset(
+            {
+                "-d",
+                "-t",
+                "-b",
+                "-e",
+                "-g",
+                "-c",
+                "-x",
+                "-p",
+                "-w",
+                "-r",
+                "--differences",
+                "--no-title",
+                "--beep",
+                "--errexit",
+                "--chgexit",
+                "--color",
+                "--exec",
+                "--precise",
+                "--no-wrap",
+                "--no-rerun",
+            }
+        ),
         frozenset({"-n", "--interval", "-q", "--equexit"}),
         transparent=False,
     )
@@ -147,33 +198,112 @@ def _watch(args: tuple[Word, ...]) -> Unwrapped | None:
 
 
 LAUNCHERS: dict[str, Callable[[tuple[Word, ...]], Unwrapped | None]] = {
-    "setsid": _launcher(LauncherSpec(
-        "setsid", frozenset({"-c", "-f", "-w", "--ctty", "--fork", "--wait"}))),
-    "stdbuf": _launcher(LauncherSpec(
-        "stdbuf", frozenset(), frozenset({"-i", "-o", "-e", "--input", "--output", "--error"}))),
-    "ionice": _launcher(LauncherSpec(
-        "ionice", frozenset({"-t", "--ignore"}), frozenset({"-c", "-n", "--class", "--classdata"}),
-        frozenset({"-p", "--pid", "-P", "--pgid", "-u", "--uid"}))),
-    "chrt": _launcher(LauncherSpec(
-        "chrt",
-        frozenset({"-a", "-b", "-d", "-f", "-i", "-o", "-r", "-R", "-v", "--all-tasks", "--batch",
-                   "--deadline", "--fifo", "--idle", "--other", "--rr", "--reset-on-fork",
-                   "--verbose"}),
-        frozenset({"-T", "-P", "-D", "--sched-runtime", "--sched-period", "--sched-deadline"}),
-        frozenset({"-p", "--pid", "-m", "--max"}), leading_words=1)),
-    "taskset": _launcher(LauncherSpec(
-        "taskset", frozenset({"-a", "-c", "--all-tasks", "--cpu-list"}), frozenset(),
-        frozenset({"-p", "--pid"}), leading_words=1)),
-    "unshare": _launcher(LauncherSpec(
-        "unshare",
-        frozenset({"-m", "-u", "-i", "-n", "-p", "-U", "-C", "-T", "-f", "-r", "-c", "--mount",
-                   "--uts", "--ipc", "--net", "--pid", "--user", "--cgroup", "--time", "--fork",
-                   "--map-root-user", "--map-current-user", "--mount-proc", "--kill-child",
-                   "--keep-caps"}),
-        frozenset({"-S", "-G", "-R", "-w", "--setuid", "--setgid", "--root", "--wd",
-                   "--propagation", "--setgroups", "--map-user", "--map-group", "--map-users",
-                   "--map-groups", "--monotonic", "--boottime"}),
-        transparent=False)),
+    "setsid": _launcher(LauncherSpec("setsid", frozenset({"-c", "-f", "-w", "--ctty", "--fork", "--wait"}))),
+    "stdbuf": _launcher(
+        LauncherSpec("stdbuf", frozenset(), frozenset({"-i", "-o", "-e", "--input", "--output", "--error"}))
+    ),
+    "ionice": _launcher(
+        LauncherSpec(
+            "ionice",
+            frozenset({"-t", "--ignore"}),
+            frozenset({"-c", "-n", "--class", "--classdata"}),
+            frozenset({"-p", "--pid", "-P", "--pgid", "-u", "--uid"}),
+        )
+    ),
+    "chrt": _launcher(
+        LauncherSpec(
+            "chrt",
+            frozenset(
+                {
+                    "-a",
+                    "-b",
+                    "-d",
+                    "-f",
+                    "-i",
+                    "-o",
+                    "-r",
+                    "-R",
+                    "-v",
+                    "--all-tasks",
+                    "--batch",
+                    "--deadline",
+                    "--fifo",
+                    "--idle",
+                    "--other",
+                    "--rr",
+                    "--reset-on-fork",
+                    "--verbose",
+                }
+            ),
+            frozenset({"-T", "-P", "-D", "--sched-runtime", "--sched-period", "--sched-deadline"}),
+            frozenset({"-p", "--pid", "-m", "--max"}),
+            leading_words=1,
+        )
+    ),
+    "taskset": _launcher(
+        LauncherSpec(
+            "taskset",
+            frozenset({"-a", "-c", "--all-tasks", "--cpu-list"}),
+            frozenset(),
+            frozenset({"-p", "--pid"}),
+            leading_words=1,
+        )
+    ),
+    "unshare": _launcher(
+        LauncherSpec(
+            "unshare",
+            frozenset(
+                {
+                    "-m",
+                    "-u",
+                    "-i",
+                    "-n",
+                    "-p",
+                    "-U",
+                    "-C",
+                    "-T",
+                    "-f",
+                    "-r",
+                    "-c",
+                    "--mount",
+                    "--uts",
+                    "--ipc",
+                    "--net",
+                    "--pid",
+                    "--user",
+                    "--cgroup",
+                    "--time",
+                    "--fork",
+                    "--map-root-user",
+                    "--map-current-user",
+                    "--mount-proc",
+                    "--kill-child",
+                    "--keep-caps",
+                }
+            ),
+            frozenset(
+                {
+                    "-S",
+                    "-G",
+                    "-R",
+                    "-w",
+                    "--setuid",
+                    "--setgid",
+                    "--root",
+                    "--wd",
+                    "--propagation",
+                    "--setgroups",
+                    "--map-user",
+                    "--map-group",
+                    "--map-users",
+                    "--map-groups",
+                    "--monotonic",
+                    "--boottime",
+                }
+            ),
+            transparent=False,
+        )
+    ),
     "flock": _flock,
     "script": _script,
     "watch": _watch,

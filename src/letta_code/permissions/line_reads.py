@@ -124,8 +124,10 @@ def gather(
             out.possible.append([])
             continue
         possible = possible_reads(command.effective.words)
-        git = possible.git if possible.git is not None else (
-            git_possible(_git_args(command)) if is_git(command) else None
+        git = (
+            possible.git
+            if possible.git is not None
+            else (git_possible(_git_args(command)) if is_git(command) else None)
         )
         out.deep.append((_resolve(checker, possible.deep, bases), True))
         out.git.append(git)
@@ -168,7 +170,10 @@ def rule_for(checker: PermissionChecker, reads: LineReads, rules: list[Rule], ve
         for folder in folders:
             hit = folder_rule(checker, rules, folder, follow)
             if hit is not None:
-                return hit[0], f"the command reads the files under {checker.display(folder)}, including {hit[1]}, {verb} by the rule {hit[0].text}"
+                return (
+                    hit[0],
+                    f"the command reads the files under {checker.display(folder)}, including {hit[1]}, {verb} by the rule {hit[0].text}",
+                )
     for use in reads.git:
         if use is None:
             continue

@@ -115,9 +115,7 @@ def _short(opts: OptionSpec, text: str, args: tuple[Word, ...], i: int, out: Par
     return i
 
 
-def _one_value(
-    name: str, kind: str, attached: str | None, args: tuple[Word, ...], i: int, out: Parsed
-) -> int:
+def _one_value(name: str, kind: str, attached: str | None, args: tuple[Word, ...], i: int, out: Parsed) -> int:
     """Record an option's value (attached, or the next word); a PATH value is a path."""
     if attached is not None:
         value = Word(attached)

@@ -269,6 +269,4 @@ def parse_path_pattern(spec: str) -> PathPattern:
         static_parts.append(seg)
     static = "/".join(static_parts)
     rest = body[len(static) :].lstrip("/") if static else body
-    return PathPattern(
-        text=text, anchor=anchor, body=body, leading_slash=leading_slash, _static=(static, rest)
-    )
+    return PathPattern(text=text, anchor=anchor, body=body, leading_slash=leading_slash, _static=(static, rest))

@@ -41,7 +41,7 @@ def save_rule(rule: str, kind: RuleKind, path: Path) -> bool:
 
 
 def save_allow_rule(rule: str, cwd: str | os.PathLike[str]) -> bool:
-    """"Allow always": add `rule` to permissions.allow in `./.letta/settings.local.json`.
+    """ "Allow always": add `rule` to permissions.allow in `./.letta/settings.local.json`.
 
     No duplicates; the file is written atomically and kept out of git.
     Returns False when the rule was already saved.

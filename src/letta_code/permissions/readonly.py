@@ -31,10 +31,81 @@ _HERE = Word(".")
 
 _FIND_GLOBAL = frozenset({"-H", "-P"})
 _FIND_NOARG = frozenset(
-    ["-daystart", "-depth", "-d", "-ignore_readdir_race", "-noignore_readdir_race", "-mount", "-xdev", "-noleaf", "-nowarn", "-warn", "-empty", "-false", "-true", "-nouser", "-nogroup", "-readable", "-writable", "-executable", "-print", "-print0", "-prune", "-quit", "-ls", "(", ")", "!", "-not", "-a", "-and", "-o", "-or", ",", "-help", "--help", "-version", "--version"]
+    [
+        "-daystart",
+        "-depth",
+        "-d",
+        "-ignore_readdir_race",
+        "-noignore_readdir_race",
+        "-mount",
+        "-xdev",
+        "-noleaf",
+        "-nowarn",
+        "-warn",
+        "-empty",
+        "-false",
+        "-true",
+        "-nouser",
+        "-nogroup",
+        "-readable",
+        "-writable",
+        "-executable",
+        "-print",
+        "-print0",
+        "-prune",
+        "-quit",
+        "-ls",
+        "(",
+        ")",
+        "!",
+        "-not",
+        "-a",
+        "-and",
+        "-o",
+        "-or",
+        ",",
+        "-help",
+        "--help",
+        "-version",
+        "--version",
+    ]
 )
 _FIND_VALUE = frozenset(
-    ["-maxdepth", "-mindepth", "-amin", "-atime", "-cmin", "-ctime", "-mmin", "-mtime", "-gid", "-group", "-uid", "-user", "-iname", "-name", "-ipath", "-path", "-iwholename", "-wholename", "-iregex", "-regex", "-regextype", "-links", "-inum", "-size", "-type", "-xtype", "-perm", "-lname", "-ilname", "-fstype", "-used", "-printf", "-context"]
+    [
+        "-maxdepth",
+        "-mindepth",
+        "-amin",
+        "-atime",
+        "-cmin",
+        "-ctime",
+        "-mmin",
+        "-mtime",
+        "-gid",
+        "-group",
+        "-uid",
+        "-user",
+        "-iname",
+        "-name",
+        "-ipath",
+        "-path",
+        "-iwholename",
+        "-wholename",
+        "-iregex",
+        "-regex",
+        "-regextype",
+        "-links",
+        "-inum",
+        "-size",
+        "-type",
+        "-xtype",
+        "-perm",
+        "-lname",
+        "-ilname",
+        "-fstype",
+        "-used",
+        "-printf",
+        "-context",
+    ]
 )
 _FIND_PATH = frozenset({"-newer", "-anewer", "-cnewer", "-samefile"})
 
@@ -65,14 +136,10 @@ class PossibleReads:
 
 def _find(args: tuple[Word, ...]) -> ReadOnlyInfo | None:
     i = 0
-    while i < len(args) and args[i].literal and (
-        args[i].text in _FIND_GLOBAL or args[i].text.startswith("-O")
-    ):
+    while i < len(args) and args[i].literal and (args[i].text in _FIND_GLOBAL or args[i].text.startswith("-O")):
         i += 1
     starts: list[Word] = []
-    while i < len(args) and not (
-        args[i].literal and (args[i].text.startswith("-") or args[i].text in ("(", "!", ","))
-    ):
+    while i < len(args) and not (args[i].literal and (args[i].text.startswith("-") or args[i].text in ("(", "!", ","))):
         starts.append(args[i])
         i += 1
     paths = list(starts) or [_HERE]
@@ -158,8 +225,9 @@ def read_only_info(words: tuple[Word, ...], *, extra_args: bool = False) -> Read
         git = None if extra_args else git_info(args)
         if git is None:
             return None
-        return ReadOnlyInfo(paths=git.paths, cd_target=git.cd_target, deep=git.deep,
-                            follows_links=bool(git.deep), git=git.use)
+        return ReadOnlyInfo(
+            paths=git.paths, cd_target=git.cd_target, deep=git.deep, follows_links=bool(git.deep), git=git.use
+        )
     if name == "command" and args and args[0].literal and args[0].text in ("-v", "-V"):
         return None if extra_args else ReadOnlyInfo(paths=())  # `command -v git`: a lookup
     if name == "cd":

@@ -88,9 +88,7 @@ def _split_command(spec: str, text: str) -> tuple[str, ...]:
                 f"write one rule per command instead of using {token!r}"
             )
         if "*" in token:
-            raise RuleError(
-                f"invalid rule {text!r}: '*' is only supported at the end, as in 'Bash(git diff:*)'"
-            )
+            raise RuleError(f"invalid rule {text!r}: '*' is only supported at the end, as in 'Bash(git diff:*)'")
     return tokens
 
 

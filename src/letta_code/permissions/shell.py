@@ -133,8 +133,7 @@ class _Walker(WordReader):
             elif kind == "heredoc_body":
                 body = self.text(child)
                 if not quoted and (
-                    "`" in body or "$(" in body or "$[" in body
-                    or "${" in _SIMPLE_BRACE_VAR.sub("", body)
+                    "`" in body or "$(" in body or "$[" in body or "${" in _SIMPLE_BRACE_VAR.sub("", body)
                 ):
                     self.problem("a here-document runs commands or complex expansions")
                     self.salvage(child, level)
@@ -187,9 +186,7 @@ class _Walker(WordReader):
             return
         self.unwrap(tuple(words), assignments, self.text(node), level)
 
-    def unwrap(
-        self, words: tuple[Word, ...], assignments: list[tuple[str, Word]], text: str, level: int
-    ) -> None:
+    def unwrap(self, words: tuple[Word, ...], assignments: list[tuple[str, Word]], text: str, level: int) -> None:
         allowable = all(name in SAFE_ENV_VARS for name, _ in assignments)
         forms: list[CommandForm] = []
         extra = False
@@ -254,9 +251,7 @@ class _Walker(WordReader):
         self.writes.extend(inner.writes)
         self.reads.extend(inner.reads)
         for cmd in inner.commands:
-            forms = tuple(
-                CommandForm(f.words, f.allowable and allowable, f.extra_args) for f in cmd.forms
-            )
+            forms = tuple(CommandForm(f.words, f.allowable and allowable, f.extra_args) for f in cmd.forms)
             self.commands.append(SimpleCommand(outer + forms, cmd.text, cmd.hidden))
 
     def find_exec(self, words: tuple[Word, ...], allowable: bool, level: int) -> None:

@@ -74,9 +74,7 @@ class CommandForm:
         return replace(self, words=(Word(base), *self.words[1:]))
 
 
-def match_words(
-    rule_words: tuple[str, ...], form: CommandForm, *, prefix: bool, broad: bool
-) -> bool:
+def match_words(rule_words: tuple[str, ...], form: CommandForm, *, prefix: bool, broad: bool) -> bool:
     """Does a Bash rule (`rule_words`, exact or `prefix:*`) match a command form?
 
     Narrow (allow): every rule word must equal a literal word; an exact rule needs

@@ -33,7 +33,9 @@ def plain_texts(args: tuple[Word, ...], what: str) -> list[str]:
     return [w.text for w in args]
 
 
-def simple_prefix(name: str, allowed: frozenset[str], with_value: frozenset[str] = frozenset()) -> Callable[[tuple[Word, ...]], Unwrapped | None]:
+def simple_prefix(
+    name: str, allowed: frozenset[str], with_value: frozenset[str] = frozenset()
+) -> Callable[[tuple[Word, ...]], Unwrapped | None]:
     def unwrap(args: tuple[Word, ...]) -> Unwrapped | None:
         texts = plain_texts(args, name)
         i = 0

@@ -20,6 +20,8 @@ from letta_code.permissions.launchers import LAUNCHERS
 from letta_code.permissions.words import Word
 from letta_code.permissions.wrapper_args import Unparseable, Unwrapped, plain_texts, simple_prefix
 
+# Word tables read best as paragraphs: the formatter leaves them so.
+# fmt: off
 # Variables a `VAR=value cmd` prefix may set without changing which code runs.
 SAFE_ENV_VARS: frozenset[str] = frozenset(
     {
@@ -55,6 +57,7 @@ NON_RUNNERS: frozenset[str] = frozenset(
 BASH_LIKE_SHELLS: frozenset[str] = frozenset({"bash", "sh", "dash"})
 # Shells with a grammar of their own: what they run is never judged as allowed.
 OTHER_SHELLS: frozenset[str] = frozenset({"zsh", "ksh", "mksh", "ash", "fish", "csh", "tcsh", "yash"})
+# fmt: on
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _DURATION = re.compile(r"[0-9]+(?:\.[0-9]+)?[smhd]?\Z")
@@ -156,7 +159,16 @@ _SUDO_VALUE = frozenset("CDgpRTUu")
 _SUDO_LONG = frozenset(
     {"--preserve-env", "--non-interactive", "--askpass", "--set-home", "--stdin", "--background", "--reset-timestamp"}
 )
-_SUDO_LONG_VALUE = ("--user=", "--group=", "--prompt=", "--chdir=", "--close-from=", "--preserve-env=", "--role=", "--type=")
+_SUDO_LONG_VALUE = (
+    "--user=",
+    "--group=",
+    "--prompt=",
+    "--chdir=",
+    "--close-from=",
+    "--preserve-env=",
+    "--role=",
+    "--type=",
+)
 
 
 def _sudo(args: tuple[Word, ...]) -> Unwrapped | None:
@@ -203,7 +215,15 @@ def _doas(args: tuple[Word, ...]) -> Unwrapped | None:
 _XARGS_FLAGS = frozenset("0rtxpo")
 _XARGS_VALUE = frozenset("nLPsdEI")
 _XARGS_LONG = frozenset({"--null", "--no-run-if-empty", "--verbose", "--exit", "--interactive", "--open-tty"})
-_XARGS_LONG_VALUE = ("--max-args=", "--max-lines=", "--max-procs=", "--max-chars=", "--delimiter=", "--eof=", "--replace=")
+_XARGS_LONG_VALUE = (
+    "--max-args=",
+    "--max-lines=",
+    "--max-procs=",
+    "--max-chars=",
+    "--delimiter=",
+    "--eof=",
+    "--replace=",
+)
 
 
 def _xargs(args: tuple[Word, ...]) -> Unwrapped | None:

@@ -44,9 +44,13 @@ ANY_ROUTE: dict[int | str, dict[str, Any]] = {
 }
 KEY_RESPONSE: dict[int | str, dict[str, Any]] = {401: _error("Missing or wrong API key")}
 BAD_REQUEST: dict[int | str, dict[str, Any]] = {400: _error("A value the server cannot use")}
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _error("A named agent, block, conversation, run, message or tool does not exist")}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: _error("A named agent, block, conversation, run, message or tool does not exist")
+}
 CROSS_ORIGIN: dict[int | str, dict[str, Any]] = {403: _error("A browser request from another origin")}
-CONFLICT: dict[int | str, dict[str, Any]] = {409: _error("The conversation is busy with a run or waits for an approval")}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: _error("The conversation is busy with a run or waits for an approval")
+}
 RUN_FAILED: dict[int | str, dict[str, Any]] = {502: _error("The model server failed the run")}
 
 
@@ -76,7 +80,10 @@ class Router(APIRouter):
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         methods = set(kwargs.get("methods") or ["GET"])
-        kwargs["responses"] = {**error_responses(self.prefix + path, methods, endpoint), **(kwargs.get("responses") or {})}
+        kwargs["responses"] = {
+            **error_responses(self.prefix + path, methods, endpoint),
+            **(kwargs.get("responses") or {}),
+        }
         super().add_api_route(path, endpoint, **kwargs)
         if not path.endswith("/"):
             super().add_api_route(path + "/", endpoint, **{**kwargs, "include_in_schema": False})
@@ -143,13 +150,10 @@ def check_order(order: str) -> str:
     return order
 
 
-def resolve_conversation(
-    service: AgentService, conversation_id: str, agent_id: str | None
-) -> ConversationState:
+def resolve_conversation(service: AgentService, conversation_id: str, agent_id: str | None) -> ConversationState:
     """A conversation id, or "default" with an agent id (an agent id alone still works)."""
     if conversation_id.startswith("agent-"):
         return service.resolve_conversation(None, conversation_id)
     if conversation_id == "default" and not agent_id:
         raise BadRequestError("conversation 'default' needs an agent_id (the agent whose primary history to use)")
     return service.resolve_conversation(conversation_id, agent_id)
-

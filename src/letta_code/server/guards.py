@@ -43,10 +43,7 @@ class BodyTooLarge(HTTPException):
 
 
 def too_large_detail(limit: int) -> str:
-    return (
-        f"request body too large: this server takes at most {limit} bytes "
-        f"(set {MAX_BODY_ENV} to change it)"
-    )
+    return f"request body too large: this server takes at most {limit} bytes (set {MAX_BODY_ENV} to change it)"
 
 
 def max_body_bytes(env: Mapping[str, str]) -> int:

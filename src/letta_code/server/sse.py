@@ -149,10 +149,7 @@ async def sse_events(
                 yield DONE
                 return
             elif kind == "dropped":
-                detail = (
-                    f"this client read the stream too slowly and was dropped; "
-                    f"resume it with starting_after={sent}"
-                )
+                detail = f"this client read the stream too slowly and was dropped; resume it with starting_after={sent}"
                 yield error_frame(detail, 408, resumable=True, run_id=run_id, starting_after=sent)
                 return
             else:

@@ -95,9 +95,7 @@ async def send_messages(
 def letta_response(chunks: list[dict[str, Any]], keep: Callable[[dict[str, Any]], bool]) -> Response:
     """A finished run as Letta's non-streaming `LettaResponse`."""
     stop = next((c for c in reversed(chunks) if c.get("message_type") == "stop_reason"), None)
-    usage: dict[str, Any] = next(
-        (c for c in reversed(chunks) if c.get("message_type") == "usage_statistics"), {}
-    )
+    usage: dict[str, Any] = next((c for c in reversed(chunks) if c.get("message_type") == "usage_statistics"), {})
     error = next((c for c in chunks if c.get("message_type") == "error_message"), None)
     stop_reason = (stop or {}).get("stop_reason", "error")
     if error is not None and stop_reason in ("error", "llm_api_error"):
@@ -125,7 +123,10 @@ def follow_stream(
     """Replay a run's chunks after `starting_after`, then follow it live until it ends."""
     chunks = service.follow_run(run_id, starting_after)  # 404 before the stream starts
     events = sse_events(
-        chunks, run_id=run_id, ping_interval=ping_interval(request, include_pings), stall_seconds=stall_seconds(service),
+        chunks,
+        run_id=run_id,
+        ping_interval=ping_interval(request, include_pings),
+        stall_seconds=stall_seconds(service),
         starting_after=starting_after,
     )
     return sse_response(events, run_id)

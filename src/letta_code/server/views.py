@@ -152,9 +152,7 @@ def pending_view(pending: PendingApproval | None, date: datetime | None = None) 
     """A pending approval as Letta's `ApprovalRequestMessage` (all waiting calls in tool_calls)."""
     if pending is None or not pending.tool_calls:
         return None
-    calls = [
-        {"name": c["name"], "arguments": c["arguments"], "tool_call_id": c["id"]} for c in pending.tool_calls
-    ]
+    calls = [{"name": c["name"], "arguments": c["arguments"], "tool_call_id": c["id"]} for c in pending.tool_calls]
     return {
         "id": pending.message_id,
         "date": iso(date or datetime.now(UTC)),

@@ -92,8 +92,7 @@ def build_input_messages(
         if pending is not None:
             names = ", ".join(c["name"] for c in pending.tool_calls)
             raise ConflictError(
-                f"the conversation is waiting for approval of tool calls ({names}); "
-                "send an approval message first"
+                f"the conversation is waiting for approval of tool calls ({names}); send an approval message first"
             )
         rows.append(
             Message(
@@ -119,14 +118,16 @@ def _tool_result_row(
 ) -> Message:
     if item.get("type", "approval") == "tool":
         raw = item.get("tool_return", "")
-        text = raw if isinstance(raw, str) else "".join(
-            str(p.get("text", "")) for p in raw if isinstance(p, dict)
-        )
+        text = raw if isinstance(raw, str) else "".join(str(p.get("text", "")) for p in raw if isinstance(p, dict))
         status = "error" if item.get("status") == "error" else "success"
         parts: list[dict[str, Any]] = [{"type": "text", "text": text}]
         if isinstance(raw, list):
             parts += [
-                {"type": "image", "media_type": p["source"].get("media_type", "image/png"), "data": p["source"].get("data", "")}
+                {
+                    "type": "image",
+                    "media_type": p["source"].get("media_type", "image/png"),
+                    "data": p["source"].get("data", ""),
+                }
                 for p in raw
                 if isinstance(p, dict) and p.get("type") == "image" and isinstance(p.get("source"), dict)
             ]
@@ -135,9 +136,7 @@ def _tool_result_row(
         text, status = f"Error: the user denied this tool call. Reason: {reason}", "error"
         parts = [{"type": "text", "text": text}]
     else:
-        raise BadRequestError(
-            "approving a client-side tool call needs its result: send type 'tool' with tool_return"
-        )
+        raise BadRequestError("approving a client-side tool call needs its result: send type 'tool' with tool_return")
     return Message(
         id=new_id("message"),
         agent_id=agent_id,

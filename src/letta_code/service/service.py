@@ -72,7 +72,9 @@ class AgentService:
         context_window: int | None = None,
     ) -> AgentState:
         given = {"name": name, "system": system, "description": description, "memory_blocks": memory_blocks}
-        check_text({**given, "tools": tools, "tags": tags, "metadata": metadata}, "the agent")  # before any block is stored
+        check_text(
+            {**given, "tools": tools, "tags": tags, "metadata": metadata}, "the agent"
+        )  # before any block is stored
         ids = list(block_ids or [])
         for spec in memory_blocks or []:
             block = self.agents.create_block(
@@ -166,9 +168,7 @@ class AgentService:
         conv = self.resolve_conversation(conversation_id, agent_id)
         active = self.runs.active_for(conv.id)
         if active is not None:
-            raise ConflictError(
-                f"conversation {conv.id} is busy with run {active.id}; wait for it or cancel it"
-            )
+            raise ConflictError(f"conversation {conv.id} is busy with run {active.id}; wait for it or cancel it")
         pending = self.conversations.pending_approval(conv.id)
         specs = [
             ToolSpec(t["name"], t.get("description") or "", t.get("parameters") or {"type": "object", "properties": {}})
@@ -302,8 +302,14 @@ class AgentService:
         agent = self.agents.get_agent(conv.agent_id)
         _, model_name = get_provider(conv.model or agent.model, self.env)
         prompt = build_step_prompt(
-            agent, self.conversations, self.loop.compactor, conversation_id=conv.id, model_name=model_name,
-            server_tools=self.loop.server_tools, client_tools=[], client_skills=[],
+            agent,
+            self.conversations,
+            self.loop.compactor,
+            conversation_id=conv.id,
+            model_name=model_name,
+            server_tools=self.loop.server_tools,
+            client_tools=[],
+            client_skills=[],
         )
         return self.loop.compactor.estimate(model_name, prompt.estimate)
 

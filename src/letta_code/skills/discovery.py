@@ -135,7 +135,9 @@ def parse_skill(path: Path, skill_id: str, source: str) -> Skill:
     if category is not None and (not isinstance(category, str) or not category.strip()):
         raise SkillError("'category' must be a non-empty string")
     tags = meta.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(t, str | int | float) and not isinstance(t, bool) for t in tags):
+    if not isinstance(tags, list) or not all(
+        isinstance(t, str | int | float) and not isinstance(t, bool) for t in tags
+    ):
         raise SkillError("'tags' must be a list of strings")
     return Skill(
         id=skill_id,

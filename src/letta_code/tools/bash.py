@@ -61,9 +61,7 @@ class BashTool(Tool):
             raise ToolError("'command' must not be empty")
         timeout_ms = args.get("timeout", DEFAULT_TIMEOUT_MS)
         if timeout_ms <= 0:
-            raise ToolError(
-                f"'timeout' must be a positive number of milliseconds, got {timeout_ms}"
-            )
+            raise ToolError(f"'timeout' must be a positive number of milliseconds, got {timeout_ms}")
         timeout_ms = min(timeout_ms, MAX_TIMEOUT_MS)
         if args.get("run_in_background", False):
             shell = start_background(command, session)
@@ -76,10 +74,7 @@ class BashTool(Tool):
         text = truncate_middle("\n".join(parts), hidden=run.hidden)
         note = ""
         if run.timed_out:
-            note = (
-                f"Command timed out after {_seconds(timeout_ms)} and was killed "
-                "(with all its child processes)."
-            )
+            note = f"Command timed out after {_seconds(timeout_ms)} and was killed (with all its child processes)."
         elif run.interrupted:
             note = "Command was interrupted by the user and killed."
         elif run.returncode < 0:

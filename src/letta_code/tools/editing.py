@@ -124,9 +124,7 @@ def _fit_line_endings(work: str, edit: EditSpec) -> EditSpec:
     if edit.old and edit.old not in work and "\r" not in edit.old:
         crlf = edit.old.replace("\n", "\r\n")
         if crlf in work:
-            return EditSpec(
-                crlf, edit.new.replace("\r\n", "\n").replace("\n", "\r\n"), edit.replace_all
-            )
+            return EditSpec(crlf, edit.new.replace("\r\n", "\n").replace("\n", "\r\n"), edit.replace_all)
     return edit
 
 
@@ -148,19 +146,13 @@ def edit_file(session: ToolSession, raw_path: str, edits: list[EditSpec]) -> Too
     pos, new_len = 0, 0
     for i, edit in enumerate(edits):
         if crlf:
-            edit = EditSpec(
-                edit.old.replace("\r\n", "\n"), edit.new.replace("\r\n", "\n"), edit.replace_all
-            )
+            edit = EditSpec(edit.old.replace("\r\n", "\n"), edit.new.replace("\r\n", "\n"), edit.replace_all)
         elif "\r\n" in work:
             edit = _fit_line_endings(work, edit)
         try:
             work, count, pos = apply_edit(work, edit)
         except ToolError as exc:
-            prefix = (
-                f"Edit {i + 1} of {len(edits)} failed, no changes were made: "
-                if len(edits) > 1
-                else ""
-            )
+            prefix = f"Edit {i + 1} of {len(edits)} failed, no changes were made: " if len(edits) > 1 else ""
             raise ToolError(f"{prefix}{exc}") from None
         total += count
         new_len = len(edit.new)
@@ -193,14 +185,8 @@ def _edit_missing(session: ToolSession, path: Path, edits: list[EditSpec]) -> To
     return ToolResult(f"Created {path}.\n" + snippet(work, pos, new_len))
 
 
-def _summary(
-    path: Path, edits: list[EditSpec], total: int, work: str, pos: int, new_len: int
-) -> str:
-    what = (
-        f"{len(edits)} edits"
-        if len(edits) > 1
-        else f"{total} replacement{'s' if total != 1 else ''}"
-    )
+def _summary(path: Path, edits: list[EditSpec], total: int, work: str, pos: int, new_len: int) -> str:
+    what = f"{len(edits)} edits" if len(edits) > 1 else f"{total} replacement{'s' if total != 1 else ''}"
     head = f"Edited {path} ({what}). "
     head += "Around the last change:" if len(edits) > 1 else "Around the change:"
     return head + "\n" + snippet(work, pos, new_len)

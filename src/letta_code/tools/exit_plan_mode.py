@@ -28,6 +28,4 @@ class ExitPlanModeTool(Tool):
     def execute(self, args: dict[str, Any], session: ToolSession) -> ToolResult:
         if not args["plan"].strip():
             raise ToolError("'plan' must not be empty")
-        return ToolResult(
-            "User approved the plan; plan mode is off. You can now start making changes."
-        )
+        return ToolResult("User approved the plan; plan mode is off. You can now start making changes.")

@@ -105,9 +105,7 @@ def check_can_modify(session: ToolSession, path: Path, verb: str) -> None:
     key = real_key(path)
     seen = session.read_files.get(key)
     if seen is None:
-        raise ToolError(
-            f"{path} has not been read in this session. Read it first before {verb} it."
-        )
+        raise ToolError(f"{path} has not been read in this session. Read it first before {verb} it.")
     try:
         now = os.stat(key).st_mtime
     except FileNotFoundError:

@@ -61,9 +61,7 @@ def rg_search(q: Query) -> Hits:
         raise ToolError(f"search failed: {msg}")
     hits = Hits()
     if res.capped:
-        hits.note = (
-            "(The search was stopped early, too much output or too slow; results are incomplete.)"
-        )
+        hits.note = "(The search was stopped early, too much output or too slow; results are incomplete.)"
     out = res.stdout
     if q.mode == "files_with_matches":
         hits.files = [_strip_dot(p) for p in out.split("\0") if p]
@@ -103,9 +101,7 @@ def format_hits(q: Query, hits: Hits, head_limit: int | None, numbers: bool) -> 
             counts = counts[:head_limit]
             notes.append(f"(Showing the first {head_limit} of {total_files} files.)")
         body = "\n".join(f"{p}:{n}" for p, n in counts)
-        notes.append(
-            f"({total_n} matching lines in {total_files} file{'s' if total_files != 1 else ''})"
-        )
+        notes.append(f"({total_n} matching lines in {total_files} file{'s' if total_files != 1 else ''})")
     else:
         records = sorted(hits.lines, key=lambda r: (r[0], r[1]))
         if not records:
@@ -200,9 +196,7 @@ class GrepTool(Tool):
             raise ToolError("'pattern' must not be empty")
         root = resolve_path(session, args.get("path") or ".")
         if not os.path.exists(root):
-            raise ToolError(
-                f"Path does not exist: {root} (current working directory: {session.cwd})."
-            )
+            raise ToolError(f"Path does not exist: {root} (current working directory: {session.cwd}).")
         cwd = os.path.normpath(session.cwd)
         root_arg = "." if str(root) == cwd else display_path(root, session)
         context = args.get("-C", 0)

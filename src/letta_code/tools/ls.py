@@ -41,14 +41,10 @@ class LSTool(Tool):
     def execute(self, args: dict[str, Any], session: ToolSession) -> ToolResult:
         root = resolve_path(session, args.get("path") or ".")
         if not root.exists():
-            raise ToolError(
-                f"Directory does not exist: {root} (current working directory: {session.cwd})."
-            )
+            raise ToolError(f"Directory does not exist: {root} (current working directory: {session.cwd}).")
         if not root.is_dir():
             raise ToolError(f"{root} is a file, not a directory. Use Read to see it.")
-        ignores = [
-            (compile_glob(g.strip("/")), "/" in g.strip("/")) for g in args.get("ignore", [])
-        ]
+        ignores = [(compile_glob(g.strip("/")), "/" in g.strip("/")) for g in args.get("ignore", [])]
         children, capped = _collect(str(root), ignores)
         lines = [f"- {root}{os.sep}"]
         _render(str(root), children, 1, lines)
@@ -62,9 +58,7 @@ class LSTool(Tool):
         return ToolResult("\n".join(lines))
 
 
-def _collect(
-    root: str, ignores: list[tuple[Any, bool]]
-) -> tuple[dict[str, list[tuple[str, bool]]], bool]:
+def _collect(root: str, ignores: list[tuple[Any, bool]]) -> tuple[dict[str, list[tuple[str, bool]]], bool]:
     """Breadth-first: directory -> [(name, is_dir)], stopping after MAX_ENTRIES entries."""
     children: dict[str, list[tuple[str, bool]]] = {}
     queue = deque([(root, IgnoreStack.for_root(root).enter(root))])
@@ -101,9 +95,7 @@ def _collect(
     return children, False
 
 
-def _render(
-    directory: str, children: dict[str, list[tuple[str, bool]]], depth: int, lines: list[str]
-) -> None:
+def _render(directory: str, children: dict[str, list[tuple[str, bool]]], depth: int, lines: list[str]) -> None:
     for name, is_dir in children.get(directory, []):
         lines.append(f"{'  ' * depth}- {name}{os.sep if is_dir else ''}")
         if is_dir:

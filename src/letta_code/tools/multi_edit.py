@@ -39,7 +39,5 @@ class MultiEditTool(Tool):
         raw = args["edits"]
         if not raw:
             raise ToolError("'edits' must contain at least one edit")
-        edits = [
-            EditSpec(e["old_string"], e["new_string"], e.get("replace_all", False)) for e in raw
-        ]
+        edits = [EditSpec(e["old_string"], e["new_string"], e.get("replace_all", False)) for e in raw]
         return edit_file(session, args["file_path"], edits)

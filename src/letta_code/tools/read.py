@@ -191,8 +191,7 @@ class ReadTool(Tool):
             head = f.read(max(SNIFF_BYTES, 64 * 1024))
             if looks_binary(head):
                 raise ToolError(
-                    f"{path} appears to be a binary file ({st.st_size:,} bytes); "
-                    "Read shows text files and images only."
+                    f"{path} appears to be a binary file ({st.st_size:,} bytes); Read shows text files and images only."
                 )
             whole = st.st_size <= WHOLE_FILE_BYTES or bom_encoding(head) is not None
             if whole:
@@ -235,8 +234,5 @@ class ReadTool(Tool):
                 f"lines. Use offset={last + 1} to read more.)"
             )
         if last < total:
-            return body + (
-                f"\n\n(Showed lines {offset}-{last} of {total}{cap}. "
-                f"Use offset={last + 1} to read more.)"
-            )
+            return body + (f"\n\n(Showed lines {offset}-{last} of {total}{cap}. Use offset={last + 1} to read more.)")
         return body

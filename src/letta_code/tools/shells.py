@@ -186,9 +186,7 @@ def run_foreground(command: str, session: ToolSession, timeout: float) -> Foregr
         interrupted = getattr(proc, "letta_interrupted", False)
         out, out_hidden = read_capped(out_path)
         err, err_hidden = read_capped(err_path)
-        return ForegroundRun(
-            out, err, proc.returncode, timed_out, interrupted, out_hidden + err_hidden
-        )
+        return ForegroundRun(out, err, proc.returncode, timed_out, interrupted, out_hidden + err_hidden)
     finally:
         for p in (out_path, err_path):
             with contextlib.suppress(OSError):

@@ -32,10 +32,7 @@ def truncate_middle(text: str, limit: int = MAX_OUTPUT_CHARS, hidden: int = 0) -
         tail = tail[nl + 1 :]
     cut = text[len(head) : len(text) - len(tail)]
     lines = cut.count("\n")
-    if hidden:
-        amount = f"about {len(cut) + hidden:,} characters"
-    else:
-        amount = f"{len(cut):,} characters ({lines:,} lines)"
+    amount = f"about {len(cut) + hidden:,} characters" if hidden else f"{len(cut):,} characters ({lines:,} lines)"
     note = f"[... {amount} truncated from the middle of the output ...]"
     return f"{head.rstrip(chr(10))}\n\n{note}\n\n{tail}"
 

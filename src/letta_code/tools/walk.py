@@ -142,9 +142,7 @@ class IgnoreStack:
         return False
 
 
-def walk_files(
-    root: str, override: Callable[[str, bool], bool | None] | None = None
-) -> Iterator[str]:
+def walk_files(root: str, override: Callable[[str, bool], bool | None] | None = None) -> Iterator[str]:
     """Absolute paths of the files under `root` that ripgrep would search, in name order.
 
     `override(path, is_dir)` (ripgrep's `--glob`) is asked first: True includes the

@@ -20,7 +20,9 @@ from tests.fakes.model_server import ModelServer, RecordedRequest, Reply
 from tests.fakes.script import text_of
 
 RULE = "Rule: always run ruff before committing."
-CONTEXT_ERROR = {"error": {"message": "This model's maximum context length is 4000 tokens.", "code": "context_length_exceeded"}}
+CONTEXT_ERROR = {
+    "error": {"message": "This model's maximum context length is 4000 tokens.", "code": "context_length_exceeded"}
+}
 
 
 def is_summary_request(req: RecordedRequest) -> bool:
@@ -49,7 +51,9 @@ def setup(tmp_path: Path, server: ModelServer, window: int = 4000) -> tuple[Agen
     service = AgentService(tmp_path / "letta.db", server.env())
     project = service.agents.create_block("project", RULE, description="about the project")
     human = service.agents.create_block("human", "The user is Ada.")
-    agent = service.create_agent(name="a", model="openai/gpt-4.1", block_ids=[project.id, human.id], context_window=window)
+    agent = service.create_agent(
+        name="a", model="openai/gpt-4.1", block_ids=[project.id, human.id], context_window=window
+    )
     conv = service.conversations.default_for(agent.id).id
     return service, agent.id, conv
 
@@ -66,7 +70,9 @@ def chat_requests(server: ModelServer) -> list[RecordedRequest]:
     return [r for r in server.model_requests if not is_summary_request(r)]
 
 
-def test_compaction_keeps_memory_and_summary_through_five_compactions(tmp_path: Path, model_server: ModelServer) -> None:
+def test_compaction_keeps_memory_and_summary_through_five_compactions(
+    tmp_path: Path, model_server: ModelServer
+) -> None:
     service, agent_id, conv = setup(tmp_path, model_server)
     model = Model(model_server)
     model.script(200)
@@ -112,7 +118,9 @@ def test_context_length_error_compacts_and_retries_once(tmp_path: Path, model_se
     service, agent_id, conv = setup(tmp_path, model_server, window=100000)
     model_server.script([Reply(text="first answer")])
     say(service, agent_id, "remember the flamingo")
-    model_server.script([Reply(status=400, error_body=CONTEXT_ERROR), Reply(text="SUMMARY: flamingo."), Reply(text="ok now")])
+    model_server.script(
+        [Reply(status=400, error_body=CONTEXT_ERROR), Reply(text="SUMMARY: flamingo."), Reply(text="ok now")]
+    )
     chunks = say(service, agent_id, "second question")
     assert chunks[-2]["stop_reason"] == "end_turn"
     assert [c["content"] for c in chunks if c["message_type"] == "assistant_message"] == ["ok now"]
@@ -121,7 +129,11 @@ def test_context_length_error_compacts_and_retries_once(tmp_path: Path, model_se
     assert [m["role"] for m in last[2:]] == ["user"] and "second question" in text_of(last[2]["content"])
     # A second rejection is an error, not a loop.
     model_server.script(
-        [Reply(status=400, error_body=CONTEXT_ERROR), Reply(text="SUMMARY 2"), Reply(status=400, error_body=CONTEXT_ERROR)]
+        [
+            Reply(status=400, error_body=CONTEXT_ERROR),
+            Reply(text="SUMMARY 2"),
+            Reply(status=400, error_body=CONTEXT_ERROR),
+        ]
     )
     failed = say(service, agent_id, "third question")
     assert failed[-2]["stop_reason"] == "llm_api_error"
@@ -174,8 +186,14 @@ def test_usage_reported_by_the_provider_calibrates_the_estimate(tmp_path: Path, 
 
 def msg(role: str, text: str = "x" * 40, calls: list[dict[str, Any]] | None = None, seq: int = 0) -> Message:
     return Message(
-        seq=seq, id=new_id("message"), agent_id="a", conversation_id="c", role=role,
-        content=[{"type": "text", "text": text}], tool_calls=calls or [], created_at=utcnow(),
+        seq=seq,
+        id=new_id("message"),
+        agent_id="a",
+        conversation_id="c",
+        role=role,
+        content=[{"type": "text", "text": text}],
+        tool_calls=calls or [],
+        created_at=utcnow(),
     )
 
 

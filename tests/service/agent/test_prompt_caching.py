@@ -40,8 +40,7 @@ def say(service: AgentService, agent_id: str, text: str) -> list[dict[str, Any]]
 def without_breakpoints(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Turns with the cache breakpoints removed (they move to the newest turn every step)."""
     return [
-        {**t, "content": [{k: v for k, v in b.items() if k != "cache_control"} for b in t["content"]]}
-        for t in turns
+        {**t, "content": [{k: v for k, v in b.items() if k != "cache_control"} for b in t["content"]]} for t in turns
     ]
 
 
@@ -72,9 +71,7 @@ def test_anthropic_gets_stable_instructions_first_with_a_breakpoint_and_reports_
     # Nothing before the history changed between the two steps, and the second step's
     # history extends the first's: up to the newest turn, its prompt is a cache hit.
     assert first["system"] == second["system"] and first["tools"] == second["tools"]
-    assert without_breakpoints(second["messages"][: len(first["messages"])]) == without_breakpoints(
-        first["messages"]
-    )
+    assert without_breakpoints(second["messages"][: len(first["messages"])]) == without_breakpoints(first["messages"])
     usage = usage_of(chunks)
     assert usage["step_count"] == 2
     assert usage["cached_input_tokens"] == 300 and usage["cache_write_tokens"] == 340
@@ -83,9 +80,7 @@ def test_anthropic_gets_stable_instructions_first_with_a_breakpoint_and_reports_
     assert run.usage["cached_input_tokens"] == 300
 
 
-def test_openai_gets_one_system_message_and_cached_tokens_are_summed(
-    tmp_path: Path, model_server: ModelServer
-) -> None:
+def test_openai_gets_one_system_message_and_cached_tokens_are_summed(tmp_path: Path, model_server: ModelServer) -> None:
     service, agent_id = setup(tmp_path, model_server, "openai/gpt-4.1")
     model_server.script(
         [

@@ -86,9 +86,7 @@ def test_fact_from_conversation_a_is_found_from_conversation_b(tmp_path: Path, m
 def test_search_results_are_not_found_by_later_searches(tmp_path: Path, model_server: ModelServer) -> None:
     service = make_service(tmp_path, model_server)
     agent_id = new_agent(service)
-    model_server.script(
-        [Reply(tool_calls=[("conversation_search", {"query": "zanzibar"})]), Reply(text="Nothing.")]
-    )
+    model_server.script([Reply(tool_calls=[("conversation_search", {"query": "zanzibar"})]), Reply(text="Nothing.")])
     first = tool_return(say(service, agent_id, None, "anything about it?"))
     assert first["tool_return"] == "No messages found for 'zanzibar'."
     model_server.script(
@@ -291,9 +289,18 @@ def test_archival_memory_insert_and_search(tmp_path: Path, model_server: ModelSe
         [
             Reply(
                 tool_calls=[
-                    ("archival_memory_insert", {"content": "The CI runs on Buildkite with 8 agents.", "tags": ["ci", "infra"]}),
-                    ("archival_memory_insert", {"content": "Releases are cut every second Tuesday.", "tags": ["process"]}),
-                    ("archival_memory_insert", {"content": "Buildkite tokens rotate monthly.", "tags": ["infra", "security"]}),
+                    (
+                        "archival_memory_insert",
+                        {"content": "The CI runs on Buildkite with 8 agents.", "tags": ["ci", "infra"]},
+                    ),
+                    (
+                        "archival_memory_insert",
+                        {"content": "Releases are cut every second Tuesday.", "tags": ["process"]},
+                    ),
+                    (
+                        "archival_memory_insert",
+                        {"content": "Buildkite tokens rotate monthly.", "tags": ["infra", "security"]},
+                    ),
                     ("archival_memory_insert", {"content": ""}),
                 ]
             ),
@@ -316,7 +323,11 @@ def test_archival_memory_insert_and_search(tmp_path: Path, model_server: ModelSe
             Reply(text="Found."),
         ]
     )
-    found = [c["tool_return"] for c in say(service, agent_id, None, "what do you know?") if c["message_type"] == "tool_return_message"]
+    found = [
+        c["tool_return"]
+        for c in say(service, agent_id, None, "what do you know?")
+        if c["message_type"] == "tool_return_message"
+    ]
     texts = [[r["text"] for r in json.loads(f)["results"]] for f in found]
     assert sorted(texts[0]) == ["Buildkite tokens rotate monthly.", "The CI runs on Buildkite with 8 agents."]
     assert texts[1] == ["Buildkite tokens rotate monthly."]
@@ -358,7 +369,9 @@ def test_migration_indexes_existing_messages(tmp_path: Path) -> None:
         config.attributes["connection"] = conn
         command.upgrade(config, "0001")
     with sqlite3.connect(path) as db:
-        db.execute("INSERT INTO agents VALUES ('agent-1','a',NULL,'sys','openai/gpt-4.1',1000,'[]','[]','{}','2024-01-01','2024-01-01')")
+        db.execute(
+            "INSERT INTO agents VALUES ('agent-1','a',NULL,'sys','openai/gpt-4.1',1000,'[]','[]','{}','2024-01-01','2024-01-01')"
+        )
         db.execute("INSERT INTO conversations VALUES ('conv-1','agent-1',1,NULL,0,'2024-01-01','2024-01-01')")
         db.execute(
             "INSERT INTO messages (id, agent_id, conversation_id, role, content, tool_calls, created_at)"

@@ -38,7 +38,9 @@ def make_service(tmp_path: Path, server: ModelServer, window: int) -> tuple[Agen
     return service, agent.id
 
 
-def say(service: AgentService, agent_id: str, text: str, tools: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def say(
+    service: AgentService, agent_id: str, text: str, tools: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     async def go() -> list[dict[str, Any]]:
         run = service.start_run(
             agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": text}], client_tools=tools
@@ -127,7 +129,9 @@ def test_a_small_window_gets_a_compact_prompt_with_every_tool(tmp_path: Path, mo
     assert sizes[2048] / 4 < 1400 < sizes[128_000] / 4
 
 
-def test_oversized_history_is_clipped_in_the_request_not_in_the_store(tmp_path: Path, model_server: ModelServer) -> None:
+def test_oversized_history_is_clipped_in_the_request_not_in_the_store(
+    tmp_path: Path, model_server: ModelServer
+) -> None:
     service, agent_id = make_service(tmp_path, model_server, window=4096)
     huge = "start " + "x" * 40_000 + " end"
     model_server.script([Reply(text="ok")])  # one message: nothing to summarize, so it is clipped

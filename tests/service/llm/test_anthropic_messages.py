@@ -38,9 +38,7 @@ def test_streams_text_with_headers_system_and_usage(model_server: ModelServer) -
 
 
 def test_thinking_and_signature_round_trip(model_server: ModelServer) -> None:
-    model_server.script(
-        [Reply(text="Paris.", reasoning="The capital of France is Paris."), Reply(text="ok")]
-    )
+    model_server.script([Reply(text="Paris.", reasoning="The capital of France is Paris."), Reply(text="ok")])
     provider = _provider(model_server)
     first = accumulate(provider, request(thinking_budget=2048))
     assert first.reasoning == "The capital of France is Paris."
@@ -97,9 +95,7 @@ def test_parallel_tool_calls_and_merged_tool_results(model_server: ModelServer) 
         ChatMessage("user", "go"),
         first.message(),
         ChatMessage("tool", "file.txt", tool_call_id=a.id),
-        ChatMessage(
-            "tool", "/tmp", tool_call_id=b.id, images=[{"media_type": "image/png", "data": "QQ=="}]
-        ),
+        ChatMessage("tool", "/tmp", tool_call_id=b.id, images=[{"media_type": "image/png", "data": "QQ=="}]),
         ChatMessage("user", "continue"),
     ]
     second = accumulate(provider, request(*history, tools=[BASH], parallel_tool_calls=False))
@@ -160,9 +156,7 @@ def test_tool_call_without_arguments_gets_empty_object() -> None:
         ChatMessage("assistant", "", tool_calls=[ToolCall("t", "Bash", "")]),
     ]
     body = provider.build_body(request(*history, ChatMessage("tool", "", tool_call_id="t")))
-    assert body["messages"][1]["content"] == [
-        {"type": "tool_use", "id": "t", "name": "Bash", "input": {}}
-    ]
+    assert body["messages"][1]["content"] == [{"type": "tool_use", "id": "t", "name": "Bash", "input": {}}]
     assert body["messages"][2]["content"][0]["tool_use_id"] == "t"
     assert provider.messages_url == "http://x/v1/messages"
     assert AnthropicMessagesProvider("http://x/v1").messages_url == "http://x/v1/messages"

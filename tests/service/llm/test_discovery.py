@@ -206,7 +206,9 @@ def test_registry_asks_local_and_custom_servers_only(info: InfoServer) -> None:
     custom = {"OPENAI_BASE_URL": info.base_url}
     assert registry.window_for("openai/Qwen/Qwen3-8B", custom) == 40960
     assert registry.discovered_window("openai/Qwen/Qwen3-8B", {"OPENAI_BASE_URL": dead_url()}) is None
-    assert registry.window_for("openai/Qwen/Qwen3-8B", {"OPENAI_BASE_URL": dead_url()}) == registry.DEFAULT_CONTEXT_WINDOW
+    assert (
+        registry.window_for("openai/Qwen/Qwen3-8B", {"OPENAI_BASE_URL": dead_url()}) == registry.DEFAULT_CONTEXT_WINDOW
+    )
     count = len(info.requests)
     # A model the table knows keeps the table's window behind a proxy; cloud defaults are never asked.
     assert registry.window_for("openai/gpt-4.1", custom) == 1_047_576
@@ -215,7 +217,9 @@ def test_registry_asks_local_and_custom_servers_only(info: InfoServer) -> None:
     assert registry.discovery_target("openrouter/x/y", {"OPENROUTER_API_KEY": "k"}) is None
     assert registry.discovery_target("anthropic/claude-x", {"ANTHROPIC_BASE_URL": info.url}) is None
     assert len(info.requests) == count
-    target = registry.discovery_target("openrouter/x/y", {"OPENROUTER_API_KEY": "k", "OPENROUTER_BASE_URL": info.base_url})
+    target = registry.discovery_target(
+        "openrouter/x/y", {"OPENROUTER_API_KEY": "k", "OPENROUTER_BASE_URL": info.base_url}
+    )
     assert target is not None and (target.kind, target.model, target.api_key) == ("openrouter", "x/y", "k")
 
 

@@ -84,9 +84,7 @@ def test_runs_as_a_process_with_a_looping_script(tmp_path: Path) -> None:
         url = line.split()[-1]
         body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
         texts = [
-            httpx.post(f"{url}/v1/chat/completions", json=body).json()["choices"][0]["message"][
-                "content"
-            ]
+            httpx.post(f"{url}/v1/chat/completions", json=body).json()["choices"][0]["message"]["content"]
             for _ in range(3)
         ]
         assert texts == ["a", "b", "a"]

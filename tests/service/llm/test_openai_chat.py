@@ -117,9 +117,7 @@ def test_full_conversation_is_translated_and_accepted(model_server: ModelServer)
         ChatMessage("user", "and now?"),
     ]
     model_server.script([Reply(text="ok")])
-    acc = accumulate(
-        _provider(model_server), request(*history, tools=[BASH], parallel_tool_calls=False)
-    )
+    acc = accumulate(_provider(model_server), request(*history, tools=[BASH], parallel_tool_calls=False))
     assert acc.text == "ok" and not model_server.protocol_errors
     sent = model_server.last_messages()
     assert [m["role"] for m in sent] == [
@@ -163,9 +161,7 @@ def test_max_tokens_field_and_no_key_header() -> None:
     assert "tools" not in body and "parallel_tool_calls" not in body
     assert "Authorization" not in provider.headers()
     gpt5 = OpenAIChatProvider("http://x/v1", "k", max_tokens_field="max_completion_tokens")
-    body = gpt5.build_body(
-        request(model="gpt-5", max_tokens=100, temperature=0.2, reasoning_effort="low")
-    )
+    body = gpt5.build_body(request(model="gpt-5", max_tokens=100, temperature=0.2, reasoning_effort="low"))
     assert body["max_completion_tokens"] == 100 and "temperature" not in body
     assert body["reasoning_effort"] == "low"
 
@@ -204,8 +200,12 @@ def test_an_empty_200_stream_is_asked_again_unstreamed_for_the_real_error(
     model_server: ModelServer, fresh_quirks: None
 ) -> None:
     # llama-cpp-python answers 200 with an empty body when it fails before the first chunk.
-    overflow = {"error": {"message": "This model's maximum context length is 2048 tokens. However, you "
-                          "requested 2510 tokens (2510 in the messages, None in the completion)."}}
+    overflow = {
+        "error": {
+            "message": "This model's maximum context length is 2048 tokens. However, you "
+            "requested 2510 tokens (2510 in the messages, None in the completion)."
+        }
+    }
     model_server.script([Reply(empty_stream=True), Reply(status=400, error_body=overflow)])
     with pytest.raises(ContextWindowExceededError) as info:
         events(_provider(model_server), request())

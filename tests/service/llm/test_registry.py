@@ -112,18 +112,12 @@ def test_openai_compatible_server_without_key() -> None:
 
 def test_default_handle() -> None:
     assert default_handle({}, "gpt-4o") == "openai/gpt-4o"
-    assert (
-        default_handle({"ANTHROPIC_API_KEY": "a", "OPENAI_API_KEY": "o"}, None)
-        == "anthropic/claude-sonnet-4-5"
-    )
+    assert default_handle({"ANTHROPIC_API_KEY": "a", "OPENAI_API_KEY": "o"}, None) == "anthropic/claude-sonnet-4-5"
     assert default_handle({"OPENAI_API_KEY": "o"}, None) == "openai/gpt-4.1"
     assert default_handle({"GEMINI_API_KEY": "g"}, None) == "google/gemini-2.5-pro"
     assert default_handle({"OPENROUTER_API_KEY": "r"}, None).startswith("openrouter/")
     assert default_handle({"OLLAMA_BASE_URL": "http://h:11434"}, None) == "ollama/llama3.1"
-    assert (
-        default_handle({"OLLAMA_BASE_URL": "http://h", "OLLAMA_MODEL": "qwen3"}, None)
-        == "ollama/qwen3"
-    )
+    assert default_handle({"OLLAMA_BASE_URL": "http://h", "OLLAMA_MODEL": "qwen3"}, None) == "ollama/qwen3"
     with pytest.raises(LLMError) as info:
         default_handle({"OPENAI_API_KEY": ""}, None)
     assert str(info.value) == NO_PROVIDER and "\n" not in NO_PROVIDER
@@ -159,10 +153,7 @@ def test_list_models_shows_configured_providers_only() -> None:
     first = models[0]
     assert first["provider_type"] == "anthropic" and first["model_endpoint_type"] == "anthropic"
     assert first["model"] == first["name"] == "claude-sonnet-4-5"
-    assert (
-        first["model_endpoint"] == "https://api.anthropic.com"
-        and first["context_window"] == 200_000
-    )
+    assert first["model_endpoint"] == "https://api.anthropic.com" and first["context_window"] == 200_000
     assert models[-1]["context_window"] == 128_000  # the table's, as the server did not say
     assert [m["handle"] for m in list_models({"OLLAMA_BASE_URL": down})] == []
     assert list_models({}) == []
@@ -188,9 +179,7 @@ def test_registry_import_does_not_load_httpx() -> None:
 
 
 @pytest.mark.parametrize("handle", ["openai/gpt-4.1", "anthropic/claude-sonnet-4-5"])
-def test_server_env_points_both_protocols_at_the_fake(
-    model_server: ModelServer, handle: str
-) -> None:
+def test_server_env_points_both_protocols_at_the_fake(model_server: ModelServer, handle: str) -> None:
     model_server.script([Reply(text=f"hi from {handle}")])
     provider, model = get_provider(handle, model_server.env())
     assert accumulate(provider, request(model=model)).text == f"hi from {handle}"

@@ -50,9 +50,7 @@ def _no_stall_left(server: ModelServer, within: float = 5.0) -> bool:
     return False
 
 
-def _run(
-    provider: Provider, server: ModelServer
-) -> tuple[list[StreamEvent], LLMError | None, bool]:
+def _run(provider: Provider, server: ModelServer) -> tuple[list[StreamEvent], LLMError | None, bool]:
     """The events before the error, the error, and whether the server saw the client
     leave before the pooled client was closed (the response itself was closed)."""
 
@@ -105,9 +103,7 @@ def test_no_output_ends_at_the_request_timeout(
     assert closed, "the stalled response was left open"
 
 
-def test_server_that_never_sends_headers(
-    model_server: ModelServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_server_that_never_sends_headers(model_server: ModelServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LETTA_LLM_REQUEST_TIMEOUT", "0.5")
     monkeypatch.setenv("LETTA_LLM_MAX_RETRIES", "0")
     model_server.script([Reply(text="too late", delay=5)])
@@ -141,9 +137,7 @@ def test_idle_timeout_after_some_text_is_not_retried(
     assert closed, "the stalled response was left open"
 
 
-def test_idle_timeout_is_per_event_not_per_call(
-    model_server: ModelServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_idle_timeout_is_per_event_not_per_call(model_server: ModelServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LETTA_LLM_READ_TIMEOUT", "1")
     monkeypatch.setenv("LETTA_LLM_REQUEST_TIMEOUT", "1")
     words = " ".join(f"w{i}" for i in range(10))
@@ -163,9 +157,7 @@ def test_keepalives_then_output_within_the_deadline(
     assert len(model_server.model_requests) == 1
 
 
-def test_a_retry_after_a_stall_can_succeed(
-    model_server: ModelServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_retry_after_a_stall_can_succeed(model_server: ModelServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LETTA_LLM_REQUEST_TIMEOUT", "0.3")
     model_server.script([Reply(text="lost", stall="silent"), Reply(text="second try")])
     assert accumulate(_provider(model_server, "openai"), request()).text == "second try"
@@ -211,9 +203,7 @@ def test_timeout_settings_parse_and_fall_back() -> None:
         assert timeout_settings(env) == (600.0, 110.0), bad
 
 
-def test_bad_timeout_values_do_not_crash_a_call(
-    model_server: ModelServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_bad_timeout_values_do_not_crash_a_call(model_server: ModelServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LETTA_LLM_READ_TIMEOUT", "soon")
     monkeypatch.setenv("LETTA_LLM_REQUEST_TIMEOUT", "-1")
     model_server.script([Reply(text="fine")])

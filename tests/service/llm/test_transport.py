@@ -45,10 +45,7 @@ def test_500_until_retries_run_out(model_server: ModelServer) -> None:
     model_server.script([Reply(status=500, error_body={"error": {"message": "kaput"}})] * 5)
     with pytest.raises(LLMError) as info:
         events(_provider(model_server), request())
-    assert (
-        str(info.value)
-        == f"the model server at {model_server.base_url} failed (500) after 3 retries: kaput"
-    )
+    assert str(info.value) == f"the model server at {model_server.base_url} failed (500) after 3 retries: kaput"
     assert info.value.status == 500
     assert len(model_server.model_requests) == 4
 
@@ -72,9 +69,7 @@ def test_401_names_the_key_variable_without_retrying(model_server: ModelServer) 
 
 
 def test_404_names_the_model(model_server: ModelServer) -> None:
-    model_server.script(
-        [Reply(status=404, error_body={"error": {"message": "model 'nope' not found"}})]
-    )
+    model_server.script([Reply(status=404, error_body={"error": {"message": "model 'nope' not found"}})])
     with pytest.raises(LLMError, match=r'does not know model "nope" \(404.*set OPENAI_BASE_URL'):
         events(_provider(model_server), request(model="nope"))
 
@@ -113,10 +108,7 @@ def test_retry_after_and_error_detail_parsing() -> None:
     assert retry_after({"retry-after-ms": "150"}) == 0.15
     assert retry_after({}) is None
     assert retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
-    assert (
-        error_detail(b'{"type":"error","error":{"type":"x","message":"bad  thing\\n"}}')
-        == "bad thing"
-    )
+    assert error_detail(b'{"type":"error","error":{"type":"x","message":"bad  thing\\n"}}') == "bad thing"
     assert error_detail(b'{"detail": "nope"}') == "nope"
     assert error_detail(b"<html>oops</html>") == "<html>oops</html>"
 
@@ -171,8 +163,7 @@ def test_transient_errors_are_retried(model_server: ModelServer, status: int) ->
 
 
 _DUMP = "1 validation error for ChatCompletionRequest\n" + "\n".join(
-    f"messages.{i}.content\n  Input should be a valid string [type=string_type, "
-    f"input_value=None, input_type=NoneType]"
+    f"messages.{i}.content\n  Input should be a valid string [type=string_type, input_value=None, input_type=NoneType]"
     for i in range(6)
 )
 
@@ -214,10 +205,7 @@ def test_a_server_error_body_becomes_one_short_line(
     with pytest.raises(LLMError) as info:
         events(_provider(model_server), request())
     message = str(info.value)
-    assert (
-        message
-        == f"the model server at {model_server.base_url} failed (500) after 1 retry: {detail}"
-    )
+    assert message == f"the model server at {model_server.base_url} failed (500) after 1 retry: {detail}"
     assert "\n" not in message and len(message) <= 250
     assert len(model_server.model_requests) == 2
 

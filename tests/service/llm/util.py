@@ -21,13 +21,9 @@ BASH = ToolSpec(
 )
 
 
-def request(
-    *messages: ChatMessage, tools: list[ToolSpec] | None = None, **extra: Any
-) -> ChatRequest:
+def request(*messages: ChatMessage, tools: list[ToolSpec] | None = None, **extra: Any) -> ChatRequest:
     msgs = list(messages) or [ChatMessage("system", "You are terse."), ChatMessage("user", "hi")]
-    return ChatRequest(
-        model=extra.pop("model", "test-model"), messages=msgs, tools=tools or [], **extra
-    )
+    return ChatRequest(model=extra.pop("model", "test-model"), messages=msgs, tools=tools or [], **extra)
 
 
 def events(provider: Provider, req: ChatRequest) -> list[StreamEvent]:

@@ -52,7 +52,9 @@ def test_two_processes_edit_one_block_and_lose_nothing(tmp_path: Path) -> None:
     from letta_code.service.store.models import BlockRevision
 
     with service.agents.sessions() as session:
-        revisions = session.scalar(select(func.count()).select_from(BlockRevision).where(BlockRevision.block_id == block.id))
+        revisions = session.scalar(
+            select(func.count()).select_from(BlockRevision).where(BlockRevision.block_id == block.id)
+        )
     assert revisions == 2 * count
 
 

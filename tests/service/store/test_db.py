@@ -42,7 +42,10 @@ def test_a_read_only_database_file_is_one_line(tmp_path: Path) -> None:
         with pytest.raises(DatabaseError) as info:
             service.create_agent(name="b", model="openai/gpt-4.1")
         service.runs.engine.dispose()
-    assert str(info.value) == f"cannot write the database {db}: it is read-only (check the permissions of the file and its folder)"
+    assert (
+        str(info.value)
+        == f"cannot write the database {db}: it is read-only (check the permissions of the file and its folder)"
+    )
     assert_short(info.value, db)
 
 

@@ -25,7 +25,9 @@ BAD = "caf\udce9"
     ],
 )
 def test_check_text_names_where_the_bad_text_is(value: object, where: str) -> None:
-    with pytest.raises(BadRequestError, match=r"not valid Unicode text: character 4 is the lone surrogate U\+DCE9") as info:
+    with pytest.raises(
+        BadRequestError, match=r"not valid Unicode text: character 4 is the lone surrogate U\+DCE9"
+    ) as info:
         check_text(value, "x")
     assert str(info.value).startswith(f"{where} is not")
 
@@ -55,8 +57,13 @@ def test_every_orm_write_passes_the_check(tmp_path: Path) -> None:
     service = AgentService(tmp_path / "letta.db", {})
     agent = service.create_agent(name="a", model="openai/gpt-4.1")
     conv = service.create_conversation(agent.id)
-    row = Message(id=new_id("message"), agent_id=agent.id, conversation_id=conv.id, role="assistant",
-                  content=[{"type": "text", "text": BAD}])
+    row = Message(
+        id=new_id("message"),
+        agent_id=agent.id,
+        conversation_id=conv.id,
+        role="assistant",
+        content=[{"type": "text", "text": BAD}],
+    )
     with pytest.raises(BadRequestError, match=r"^message\.content\[0\]\.text is not valid Unicode"):
         service.conversations.add_messages([row])
     with pytest.raises(BadRequestError, match=r"^agent\.tags\[0\] is not valid Unicode"):
@@ -69,5 +76,8 @@ def test_every_orm_write_passes_the_check(tmp_path: Path) -> None:
 
 def test_a_statement_that_bypasses_the_checks_is_refused_by_the_driver_in_one_line(tmp_path: Path) -> None:
     service = AgentService(tmp_path / "letta.db", {})
-    with service.runs.engine.connect() as conn, pytest.raises(BadRequestError, match=r"^a value to store is not valid Unicode"):
+    with (
+        service.runs.engine.connect() as conn,
+        pytest.raises(BadRequestError, match=r"^a value to store is not valid Unicode"),
+    ):
         conn.execute(text("SELECT :v"), {"v": BAD})

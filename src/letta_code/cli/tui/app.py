@@ -25,7 +25,7 @@ from rich.text import Text
 from letta_code.cli import conversation_lock
 from letta_code.cli.app import SessionContext, open_session
 from letta_code.cli.sandbox_setup import sandbox_state
-from letta_code.cli.tui import render
+from letta_code.cli.tui import recap, render
 from letta_code.cli.tui.approval import Approver
 from letta_code.cli.tui.commands import (
     CommandEnv,
@@ -101,20 +101,16 @@ class Tui:
         self.state.ctx.checker.mode = next_mode(self.state.ctx.checker.mode)
 
     def banner(self) -> None:
-        agent, target = self.state.agent, self.state.ctx.target
-        out = Text()
-        out.append("✻ Letta Code", style="bold")
-        out.append(f"  {agent.name}", style="bold cyan")
-        out.append(f" · {agent.model}\n", style="dim")
-        out.append(f"  agent {agent.id}\n", style="dim")
-        out.append(f"  conversation {self.state.conversation.id}\n", style="dim")
-        out.append(f"  cwd {self.cwd}\n", style="dim")
-        if target.created_agent:
-            out.append("  Created a new agent for this directory.\n")
-        if target.model_switched_from:
-            out.append(f"  Switched the agent's model from {target.model_switched_from}.\n")
-        out.append("  /help for commands · Shift+Tab permission mode · Esc interrupts", style="dim")
-        self.console.print(out)
+        target = self.state.ctx.target
+        self.console.print(
+            render.session_banner(
+                self.state.agent,
+                self.state.conversation.id,
+                self.cwd,
+                created_agent=target.created_agent,
+                switched_from=target.model_switched_from,
+            )
+        )
 
     # ------------------------------------------------------------ main loop
     async def run(self) -> int:
@@ -164,8 +160,13 @@ class Tui:
             on_declined=view.mark_declined,
         )
         executor = ToolExecutor(
-            ctx.tool_session, ctx.checker, approver, view.on_tool, on_allow_always=self._save_rule,
-            on_plan_approved=self._plan_approved, special_tools=ctx.special_tools,
+            ctx.tool_session,
+            ctx.checker,
+            approver,
+            view.on_tool,
+            on_allow_always=self._save_rule,
+            on_plan_approved=self._plan_approved,
+            special_tools=ctx.special_tools,
         )
         return TurnRunner(
             self.backend,
@@ -349,19 +350,17 @@ class Tui:
         self.maybe_pending = False
         if not pending:
             return
-        out = Text(f"This conversation has {len(pending)} tool call(s) waiting from an earlier session:\n", style="yellow")
-        for p in pending:
-            line = render.tool_line(str(p["name"]), render.parse_args(p.get("arguments")), self.console.width - 4, self.cwd)
-            out.append(f"  {render.BULLET} {line}\n")
-        out.rstrip()
-        self.console.print(out)
+        self.console.print(recap.waiting_calls(pending, self.console.width, self.cwd))
         with conversation_lock.held(paths.letta_home(), self.state.conversation.id) as taken_by:
             if taken_by:  # a `letta -p` in it answers them
                 return self._busy(taken_by)
-            picked = await choose("What should happen to them?", [
-                "Run them now (asking permission as usual)",
-                "Discard them (the agent is told they did not run, or may have if they were cut short)",
-            ])
+            picked = await choose(
+                "What should happen to them?",
+                [
+                    "Run them now (asking permission as usual)",
+                    "Discard them (the agent is told they did not run, or may have if they were cut short)",
+                ],
+            )
             if picked == 0:
                 view = self._new_view()
                 runner = self._make_runner(view)

@@ -72,9 +72,7 @@ def proposed_diff(name: str, args: dict[str, Any], cwd: Path) -> list[str] | Non
     # The strings are not (or no longer) in the file: show the replacement itself.
     lines: list[str] = []
     for edit in edits:
-        lines += unified(str(edit.get("old_string", "")), str(edit.get("new_string", "")), label)[
-            (2 if lines else 0):
-        ]
+        lines += unified(str(edit.get("old_string", "")), str(edit.get("new_string", "")), label)[(2 if lines else 0) :]
     return lines
 
 

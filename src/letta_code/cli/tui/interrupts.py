@@ -62,7 +62,9 @@ async def answer_without_running(
     message = {"type": "approval", "approvals": approvals, "otid": f"otid-{uuid.uuid4()}"}
     for attempt in range(BUSY_RETRIES):
         try:
-            stream = backend.send(conversation_id, [message], client_tools=client_tools, stream_tokens=False, max_steps=0)
+            stream = backend.send(
+                conversation_id, [message], client_tools=client_tools, stream_tokens=False, max_steps=0
+            )
             async for _chunk in stream:
                 pass
             return True

@@ -24,7 +24,17 @@ from prompt_toolkit.output import Output
 from prompt_toolkit.styles import Style
 
 EXIT_WINDOW = 2.0  # seconds in which a second Ctrl-C exits
-SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".tox"}
+SKIP_DIRS = {
+    ".git",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".tox",
+}
 MAX_WALK = 5000
 _AT = re.compile(r"(?:^|\s)@([^\s@]*)$")
 
@@ -194,6 +204,4 @@ class InputPrompt:
 
     async def read(self, default: str = "") -> str:
         """The next input; raises EOFError when the user wants to leave."""
-        return await self.session.prompt_async(
-            FormattedText([("class:prompt", "> ")]), default=default
-        )
+        return await self.session.prompt_async(FormattedText([("class:prompt", "> ")]), default=default)

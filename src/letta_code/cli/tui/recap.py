@@ -3,7 +3,7 @@
 Pure functions over Letta message views (`list_messages`): `replay` renders the last
 few user/assistant exchanges, dimmed, each tool call batch on one line, so a user who
 comes back sees where they left off; `first_request` is the one-line preview the
-conversation picker shows.
+conversation picker shows; `waiting_calls` lists the tool calls an earlier session left.
 """
 
 from __future__ import annotations
@@ -73,9 +73,7 @@ def tools_line(tools: list[tuple[str, dict[str, Any]]], width: int, cwd: Path | 
     return clip(head + calls, width)
 
 
-def replay(
-    messages: list[dict[str, Any]], width: int, cwd: Path | None = None, count: int = REPLAY_EXCHANGES
-) -> Text:
+def replay(messages: list[dict[str, Any]], width: int, cwd: Path | None = None, count: int = REPLAY_EXCHANGES) -> Text:
     """The last `count` exchanges of `messages`, dimmed; empty when there were none."""
     shown = exchanges(messages)[-count:]
     out = Text(style="dim")
@@ -104,3 +102,13 @@ def first_request(messages: list[dict[str, Any]]) -> str | None:
         if text is not None:
             return " ".join(text.split())
     return None
+
+
+def waiting_calls(pending: list[dict[str, Any]], width: int, cwd: Path) -> Text:
+    """The tool calls an earlier session left waiting, one line each (before asking what to do)."""
+    out = Text(f"This conversation has {len(pending)} tool call(s) waiting from an earlier session:\n", style="yellow")
+    for p in pending:
+        line = tool_line(str(p["name"]), parse_args(p.get("arguments")), width - 4, cwd)
+        out.append(f"  {BULLET} {line}\n")
+    out.rstrip()
+    return out

@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from letta_code.cli.notices import format_tokens
+from letta_code.schemas.state import AgentState
 
 CODE_THEME = "ansi_dark"
 REASONING_PREVIEW_LINES = 3
@@ -61,7 +62,11 @@ class _PlainBackgroundCode(CodeBlock):
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         code = str(self.text).rstrip()
         yield Syntax(
-            code, self.lexer_name, theme=self.theme, word_wrap=True, padding=(0, 0, 0, 2),
+            code,
+            self.lexer_name,
+            theme=self.theme,
+            word_wrap=True,
+            padding=(0, 0, 0, 2),
             background_color="default",
         )
 
@@ -113,7 +118,7 @@ def display_path(path: str, cwd: Path | None) -> str:
 
 def tilde(path: str) -> str:
     home = str(Path.home())
-    return "~" + path[len(home):] if home != "/" and path.startswith(home + os.sep) else path
+    return "~" + path[len(home) :] if home != "/" and path.startswith(home + os.sep) else path
 
 
 def one_line(text: str, width: int) -> str:
@@ -372,3 +377,22 @@ def message_text(message: dict[str, Any]) -> str:
     if isinstance(content, list):
         return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
     return str(content or "")
+
+
+def session_banner(
+    agent: AgentState, conversation_id: str, cwd: Path, *, created_agent: bool, switched_from: str | None
+) -> Text:
+    """What the interactive session prints first: the agent, its conversation, where it works."""
+    out = Text()
+    out.append("✻ Letta Code", style="bold")
+    out.append(f"  {agent.name}", style="bold cyan")
+    out.append(f" · {agent.model}\n", style="dim")
+    out.append(f"  agent {agent.id}\n", style="dim")
+    out.append(f"  conversation {conversation_id}\n", style="dim")
+    out.append(f"  cwd {cwd}\n", style="dim")
+    if created_agent:
+        out.append("  Created a new agent for this directory.\n")
+    if switched_from:
+        out.append(f"  Switched the agent's model from {switched_from}.\n")
+    out.append("  /help for commands · Shift+Tab permission mode · Esc interrupts", style="dim")
+    return out

@@ -189,7 +189,10 @@ class TurnView:
         if kind == "approval_request_message":
             for call in chunk.get("tool_calls") or [chunk.get("tool_call") or {}]:
                 if call.get("tool_call_id"):
-                    self._calls[call["tool_call_id"]] = (str(call.get("name")), render.parse_args(call.get("arguments")))
+                    self._calls[call["tool_call_id"]] = (
+                        str(call.get("name")),
+                        render.parse_args(call.get("arguments")),
+                    )
                     self._requested.add(str(call["tool_call_id"]))
                     self._count(str(call["tool_call_id"]))
         elif kind == "tool_call_message":

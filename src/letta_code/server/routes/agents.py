@@ -139,9 +139,7 @@ async def list_agents(
 
 
 @router.get("/agents/{agent_id}", summary="Retrieve an agent")
-async def retrieve_agent(
-    agent_id: str, request: Request, include: QueryList = None
-) -> dict[str, Any]:
+async def retrieve_agent(agent_id: str, request: Request, include: QueryList = None) -> dict[str, Any]:
     service = service_of(request)
     return render(service, service.get_agent(agent_id), _includes(include))
 
@@ -215,9 +213,7 @@ async def retrieve_agent_block(agent_id: str, block_label: str, request: Request
 
 
 @router.patch("/agents/{agent_id}/core-memory/blocks/{block_label}", summary="Update a block by label")
-async def update_agent_block(
-    agent_id: str, block_label: str, body: BlockUpdate, request: Request
-) -> dict[str, Any]:
+async def update_agent_block(agent_id: str, block_label: str, body: BlockUpdate, request: Request) -> dict[str, Any]:
     from letta_code.server.routes.blocks import write_block
 
     service = service_of(request)

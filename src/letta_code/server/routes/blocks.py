@@ -17,9 +17,7 @@ router = Router(prefix="/v1", tags=["blocks"])
 WRITE_ATTEMPTS = 20
 
 
-def write_block(
-    service: AgentService, block_id: str, body: BlockUpdate, *, agent_id: str | None = None
-) -> BlockState:
+def write_block(service: AgentService, block_id: str, body: BlockUpdate, *, agent_id: str | None = None) -> BlockState:
     """Apply an update; the value write uses the block's version like the memory tools do."""
     fields: dict[str, Any] = {}
     for key in ("label", "description", "limit", "read_only", "metadata"):

@@ -72,9 +72,7 @@ async def list_conversations(
 
 
 @router.get("/conversations/{conversation_id}", summary="Retrieve a conversation")
-async def retrieve_conversation(
-    conversation_id: str, request: Request, agent_id: str | None = None
-) -> dict[str, Any]:
+async def retrieve_conversation(conversation_id: str, request: Request, agent_id: str | None = None) -> dict[str, Any]:
     service = service_of(request)
     conv = resolve_conversation(service, conversation_id, agent_id)
     return conversation_view(conv, _with_pending(service, conv.id), with_pending=True)
@@ -125,9 +123,7 @@ async def list_conversation_messages(
 
 
 @router.post("/conversations/{conversation_id}/cancel", summary="Cancel the conversation's running run")
-async def cancel_conversation(
-    conversation_id: str, request: Request, agent_id: str | None = None
-) -> dict[str, Any]:
+async def cancel_conversation(conversation_id: str, request: Request, agent_id: str | None = None) -> dict[str, Any]:
     service = service_of(request)
     conv = resolve_conversation(service, conversation_id, agent_id)
     return {"cancelled_runs": service.cancel(conversation_id=conv.id)}
@@ -147,9 +143,7 @@ async def resume_conversation_stream(
         if not runs:
             raise NotFoundError(f"conversation {conv.id} has no runs to stream")
         run_id = runs[0].id
-    return follow_stream(
-        request, service, run_id, starting_after=body.starting_after, include_pings=body.include_pings
-    )
+    return follow_stream(request, service, run_id, starting_after=body.starting_after, include_pings=body.include_pings)
 
 
 @router.post("/conversations/{conversation_id}/compact", summary="Summarize the conversation's older messages")
@@ -163,9 +157,7 @@ async def compact_conversation(
 
 
 @router.patch("/conversations/{conversation_id}/reset-messages", summary="Clear the conversation's context")
-async def reset_conversation(
-    conversation_id: str, request: Request, agent_id: str | None = None
-) -> dict[str, Any]:
+async def reset_conversation(conversation_id: str, request: Request, agent_id: str | None = None) -> dict[str, Any]:
     service = service_of(request)
     conv = resolve_conversation(service, conversation_id, agent_id)
     service.conversations.clear_context(conv.id)

@@ -69,9 +69,7 @@ async def create_message(agent_id: str, body: MessageRequest, request: Request) 
 
 @router.post("/agents/{agent_id}/messages/stream", summary="Send messages and stream the run (SSE)")
 async def stream_message(agent_id: str, body: MessageRequest, request: Request) -> Response:
-    return await send_messages(
-        request, service_of(request), body, agent_id=agent_id, conversation_id=None, stream=True
-    )
+    return await send_messages(request, service_of(request), body, agent_id=agent_id, conversation_id=None, stream=True)
 
 
 @router.post("/agents/{agent_id}/messages/async", summary="Start a background run; returns the run")
@@ -116,9 +114,7 @@ async def cancel_agent_runs(agent_id: str, request: Request, body: CancelRequest
     active = service.runs.list(agent_id=agent_id, statuses=["created", "running"])
     wanted = set(body.run_ids) if body and body.run_ids else None
     cancelled = [
-        run.id
-        for run in active
-        if (wanted is None or run.id in wanted) and service.registry.request_cancel(run.id)
+        run.id for run in active if (wanted is None or run.id in wanted) and service.registry.request_cancel(run.id)
     ]
     return {"cancelled_runs": cancelled}
 
@@ -143,4 +139,3 @@ async def reset_messages(agent_id: str, request: Request) -> dict[str, Any]:
 @router.get("/messages/{message_id}", summary="Retrieve a message (as its Letta message views)")
 async def retrieve_message(message_id: str, request: Request) -> list[dict[str, Any]]:
     return message_views([service_of(request).conversations.get_message(message_id)])
-

@@ -70,7 +70,9 @@ def message_tokens(msg: Message) -> int:
 
 def estimate_output(text: str, reasoning: str, calls: Mapping[int, Mapping[str, str]]) -> int:
     """Our estimate of a response's size, for servers that report no usage."""
-    size = len(text) + len(reasoning) + sum(len(c.get("name", "")) + len(c.get("arguments", "")) for c in calls.values())
+    size = (
+        len(text) + len(reasoning) + sum(len(c.get("name", "")) + len(c.get("arguments", "")) for c in calls.values())
+    )
     return (size + 3) // 4
 
 

@@ -77,7 +77,13 @@ def to_chat_messages(history: list[Message]) -> list[ChatMessage]:
 
 def to_letta_messages(msg: Message) -> list[LettaMessage]:
     """One stored message as the Letta API's message views (several for an assistant turn)."""
-    common: dict[str, Any] = {"id": msg.id, "date": msg.created_at, "otid": msg.otid, "run_id": msg.run_id, "step_id": msg.step_id}
+    common: dict[str, Any] = {
+        "id": msg.id,
+        "date": msg.created_at,
+        "otid": msg.otid,
+        "run_id": msg.run_id,
+        "step_id": msg.step_id,
+    }
     views: list[LettaMessage] = []
     if msg.role == "user":
         views.append(UserMessage(content=text_of(msg.content), **common))

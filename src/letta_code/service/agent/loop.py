@@ -170,7 +170,9 @@ class AgentLoop:
                 window = agent.context_window
                 agent = self._learn_window(agent, request, model_name, estimate, overflow)
                 handle = request.override_model or agent.model
-                compacted = await self._compact(live, request, agent, provider, model_name, prompt.fixed, usage, force=True)
+                compacted = await self._compact(
+                    live, request, agent, provider, model_name, prompt.fixed, usage, force=True
+                )
                 if not compacted and agent.context_window == window:  # nothing left to try
                     raise too_long(handle, agent.context_window, str(overflow)) from None
                 prompt = self._prompt(agent, request, model_name)
@@ -241,12 +243,18 @@ class AgentLoop:
                 if not call["client"]:
                     self.tools.run(live, request.agent_id, request.conversation_id, call, message_id, step_id)
             if client_calls:
-                wire_calls = [ToolCall(name=c["name"], arguments=c["arguments"], tool_call_id=c["id"]) for c in client_calls]
+                wire_calls = [
+                    ToolCall(name=c["name"], arguments=c["arguments"], tool_call_id=c["id"]) for c in client_calls
+                ]
                 for wire_call in wire_calls:
                     self.registry.emit(
                         live,
                         ApprovalRequestMessage(
-                            id=message_id, otid=new_id("otid"), step_id=step_id, tool_call=wire_call, tool_calls=wire_calls
+                            id=message_id,
+                            otid=new_id("otid"),
+                            step_id=step_id,
+                            tool_call=wire_call,
+                            tool_calls=wire_calls,
                         ),
                     )
                 return "requires_approval"
@@ -265,7 +273,12 @@ class AgentLoop:
         )
 
     def _learn_window(
-        self, agent: AgentState, request: RunRequest, model_name: str, estimate: int, overflow: ContextWindowExceededError
+        self,
+        agent: AgentState,
+        request: RunRequest,
+        model_name: str,
+        estimate: int,
+        overflow: ContextWindowExceededError,
     ) -> AgentState:
         """What an overflow error tells: the prompt size the server counted, and its true window."""
         counted = server_prompt_tokens(overflow)
@@ -291,7 +304,13 @@ class AgentLoop:
         force: bool = False,
     ) -> bool:
         result = await self.compactor.compact(
-            agent, request.conversation_id, provider, model_name, fixed_tokens=fixed_tokens, force=force, run_id=live.run_id
+            agent,
+            request.conversation_id,
+            provider,
+            model_name,
+            fixed_tokens=fixed_tokens,
+            force=force,
+            run_id=live.run_id,
         )
         if result is None:
             return False
@@ -358,8 +377,14 @@ class AgentLoop:
             self.registry.emit(
                 live,
                 ReasoningMessage(
-                    id=message_id, otid=out.reasoning_otid, step_id=step_id, reasoning=out.reasoning, signature=out.signature
+                    id=message_id,
+                    otid=out.reasoning_otid,
+                    step_id=step_id,
+                    reasoning=out.reasoning,
+                    signature=out.signature,
                 ),
             )
         if out.text:
-            self.registry.emit(live, AssistantMessage(id=message_id, otid=out.text_otid, step_id=step_id, content=out.text))
+            self.registry.emit(
+                live, AssistantMessage(id=message_id, otid=out.text_otid, step_id=step_id, content=out.text)
+            )

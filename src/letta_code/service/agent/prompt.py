@@ -29,17 +29,13 @@ def render_block(block: BlockState) -> str:
     if block.description:
         lines.append(f"<description>\n{block.description}\n</description>")
     read_only = " read_only=true" if block.read_only else ""
-    lines.append(
-        f"<metadata>\nchars_current={len(block.value)} chars_limit={block.limit}{read_only}\n</metadata>"
-    )
+    lines.append(f"<metadata>\nchars_current={len(block.value)} chars_limit={block.limit}{read_only}\n</metadata>")
     lines.append(f"<value>\n{block.value}\n</value>")
     lines.append(f"</{block.label}>")
     return "\n".join(lines)
 
 
-def render_memory(
-    blocks: list[BlockState], *, context_messages: int, total_messages: int, now: datetime
-) -> str:
+def render_memory(blocks: list[BlockState], *, context_messages: int, total_messages: int, now: datetime) -> str:
     """The changing part: memory blocks, then metadata.
 
     `context_messages` are the stored messages in the current context,

@@ -191,7 +191,11 @@ async def resume_steps(loop: AgentLoop, live: LiveRun, request: RunRequest, usag
                 loop.registry.emit(
                     live,
                     ApprovalRequestMessage(
-                        id=last.id, otid=new_id("otid"), step_id=last.step_id, tool_call=wire_call, tool_calls=wire_calls
+                        id=last.id,
+                        otid=new_id("otid"),
+                        step_id=last.step_id,
+                        tool_call=wire_call,
+                        tool_calls=wire_calls,
                     ),
                 )
         return "requires_approval"

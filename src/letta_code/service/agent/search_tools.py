@@ -35,9 +35,7 @@ class ToolContext:
 
 ServerToolHandler = Callable[[dict[str, Any], ToolContext], str]
 
-_DATE = (
-    "ISO date or date-time, e.g. 2025-01-31 or 2025-01-31T14:00 (local time unless it has an offset)"
-)
+_DATE = "ISO date or date-time, e.g. 2025-01-31 or 2025-01-31T14:00 (local time unless it has an offset)"
 SEARCH_TOOL_SPECS = [
     ToolSpec(
         name="conversation_search",
@@ -59,7 +57,10 @@ SEARCH_TOOL_SPECS = [
                 },
                 "limit": {"type": "integer", "description": "Maximum number of results (default 10, max 50)"},
                 "start_date": {"type": "string", "description": f"Only messages from then on; {_DATE}"},
-                "end_date": {"type": "string", "description": f"Only messages up to then (a date includes the whole day); {_DATE}"},
+                "end_date": {
+                    "type": "string",
+                    "description": f"Only messages up to then (a date includes the whole day); {_DATE}",
+                },
             },
             "required": ["query"],
         },
@@ -189,9 +190,7 @@ def format_passages(query: str, passages: list[PassageRecord]) -> str:
     """The tool result: JSON with each passage's stored text exactly."""
     if not passages:
         return f"No archival memories found for {query!r}." if query.strip() else "Archival memory is empty."
-    results = [
-        {"id": p.id, "date": _stamp(p.created_at), "tags": p.tags, "text": p.text} for p in passages
-    ]
+    results = [{"id": p.id, "date": _stamp(p.created_at), "tags": p.tags, "text": p.text} for p in passages]
     order = "best match first" if query.strip() else "newest first"
     return _results_json(query, order, results)
 

@@ -71,25 +71,19 @@ def _tool_input(arguments: str) -> dict[str, Any]:
 
 def _blocks(msg: ChatMessage) -> list[dict[str, Any]]:
     if msg.role == "user":
-        blocks: list[dict[str, Any]] = (
-            [{"type": "text", "text": msg.content}] if msg.content else []
-        )
+        blocks: list[dict[str, Any]] = [{"type": "text", "text": msg.content}] if msg.content else []
         return blocks + [_image_block(i) for i in msg.images]
     if msg.role == "tool":
         result: dict[str, Any] = {"type": "tool_result", "tool_use_id": msg.tool_call_id or ""}
         if msg.images:
-            parts: list[dict[str, Any]] = (
-                [{"type": "text", "text": msg.content}] if msg.content else []
-            )
+            parts: list[dict[str, Any]] = [{"type": "text", "text": msg.content}] if msg.content else []
             result["content"] = parts + [_image_block(i) for i in msg.images]
         elif msg.content:
             result["content"] = msg.content
         return [result]
     out: list[dict[str, Any]] = []
     if msg.reasoning and msg.reasoning_signature:
-        out.append(
-            {"type": "thinking", "thinking": msg.reasoning, "signature": msg.reasoning_signature}
-        )
+        out.append({"type": "thinking", "thinking": msg.reasoning, "signature": msg.reasoning_signature})
     if msg.content:
         out.append({"type": "text", "text": msg.content})
     for call in msg.tool_calls:
@@ -259,14 +253,10 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
                     yield ReasoningDelta("", signature=block["signature"])
             elif btype == "tool_use":
                 tool_index[index] = len(tool_index)
-                yield ToolCallDelta(
-                    index=tool_index[index], id=block.get("id"), name=block.get("name")
-                )
+                yield ToolCallDelta(index=tool_index[index], id=block.get("id"), name=block.get("name"))
                 if block.get("input"):
                     has_args.add(index)
-                    yield ToolCallDelta(
-                        index=tool_index[index], arguments=json.dumps(block["input"])
-                    )
+                    yield ToolCallDelta(index=tool_index[index], arguments=json.dumps(block["input"]))
         elif kind == "content_block_delta":
             index = int(event.get("index", 0))
             delta = event.get("delta") or {}
@@ -304,9 +294,7 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
                 raise RetryableError(message)
             raise LLMError(message)
     if not finished:
-        raise RetryableError(
-            f"the model server at {ep.base_url} ended the stream early (no message_stop)"
-        )
+        raise RetryableError(f"the model server at {ep.base_url} ended the stream early (no message_stop)")
     yield Usage(prompt_tokens, completion_tokens, cached_tokens=cached, cache_write_tokens=written)
     yield Finish(_STOP.get(stop or "end_turn", stop or "stop"))
 
@@ -318,8 +306,7 @@ def _count(usage: dict[str, Any], key: str, default: int | None = None) -> int |
 
 def _input_tokens(usage: dict[str, Any]) -> int:
     return sum(
-        int(usage.get(k) or 0)
-        for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+        int(usage.get(k) or 0) for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
     )
 
 

@@ -81,10 +81,7 @@ class StreamAccumulator:
 
     @property
     def tool_calls(self) -> list[ToolCall]:
-        return [
-            ToolCall(id=c.id, name=c.name, arguments=c.arguments or "{}")
-            for _, c in sorted(self._calls.items())
-        ]
+        return [ToolCall(id=c.id, name=c.name, arguments=c.arguments or "{}") for _, c in sorted(self._calls.items())]
 
     def message(self) -> ChatMessage:
         """The assistant message to append to the history."""

@@ -73,9 +73,7 @@ def to_openai_messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
             out.append(
                 {
                     "role": "user",
-                    "content": _user_content(
-                        "(images from the tool results above)", pending_images
-                    ),
+                    "content": _user_content("(images from the tool results above)", pending_images),
                 }
             )
             pending_images.clear()
@@ -107,9 +105,7 @@ def to_openai_messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
                 ]
             out.append(entry)
         else:
-            out.append(
-                {"role": "tool", "tool_call_id": msg.tool_call_id or "", "content": msg.content}
-            )
+            out.append({"role": "tool", "tool_call_id": msg.tool_call_id or "", "content": msg.content})
             pending_images.extend(msg.images)
     flush_images()
     return out
@@ -283,9 +279,7 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
     if not done and finish is None:
         if not received:
             raise EmptyStreamError(f"the model server at {ep.base_url} answered with an empty stream")
-        raise RetryableError(
-            f"the model server at {ep.base_url} ended the stream early (no finish_reason)"
-        )
+        raise RetryableError(f"the model server at {ep.base_url} ended the stream early (no finish_reason)")
     if usage is not None:
         yield usage
     reason = _FINISH.get(finish or "stop", finish or "stop")

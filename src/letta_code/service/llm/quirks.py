@@ -35,9 +35,7 @@ class ServerQuirks:
 _OPENAI_REASONING = ("o1", "o3", "o4", "gpt-5")
 
 QUIRKS: dict[str, ServerQuirks] = {
-    "openai": ServerQuirks(
-        max_tokens_field="max_completion_tokens", no_temperature_prefixes=_OPENAI_REASONING
-    ),
+    "openai": ServerQuirks(max_tokens_field="max_completion_tokens", no_temperature_prefixes=_OPENAI_REASONING),
     "openrouter": ServerQuirks(extra_headers={"X-Title": "Letta Code"}),
 }
 DEFAULT_QUIRKS = ServerQuirks()

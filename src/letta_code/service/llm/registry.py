@@ -49,28 +49,61 @@ PROVIDERS: dict[str, ProviderSpec] = {
         "openai", "openai", ("OPENAI_API_KEY",), True, "OPENAI_BASE_URL", "https://api.openai.com/v1", "openai"
     ),
     "anthropic": ProviderSpec(
-        "anthropic", "anthropic", ("ANTHROPIC_API_KEY",), True, "ANTHROPIC_BASE_URL",
-        "https://api.anthropic.com", "anthropic",
+        "anthropic",
+        "anthropic",
+        ("ANTHROPIC_API_KEY",),
+        True,
+        "ANTHROPIC_BASE_URL",
+        "https://api.anthropic.com",
+        "anthropic",
     ),
     "ollama": ProviderSpec(
-        "ollama", "openai", ("OLLAMA_API_KEY",), False, "OLLAMA_BASE_URL", "http://localhost:11434/v1", "ollama",
+        "ollama",
+        "openai",
+        ("OLLAMA_API_KEY",),
+        False,
+        "OLLAMA_BASE_URL",
+        "http://localhost:11434/v1",
+        "ollama",
         local=True,
     ),
     "lmstudio": ProviderSpec(
-        "lmstudio", "openai", ("LMSTUDIO_API_KEY",), False, "LMSTUDIO_BASE_URL", "http://localhost:1234/v1",
-        "lmstudio", local=True,
+        "lmstudio",
+        "openai",
+        ("LMSTUDIO_API_KEY",),
+        False,
+        "LMSTUDIO_BASE_URL",
+        "http://localhost:1234/v1",
+        "lmstudio",
+        local=True,
     ),
     "llamacpp": ProviderSpec(
-        "llamacpp", "openai", ("LLAMACPP_API_KEY",), False, "LLAMACPP_BASE_URL", "http://localhost:8080/v1",
-        "llamacpp", local=True,
+        "llamacpp",
+        "openai",
+        ("LLAMACPP_API_KEY",),
+        False,
+        "LLAMACPP_BASE_URL",
+        "http://localhost:8080/v1",
+        "llamacpp",
+        local=True,
     ),
     "openrouter": ProviderSpec(
-        "openrouter", "openai", ("OPENROUTER_API_KEY",), True, "OPENROUTER_BASE_URL",
-        "https://openrouter.ai/api/v1", "openrouter",
+        "openrouter",
+        "openai",
+        ("OPENROUTER_API_KEY",),
+        True,
+        "OPENROUTER_BASE_URL",
+        "https://openrouter.ai/api/v1",
+        "openrouter",
     ),
     "google": ProviderSpec(
-        "google", "openai", ("GEMINI_API_KEY", "GOOGLE_API_KEY"), True, "GEMINI_BASE_URL",
-        "https://generativelanguage.googleapis.com/v1beta/openai", "google_ai",
+        "google",
+        "openai",
+        ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+        True,
+        "GEMINI_BASE_URL",
+        "https://generativelanguage.googleapis.com/v1beta/openai",
+        "google_ai",
     ),
 }
 PROVIDERS["google_ai"] = PROVIDERS["google"]
@@ -186,17 +219,11 @@ def get_provider(handle: str, env: Mapping[str, str] | None = None) -> tuple[Pro
     if spec.key_required and not key and not custom_base:
         names = " or ".join(spec.key_envs)
         raise LLMError(f'model "{full}" needs an API key: set {names}')
-    key_env = (
-        next((n for n in spec.key_envs if _get(env, n)), spec.key_envs[0])
-        if spec.key_envs
-        else None
-    )
+    key_env = next((n for n in spec.key_envs if _get(env, n)), spec.key_envs[0]) if spec.key_envs else None
     if spec.kind == "anthropic":
         from letta_code.service.llm.anthropic_messages import AnthropicMessagesProvider
 
-        return AnthropicMessagesProvider(
-            url, key, name=prefix, key_env=key_env, base_env=spec.base_env
-        ), model
+        return AnthropicMessagesProvider(url, key, name=prefix, key_env=key_env, base_env=spec.base_env), model
     from letta_code.service.llm.openai_chat import OpenAIChatProvider
 
     headers = {"X-Title": "Letta Code"} if spec.name == "openrouter" else {}

@@ -224,11 +224,7 @@ def http_error(ep: Endpoint, status: int, raw: bytes, retries: int = 0) -> LLMEr
         fix = f"set {ep.key_env}" if ep.key_env else "check the server's API key settings"
         return LLMError(f"{where} rejected the API key (401): {fix}", status=status)
     if status == 403:
-        fix = (
-            f"check that {ep.key_env} may use model {ep.model!r}"
-            if ep.key_env
-            else "check its access settings"
-        )
+        fix = f"check that {ep.key_env} may use model {ep.model!r}" if ep.key_env else "check its access settings"
         return LLMError(f"{where} refused the request (403: {detail}): {fix}", status=status)
     if status == 404:
         fix = f", or set {ep.base_env} if the address is wrong" if ep.base_env else ""
@@ -263,9 +259,7 @@ def _is_refused(exc: BaseException | None, depth: int = 0) -> bool:
 def connect_error(ep: Endpoint, exc: BaseException) -> LLMError:
     fix = f"Set {ep.base_env} to its address." if ep.base_env else "Check its address."
     if _is_refused(exc):
-        return LLMError(
-            f"cannot reach the model server at {ep.base_url} (connection refused): is it running? {fix}"
-        )
+        return LLMError(f"cannot reach the model server at {ep.base_url} (connection refused): is it running? {fix}")
     if isinstance(exc, httpx.TimeoutException):
         reason = "timed out connecting"
     else:
@@ -296,9 +290,7 @@ def parse_json(ep: Endpoint, data: str) -> Any:
         return scrub(json.loads(data))  # a JSON "\\udce9" must not fail the turn when stored
     except json.JSONDecodeError:
         snippet = " ".join(data.split())[:120]
-        raise LLMError(
-            f"the model server at {ep.base_url} sent malformed stream data: {snippet}"
-        ) from None
+        raise LLMError(f"the model server at {ep.base_url} sent malformed stream data: {snippet}") from None
 
 
 Parser = Callable[[httpx.Response], AsyncIterator[StreamEvent]]
@@ -392,8 +384,6 @@ async def stream_events(
             if yielded or attempt >= retries:
                 reason = " ".join(str(exc).split()) or type(exc).__name__
                 when = "mid-stream" if yielded else f"after {attempt} retries"
-                raise LLMError(
-                    f"the connection to the model server at {ep.base_url} broke {when} ({reason})"
-                ) from None
+                raise LLMError(f"the connection to the model server at {ep.base_url} broke {when} ({reason})") from None
         await asyncio.sleep(backoff(attempt, base, None))
         attempt += 1

@@ -14,6 +14,7 @@ from letta_code.service.store.text import check_text
 
 _Row = TypeVar("_Row", Agent, Block)
 
+
 def block_state(block: Block) -> BlockState:
     return BlockState(
         id=block.id,
@@ -144,7 +145,9 @@ class AgentStore:
         """(block id, value written) of the edit a tool call made, if it made one."""
         with self.sessions() as session:
             row = session.execute(
-                select(BlockRevision.block_id, BlockRevision.new_value).where(BlockRevision.tool_call_id == tool_call_id)
+                select(BlockRevision.block_id, BlockRevision.new_value).where(
+                    BlockRevision.tool_call_id == tool_call_id
+                )
             ).first()
             return (row.block_id, row.new_value) if row else None
 
@@ -262,10 +265,6 @@ class AgentStore:
     def detach_block(self, agent_id: str, block_id: str) -> AgentState:
         with self.sessions.begin() as session:
             agent = _require(session, Agent, agent_id)
-            session.execute(
-                delete(AgentBlock).where(
-                    AgentBlock.agent_id == agent_id, AgentBlock.block_id == block_id
-                )
-            )
+            session.execute(delete(AgentBlock).where(AgentBlock.agent_id == agent_id, AgentBlock.block_id == block_id))
             session.flush()
             return self._agent_state(session, agent)

@@ -71,9 +71,7 @@ class ConversationStore:
         """The agent's primary conversation (created on first use)."""
         with self.sessions() as session:
             conv = session.scalars(
-                select(Conversation).where(
-                    Conversation.agent_id == agent_id, Conversation.is_default.is_(True)
-                )
+                select(Conversation).where(Conversation.agent_id == agent_id, Conversation.is_default.is_(True))
             ).first()
             if conv is not None:
                 return _conversation_state(conv, self._count(session, conv.id))
@@ -108,9 +106,7 @@ class ConversationStore:
     @staticmethod
     def _count(session: Session, conversation_id: str) -> int:
         return int(
-            session.scalar(
-                select(func.count()).select_from(Message).where(Message.conversation_id == conversation_id)
-            )
+            session.scalar(select(func.count()).select_from(Message).where(Message.conversation_id == conversation_id))
             or 0
         )
 
@@ -189,9 +185,7 @@ class ConversationStore:
             conv = session.get(Conversation, conversation_id)
             if conv is None:
                 raise NotFoundError(f"conversation {conversation_id} not found")
-            last = session.scalar(
-                select(func.max(Message.seq)).where(Message.conversation_id == conversation_id)
-            )
+            last = session.scalar(select(func.max(Message.seq)).where(Message.conversation_id == conversation_id))
             conv.context_start = int(last or 0)
             conv.updated_at = utcnow()
 
@@ -202,9 +196,7 @@ class ConversationStore:
             msg = history[index]
             if msg.role == "assistant" and msg.tool_calls:
                 answered = {m.tool_call_id for m in history[index + 1 :] if m.role == "tool"}
-                waiting = [
-                    call for call in msg.tool_calls if call.get("client") and call["id"] not in answered
-                ]
+                waiting = [call for call in msg.tool_calls if call.get("client") and call["id"] not in answered]
                 return PendingApproval(msg.id, waiting) if waiting else None
             if msg.role == "user":
                 return None

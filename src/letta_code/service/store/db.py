@@ -39,13 +39,22 @@ class DatabaseError(UserError):
 
 # SQLite's messages (sqlite3.OperationalError and friends) and what they mean for the user.
 _CAUSES = (
-    ("readonly", "cannot write the database {path}: it is read-only (check the permissions of the file and its folder)"),
+    (
+        "readonly",
+        "cannot write the database {path}: it is read-only (check the permissions of the file and its folder)",
+    ),
     ("disk is full", "cannot write the database {path}: the disk is full"),
-    ("unable to open", "cannot open the database {path}: the file or its folder cannot be opened or created (check that the folder exists and is writable)"),
+    (
+        "unable to open",
+        "cannot open the database {path}: the file or its folder cannot be opened or created (check that the folder exists and is writable)",
+    ),
     ("locked", "the database {path} stayed locked by another process for too long; try again"),
     ("busy", "the database {path} stayed locked by another process for too long; try again"),
     ("disk i/o", "cannot use the database {path}: the disk failed to read or write it (disk I/O error)"),
-    ("not a database", "cannot use the database {path}: the file is not a SQLite database (move it away to start afresh)"),
+    (
+        "not a database",
+        "cannot use the database {path}: the file is not a SQLite database (move it away to start afresh)",
+    ),
     ("malformed", "cannot use the database {path}: the file is damaged (database disk image is malformed)"),
 )
 

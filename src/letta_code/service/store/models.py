@@ -82,12 +82,8 @@ class BlockRevision(Base):
 class AgentBlock(Base):
     __tablename__ = "agent_blocks"
 
-    agent_id: Mapped[str] = mapped_column(
-        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
-    )
-    block_id: Mapped[str] = mapped_column(
-        ForeignKey("blocks.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True)
+    block_id: Mapped[str] = mapped_column(ForeignKey("blocks.id", ondelete="CASCADE"), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -116,9 +112,7 @@ class Message(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String, unique=True)
     agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String)  # user | assistant | tool | system
     # Text parts: [{"type": "text", "text": ...}] (images: {"type": "image", ...}).
     content: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -181,8 +175,6 @@ class RunChunk(Base):
 
     __tablename__ = "run_chunks"
 
-    run_id: Mapped[str] = mapped_column(
-        ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
-    )
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     seq_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)

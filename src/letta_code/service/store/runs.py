@@ -195,9 +195,7 @@ class RunStore:
     def orphans(self) -> builtins.list[Orphan]:
         """Active runs whose process died, oldest first."""
         with self.sessions() as session:
-            runs = session.scalars(
-                select(Run).where(Run.status.in_(ACTIVE_STATUSES)).order_by(Run.created_at)
-            ).all()
+            runs = session.scalars(select(Run).where(Run.status.in_(ACTIVE_STATUSES)).order_by(Run.created_at)).all()
             return [
                 Orphan(
                     id=r.id,

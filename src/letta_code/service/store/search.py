@@ -209,9 +209,7 @@ class SearchStore:
         rows = session.execute(self._bind(sql, params), values).all()
         return [(int(seq), float(score)) for seq, score in rows]
 
-    def _recent(
-        self, session: Session, where: list[str], params: dict[str, Any], limit: int
-    ) -> list[MessageHit]:
+    def _recent(self, session: Session, where: list[str], params: dict[str, Any], limit: int) -> list[MessageHit]:
         sql = (
             "SELECT m.seq FROM messages m JOIN messages_fts ON messages_fts.rowid = m.seq"
             f" WHERE {' AND '.join(where)} ORDER BY m.seq DESC LIMIT :limit"

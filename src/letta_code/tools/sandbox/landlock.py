@@ -114,8 +114,11 @@ def _add_path(ruleset: int, path: str, access: int) -> None:
         attr = _PathBeneathAttr(allowed_access=access, parent_fd=fd)
         _check(
             _libc().syscall(
-                ctypes.c_long(_SYS_ADD_RULE), ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH),
-                ctypes.byref(attr), ctypes.c_uint32(0),
+                ctypes.c_long(_SYS_ADD_RULE),
+                ctypes.c_int(ruleset),
+                ctypes.c_int(_RULE_PATH_BENEATH),
+                ctypes.byref(attr),
+                ctypes.c_uint32(0),
             ),
             f"cannot add a rule for {path}",
         )
