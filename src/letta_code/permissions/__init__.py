@@ -52,7 +52,8 @@ from letta_code.permissions.categories import (
     READ_ONLY_TOOLS,
     SESSION_TOOLS,
 )
-from letta_code.permissions.checker import Decision, PermissionChecker
+from letta_code.permissions.checker import PermissionChecker
+from letta_code.permissions.decision import Decision
 from letta_code.permissions.modes import PermissionMode, next_mode, parse_mode
 from letta_code.permissions.paths import PathPattern, ResolvedPath, parse_path_pattern, resolve_path
 from letta_code.permissions.persist import (

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from letta_code.permissions.checker import PLAN_MODE_REASON, Decision, allow, ask, deny
+from letta_code.permissions.checker_base import CheckerBase
+from letta_code.permissions.decision import PLAN_MODE_REASON, Decision, allow, ask, deny
 from letta_code.permissions.deny_wall import problem_rule, word_path_rule
 from letta_code.permissions.expansion import expand_analysis, has_globs
 from letta_code.permissions.line_reads import gather, git_problem, outside_links, rule_for
@@ -32,9 +33,6 @@ from letta_code.permissions.shell import ShellAnalysis, SimpleCommand, analyze
 from letta_code.permissions.suggest import bash_rule_for, path_rule_for
 from letta_code.permissions.words import CommandForm, Word, match_words
 
-if TYPE_CHECKING:
-    from letta_code.permissions.checker import PermissionChecker
-
 
 def _read_only(command: SimpleCommand) -> ReadOnlyInfo | None:
     form = command.effective
@@ -43,9 +41,7 @@ def _read_only(command: SimpleCommand) -> ReadOnlyInfo | None:
     return read_only_info(form.words, extra_args=form.extra_args)
 
 
-def _resolve_words(
-    checker: PermissionChecker, words: Iterable[Word], bases: tuple[str, ...]
-) -> list[ResolvedPath] | None:
+def _resolve_words(checker: CheckerBase, words: Iterable[Word], bases: tuple[str, ...]) -> list[ResolvedPath] | None:
     """Every path the words may name, from every folder the command may run in
     (None when that cannot be known)."""
     try:
@@ -54,9 +50,7 @@ def _resolve_words(
         return None
 
 
-def _resolve_all(
-    checker: PermissionChecker, words: Iterable[Word], bases: tuple[str, ...]
-) -> list[ResolvedPath] | None:
+def _resolve_all(checker: CheckerBase, words: Iterable[Word], bases: tuple[str, ...]) -> list[ResolvedPath] | None:
     out: list[ResolvedPath] = []
     for word in words:
         if word.text.startswith("~") and expand_home(word.text).startswith("~"):
@@ -69,7 +63,7 @@ def _resolve_all(
     return out
 
 
-def _bases(checker: PermissionChecker, infos: list[ReadOnlyInfo | None]) -> tuple[str, ...]:
+def _bases(checker: CheckerBase, infos: list[ReadOnlyInfo | None]) -> tuple[str, ...]:
     """The starting folder plus every folder a `cd` in the line may switch to."""
     bases = [real_dir(checker.shell_cwd or checker.cwd)]
     for info in infos:
@@ -124,7 +118,7 @@ def _allow_rule(rules: Iterable[Rule], command: SimpleCommand) -> Rule | None:
 class _Line:
     """Everything the decision needs to know about one command line."""
 
-    def __init__(self, checker: PermissionChecker, analysis: ShellAnalysis) -> None:
+    def __init__(self, checker: CheckerBase, analysis: ShellAnalysis) -> None:
         self.analysis = analysis
         infos = [_read_only(c) for c in analysis.commands]
         bases = _bases(checker, infos)
@@ -150,7 +144,7 @@ class _Line:
         return [p for _, paths in self.writes if paths for p in paths]
 
 
-def _rule_decision(checker: PermissionChecker, line: _Line, rules: list[Rule], verb: str) -> tuple[Rule, str] | None:
+def _rule_decision(checker: CheckerBase, line: _Line, rules: list[Rule], verb: str) -> tuple[Rule, str] | None:
     found = _bash_rule(rules, line.analysis)
     if found is not None:
         return found[0], f"`{found[1]}` is {verb} by the rule {found[0].text}"
@@ -166,7 +160,7 @@ def _ask_rule(reason: str, rule: str) -> Decision:
     return ask(reason, rule=rule)
 
 
-def _line(checker: PermissionChecker, raw: ShellAnalysis) -> _Line:
+def _line(checker: CheckerBase, raw: ShellAnalysis) -> _Line:
     """The line with its globs expanded as bash would expand them now. The expansion
     is exact only when nothing in the line can change the folder's contents first:
     a single simple command, or a line whose every part is read-only."""
@@ -177,7 +171,7 @@ def _line(checker: PermissionChecker, raw: ShellAnalysis) -> _Line:
     return line
 
 
-def check_bash(checker: PermissionChecker, args: dict[str, Any]) -> Decision:
+def check_bash(checker: CheckerBase, args: dict[str, Any]) -> Decision:
     """Decide a Bash call (see the module docstring)."""
     command = args.get("command")
     if not isinstance(command, str) or not command.strip():
@@ -210,7 +204,7 @@ def check_bash(checker: PermissionChecker, args: dict[str, Any]) -> Decision:
     return _decide_parts(checker, line)
 
 
-def _decide_parts(checker: PermissionChecker, line: _Line) -> Decision:
+def _decide_parts(checker: CheckerBase, line: _Line) -> Decision:
     strict = checker.mode == PermissionMode.STRICT
     blockers: list[str] = []
     suggestions: list[str | None] = []

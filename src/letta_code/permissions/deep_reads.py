@@ -19,16 +19,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
+from letta_code.permissions.checker_base import CheckerBase
 from letta_code.permissions.git_history import history_paths
 from letta_code.permissions.git_readonly import GitUse, raw_ids
 from letta_code.permissions.git_repo import find_repo
 from letta_code.permissions.paths import ResolvedPath
 from letta_code.permissions.rules import Rule
-
-if TYPE_CHECKING:
-    from letta_code.permissions.checker import PermissionChecker
 
 _MAX_ENTRIES = 20000
 _MAX_SECONDS = 1.0
@@ -74,7 +71,7 @@ def _read_rules(rules: Iterable[Rule]) -> list[Rule]:
 
 
 def folder_rule(
-    checker: PermissionChecker, rules: Iterable[Rule], folder: ResolvedPath, follow_links: bool
+    checker: CheckerBase, rules: Iterable[Rule], folder: ResolvedPath, follow_links: bool
 ) -> tuple[Rule, str] | None:
     """The first `Read(...)` rule matching something a recursive read of `folder` reads."""
     read_rules = _read_rules(rules)
@@ -99,7 +96,7 @@ def _object_paths(text: str) -> list[str]:
 
 
 def git_rule(
-    checker: PermissionChecker, rules: Iterable[Rule], use: GitUse, bases: tuple[str, ...]
+    checker: CheckerBase, rules: Iterable[Rule], use: GitUse, bases: tuple[str, ...]
 ) -> tuple[Rule, str] | None:
     """The first `Read(...)` rule a git command may break by printing from the object store."""
     read_rules = _read_rules(rules)
@@ -144,7 +141,7 @@ def git_rule(
     return None
 
 
-def git_starts(checker: PermissionChecker, use: GitUse, bases: tuple[str, ...]) -> list[str] | None:
+def git_starts(checker: CheckerBase, use: GitUse, bases: tuple[str, ...]) -> list[str] | None:
     """The folders git starts its repository discovery from (None when unknown)."""
     starts = list(bases)
     for word in use.repo_dirs:

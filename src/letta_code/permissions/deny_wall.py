@@ -21,15 +21,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
+from letta_code.permissions.checker_base import CheckerBase
 from letta_code.permissions.deep_reads import folder_rule
 from letta_code.permissions.paths import ResolvedPath, expand_home
 from letta_code.permissions.rules import Rule
 from letta_code.permissions.words import ShellAnalysis, Word
-
-if TYPE_CHECKING:
-    from letta_code.permissions.checker import PermissionChecker
 
 # Programs whose arguments are never opened as files.
 NO_FILE_ARGUMENTS: frozenset[str] = frozenset(
@@ -121,7 +118,7 @@ def _candidates(word: Word) -> list[str]:
 
 
 def word_path_rule(
-    checker: PermissionChecker, analysis: ShellAnalysis, rules: Iterable[Rule], bases: tuple[str, ...]
+    checker: CheckerBase, analysis: ShellAnalysis, rules: Iterable[Rule], bases: tuple[str, ...]
 ) -> tuple[Rule, str] | None:
     """A file rule that a word of the line names, or might name."""
     rules = _path_rules(rules)
@@ -152,7 +149,7 @@ def word_path_rule(
 
 
 def _word_rule(
-    checker: PermissionChecker,
+    checker: CheckerBase,
     word: Word,
     rules: list[Rule],
     bases: tuple[str, ...],
@@ -186,7 +183,7 @@ def _word_rule(
     return None
 
 
-def _matching(checker: PermissionChecker, rules: list[Rule], target: ResolvedPath) -> Rule | None:
+def _matching(checker: CheckerBase, rules: list[Rule], target: ResolvedPath) -> Rule | None:
     for family in _PATH_FAMILIES:
         rule = checker.path_rule(rules, family, [target], broad=True)
         if rule is not None:

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from letta_code.permissions.checker_base import CheckerBase
 from letta_code.permissions.deep_reads import folder_rule, git_rule, git_starts, walk
 from letta_code.permissions.deny_wall import shell_relevant
 from letta_code.permissions.git_readonly import GitUse, git_possible
@@ -28,9 +28,6 @@ from letta_code.permissions.paths import ResolvedPath
 from letta_code.permissions.readonly import ReadOnlyInfo, possible_reads
 from letta_code.permissions.rules import Rule
 from letta_code.permissions.words import ShellAnalysis, SimpleCommand, Word
-
-if TYPE_CHECKING:
-    from letta_code.permissions.checker import PermissionChecker
 
 # Names that, written by the same line, may turn a folder into a repository or change its config.
 _GIT_FILES = frozenset({"config", "config.worktree", "head", "commondir", "gitdir", ".git", "objects", "refs"})
@@ -47,7 +44,7 @@ def _git_args(command: SimpleCommand) -> tuple[Word, ...]:
     return ()
 
 
-def _names_git_file(checker: PermissionChecker, word: Word, bases: tuple[str, ...]) -> bool:
+def _names_git_file(checker: CheckerBase, word: Word, bases: tuple[str, ...]) -> bool:
     if not word.literal:
         return False
     names = [p.casefold() for p in word.text.replace("=", "/").split("/")]
@@ -63,7 +60,7 @@ def _names_git_file(checker: PermissionChecker, word: Word, bases: tuple[str, ..
 
 
 def git_problem(
-    checker: PermissionChecker,
+    checker: CheckerBase,
     analysis: ShellAnalysis,
     index: int,
     infos: list[ReadOnlyInfo | None],
@@ -110,7 +107,7 @@ class LineReads:
 
 
 def gather(
-    checker: PermissionChecker,
+    checker: CheckerBase,
     analysis: ShellAnalysis,
     infos: list[ReadOnlyInfo | None],
     bases: tuple[str, ...],
@@ -135,7 +132,7 @@ def gather(
     return out
 
 
-def _resolve(checker: PermissionChecker, words: tuple[Word, ...], bases: tuple[str, ...]) -> list[ResolvedPath] | None:
+def _resolve(checker: CheckerBase, words: tuple[Word, ...], bases: tuple[str, ...]) -> list[ResolvedPath] | None:
     out: list[ResolvedPath] = []
     for word in words:
         if not word.literal:
@@ -148,7 +145,7 @@ def _resolve(checker: PermissionChecker, words: tuple[Word, ...], bases: tuple[s
     return out
 
 
-def rule_for(checker: PermissionChecker, reads: LineReads, rules: list[Rule], verb: str) -> tuple[Rule, str] | None:
+def rule_for(checker: CheckerBase, reads: LineReads, rules: list[Rule], verb: str) -> tuple[Rule, str] | None:
     """The first rule the line's deep reads, git use or unsafe git commands run into."""
     relevant = shell_relevant(rules)
     if not relevant:
@@ -183,7 +180,7 @@ def rule_for(checker: PermissionChecker, reads: LineReads, rules: list[Rule], ve
     return None
 
 
-def outside_links(checker: PermissionChecker, reads: LineReads, index: int) -> list[ResolvedPath] | None:
+def outside_links(checker: CheckerBase, reads: LineReads, index: int) -> list[ResolvedPath] | None:
     """Files outside the workspace a symlink-following deep read of command `index` reaches
     (None when the walk could not finish)."""
     folders, follow = reads.deep[index]

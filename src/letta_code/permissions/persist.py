@@ -14,7 +14,7 @@ from letta_code.config.settings import (
     update_json_file,
 )
 from letta_code.permissions.categories import PATH_ARGUMENT
-from letta_code.permissions.checker import Decision
+from letta_code.permissions.decision import Decision
 from letta_code.permissions.rules import parse_rule
 
 RuleKind = Literal["allow", "deny", "ask"]
