@@ -1,6 +1,6 @@
 """Shared fixtures: an isolated LETTA_HOME and project directory, the fake model server,
-a folder outside both the project and the temp folder, and a helper that runs the real
-`letta` command."""
+a folder outside both the project and the temp folder, a helper that runs the real
+`letta` command, and `make_backend` (each test on both transports)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,18 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from letta_code.client.backend import Backend
 from tests.fakes.fixtures import model_env, model_server  # noqa: F401  (fixtures)
+from tests.fakes.model_server import ModelServer
+
+# Makes a backend; call it inside the test's event loop (the HTTP client belongs to one).
+BackendFactory = Callable[[], Backend]
 
 
 @pytest.fixture
@@ -132,3 +137,25 @@ def letta(letta_home: Path, project: Path, model_server) -> Letta:  # noqa: F811
     env["LETTA_LLM_RETRY_BASE_DELAY"] = "0.01"
     env["NO_COLOR"] = "1"
     return Letta(letta_home, project, env)
+
+
+@pytest.fixture(params=["embedded", "http"])
+def make_backend(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    model_server: ModelServer,  # noqa: F811
+) -> Iterator[BackendFactory]:
+    """Each test that takes it runs twice: on the embedded service ([embedded]), and over
+    HTTP against a live `letta server` app of its own on 127.0.0.1 ([http])."""
+    from letta_code.client.embedded import EmbeddedBackend
+    from letta_code.client.http import HttpBackend
+    from tests.server.conftest import start_live_server
+
+    if request.param == "embedded":
+        yield lambda: EmbeddedBackend(tmp_path / "letta.db", model_server.env())
+        return
+    live, thread = start_live_server(tmp_path, model_server, api_key=None)
+    try:
+        yield lambda: HttpBackend(live.url)
+    finally:
+        thread.stop()

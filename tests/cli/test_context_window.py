@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from letta_code.cli.app import open_session
 from letta_code.cli.args import parse_args
+from letta_code.cli.session import open_session
 from letta_code.schemas.state import DEFAULT_CONTEXT_WINDOW, AgentState
 from letta_code.service.llm import discovery
 from tests.conftest import Letta

@@ -10,8 +10,8 @@ import subprocess
 
 from rich.console import Console
 
-from letta_code.cli.app import open_session
 from letta_code.cli.args import parse_args
+from letta_code.cli.session import open_session
 from letta_code.cli.tui.app import Tui
 from tests.conftest import Letta, letta_executable
 from tests.fakes.model_server import ModelServer, Reply

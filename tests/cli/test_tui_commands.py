@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from letta_code.cli.app import open_session
 from letta_code.cli.args import parse_args
+from letta_code.cli.session import open_session
 from letta_code.cli.tui.commands import (
     COMMANDS,
     CommandEnv,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from letta_code.cli.app import open_session
 from letta_code.cli.args import parse_args
+from letta_code.cli.session import open_session
 from letta_code.cli.tui.app import Tui
 from letta_code.harness.executor import PendingCall
 from tests.fakes.model_server import ModelServer

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from letta_code.cli.app import open_session
 from letta_code.cli.args import parse_args
+from letta_code.cli.session import open_session
 from letta_code.cli.tui.app import Tui
 from letta_code.cli.tui.commands import run_command
 from tests.cli.test_tui_terminal import Terminal, start, terminals  # noqa: F401  (fixture)

@@ -6,34 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import BackendFactory
 from tests.fakes.model_server import ModelServer, RecordedRequest, Reply
 from tests.fakes.script import text_of
-from tests.server.conftest import LiveServer, live_server, shared_server, start_live_server  # noqa: F401
+from tests.server.conftest import LiveServer, live_server, shared_server  # noqa: F401
 
 from letta_code.client.backend import Backend, BackendError
-from letta_code.client.embedded import EmbeddedBackend
-from letta_code.client.http import HttpBackend
 from letta_code.service.agent.compaction import SUMMARY_HEADER, SUMMARY_PROMPT
 
-BackendFactory = Callable[[], Backend]
 SUMMARY = "The user counted to three; the agent answered each number."
-
-
-@pytest.fixture(params=["embedded", "http"])
-def make_backend(request: pytest.FixtureRequest, tmp_path: Path, model_server: ModelServer) -> Iterator[BackendFactory]:
-    if request.param == "embedded":
-        yield lambda: EmbeddedBackend(tmp_path / "letta.db", model_server.env())
-        return
-    live, thread = start_live_server(tmp_path, model_server, api_key=None)
-    try:
-        yield lambda: HttpBackend(live.url)
-    finally:
-        thread.stop()
 
 
 def user(text: str) -> list[dict[str, Any]]:

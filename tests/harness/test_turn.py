@@ -4,36 +4,21 @@ service and on the HTTP backend against a live `letta` server app."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Iterator
+import threading
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from letta_code.client.backend import Backend
-from letta_code.client.embedded import EmbeddedBackend
-from letta_code.client.http import HttpBackend
+from letta_code.client.backend import Backend, BackendError
 from letta_code.harness.executor import PendingCall, StartedCalls, ToolExecutor, UserAnswer
-from letta_code.harness.turn import TurnRunner
+from letta_code.harness.turn import TurnRunner, answer_without_running
 from letta_code.permissions import Decision, PermissionChecker
 from letta_code.tools.base import ToolSession
 from letta_code.tools.registry import select_tools
-from tests.fakes.model_server import ModelServer, Reply
-from tests.server.conftest import start_live_server
-
-BackendFactory = Callable[[], Backend]
-
-
-@pytest.fixture(params=["embedded", "http"])
-def make_backend(request: pytest.FixtureRequest, tmp_path: Path, model_server: ModelServer) -> Iterator[BackendFactory]:
-    if request.param == "embedded":
-        yield lambda: EmbeddedBackend(tmp_path / "letta.db", model_server.env())
-        return
-    live, thread = start_live_server(tmp_path, model_server, api_key=None)
-    try:
-        yield lambda: HttpBackend(live.url)
-    finally:
-        thread.stop()
+from tests.conftest import BackendFactory
+from tests.fakes.model_server import ModelServer, RecordedRequest, Reply
 
 
 class Harness:
@@ -236,3 +221,65 @@ def test_calls_left_by_a_killed_session_are_answered_with_what_is_known(
     )
     assert waited == "Error: not run: the session that asked for it was interrupted"
     assert not runner.started.started("call_ran")  # delivered: the record is gone
+
+
+def test_answers_wait_while_the_conversation_is_busy(
+    make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path
+) -> None:
+    # The busy run (a cancelled one winding down, in the TUI) ends by asking for `call_next`:
+    # the answer sent meanwhile is refused as busy (409), retried, and stored once it ends.
+    step, release = threading.Event(), threading.Event()
+
+    def slow(req: RecordedRequest) -> Reply:
+        step.set()
+        release.wait(10)
+        return Reply(tool_calls=[("Bash", {"command": "make clean"}, "call_next")])
+
+    model_server.script([Reply(tool_calls=[("Bash", {"command": "echo hi"}, "call_first")]), slow, Reply(text="ok")])
+
+    async def scenario() -> Any:
+        h = Harness(make_backend(), tmp_path)
+        runner = await h.runner(["Bash"])
+        conv, tools = runner.conversation_id, runner.client_tools
+
+        async def send(message: dict[str, Any]) -> list[dict[str, Any]]:
+            return [c async for c in h.backend.send(conv, [message], client_tools=tools, stream_tokens=False)]
+
+        await send({"role": "user", "content": "go"})
+        done = {"type": "tool", "tool_call_id": "call_first", "tool_return": "hi", "status": "success"}
+        turn = asyncio.create_task(send({"type": "approval", "approvals": [done]}))
+        assert await asyncio.to_thread(step.wait, 10)
+        threading.Timer(0.3, release.set).start()
+        late = [PendingCall("call_next", "Bash", '{"command": "make clean"}')]
+        try:
+            answered = await answer_without_running(
+                h.backend, conv, "the user interrupted the turn", client_tools=tools, calls=late
+            )
+            assert (await turn)[-2]["stop_reason"] == "requires_approval"  # it ran to its end
+            return answered, await runner.run("and now?")
+        finally:
+            await h.backend.close()
+
+    answered, result = run(scenario)
+    assert answered == 1 and result.text == "ok"
+    assert tool_results(model_server)[-1] == "Error: not run: the user interrupted the turn"
+
+
+def test_calls_that_are_not_waiting_are_refused_in_one_line(
+    make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path
+) -> None:
+    async def scenario() -> BackendError:
+        h = Harness(make_backend(), tmp_path)
+        try:
+            runner = await h.runner(["Bash"])
+            nope = [PendingCall("call-nope", "Bash", "{}")]
+            with pytest.raises(BackendError) as refused:
+                await answer_without_running(h.backend, runner.conversation_id, "why", client_tools=[], calls=nope)
+            assert await runner.discard_pending("why") == 0  # nothing waits: nothing is sent
+            return refused.value
+        finally:
+            await h.backend.close()
+
+    refused = run(scenario)
+    assert refused.status == 400 and "no pending approval request" in str(refused)
+    assert model_server.requests == []

@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from letta_code.client.backend import Backend
-from letta_code.client.embedded import EmbeddedBackend
-from letta_code.client.http import HttpBackend
 from letta_code.harness.skills import SkillManager, start_skills
 from letta_code.skills.discovery import discover_skills, skill_roots
-from tests.server.conftest import API_KEY, LiveServer, live_server, shared_server  # noqa: F401
+from tests.conftest import BackendFactory
 from tests.skills.test_discovery import write_skill
-
-
-@pytest.fixture(params=["embedded", "http"])
-def make_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Backend]:
-    """A backend factory (the HTTP client must be made inside the test's event loop)."""
-    if request.param == "embedded":
-        return lambda: EmbeddedBackend(tmp_path / "letta.db", {})
-    live: LiveServer = request.getfixturevalue("live_server")
-    return lambda: HttpBackend(live.url, API_KEY)
 
 
 async def labels(backend: Backend, agent_id: str) -> dict[str, str]:
@@ -32,7 +18,7 @@ async def labels(backend: Backend, agent_id: str) -> dict[str, str]:
     return {b.label: b.value for b in agent.blocks}
 
 
-def test_sync_and_load_unload(make_backend: Callable[[], Backend], tmp_path: Path) -> None:
+def test_sync_and_load_unload(make_backend: BackendFactory, tmp_path: Path) -> None:
     project = tmp_path / "proj"
     write_skill(project / ".skills", "web/scraper", "Web Scraper", extra="category: Web\n", body="Fetch with httpx.")
     write_skill(project / ".skills", "pdf", "PDF Reader", body="Use pdftotext.")
@@ -93,7 +79,7 @@ async def sync_load_unload(backend: Backend, project: Path, home: Path) -> None:
     assert (await labels(backend, agent.id))["loaded_skills"] == "(No skills loaded.)"
 
 
-def test_no_skills_no_block(make_backend: Callable[[], Backend], tmp_path: Path) -> None:
+def test_no_skills_no_block(make_backend: BackendFactory, tmp_path: Path) -> None:
     async def scenario() -> None:
         backend = make_backend()
         try:

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from typing import Any
 
 from letta_code.cli import conversation_lock
-from letta_code.cli.app import EXIT_OUTPUT_CLOSED, SessionContext, open_session, silence_stdout
 from letta_code.cli.failure import debug_enabled, error_line, is_expected
 from letta_code.cli.notices import compaction_note, is_overflow_compaction
 from letta_code.cli.prompt_input import read_prompt
 from letta_code.cli.sandbox_setup import sandbox_state
+from letta_code.cli.session import EXIT_OUTPUT_CLOSED, SessionContext, open_session, silence_stdout
 from letta_code.client.backend import BackendError
 from letta_code.config import paths
 from letta_code.harness.executor import PendingCall, ToolExecutor, UserAnswer

@@ -7,9 +7,11 @@ growing pauses, about half a minute in all) for a server that is restarting. A
 `message_superseded` event (a step the server redid after a restart answered
 differently) drops the partial message it names from the assembled text.
 
-Tool calls left waiting by an earlier session are answered honestly: a call that
-had started executing when that session died (see `StartedCalls`) "may have
-completed"; only one that never started is said to be "not run".
+Tool calls answered without running them (left waiting by an earlier session, cut
+off by an interrupt or by the step limit) all go through `answer_without_running`:
+an error tool result that tells the truth. A call that had started executing when
+its session died or was interrupted (see `StartedCalls`) "may have completed"; only
+one that never started is said to be "not run".
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from letta_code.harness.executor import PendingCall, StartedCalls, ToolExecutor
 
 # Pauses before each attempt to resume a lost stream (a restarting server takes a few seconds).
 RESUME_DELAYS = (0.0, 0.2, 0.5, 1.0, 1.0, 2.0, 2.0, 3.0, 5.0, 5.0, 5.0, 5.0)
+# A cancelled run takes a moment to wind down: answers sent meanwhile are refused (409, busy).
+BUSY_RETRIES = 20
+BUSY_PAUSE = 0.1
 
 
 @dataclass
@@ -86,33 +91,14 @@ class TurnRunner:
         return await self._drive([{"type": "approval", "approvals": approvals, "otid": _otid()}])
 
     async def discard_pending(self, reason: str) -> int:
-        """Answer tool calls left waiting by an earlier session with an error, without
-        running them (a command someone interrupted must not run again unasked). A call
-        that had started is said to have been interrupted while it ran, not to be unrun."""
-        pending = await self.backend.pending_approvals(self.conversation_id)
-        if pending:
-            calls = [PendingCall(p["tool_call_id"], p["name"], p["arguments"]) for p in pending]
-            await self._answer_without_running(calls, reason, TurnResult(), {})
-        return len(pending)
+        """Answer tool calls left waiting by an earlier session without running them (a
+        command someone interrupted must not run again unasked); how many there were."""
+        return await answer_without_running(
+            self.backend, self.conversation_id, reason, client_tools=self.client_tools, started=self.started
+        )
 
     async def run(self, user_content: str | list[dict[str, Any]]) -> TurnResult:
         return await self._drive([{"role": "user", "content": user_content, "otid": _otid()}])
-
-    async def _answer_without_running(
-        self, calls: list[PendingCall], reason: str, result: TurnResult, text_parts: dict[str, str]
-    ) -> None:
-        items = [
-            {"type": "tool", "tool_call_id": c.tool_call_id, "tool_return": self._unrun(c, reason), "status": "error"}
-            for c in calls
-        ]
-        # max_steps=0: the answers are stored, and no model step runs.
-        await self._one_run([{"type": "approval", "approvals": items, "otid": _otid()}], result, text_parts, 0)
-
-    def _unrun(self, call: PendingCall, reason: str) -> str:
-        """The result of a call answered without running it now."""
-        if self.started.started(call.tool_call_id):
-            return f"Error: interrupted while it ran; it may have completed — check before running it again ({reason})"
-        return f"Error: not run: {reason}"
 
     async def _drive(self, messages: list[dict[str, Any]]) -> TurnResult:
         result = TurnResult()
@@ -125,7 +111,15 @@ class TurnRunner:
                 # The step budget is per user turn, not per run: every batch of tool
                 # results starts a new run on the service.
                 reason = f"the turn reached its limit of {self.max_steps} steps"
-                await self._answer_without_running(approvals, reason, result, text_parts)
+                await answer_without_running(
+                    self.backend,
+                    self.conversation_id,
+                    reason,
+                    client_tools=self.client_tools,
+                    calls=approvals,
+                    started=self.started,
+                    on_chunk=self.on_chunk,
+                )
                 result.stop_reason = "max_steps"
                 break
             items = await self.executor.run_calls(approvals, on_start=self.started.record)
@@ -221,6 +215,82 @@ class TurnRunner:
 
     async def cancel(self) -> None:
         await self.backend.cancel(self.conversation_id)
+
+
+async def answer_without_running(
+    backend: Backend,
+    conversation_id: str,
+    reason: str,
+    *,
+    client_tools: list[dict[str, Any]],
+    calls: list[PendingCall] | None = None,
+    started: StartedCalls | None = None,
+    on_chunk: Callable[[dict[str, Any]], None] | None = None,
+) -> int:
+    """Answer `calls` (None: the calls waiting in the conversation) without running them;
+    returns how many were answered.
+
+    Each answer is an error tool result (`unrun_result`), not a user's denial: a call an
+    interrupt cut short may have done its work, and the model must hear that. The answers
+    are stored without a model step (max_steps=0). While the conversation is still busy
+    (409: a cancelled run winding down) the answer is retried, and the waiting calls looked
+    up again; BackendError when the service refuses.
+    """
+    started = started if started is not None else StartedCalls(conversation_id)
+    for attempt in range(BUSY_RETRIES):
+        todo = calls if calls is not None else await _waiting_calls(backend, conversation_id)
+        if not todo:
+            return 0
+        try:
+            await _send_unrun(backend, conversation_id, todo, reason, client_tools, started, on_chunk)
+        except BackendError as exc:
+            if exc.status != 409 or attempt == BUSY_RETRIES - 1:
+                raise
+            await asyncio.sleep(BUSY_PAUSE)
+            continue
+        started.forget(c.tool_call_id for c in todo)  # delivered: the records are done with
+        return len(todo)
+    return 0  # not reached: the last attempt returns or raises
+
+
+async def _waiting_calls(backend: Backend, conversation_id: str) -> list[PendingCall]:
+    waiting = await backend.pending_approvals(conversation_id)
+    return [PendingCall(p["tool_call_id"], p["name"], p["arguments"]) for p in waiting]
+
+
+async def _send_unrun(
+    backend: Backend,
+    conversation_id: str,
+    calls: list[PendingCall],
+    reason: str,
+    client_tools: list[dict[str, Any]],
+    started: StartedCalls,
+    on_chunk: Callable[[dict[str, Any]], None] | None,
+) -> None:
+    items = [
+        {
+            "type": "tool",
+            "tool_call_id": c.tool_call_id,
+            "tool_return": unrun_result(started, c.tool_call_id, reason),
+            "status": "error",
+        }
+        for c in calls
+    ]
+    message = {"type": "approval", "approvals": items, "otid": _otid()}
+    try:
+        stream = backend.send(conversation_id, [message], client_tools=client_tools, stream_tokens=False, max_steps=0)
+        async for chunk in stream:
+            if on_chunk is not None:
+                on_chunk(chunk)
+    except (ConnectionError, OSError, TimeoutError) as exc:
+        raise BackendError(f"lost the connection to the agent service: {exc}") from exc
+
+
+def unrun_result(started: StartedCalls, tool_call_id: str, reason: str) -> str:
+    """What the model is told of a call answered without running it now."""
+    if started.started(tool_call_id):
+        return f"Error: interrupted while it ran; it may have completed — check before running it again ({reason})"
+    return f"Error: not run: {reason}"
 
 
 def _otid() -> str:

@@ -23,8 +23,8 @@ from rich.console import Console
 from rich.text import Text
 
 from letta_code.cli import conversation_lock
-from letta_code.cli.app import SessionContext, open_session
 from letta_code.cli.sandbox_setup import sandbox_state
+from letta_code.cli.session import SessionContext, open_session
 from letta_code.cli.tui import recap, render
 from letta_code.cli.tui.approval import Approver
 from letta_code.cli.tui.commands import (
@@ -39,7 +39,6 @@ from letta_code.cli.tui.interrupts import (
     DISCARDED_REASON,
     INTERRUPTED_REASON,
     InterruptibleBackend,
-    answer_without_running,
 )
 from letta_code.cli.tui.prompt import InputPrompt, TuiCompleter
 from letta_code.cli.tui.shell import ShellCommand
@@ -49,7 +48,7 @@ from letta_code.cli.tui.widgets import INTERRUPT, KeyWatcher, ask_text, choose
 from letta_code.client.backend import BackendError
 from letta_code.config import paths
 from letta_code.harness.executor import ToolExecutor
-from letta_code.harness.turn import TurnResult, TurnRunner
+from letta_code.harness.turn import TurnResult, TurnRunner, answer_without_running
 
 CANCEL_WAIT = 5.0
 
@@ -289,22 +288,21 @@ class Tui:
 
     async def _settle_after_interrupt(self) -> None:
         """Answer tool calls the interrupted turn left open, so the next message is accepted."""
-        backend = self.state.ctx.backend
         with contextlib.suppress(Exception):
-            await backend.cancel(self.state.conversation.id)
-        try:
-            pending = await backend.pending_approvals(self.state.conversation.id)
-        except Exception:
-            pending = []
-        if pending:
-            await self._answer_without_running(pending, INTERRUPTED_REASON)
+            await self.state.ctx.backend.cancel(self.state.conversation.id)
+        await self._answer_without_running(INTERRUPTED_REASON)
 
-    async def _answer_without_running(self, pending: list[dict[str, Any]], reason: str) -> bool:
-        ok = await answer_without_running(
-            self.state.ctx.backend, self.state.conversation.id, self.state.ctx.client_tools, pending, reason
-        )
-        self.maybe_pending = not ok
-        return ok
+    async def _answer_without_running(self, reason: str) -> bool:
+        """Answer the calls waiting in the conversation without running them (the harness
+        tells the model what is known of each); False when that failed."""
+        ctx = self.state.ctx
+        try:
+            await answer_without_running(ctx.backend, self.state.conversation.id, reason, client_tools=ctx.client_tools)
+        except Exception:  # the calls stay waiting: offered again before the next turn
+            self.maybe_pending = True
+            return False
+        self.maybe_pending = False
+        return True
 
     # ------------------------------------------------------------ approvals
     @contextlib.contextmanager
@@ -365,7 +363,7 @@ class Tui:
                 view = self._new_view()
                 runner = self._make_runner(view)
                 await self._drive(view, runner, runner.resolve_pending())
-            elif await self._answer_without_running(pending, DISCARDED_REASON):
+            elif await self._answer_without_running(DISCARDED_REASON):
                 self.console.print(Text("Discarded.", style="dim"))
 
     # ------------------------------------------------------------ shell

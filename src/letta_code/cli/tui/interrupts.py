@@ -2,22 +2,22 @@
 
 After Esc / Ctrl-C the turn must not start another model step, yet tool calls the
 agent made still need an answer: the service refuses a new user message while a
-conversation waits for approvals. Both are handled here without running the model
-(`max_steps=0`: the results are recorded, no step is taken).
+conversation waits for approvals. `InterruptibleBackend` keeps the interrupted turn
+from going on (`max_steps=0`: results are recorded, no step is taken); the calls left
+open are answered by the harness (`harness.turn.answer_without_running`), with the
+reasons below, the same way `letta -p` answers calls an earlier session left.
 """
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from letta_code.client.backend import Backend, BackendError
+from letta_code.client.backend import Backend
 
-INTERRUPTED_REASON = "The user interrupted this tool call before it finished; it did not complete."
-DISCARDED_REASON = "This tool call was left over from an earlier session and the user chose not to run it."
-BUSY_RETRIES = 20
+# The reason the model is given, after what is known of the call (`harness.turn.unrun_result`).
+INTERRUPTED_REASON = "the user interrupted the turn"
+DISCARDED_REASON = "the user discarded it (it was left waiting by an earlier session)"
 
 
 class InterruptibleBackend:
@@ -47,31 +47,3 @@ class InterruptibleBackend:
             stream_tokens=stream_tokens,
             max_steps=0 if self.interrupted else max_steps,
         )
-
-
-async def answer_without_running(
-    backend: Any, conversation_id: str, client_tools: list[dict[str, Any]], pending: list[dict[str, Any]], reason: str
-) -> bool:
-    """Deny the `pending` calls with `reason`, recording the answers without a model step.
-
-    Retries while the conversation is still busy with a cancelled run; False when it failed.
-    """
-    approvals = [
-        {"type": "approval", "tool_call_id": p["tool_call_id"], "approve": False, "reason": reason} for p in pending
-    ]
-    message = {"type": "approval", "approvals": approvals, "otid": f"otid-{uuid.uuid4()}"}
-    for attempt in range(BUSY_RETRIES):
-        try:
-            stream = backend.send(
-                conversation_id, [message], client_tools=client_tools, stream_tokens=False, max_steps=0
-            )
-            async for _chunk in stream:
-                pass
-            return True
-        except BackendError as exc:
-            if exc.status != 409 or attempt == BUSY_RETRIES - 1:
-                return False
-            await asyncio.sleep(0.1)  # the cancelled run is still winding down
-        except Exception:
-            return False
-    return False

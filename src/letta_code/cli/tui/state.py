@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from letta_code.cli.app import SessionContext
+    from letta_code.cli.session import SessionContext
     from letta_code.schemas.state import AgentState, ConversationState
 
 

@@ -1,0 +1,250 @@
+"""Bootstrap a session from the parsed flags: settings, backend, agent, tools, permissions.
+
+Headless mode (`cli/headless.py`) and the terminal UI (`cli/tui/`) both start here;
+`cli/app.py` chooses between them and imports this module, never the other way round.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from argparse import Namespace
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from letta_code.cli import conversation_lock
+from letta_code.cli.args import CliUsageError
+from letta_code.cli.model_window import settle_window
+from letta_code.cli.rule_check import check_rules
+from letta_code.cli.sandbox_setup import open_session_sandbox
+from letta_code.client.backend import Backend
+from letta_code.config import paths
+from letta_code.config.settings import Settings
+from letta_code.errors import UserError
+from letta_code.harness.agent_setup import SessionTarget, resolve_session
+from letta_code.harness.executor import SpecialTool
+from letta_code.harness.skills import SKILL_TOOL, SKILL_TOOL_SCHEMA, start_skills
+from letta_code.permissions import (
+    PermissionChecker,
+    PermissionMode,
+    RuleError,
+    parse_mode,
+    split_rule_list,
+)
+from letta_code.tools.base import ToolError, ToolSession
+from letta_code.tools.registry import ALL_TOOL_NAMES, select_tools
+
+
+@dataclass
+class SessionContext:
+    args: Namespace
+    settings: Settings
+    backend: Backend
+    target: SessionTarget
+    client_tools: list[dict[str, Any]]
+    tool_names: list[str]
+    checker: PermissionChecker
+    tool_session: ToolSession
+    mode: PermissionMode
+    # Harness-side tools for the executor (ToolExecutor(special_tools=...)): the Skill tool.
+    special_tools: dict[str, SpecialTool] = field(default_factory=dict)
+
+
+# What the shell reports for a process that SIGPIPE ended (128 + 13), as `yes | head -1` shows.
+EXIT_OUTPUT_CLOSED = 141
+
+
+def silence_stdout() -> None:
+    """Point stdout at the null device, so nothing written later (nor the flush at
+    interpreter exit) fails on the closed pipe: the usual Python recipe."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+class StartupError(UserError):
+    """Anything that stops a session from starting; one line for stderr."""
+
+
+def make_backend(env: dict[str, str]) -> Backend:
+    base_url = env.get("LETTA_BASE_URL")
+    if base_url:
+        from letta_code.client.http import HttpBackend
+
+        return HttpBackend(base_url, env.get("LETTA_API_KEY"))
+    from letta_code.client.embedded import EmbeddedBackend
+
+    return EmbeddedBackend(paths.database_path(), env)
+
+
+def _requested_tools(args: Namespace) -> list[str]:
+    if args.tools is None:
+        return list(ALL_TOOL_NAMES)
+    names = [n.strip() for n in args.tools.split(",") if n.strip() and n.strip() != SKILL_TOOL]
+    try:
+        return [t.name for t in select_tools(names)]
+    except ToolError as exc:
+        raise CliUsageError(f"--tools: {exc}") from exc
+
+
+def _permission_mode(args: Namespace, settings: Settings) -> PermissionMode:
+    if args.yolo:
+        if args.permission_mode and parse_mode_or_none(args.permission_mode) != PermissionMode.BYPASS_PERMISSIONS:
+            raise CliUsageError(f"--yolo contradicts --permission-mode {args.permission_mode}: use one of them")
+        return PermissionMode.BYPASS_PERMISSIONS
+    text = args.permission_mode or (settings.global_.get("permissions") or {}).get("defaultMode")
+    if not text:
+        return PermissionMode.DEFAULT
+    try:
+        return parse_mode(str(text))
+    except ValueError as exc:
+        raise CliUsageError(f"--permission-mode: {exc}") from exc
+
+
+def _refuse_contradictions(args: Namespace) -> None:
+    """Flags that ask for opposite things: refused, rather than one of them silently winning."""
+    if args.continue_last and args.new:
+        raise CliUsageError("--continue contradicts --new: resume the last conversation, or start a new one")
+    if args.agent and args.new_agent:
+        raise CliUsageError(f"--agent {args.agent} contradicts --new-agent: use that agent, or create a new one")
+    if args.new and args.new_agent:
+        raise CliUsageError(
+            "--new contradicts --new-agent: a new agent starts a new conversation; use only --new-agent"
+        )
+    if args.continue_last and args.new_agent:
+        raise CliUsageError("--continue contradicts --new-agent: resume the last conversation, or create a new agent")
+
+
+def parse_mode_or_none(text: str) -> PermissionMode | None:
+    try:
+        return parse_mode(text)
+    except ValueError:
+        return None
+
+
+async def open_session(args: Namespace, env: dict[str, str], *, exclusive: bool = False) -> SessionContext:
+    """Everything a session needs, from the flags, the settings and the environment.
+
+    `exclusive` (`letta -p`): the session takes its conversation for itself for as long
+    as the process runs, and when another live process has the default conversation, it
+    works in a new conversation of the same agent (`target.busy_conversation` says so).
+    """
+    _refuse_contradictions(args)
+    cwd = Path.cwd()
+    settings = Settings.load(cwd)
+    mode = _permission_mode(args, settings)
+    rules = settings.permission_rules()  # the files' shapes first (one line naming the key)
+    check_rules(args, settings)  # then each rule, before anything is created
+    try:
+        flag_allow = [r for value in args.allowed_tools for r in split_rule_list(value)]
+        flag_deny = [r for value in args.disallowed_tools for r in split_rule_list(value)]
+        checker = PermissionChecker(
+            mode,
+            allow=rules.allow + flag_allow,
+            deny=rules.deny + flag_deny,
+            ask=rules.ask,
+            cwd=cwd,
+        )
+    except RuleError as exc:
+        raise StartupError(f"bad permission rule: {exc}") from exc
+    requested = _requested_tools(args)
+    model = None
+    if args.model:
+        from letta_code.service.llm.registry import resolve_handle
+
+        model = resolve_handle(args.model)
+    backend = make_backend(env)
+    if model and backend.base_url is None:
+        from letta_code.service.llm.model_check import check_model
+        from letta_code.service.llm.registry import get_provider
+
+        get_provider(model, env)  # before the agent is switched to it: one clear line if unusable
+        check_model(args.model, env)  # and a model its provider does not serve is never saved
+    with conversation_lock.setup_lock(paths.letta_home()) if exclusive else contextlib.nullcontext():
+        if exclusive:  # read again: a session that started with this one may have just made the agent
+            settings = Settings.load(cwd)
+        target = await resolve_session(
+            backend,
+            settings,
+            agent_id=args.agent,
+            new_agent=args.new_agent,
+            new_conversation=args.new,
+            continue_last=args.continue_last,
+            model=model,
+            default_model=lambda: _default_model(env, settings, backend),
+            tools=list(ALL_TOOL_NAMES),
+            claim=(lambda conv_id: conversation_lock.claim(paths.letta_home(), conv_id)) if exclusive else None,
+        )
+    agent = target.agent
+    if args.link or args.unlink:
+        linked = [t for t in agent.tools if t not in ALL_TOOL_NAMES]
+        if args.link:
+            linked += list(ALL_TOOL_NAMES)
+        agent = await backend.update_agent(agent.id, tools=linked)
+        target.agent = agent
+    if backend.base_url is None:
+        from letta_code.service.llm.registry import get_provider
+
+        get_provider(agent.model, env)  # fails early, with one clear line, if not configured
+    agent = target.agent = await settle_window(
+        backend,
+        settings,
+        env,
+        agent,
+        flag=getattr(args, "context_window", None),
+        model_changed=target.model_switched_from is not None,
+    )
+    tool_names = [name for name in requested if name in agent.tools]
+    tools = select_tools(tool_names) if tool_names else []
+    client_tools = [t.schema() for t in tools]
+    skills = await start_skills(
+        backend, agent.id, cwd=cwd, home=paths.letta_home(), extra_dir=_skills_dir(args), warn=_warn
+    )
+    special_tools: dict[str, SpecialTool] = {}
+    if skills.offered and (args.tools is None or SKILL_TOOL in [n.strip() for n in args.tools.split(",")]):
+        client_tools.append(SKILL_TOOL_SCHEMA)
+        tool_names = [*tool_names, SKILL_TOOL]
+        special_tools[SKILL_TOOL] = skills.run_tool
+    return SessionContext(
+        args=args,
+        settings=settings,
+        backend=backend,
+        target=target,
+        client_tools=client_tools,
+        tool_names=tool_names,
+        checker=checker,
+        tool_session=ToolSession(
+            cwd=cwd,
+            hidden=lambda path: checker.denied_by("Read", path) is not None,
+            # The sandbox (and its walk of the project) only for sessions that offer Bash.
+            sandbox=open_session_sandbox(settings, mode, checker, env, _warn) if "Bash" in tool_names else None,
+        ),
+        mode=mode,
+        special_tools=special_tools,
+    )
+
+
+def _skills_dir(args: Namespace) -> Path | None:
+    raw = getattr(args, "skills", None)
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if not path.is_dir():
+        raise CliUsageError(f"--skills: {raw} is not a directory")
+    return path
+
+
+def _warn(line: str) -> None:
+    print(f"letta: warning: {line}", file=sys.stderr)
+
+
+def _default_model(env: dict[str, str], settings: Settings, backend: Backend) -> str:
+    from letta_code.service.llm.registry import default_handle
+
+    configured = settings.global_.get("model")
+    if backend.base_url is not None:
+        return str(configured or "openai/gpt-4.1")
+    return default_handle(env, str(configured) if configured else None)
