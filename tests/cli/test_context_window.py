@@ -15,7 +15,8 @@ import pytest
 
 from letta_code.cli.args import parse_args
 from letta_code.cli.session import open_session
-from letta_code.schemas.state import DEFAULT_CONTEXT_WINDOW, AgentState
+from letta_code.schemas.defaults import DEFAULT_CONTEXT_WINDOW
+from letta_code.schemas.state import AgentState
 from letta_code.service.llm import discovery
 from tests.conftest import Letta
 from tests.fakes.model_server import ModelServer, Reply

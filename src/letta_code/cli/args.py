@@ -7,6 +7,7 @@ import sys
 from typing import NoReturn
 
 from letta_code.errors import UserError
+from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
 
 EPILOG = """\
 subcommands:
@@ -115,7 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skills", metavar="DIR", help="also load skills from this directory")
     p.add_argument("--link", action="store_true", help="attach the Letta Code tools to the agent, then start")
     p.add_argument("--unlink", action="store_true", help="remove the Letta Code tools from the agent, then start")
-    p.add_argument("--max-steps", type=int, default=50, help="stop a turn after this many model steps (50)")
+    p.add_argument(
+        "--max-steps",
+        type=int,
+        default=DEFAULT_MAX_STEPS,
+        help=f"stop a turn after this many model steps ({DEFAULT_MAX_STEPS})",
+    )
     p.add_argument("--no-stream", dest="stream", action="store_false", help="turn off token streaming")
     return p
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from letta_code.client.backend import BackendError
+from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_MAX_STEPS, DEFAULT_PAGE_SIZE
 from letta_code.schemas.state import AgentState, BlockState, ConversationState
 from letta_code.service.agent.history import to_letta_messages
 from letta_code.service.errors import NotFoundError, ServiceError
@@ -46,7 +47,13 @@ class EmbeddedBackend:
         return self.service.agents.find_block(block_id)
 
     async def create_block(
-        self, label: str, value: str, *, description: str | None = None, limit: int = 20000, read_only: bool = False
+        self,
+        label: str,
+        value: str,
+        *,
+        description: str | None = None,
+        limit: int = DEFAULT_BLOCK_LIMIT,
+        read_only: bool = False,
     ) -> BlockState:
         return self.service.agents.create_block(label, value, description=description, limit=limit, read_only=read_only)
 
@@ -89,7 +96,7 @@ class EmbeddedBackend:
             return []
         return [{"tool_call_id": c["id"], "name": c["name"], "arguments": c["arguments"]} for c in pending.tool_calls]
 
-    async def list_messages(self, conversation_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    async def list_messages(self, conversation_id: str, limit: int = DEFAULT_PAGE_SIZE) -> list[dict[str, Any]]:
         rows = self.service.conversations.list_messages(conversation_id=conversation_id, limit=limit, ascending=False)
         return [view.to_wire() for row in reversed(rows) for view in to_letta_messages(row)]
 
@@ -107,7 +114,7 @@ class EmbeddedBackend:
         *,
         client_tools: list[dict[str, Any]],
         stream_tokens: bool,
-        max_steps: int = 50,
+        max_steps: int = DEFAULT_MAX_STEPS,
     ) -> AsyncIterator[dict[str, Any]]:
         try:
             run = self.service.start_run(

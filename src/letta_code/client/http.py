@@ -18,12 +18,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from letta_code.client.backend import BackendError
-from letta_code.schemas.state import (
+from letta_code.schemas.defaults import (
+    DEFAULT_BLOCK_LIMIT,
     DEFAULT_CONTEXT_WINDOW,
-    AgentState,
-    BlockState,
-    ConversationState,
+    DEFAULT_MAX_STEPS,
+    DEFAULT_PAGE_SIZE,
 )
+from letta_code.schemas.state import AgentState, BlockState, ConversationState
 
 if TYPE_CHECKING:
     import httpx
@@ -71,7 +72,7 @@ def block_state(data: dict[str, Any]) -> BlockState:
         label=data.get("label") or "",
         value=data.get("value") or "",
         description=data.get("description"),
-        limit=int(data.get("limit") or 20000),
+        limit=int(data.get("limit") or DEFAULT_BLOCK_LIMIT),
         read_only=bool(data.get("read_only")),
         version=int(data.get("version") or 1),
         metadata=data.get("metadata") or {},
@@ -248,7 +249,13 @@ class HttpBackend:
         return block_state(data) if data else None
 
     async def create_block(
-        self, label: str, value: str, *, description: str | None = None, limit: int = 20000, read_only: bool = False
+        self,
+        label: str,
+        value: str,
+        *,
+        description: str | None = None,
+        limit: int = DEFAULT_BLOCK_LIMIT,
+        read_only: bool = False,
     ) -> BlockState:
         body = {"label": label, "value": value, "description": description, "limit": limit, "read_only": read_only}
         return block_state(await self._call("POST", "/v1/blocks", json=body))
@@ -289,7 +296,7 @@ class HttpBackend:
             for c in pending.get("tool_calls") or []
         ]
 
-    async def list_messages(self, conversation_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    async def list_messages(self, conversation_id: str, limit: int = DEFAULT_PAGE_SIZE) -> list[dict[str, Any]]:
         params = {"limit": limit, "order": "desc"}
         views = await self._call("GET", f"/v1/conversations/{conversation_id}/messages", params=params)
         return [_naive_date(v) for v in reversed(views)]
@@ -310,7 +317,7 @@ class HttpBackend:
         *,
         client_tools: list[dict[str, Any]],
         stream_tokens: bool,
-        max_steps: int = 50,
+        max_steps: int = DEFAULT_MAX_STEPS,
     ) -> AsyncIterator[dict[str, Any]]:
         body = {
             "messages": messages,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from letta_code.client.backend import Backend
+from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT
 from letta_code.schemas.state import BlockState
 from letta_code.skills.discovery import SkillCatalog, discover_skills, skill_roots
 from letta_code.skills.render import (
@@ -31,7 +32,6 @@ from letta_code.skills.render import (
 from letta_code.tools.base import ToolResult
 
 SKILL_TOOL = "Skill"
-DEFAULT_BLOCK_LIMIT = 20000
 LOADED_LIMIT = 60000
 
 SKILL_TOOL_SCHEMA: dict[str, Any] = {

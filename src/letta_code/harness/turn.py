@@ -24,6 +24,7 @@ from typing import Any
 
 from letta_code.client.backend import Backend, BackendError
 from letta_code.harness.executor import PendingCall, StartedCalls, ToolExecutor
+from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
 
 # Pauses before each attempt to resume a lost stream (a restarting server takes a few seconds).
 RESUME_DELAYS = (0.0, 0.2, 0.5, 1.0, 1.0, 2.0, 2.0, 3.0, 5.0, 5.0, 5.0, 5.0)
@@ -68,7 +69,7 @@ class TurnRunner:
         client_tools: list[dict[str, Any]],
         stream_tokens: bool,
         on_chunk: Callable[[dict[str, Any]], None] | None = None,
-        max_steps: int = 50,
+        max_steps: int = DEFAULT_MAX_STEPS,
         started: StartedCalls | None = None,
     ) -> None:
         self.backend = backend

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-# The context window assumed for a model nobody said anything about (tokens).
-DEFAULT_CONTEXT_WINDOW = 128_000
+from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_CONTEXT_WINDOW
 
 
 @dataclass
@@ -22,7 +21,7 @@ class BlockState:
     label: str
     value: str
     description: str | None = None
-    limit: int = 20000
+    limit: int = DEFAULT_BLOCK_LIMIT
     read_only: bool = False
     version: int = 1
     metadata: dict[str, Any] = field(default_factory=dict)

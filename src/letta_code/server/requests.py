@@ -10,11 +10,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
+
 # Context windows, in tokens: the largest models take a few million.
 MAX_TOKENS = 1_000_000_000
 # A memory block's limit, in characters (a request body is a few MB at most anyway).
 MAX_CHARS = 1_000_000_000
-DEFAULT_BLOCK_LIMIT = 20_000
 MAX_STEPS = 10_000
 # A position in a run's stream: the largest integer every JSON client reads exactly.
 MAX_SEQ = 2**53 - 1
@@ -112,7 +113,9 @@ class MessageRequest(_Open):
     stream_tokens: bool = False
     streaming: bool | None = None
     background: bool = False
-    max_steps: int = Field(default=50, ge=0, le=MAX_STEPS, description="0: record tool results, take no step")
+    max_steps: int = Field(
+        default=DEFAULT_MAX_STEPS, ge=0, le=MAX_STEPS, description="0: record tool results, take no step"
+    )
     include_pings: bool | None = None
     override_model: str | None = None
     include_return_message_types: list[str] | None = None

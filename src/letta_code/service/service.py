@@ -9,6 +9,7 @@ from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
+from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_MAX_STEPS
 from letta_code.schemas.state import AgentState, BlockState, ConversationState, RunState
 from letta_code.service.agent.compaction import CompactionResult, context_size
 from letta_code.service.agent.loop import AgentLoop, RunRequest
@@ -81,7 +82,7 @@ class AgentService:
                 spec["label"],
                 spec.get("value", ""),
                 description=spec.get("description"),
-                limit=int(spec.get("limit") or 20000),
+                limit=int(spec.get("limit") or DEFAULT_BLOCK_LIMIT),
                 read_only=bool(spec.get("read_only", False)),
             )
             ids.append(block.id)
@@ -153,7 +154,7 @@ class AgentService:
         client_tools: list[dict[str, Any]] | None = None,
         client_skills: list[dict[str, Any]] | None = None,
         stream_tokens: bool = False,
-        max_steps: int = 50,
+        max_steps: int = DEFAULT_MAX_STEPS,
         background: bool = False,
         override_model: str | None = None,
     ) -> RunState:
@@ -334,7 +335,7 @@ def _request_of(data: dict[str, Any], agent_id: str, conversation_id: str) -> Ru
         conversation_id=conversation_id,
         client_tools=[ToolSpec(t["name"], t.get("description") or "", t["parameters"]) for t in data["client_tools"]],
         stream_tokens=bool(data.get("stream_tokens")),
-        max_steps=int(data.get("max_steps") or 50),
+        max_steps=int(data.get("max_steps") or DEFAULT_MAX_STEPS),
         override_model=data.get("override_model"),
         context_window=data.get("context_window"),
         client_skills=list(data.get("client_skills") or []),

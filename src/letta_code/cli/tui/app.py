@@ -49,6 +49,7 @@ from letta_code.client.backend import BackendError
 from letta_code.config import paths
 from letta_code.harness.executor import ToolExecutor
 from letta_code.harness.turn import TurnResult, TurnRunner, answer_without_running
+from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
 
 CANCEL_WAIT = 5.0
 
@@ -174,7 +175,7 @@ class Tui:
             client_tools=ctx.client_tools,
             stream_tokens=self.state.stream,
             on_chunk=view.on_chunk,
-            max_steps=int(getattr(ctx.args, "max_steps", 50) or 50),
+            max_steps=int(getattr(ctx.args, "max_steps", DEFAULT_MAX_STEPS) or DEFAULT_MAX_STEPS),
         )
 
     def _new_view(self) -> TurnView:

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from letta_code.client.backend import Backend
+from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
 
 # The reason the model is given, after what is known of the call (`harness.turn.unrun_result`).
 INTERRUPTED_REASON = "the user interrupted the turn"
@@ -38,7 +39,7 @@ class InterruptibleBackend:
         *,
         client_tools: list[dict[str, Any]],
         stream_tokens: bool,
-        max_steps: int = 50,
+        max_steps: int = DEFAULT_MAX_STEPS,
     ) -> AsyncIterator[dict[str, Any]]:
         return self.inner.send(
             conversation_id,

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Request
 
+from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_PAGE_SIZE
 from letta_code.schemas.state import AgentState
 from letta_code.server.common import (
     Limit,
@@ -21,7 +22,6 @@ from letta_code.server.common import (
     service_of,
 )
 from letta_code.server.requests import (
-    DEFAULT_BLOCK_LIMIT,
     AgentCreate,
     AgentUpdate,
     BlockUpdate,
@@ -126,7 +126,7 @@ async def list_agents(
     include: QueryList = None,
     after: str | None = None,
     before: str | None = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_PAGE_SIZE,
     order: Order = "desc",
 ) -> list[dict[str, Any]]:
     service = service_of(request)

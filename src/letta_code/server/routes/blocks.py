@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import Request
 
+from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_PAGE_SIZE
 from letta_code.schemas.state import BlockState
 from letta_code.server.common import Limit, Order, Router, check_order, page, service_of
-from letta_code.server.requests import DEFAULT_BLOCK_LIMIT, BlockCreate, BlockUpdate
+from letta_code.server.requests import BlockCreate, BlockUpdate
 from letta_code.server.views import agent_view, block_view
 from letta_code.service.errors import BadRequestError, ConflictError
 from letta_code.service.service import AgentService
@@ -60,7 +61,7 @@ async def list_blocks(
     label: str | None = None,
     after: str | None = None,
     before: str | None = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_PAGE_SIZE,
     order: Order = "desc",
 ) -> list[dict[str, Any]]:
     blocks = service_of(request).agents.list_blocks(label=label)
@@ -90,7 +91,7 @@ async def block_agents(
     request: Request,
     after: str | None = None,
     before: str | None = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_PAGE_SIZE,
     order: Order = "desc",
 ) -> list[dict[str, Any]]:
     service = service_of(request)

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from letta_code.schemas.defaults import DEFAULT_PAGE_SIZE
 from letta_code.server.common import (
     Limit,
     Order,
@@ -62,7 +63,7 @@ async def list_conversations(
     request: Request,
     agent_id: str | None = None,
     after: str | None = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_PAGE_SIZE,
     order: Order = "desc",
 ) -> list[dict[str, Any]]:
     # The store lists newest activity first; `page` wants oldest first.

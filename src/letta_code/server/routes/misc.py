@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 
 from letta_code import __version__
+from letta_code.schemas.defaults import DEFAULT_PAGE_SIZE
 from letta_code.server.common import Limit, Order, QueryList, Router, check_order, page, service_of
 from letta_code.server.routes.agents import known_tools, tool_name
 from letta_code.server.views import model_view, tool_view
@@ -56,7 +57,7 @@ async def list_tools(
     names: QueryList = None,
     after: str | None = None,
     before: str | None = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_PAGE_SIZE,
     order: Order = "asc",
 ) -> list[dict[str, Any]]:
     tools = known_tools(request)

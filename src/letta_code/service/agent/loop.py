@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
 from letta_code.schemas.messages import (
     ApprovalRequestMessage,
     AssistantMessage,
@@ -54,7 +55,7 @@ class RunRequest:
     conversation_id: str
     client_tools: list[ToolSpec]
     stream_tokens: bool = False
-    max_steps: int = 50
+    max_steps: int = DEFAULT_MAX_STEPS
     override_model: str | None = None
     context_window: int | None = None  # of the override model (else the agent's)
     # Skills of the client's environment ({name, description, location}), listed in the prompt.

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from letta_code.schemas.state import DEFAULT_CONTEXT_WINDOW
+from letta_code.schemas.defaults import DEFAULT_CONTEXT_WINDOW
 from letta_code.service.llm import discovery
 from letta_code.service.llm.types import LLMError
 

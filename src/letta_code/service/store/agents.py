@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT
 from letta_code.schemas.state import AgentState, BlockState
 from letta_code.service.errors import ConflictError, NotFoundError
 from letta_code.service.store.models import Agent, AgentBlock, Block, BlockRevision, new_id, utcnow
@@ -51,7 +52,7 @@ class AgentStore:
         value: str = "",
         *,
         description: str | None = None,
-        limit: int = 20000,
+        limit: int = DEFAULT_BLOCK_LIMIT,
         read_only: bool = False,
         metadata: dict[str, Any] | None = None,
     ) -> BlockState:

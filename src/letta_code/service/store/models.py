@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from letta_code.schemas.state import DEFAULT_CONTEXT_WINDOW
+from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_CONTEXT_WINDOW
 
 
 def new_id(prefix: str) -> str:
@@ -52,7 +52,7 @@ class Block(Base):
     label: Mapped[str] = mapped_column(String, index=True)
     value: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
-    limit: Mapped[int] = mapped_column("char_limit", Integer, default=20000)
+    limit: Mapped[int] = mapped_column("char_limit", Integer, default=DEFAULT_BLOCK_LIMIT)
     read_only: Mapped[bool] = mapped_column(Boolean, default=False)
     # Bumped on every write; edits use it for optimistic concurrency.
     version: Mapped[int] = mapped_column(Integer, default=1)
