@@ -110,6 +110,25 @@ def test_cancel_through_the_agent(live_server: LiveServer, client: Letta) -> Non
     assert no_pings(stream)[-2].stop_reason == "cancelled"
 
 
+def test_cancel_through_the_agent_reaches_every_conversation_and_only_the_named_runs(
+    live_server: LiveServer, client: Letta
+) -> None:
+    agent = make_agent(client)
+    side = client.conversations.create(agent_id=agent.id)
+    live_server.model.script([Reply(text=WORDS * 6, chunk_delay=0.05), Reply(text=WORDS * 6, chunk_delay=0.05)])
+    default_stream = client.agents.messages.stream(agent.id, messages=user("go"), background=True)
+    side_stream = client.conversations.messages.create(side.id, messages=user("go too"), background=True)
+    active = client.runs.list(agent_id=agent.id, active=True).items
+    assert len(active) == 2
+    side_run = next(r.id for r in active if r.conversation_id == side.id)
+    other_run = next(r.id for r in active if r.id != side_run)
+    assert client.agents.messages.cancel(agent.id, run_ids=[side_run]) == {"cancelled_runs": [side_run]}
+    assert no_pings(side_stream)[-2].stop_reason == "cancelled"
+    assert client.runs.retrieve(other_run).status == "running"
+    assert client.agents.messages.cancel(agent.id) == {"cancelled_runs": [other_run]}
+    assert no_pings(default_stream)[-2].stop_reason == "cancelled"
+
+
 def test_parallel_conversations_edit_a_shared_block(live_server: LiveServer, client: Letta) -> None:
     shared = client.blocks.create(label="project", value="alpha: old\nbeta: old")
     agent = make_agent(client, block_ids=[shared.id])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
@@ -248,14 +248,20 @@ class AgentService:
         self.runs.get(run_id)
         return self.registry.follow(run_id, starting_after)
 
-    def cancel(self, *, conversation_id: str | None = None, agent_id: str | None = None) -> list[str]:
-        """Cancel the active run of a conversation (or of all an agent's conversations)."""
-        if conversation_id and conversation_id != "default":
-            candidates = self.runs.list(conversation_id=conversation_id, statuses=["created", "running"])
+    def cancel(
+        self, *, conversation_id: str | None = None, agent_id: str | None = None, run_ids: Iterable[str] | None = None
+    ) -> list[str]:
+        """Cancel the active runs of a conversation, or (no conversation named) of all the
+        agent's conversations; only those in `run_ids` when given. The ids cancelled."""
+        active = ["created", "running"]
+        if conversation_id is None and agent_id is not None:
+            self.get_agent(agent_id)
+            candidates = self.runs.list(agent_id=agent_id, statuses=active)
         else:
             conv = self.resolve_conversation(conversation_id, agent_id)
-            candidates = self.runs.list(conversation_id=conv.id, statuses=["created", "running"])
-        return [run.id for run in candidates if self.registry.request_cancel(run.id)]
+            candidates = self.runs.list(conversation_id=conv.id, statuses=active)
+        wanted = set(run_ids) if run_ids else None
+        return [r.id for r in candidates if (wanted is None or r.id in wanted) and self.registry.request_cancel(r.id)]
 
     def context_messages(self, conversation_id: str) -> list[Message]:
         return self.conversations.context_messages(conversation_id)

@@ -109,13 +109,8 @@ async def list_agent_messages(
 
 @router.post("/agents/{agent_id}/messages/cancel", summary="Cancel an agent's running runs")
 async def cancel_agent_runs(agent_id: str, request: Request, body: CancelRequest | None = None) -> dict[str, Any]:
-    service = service_of(request)
-    service.get_agent(agent_id)
-    active = service.runs.list(agent_id=agent_id, statuses=["created", "running"])
-    wanted = set(body.run_ids) if body and body.run_ids else None
-    cancelled = [
-        run.id for run in active if (wanted is None or run.id in wanted) and service.registry.request_cancel(run.id)
-    ]
+    run_ids = body.run_ids if body else None
+    cancelled = service_of(request).cancel(agent_id=agent_id, run_ids=run_ids)
     return {"cancelled_runs": cancelled}
 
 
