@@ -76,7 +76,7 @@ lint: $(STAMP_TEST)
 	$(BIN)/lint-imports
 
 bench: $(STAMP_TEST)
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV)

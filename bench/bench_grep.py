@@ -18,12 +18,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-
-from letta_code.tools.base import ToolSession  # noqa: E402
-from letta_code.tools.glob_tool import GlobTool  # noqa: E402
-from letta_code.tools.grep import GrepTool  # noqa: E402
-from letta_code.tools.ripgrep import find_rg  # noqa: E402
+from letta_code.tools.base import ToolSession
+from letta_code.tools.builtin.glob_tool import GlobTool
+from letta_code.tools.builtin.grep import GrepTool
+from letta_code.tools.ripgrep import find_rg
 
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "theta", "lambda", "sigma", "omega"]
 

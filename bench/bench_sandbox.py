@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from letta_code.tools.base import ToolSession
-from letta_code.tools.bash import BashTool
+from letta_code.tools.builtin.bash import BashTool
 from letta_code.tools.sandbox import BACKENDS, SandboxPolicy, backend_works, open_sandbox
 
 

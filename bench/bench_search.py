@@ -28,11 +28,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-
-from letta_code.service.service import AgentService  # noqa: E402
-from letta_code.service.store.db import open_database  # noqa: E402
-from letta_code.service.store.search import STOPWORDS, SearchStore  # noqa: E402
+from letta_code.service.service import AgentService
+from letta_code.service.store.db import open_database
+from letta_code.service.store.search import STOPWORDS, SearchStore
 
 ENGLISH = sorted(STOPWORDS, key=lambda w: (len(w), w))[:60]
 ROLES = (("user", 5, 40), ("assistant", 10, 80), ("tool", 20, 150))

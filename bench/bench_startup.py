@@ -1,6 +1,6 @@
 """Startup and one headless turn: `letta --version`, `--help`, and `letta -p` with one Bash call.
 
-Usage: python bench/bench_startup.py [--runs N]
+Usage: python -m bench.bench_startup [--runs N]
 Prints medians (and min/max, CPU, peak RSS) over N runs after a warm-up.
 """
 
@@ -11,9 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.common import ModelServerProcess, clean_env, repeat  # noqa: E402
+from bench.common import ModelServerProcess, clean_env, repeat
 
 ONE_TOOL_SCRIPT = [
     {"tool_calls": [["Bash", {"command": "echo hi"}]]},

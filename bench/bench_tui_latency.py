@@ -1,9 +1,9 @@
 """Input latency of the interactive `letta`: key press to echo, idle and while an answer streams.
 
-Usage: python bench/bench_tui_latency.py [--presses N] [--chunk-delay S] [--words N] [--after N]
+Usage: python -m bench.bench_tui_latency [--presses N] [--chunk-delay S] [--words N] [--after N]
 
 Runs the real `letta` in a private tmux server (100x50) against the scripted model server
-(tests/fakes, in its own process). For each key press it sends one marker character with
+(`letta_code.testing`, in its own process). For each key press it sends one marker character with
 `tmux send-keys` and polls `capture-pane` until the character shows on screen; the time
 from just before send-keys to the first capture that shows it is the latency (so it
 includes tmux's own round trips, a few milliseconds). Two phases:
@@ -38,9 +38,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.common import ModelServerProcess, clean_env  # noqa: E402
+from bench.common import ModelServerProcess, clean_env
 
 MARKER = "Q"  # never in the streamed words, the banner or the status line
 READY_MARK = "⏵"  # the status toolbar under the input prompt

@@ -165,7 +165,7 @@ def _readline(stream: Any, timeout: float) -> str:
 
 
 class ModelServerProcess(_ServerProcess):
-    """The scripted model server (tests/fakes) in a separate process, looping a fixed script."""
+    """The scripted model server (`letta_code.testing`) in a separate process, looping a fixed script."""
 
     def __init__(self, replies: list[dict[str, object]]) -> None:
         self.script = Path(tempfile.mkstemp(suffix=".json")[1])
@@ -173,7 +173,7 @@ class ModelServerProcess(_ServerProcess):
         cmd = [
             sys.executable,
             "-m",
-            "tests.fakes.model_server",
+            "letta_code.testing",
             "--port",
             "0",
             "--script",

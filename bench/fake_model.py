@@ -1,5 +1,5 @@
-"""The model for the side-by-side benchmarks: the scripted fake server (tests/fakes) in its own
-process, answering from the conversation it is sent instead of from a fixed queue.
+"""The model for the side-by-side benchmarks: the scripted model server (`letta_code.testing`) in its
+own process, answering from the conversation it is sent instead of from a fixed queue.
 
 `python bench/fake_model.py --tools N` prints `model_server listening on http://127.0.0.1:PORT`.
 Every chat request is answered the same way, whatever client sent it: while the conversation
@@ -16,12 +16,9 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tests.fakes.model_server import ModelServer, RecordedRequest, Reply  # noqa: E402
+from letta_code.testing import ModelServer, RecordedRequest, Reply
 
 FINAL_TEXT = "Done."
 

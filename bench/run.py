@@ -1,6 +1,6 @@
 """Benchmarks side by side with the official Letta Code CLI; writes docs/benchmarks.md.
 
-Usage: python bench/run.py [--quick] [--runs N] [--only startup,turns,server,soak] [--out PATH]
+Usage: python -m bench.run [--quick] [--runs N] [--only startup,turns,server,soak] [--out PATH]
 
 Installs the official CLI (PyPI `letta`, pinned) into bench/.envs/official if it is not there,
 then runs the scenarios (see bench/cli_scenarios.py and bench/server_load.py) and writes the
@@ -21,9 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench import cli_scenarios, official, report, server_load  # noqa: E402
+from bench import cli_scenarios, official, report, server_load
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ("startup", "turns", "server", "soak")
@@ -81,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     meta = machine()
     args_text = " ".join(argv if argv is not None else sys.argv[1:])
-    command = f"python bench/run.py {args_text}".strip()
+    command = f"python -m bench.run {args_text}".strip()
     if os.environ.get("MAKELEVEL"):  # started by `make bench`
         command = f"make bench BENCH_ARGS='{args_text}'" if args_text else "make bench"
     meta.update(runs=runs, noise=NOISE, command=command)

@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated LETTA_HOME and project directory, the fake model server,
+"""Shared fixtures: an isolated LETTA_HOME and project directory, the scripted model server,
 a folder outside both the project and the temp folder, a helper that runs the real
 `letta` command, and `make_backend` (each test on both transports)."""
 
@@ -19,11 +19,29 @@ from pathlib import Path
 import pytest
 
 from letta_code.client.backend import Backend
-from tests.fakes.fixtures import model_env, model_server  # noqa: F401  (fixtures)
-from tests.fakes.model_server import ModelServer
+from letta_code.testing import ModelServer
 
 # Makes a backend; call it inside the test's event loop (the HTTP client belongs to one).
 BackendFactory = Callable[[], Backend]
+
+
+@pytest.fixture
+def model_server() -> Iterator[ModelServer]:
+    """A started scripted model server (`letta_code.testing`), one per test."""
+    server = ModelServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def model_env(model_server: ModelServer, monkeypatch: pytest.MonkeyPatch) -> ModelServer:
+    """`model_server`, with its OPENAI_*/ANTHROPIC_* variables (and a tiny retry delay) set in
+    `os.environ` for code that runs in this process."""
+    for name, value in model_server.env().items():
+        monkeypatch.setenv(name, value)
+    return model_server
 
 
 @pytest.fixture
@@ -126,7 +144,7 @@ class Letta:
 
 
 @pytest.fixture
-def letta(letta_home: Path, project: Path, model_server) -> Letta:  # noqa: F811
+def letta(letta_home: Path, project: Path, model_server: ModelServer) -> Letta:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -143,7 +161,7 @@ def letta(letta_home: Path, project: Path, model_server) -> Letta:  # noqa: F811
 def make_backend(
     request: pytest.FixtureRequest,
     tmp_path: Path,
-    model_server: ModelServer,  # noqa: F811
+    model_server: ModelServer,
 ) -> Iterator[BackendFactory]:
     """Each test that takes it runs twice: on the embedded service ([embedded]), and over
     HTTP against a live `letta server` app of its own on 127.0.0.1 ([http])."""

@@ -4,7 +4,7 @@
   definitions) in README.md, ARCHITECTURE.md, CONTRIBUTING.md and docs/*.md points at a
   file or folder inside this repository (a link out of it, such as `../shared/...`,
   breaks in every clone). Anchors are not checked.
-- Every path ARCHITECTURE.md and CONTRIBUTING.md name in backticks (`cli/app.py`,
+- Every path ARCHITECTURE.md and CONTRIBUTING.md name in backticks (`cli/main.py`,
   `tests/fakes/`) exists, relative to the repository root or to `src/letta_code/`.
 - Every module under src/letta_code is at most 400 lines and starts with a real
   docstring (not empty, not a bare "Package.").
@@ -63,7 +63,7 @@ def dead_links(doc: Path, root: Path = ROOT) -> list[str]:
 
 
 def named_paths(markdown: str) -> list[str]:
-    """Paths written in code spans (`cli/app.py`, `tests/fakes/`): a slash, a file ending or a
+    """Paths written in code spans (`cli/main.py`, `tests/fakes/`): a slash, a file ending or a
     trailing slash, no placeholders (`<name>`), globs, `~`, `$` or leading `.`/`/`."""
     return [m.group(2) for m in _CODE_SPAN.finditer(_FENCE.sub("", markdown)) if _is_path(m.group(2))]
 
@@ -139,7 +139,7 @@ def test_every_relative_link_in_the_docs_resolves() -> None:
 
 
 def test_the_architecture_and_contributing_pages_name_only_paths_that_exist() -> None:
-    assert _is_path("cli/app.py") and _is_path("tests/fakes/")
+    assert _is_path("cli/main.py") and _is_path("tests/fakes/")
     assert not any(map(_is_path, ("tools/<name>.py", "~/.letta/settings.json", "docs/*.md", "openai/gpt-4.1")))
     named = {name: named_paths((ROOT / name).read_text(encoding="utf-8")) for name in MAPS}
     assert all(len(paths) > 10 for paths in named.values()), named

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from letta_code.testing import ModelServer, Reply
 from letta_code.tools.registry import ALL_TOOL_NAMES
 from tests.conftest import Letta
-from tests.fakes.model_server import ModelServer, Reply
 from tests.server.conftest import start_live_server
 
 

@@ -18,8 +18,9 @@ from letta_code.cli.session import open_session
 from letta_code.schemas.defaults import DEFAULT_CONTEXT_WINDOW
 from letta_code.schemas.state import AgentState
 from letta_code.service.llm import discovery
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta
-from tests.fakes.model_server import ModelServer, Reply
+from tests.server.conftest import start_live_server
 from tests.service.llm.test_discovery import InfoServer, dead_url
 
 MODEL = ["-m", "openai/gpt-4.1"]
@@ -130,3 +131,28 @@ def test_local_server_window_is_discovered(letta_home: Path, project: Path) -> N
 def test_unreachable_local_server_keeps_the_table(letta_home: Path, project: Path) -> None:
     agent = asyncio.run(_open(["-m", "ollama/qwen2.5-coder:7b"], {"OLLAMA_BASE_URL": dead_url()}))
     assert agent.context_window == 32_768
+
+
+def test_over_letta_base_url_only_the_flag_and_settings_are_applied(
+    letta_home: Path, project: Path, model_server: ModelServer, tmp_path: Path
+) -> None:
+    # This machine's OPENAI_BASE_URL would report 8192 for the model (and has no key): neither
+    # is asked about. The server gives the agent its own window and answers for its providers.
+    model_server.models.append("my-finetune")
+    live, thread = start_live_server(tmp_path, model_server, api_key=None)
+    try:
+        with InfoServer({("GET", "/props"): {"n_ctx": 8192}}) as info:
+            env = {"LETTA_BASE_URL": live.url, "OPENAI_BASE_URL": info.base_url}
+            first = asyncio.run(_open(["-m", "openai/my-finetune"], env))
+            assert first.context_window == DEFAULT_CONTEXT_WINDOW  # what the server chose
+            assert asyncio.run(_open(["--context-window", "5000"], env)).context_window == 5000
+            assert live.service.get_agent(first.id).context_window == 5000  # sent as context_window_limit
+            (letta_home / "settings.json").write_text(
+                json.dumps({"models": {"openai/my-finetune": {"contextWindow": 6000}}})
+            )
+            assert asyncio.run(_open([], env)).context_window == 6000
+            assert info.requests == []
+        # No provider is configured on this machine at all: none is needed here.
+        assert asyncio.run(_open([], {"LETTA_BASE_URL": live.url})).context_window == 6000
+    finally:
+        thread.stop()

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from letta_code.cli import conversation_lock
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta, letta_executable
-from tests.fakes.model_server import ModelServer, Reply
 
 MODEL = ["-m", "openai/gpt-4.1"]
 

@@ -12,8 +12,8 @@ import pytest
 
 from letta_code.cli.failure import error_line, report
 from letta_code.errors import UserError
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta, letta_executable
-from tests.fakes.model_server import ModelServer, Reply
 
 MODEL = ["-m", "openai/gpt-4.1"]
 READ_ONLY = 'mount --bind "$H" "$H" && mount -o remount,bind,ro "$H" "$H" && exec "$@"'

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta
-from tests.fakes.model_server import ModelServer, Reply
 
 MODEL = ["-m", "openai/gpt-4.1"]
 

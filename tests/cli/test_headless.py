@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from letta_code.testing import ModelServer, Reply
 from letta_code.tools.registry import ALL_TOOL_NAMES
 from tests.conftest import Letta, letta_executable
-from tests.fakes.model_server import ModelServer, Reply
 
 MODEL = ["-m", "openai/gpt-4.1"]
 

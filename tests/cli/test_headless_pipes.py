@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta, letta_executable
-from tests.fakes.model_server import ModelServer, Reply
 
 MODEL = ["-m", "openai/gpt-4.1"]
 LONG_TEXT = " ".join(f"word{i}" for i in range(400))

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta, letta_executable
-from tests.fakes.model_server import ModelServer, Reply
 
 MODEL = ["-m", "openai/gpt-4.1"]
 

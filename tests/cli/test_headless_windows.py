@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 from letta_code.cli.notices import compaction_note, format_tokens, is_overflow_compaction
+from letta_code.schemas.chunks import CompactionEventData
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta
-from tests.fakes.model_server import ModelServer, Reply
 
 MODEL = ["-m", "openai/gpt-4.1"]
 LLAMA_OVERFLOW = {"error": {"message": "Requested tokens (2939) exceed context window of 2048"}}
@@ -45,7 +46,7 @@ def test_json_usage_of_a_turn_that_reached_no_model_is_null_not_zero(letta: Lett
 
 
 def test_notices() -> None:
-    data = {
+    data: CompactionEventData = {
         "trigger": "post_step_context_check",
         "context_window": 8192,
         "messages_count_before": 9,
@@ -54,8 +55,7 @@ def test_notices() -> None:
     assert compaction_note(data) == (
         "compacted the conversation (9 -> 3 messages) to stay within the model's context window (8,192 tokens)"
     )
-    assert not is_overflow_compaction({"message_type": "event_message", "event_data": data})
-    assert is_overflow_compaction(
-        {"message_type": "event_message", "event_data": {**data, "trigger": "context_window_exceeded"}}
-    )
+    assert not is_overflow_compaction({"message_type": "event_message", "event_type": "compaction", "event_data": data})
+    overflow: CompactionEventData = {**data, "trigger": "context_window_exceeded"}
+    assert is_overflow_compaction({"message_type": "event_message", "event_type": "compaction", "event_data": overflow})
     assert [format_tokens(n) for n in (950, 3100, 2048, 1_200_000)] == ["950", "3.1k", "2k", "1.2M"]

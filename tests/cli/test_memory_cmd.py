@@ -9,8 +9,8 @@ from pathlib import Path
 
 from letta_code.service.service import AgentService
 from letta_code.service.store.revisions import RevisionStore
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta
-from tests.fakes.model_server import ModelServer, Reply
 
 MODEL = ["-m", "openai/gpt-4.1"]
 ORIGINAL = "(Nothing known about the user yet.)"

@@ -8,8 +8,8 @@ import sqlite3
 
 import pytest
 
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta
-from tests.fakes.model_server import ModelServer, Reply
 
 
 def agent_models(letta: Letta) -> list[str]:

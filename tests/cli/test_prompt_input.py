@@ -10,8 +10,8 @@ import subprocess
 import time
 
 from letta_code.cli.prompt_input import SLOW_STDIN_NOTE, valid_text
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta, letta_executable
-from tests.fakes.model_server import ModelServer, Reply
 
 MODEL = ["-m", "openai/gpt-4.1"]
 

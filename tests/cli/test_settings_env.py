@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta
-from tests.fakes.model_server import ModelServer, Reply
 
 
 def test_settings_env_supplies_the_endpoint_and_key(letta: Letta, model_server: ModelServer) -> None:

@@ -11,8 +11,8 @@ import subprocess
 import time
 
 from letta_code.service.service import AgentService
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta, letta_executable
-from tests.fakes.model_server import ModelServer, Reply
 from tests.service.store.test_db import LEAKS, read_only
 
 MODEL = ["-m", "openai/gpt-4.1"]

@@ -13,8 +13,8 @@ from rich.console import Console
 from letta_code.cli.args import parse_args
 from letta_code.cli.session import open_session
 from letta_code.cli.tui.app import Tui
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta, letta_executable
-from tests.fakes.model_server import ModelServer, Reply
 
 MODEL = ["-m", "openai/gpt-4.1"]
 

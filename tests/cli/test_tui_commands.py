@@ -6,9 +6,11 @@ import asyncio
 import io
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from rich.console import Console
 
@@ -24,8 +26,10 @@ from letta_code.cli.tui.commands import (
     run_command,
 )
 from letta_code.cli.tui.state import TuiState
+from letta_code.schemas.chunks import UserInput
+from letta_code.testing import ModelServer, Reply
 from letta_code.tools.registry import ALL_TOOL_NAMES
-from tests.fakes.model_server import ModelServer, Reply
+from tests.server.conftest import start_live_server
 from tests.service.llm.test_discovery import InfoServer, models
 
 REQUIRED = {
@@ -68,9 +72,10 @@ def session_test(
     *,
     argv: list[str] | None = None,
     picks: list[int | None] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> None:
     async def main() -> None:
-        env = dict(model_env.env())
+        env = {**model_env.env(), **(extra_env or {})}
         ctx = await open_session(parse_args(argv or ["-m", "openai/gpt-4.1"]), env)
         buf = io.StringIO()
         console = Console(file=buf, width=80, color_system=None)
@@ -134,7 +139,7 @@ def test_rename_model_and_toggles(session: Callable[..., None]) -> None:
         assert "Usage: /rename" in await h.run("/rename")
         await h.run("/rename  shiny agent ")
         stored = await h.env.backend.find_agent(h.state.agent.id)
-        assert stored.name == h.state.agent.name == "shiny agent"
+        assert stored is not None and stored.name == h.state.agent.name == "shiny agent"
 
         await h.run("/model gpt-4o")
         assert h.state.agent.model == "openai/gpt-4o"
@@ -178,14 +183,14 @@ def test_model_picker_offers_served_models_and_sets_their_window(session: Callab
         discovery.clear_cache()
         with InfoServer(routes) as info:
             h.state.env["LLAMACPP_BASE_URL"] = info.base_url
-            choices = model_choices(h.state.ctx.settings, h.state.env, h.state.agent.model)
-            handles = [m["handle"] for m in choices]
+            choices = await model_choices(h.state.ctx.settings, h.env.backend.models, h.state.agent.model)
+            handles = [m.handle for m in choices]
             assert "llamacpp/qwen3-coder" in handles and "openai/gpt-4.1" in handles
             h.picks.append(handles.index("llamacpp/qwen3-coder"))
             await h.run("/model")
         assert (h.state.agent.model, h.state.agent.context_window) == ("llamacpp/qwen3-coder", 8192)
         stored = await h.env.backend.find_agent(h.state.agent.id)
-        assert stored.context_window == 8192
+        assert stored is not None and stored.context_window == 8192
         h.state.ctx.settings.global_["models"] = {"gpt-4o": {"contextWindow": 1234}}
         await h.run("/model openai/gpt-4o")
         assert h.state.agent.context_window == 1234  # settings beat the table
@@ -195,6 +200,38 @@ def test_model_picker_offers_served_models_and_sets_their_window(session: Callab
     session(body)
 
 
+def test_model_over_letta_base_url_offers_the_servers_models_and_sends_only_settings_windows(
+    letta_home: Path, project: Path, model_env: ModelServer, tmp_path: Path
+) -> None:
+    model_env.models.append("my-finetune")
+    live, thread = start_live_server(tmp_path, model_env, api_key=None)
+    served = [m["handle"] for m in httpx.get(f"{live.url}/v1/models").json()]
+
+    async def body(h: Harness) -> None:
+        from letta_code.cli.model_window import model_choices
+
+        routes = {("GET", "/v1/models"): models({"id": "qwen3-coder"}), ("GET", "/props"): {"n_ctx": 8192}}
+        with InfoServer(routes) as info:
+            # This machine's model servers, not the server's: they would offer qwen3-coder and 8192 tokens.
+            h.state.env.update(LLAMACPP_BASE_URL=info.base_url, OPENAI_BASE_URL=info.base_url)
+            choices = await model_choices(h.state.ctx.settings, h.env.backend.models, h.state.agent.model)
+            assert [c.handle for c in choices] == served and "llamacpp/qwen3-coder" not in served
+            h.picks.append(served.index("openai/gpt-4o"))
+            await h.run("/model")
+            assert (h.state.agent.model, h.state.agent.context_window) == ("openai/gpt-4o", 128_000)
+            await h.run("/model openai/my-finetune")
+            assert h.state.agent.context_window == 128_000  # the server's choice (its model server says nothing)
+            assert info.requests == []  # the local model servers were never asked
+        h.state.ctx.settings.global_["models"] = {"gpt-4.1": {"contextWindow": 1234}}
+        await h.run("/model openai/gpt-4.1")
+        assert h.state.agent.context_window == live.service.get_agent(h.state.agent.id).context_window == 1234
+
+    try:
+        session_test(model_env, body, extra_env={"LETTA_BASE_URL": live.url})
+    finally:
+        thread.stop()
+
+
 def test_unlink_and_link_change_the_agent_tools_and_client_tools(session: Callable[..., None]) -> None:
     async def body(h: Harness) -> None:
         assert h.state.ctx.client_tools
@@ -202,7 +239,7 @@ def test_unlink_and_link_change_the_agent_tools_and_client_tools(session: Callab
         assert not set(ALL_TOOL_NAMES) & set(h.state.agent.tools)
         assert h.state.ctx.client_tools == [] and h.state.ctx.tool_names == []
         stored = await h.env.backend.find_agent(h.state.agent.id)
-        assert not set(ALL_TOOL_NAMES) & set(stored.tools)
+        assert stored is not None and not set(ALL_TOOL_NAMES) & set(stored.tools)
         out = await h.run("/link")
         assert set(ALL_TOOL_NAMES) <= set(h.state.agent.tools)
         assert {t["name"] for t in h.state.ctx.client_tools} == set(ALL_TOOL_NAMES)
@@ -230,7 +267,9 @@ def test_new_resume_and_clear(session: Callable[..., None], project: Path) -> No
 
         convs = await h.env.backend.list_conversations(h.state.agent.id)
         h.picks.append(
-            [c.id for c in sorted(convs, key=lambda c: c.updated_at or c.created_at, reverse=True)].index(first)
+            [
+                c.id for c in sorted(convs, key=lambda c: c.updated_at or c.created_at or datetime.min, reverse=True)
+            ].index(first)
         )
         await h.run("/resume")
         assert h.state.conversation.id == first
@@ -254,7 +293,7 @@ def test_compact_reports_how_many_messages_were_summarized(
         assert "Nothing to compact" in await h.run("/compact")
         model_env.script([Reply(text="a1"), Reply(text="a2"), Reply(text="a3")])
         for text in ("one", "two", "three"):
-            message = [{"role": "user", "content": text}]
+            message: list[UserInput] = [{"role": "user", "content": text}]
             async for _chunk in h.env.backend.send(
                 h.state.conversation.id, message, client_tools=[], stream_tokens=False
             ):

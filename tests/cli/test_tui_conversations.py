@@ -6,12 +6,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from letta_code.cli.tui.commands import CommandEnv
+from letta_code.schemas.chunks import UserInput
+from letta_code.testing import ModelServer, Reply
 from tests.cli.test_tui_commands import Harness, session  # noqa: F401  (fixture)
-from tests.fakes.model_server import ModelServer, Reply
 
 
 async def say(env: CommandEnv, conversation_id: str, text: str) -> None:
-    message = [{"role": "user", "content": text}]
+    message: list[UserInput] = [{"role": "user", "content": text}]
     async for _chunk in env.backend.send(conversation_id, message, client_tools=[], stream_tokens=False):
         pass
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from letta_code.testing import ModelServer
 from tests.cli.test_tui_terminal import Terminal, start, terminals  # noqa: F401  (fixture)
 from tests.conftest import Letta
-from tests.fakes.model_server import ModelServer
 
 pytestmark = pytest.mark.slow
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 
@@ -17,14 +17,15 @@ from letta_code.cli.tui.interrupts import DISCARDED_REASON, INTERRUPTED_REASON, 
 from letta_code.client.backend import Backend
 from letta_code.harness.executor import PendingCall, StartedCalls
 from letta_code.harness.turn import answer_without_running
+from letta_code.schemas.chunks import ClientToolSchema, StreamChunk, UserInput
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta
-from tests.fakes.model_server import ModelServer, Reply
 
 MODEL = ["-m", "openai/gpt-4.1"]
 HEADLESS_REASON = "the session that asked for it was interrupted"  # cli/headless.py
 
 
-async def drain(stream: Any) -> list[dict[str, Any]]:
+async def drain(stream: AsyncIterator[StreamChunk]) -> list[StreamChunk]:
     return [chunk async for chunk in stream]
 
 
@@ -38,7 +39,7 @@ def test_pending_calls_are_answered_without_a_model_step(
         backend, conv = ctx.backend, ctx.target.conversation.id
         try:
             guarded = InterruptibleBackend(backend)
-            user = {"role": "user", "content": "write x", "otid": "otid-1"}
+            user: UserInput = {"role": "user", "content": "write x", "otid": "otid-1"}
             chunks = await drain(guarded.send(conv, [user], client_tools=ctx.client_tools, stream_tokens=False))
             assert any(c.get("stop_reason") == "requires_approval" for c in chunks)
             assert [p["name"] for p in await backend.pending_approvals(conv)] == ["Write"]
@@ -50,7 +51,7 @@ def test_pending_calls_are_answered_without_a_model_step(
 
             # After an interrupt the guarded backend never starts a model step either.
             guarded.interrupted = True
-            again = {"role": "user", "content": "hello", "otid": "otid-2"}
+            again: UserInput = {"role": "user", "content": "hello", "otid": "otid-2"}
             await drain(guarded.send(conv, [again], client_tools=ctx.client_tools, stream_tokens=False))
             assert len(model_env.requests) == 1
             assert not (project / "x.txt").exists()
@@ -75,9 +76,9 @@ def test_nothing_waiting_is_nothing_to_answer(letta_home: Path, project: Path, m
     asyncio.run(main())
 
 
-async def leave_two_calls(backend: Backend, conv: str, client_tools: list[dict[str, Any]], prefix: str) -> None:
+async def leave_two_calls(backend: Backend, conv: str, client_tools: Sequence[ClientToolSchema], prefix: str) -> None:
     """A session asks for two commands, starts the first and dies: both are left waiting."""
-    user = {"role": "user", "content": "deploy", "otid": f"otid-{prefix}"}
+    user: UserInput = {"role": "user", "content": "deploy", "otid": f"otid-{prefix}"}
     chunks = await drain(backend.send(conv, [user], client_tools=client_tools, stream_tokens=False))
     assert any(c.get("stop_reason") == "requires_approval" for c in chunks)
     StartedCalls(conv).record(PendingCall(f"{prefix}_ran", "Bash", '{"command": "make deploy"}'))

@@ -10,6 +10,15 @@ from typing import Any
 from rich.console import Console
 
 from letta_code.cli.tui import recap
+from letta_code.schemas.chunks import (
+    ApprovalRequestChunk,
+    AssistantChunk,
+    MessageView,
+    ToolArguments,
+    ToolCallChunk,
+    ToolCallData,
+    UserChunk,
+)
 
 
 def plain(text: Any, width: int = 80) -> str:
@@ -18,20 +27,25 @@ def plain(text: Any, width: int = 80) -> str:
     return buf.getvalue()
 
 
-def user(text: str) -> dict[str, Any]:
+def user(text: str) -> UserChunk:
     return {"message_type": "user_message", "content": text}
 
 
-def answer(text: str) -> dict[str, Any]:
+def answer(text: str) -> AssistantChunk:
     return {"message_type": "assistant_message", "content": text}
 
 
-def call(name: str, args: dict[str, Any], call_id: str, kind: str = "approval_request_message") -> dict[str, Any]:
-    return {"message_type": kind, "tool_call": {"name": name, "arguments": json.dumps(args), "tool_call_id": call_id}}
+def call(name: str, args: ToolArguments, call_id: str, server_side: bool = False) -> MessageView:
+    tool_call: ToolCallData = {"name": name, "arguments": json.dumps(args), "tool_call_id": call_id}
+    if server_side:
+        ran: ToolCallChunk = {"message_type": "tool_call_message", "tool_call": tool_call}
+        return ran
+    asked: ApprovalRequestChunk = {"message_type": "approval_request_message", "tool_call": tool_call}
+    return asked
 
 
 def test_replay_shows_the_last_three_exchanges_with_tools_on_one_line(tmp_path: Path) -> None:
-    messages = [
+    messages: list[MessageView] = [
         user("first question"),
         answer("first answer"),
         user("second question"),
@@ -40,9 +54,14 @@ def test_replay_shows_the_last_three_exchanges_with_tools_on_one_line(tmp_path: 
         {"message_type": "reasoning_message", "reasoning": "private thoughts"},
         call("Read", {"file_path": str(tmp_path / "app.py")}, "c1"),
         call("Read", {"file_path": str(tmp_path / "app.py")}, "c1"),  # one view per call of the batch
-        {"message_type": "tool_return_message", "tool_call_id": "c1", "tool_return": "SECRET FILE BODY"},
+        {
+            "message_type": "tool_return_message",
+            "tool_call_id": "c1",
+            "tool_return": "SECRET FILE BODY",
+            "status": "success",
+        },
         call("Bash", {"command": "pytest -q"}, "c2"),
-        call("memory_replace", {"label": "human"}, "s1", kind="tool_call_message"),
+        call("memory_replace", {"label": "human"}, "s1", server_side=True),
         answer("Let me look."),
         answer("Fixed it.\n\nThe cause was an off-by-one.\nline three\nline four"),
         user("<system-reminder>not the user's words</system-reminder>"),
@@ -64,13 +83,13 @@ def test_replay_shows_the_last_three_exchanges_with_tools_on_one_line(tmp_path: 
 
 
 def test_replay_of_a_window_that_starts_mid_exchange() -> None:
-    messages = [call("Bash", {"command": "make"}, "c1"), answer("Built.")]
+    messages: list[MessageView] = [call("Bash", {"command": "make"}, "c1"), answer("Built.")]
     text = plain(recap.replay(messages, 80))
     assert "> …" in text and "1 tool call: Bash(make)" in text and "● Built." in text
 
 
 def test_first_request_is_the_first_thing_the_user_asked() -> None:
-    messages = [
+    messages: list[MessageView] = [
         {"message_type": "system_message", "content": "summary"},
         user("<system-reminder>x</system-reminder>"),
         {"message_type": "user_message", "content": [{"type": "text", "text": "  add a\n  login page "}]},

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
+from letta_code.testing import ModelServer, Reply
 from tests.cli.test_tui_terminal import MODEL, Terminal, picker_options, start, terminals  # noqa: F401
 from tests.conftest import Letta
-from tests.fakes.model_server import ModelServer, Reply
 
 pytestmark = pytest.mark.slow
 

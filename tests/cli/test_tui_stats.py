@@ -15,9 +15,9 @@ from letta_code.cli.args import parse_args
 from letta_code.cli.session import open_session
 from letta_code.cli.tui.app import Tui
 from letta_code.cli.tui.commands import run_command
+from letta_code.testing import ModelServer, Reply
 from tests.cli.test_tui_terminal import Terminal, start, terminals  # noqa: F401  (fixture)
 from tests.conftest import Letta
-from tests.fakes.model_server import ModelServer, Reply
 
 pytestmark = pytest.mark.slow
 

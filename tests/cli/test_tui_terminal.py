@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta, letta_executable
-from tests.fakes.model_server import ModelServer, Reply
 
 pytestmark = pytest.mark.slow
 

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from rich.console import Console
 from rich.text import Text
@@ -17,6 +18,7 @@ from letta_code.cli.tui.approval import Approver, approval_options, approval_pan
 from letta_code.cli.tui.view import TurnView, _tail_lines
 from letta_code.cli.tui.widgets import INTERRUPT
 from letta_code.harness.executor import PendingCall
+from letta_code.schemas.chunks import CompactionEventData, StreamChunk, ToolCallData
 from letta_code.tools.base import ToolResult
 
 
@@ -55,11 +57,11 @@ def test_a_superseded_partial_message_is_dropped_for_its_redone_step(tmp_path: P
 
 def test_content_parts_and_empty_chunks(tmp_path: Path) -> None:
     view, buf = make_view(tmp_path)
-    view.on_chunk({"message_type": "assistant_message", "otid": "o", "content": None})
+    # A server that sends null content (not what the type says) shows nothing for it.
+    view.on_chunk(cast("StreamChunk", {"message_type": "assistant_message", "otid": "o", "content": None}))
     view.on_chunk(
         {"message_type": "assistant_message", "otid": "o", "content": [{"type": "text", "text": "From parts"}]}
     )
-    view.on_chunk({"message_type": "ping"})
     view.finish_message()
     out = buf.getvalue()
     assert "From parts" in out and "None" not in out
@@ -156,7 +158,7 @@ def test_every_call_is_counted_and_denials_apart(tmp_path: Path) -> None:
         counts[key] += 1
 
     view, _ = make_view(tmp_path, on_tool_count=lambda: bump("calls"), on_tool_denied=lambda: bump("denied"))
-    calls = [
+    calls: list[ToolCallData] = [
         {"name": "Bash", "arguments": json.dumps({"command": c}), "tool_call_id": f"c{i}"}
         for i, c in enumerate(["echo ok", "rm -rf x", "curl evil"])
     ]
@@ -208,7 +210,7 @@ def test_server_tools_usage_errors_and_stops(tmp_path: Path) -> None:
         {"message_type": "tool_return_message", "tool_call_id": "s1", "tool_return": "OK", "status": "success"}
     )
     view.on_chunk({"message_type": "usage_statistics", "prompt_tokens": 10, "completion_tokens": 5})
-    view.on_chunk({"message_type": "error_message", "message": "boom"})
+    view.on_chunk({"message_type": "error_message", "error_type": "internal_error", "message": "boom"})
     view.on_chunk({"message_type": "stop_reason", "stop_reason": "max_steps"})
     out = buf.getvalue()
     assert "● memory_replace(human)" in out and "⎿  OK" in out
@@ -355,7 +357,7 @@ def test_approval_panel_shows_a_diff_for_edits(tmp_path: Path) -> None:
 def test_an_automatic_compaction_is_shown_as_a_note(tmp_path: Path) -> None:
     seen: list[dict[str, object]] = []
     view, buf = make_view(tmp_path, on_compaction=seen.append)
-    data = {
+    data: CompactionEventData = {
         "trigger": "context_window_exceeded",
         "context_window": 2048,
         "messages_count_before": 7,

@@ -6,25 +6,27 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import TypeVar
 
 import pytest
 from tests.conftest import BackendFactory
-from tests.fakes.model_server import ModelServer, RecordedRequest, Reply
-from tests.fakes.script import text_of
 from tests.server.conftest import LiveServer, live_server, shared_server  # noqa: F401
 
 from letta_code.client.backend import Backend, BackendError
+from letta_code.schemas.chunks import UserInput
 from letta_code.service.agent.compaction import SUMMARY_HEADER, SUMMARY_PROMPT
+from letta_code.testing import ModelServer, RecordedRequest, Reply, text_of
 
 SUMMARY = "The user counted to three; the agent answered each number."
+T = TypeVar("T")
 
 
-def user(text: str) -> list[dict[str, Any]]:
+def user(text: str) -> list[UserInput]:
     return [{"role": "user", "content": text, "otid": f"otid-{text}"}]
 
 
-async def drain(stream: Any) -> list[dict[str, Any]]:
+async def drain(stream: AsyncIterator[T]) -> list[T]:
     return [chunk async for chunk in stream]
 
 
@@ -47,7 +49,7 @@ def test_compact_summarizes_all_but_the_last_turn(make_backend: BackendFactory, 
             model_server.script([Reply(text="a1"), Reply(text="a2"), Reply(text="a3")])
             for text in ("one", "two", "three"):
                 chunks = await drain(backend.send(conv, user(text), client_tools=[], stream_tokens=False))
-                assert chunks[-2]["stop_reason"] == "end_turn"
+                assert chunks[-2].get("stop_reason") == "end_turn"
 
             model_server.script([Reply(text=SUMMARY)])
             report = await backend.compact(conv)
@@ -103,7 +105,7 @@ def test_compact_while_a_run_is_active_is_a_conflict(make_backend: BackendFactor
                 assert busy.value.status == 409 and "busy" in str(busy.value)
             finally:
                 release.set()
-            assert (await turn)[-2]["stop_reason"] == "end_turn"
+            assert (await turn)[-2].get("stop_reason") == "end_turn"
         finally:
             await backend.close()
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
-from tests.fakes.model_server import Reply
 from tests.server.conftest import API_KEY, BASH_TOOL, LiveServer, live_server, shared_server  # noqa: F401
 
 from letta_code.client.backend import BackendError
 from letta_code.client.embedded import EmbeddedBackend
 from letta_code.client.http import HttpBackend
+from letta_code.schemas.chunks import ApprovalInput, StreamChunk, UserInput
+from letta_code.testing import Reply
 
 WORDS = " ".join(f"tok{i}" for i in range(25))
 
@@ -25,11 +26,11 @@ def server(request: pytest.FixtureRequest) -> LiveServer:
     return live
 
 
-def user(text: str) -> list[dict[str, Any]]:
+def user(text: str) -> list[UserInput]:
     return [{"role": "user", "content": text, "otid": "otid-test"}]
 
 
-async def drain(stream: Any) -> list[dict[str, Any]]:
+async def drain(stream: AsyncIterator[StreamChunk]) -> list[StreamChunk]:
     return [chunk async for chunk in stream]
 
 
@@ -48,12 +49,12 @@ def test_client_tool_round_trip(server: LiveServer) -> None:
             first = await drain(backend.send(conv.id, user("run it"), client_tools=[BASH_TOOL], stream_tokens=True))
             assert "ping" not in [c["message_type"] for c in first]
             approval = next(c for c in first if c["message_type"] == "approval_request_message")
-            assert approval["tool_call"]["tool_call_id"] == "call_1"
+            assert approval.get("tool_call", {}).get("tool_call_id") == "call_1"
             assert first[-2] == {
                 "message_type": "stop_reason",
                 "stop_reason": "requires_approval",
-                "run_id": approval["run_id"],
-                "seq_id": first[-2]["seq_id"],
+                "run_id": approval.get("run_id"),
+                "seq_id": first[-2].get("seq_id"),
             }
             pending = await backend.pending_approvals(conv.id)
             assert pending == [{"tool_call_id": "call_1", "name": "Bash", "arguments": '{"command": "echo hi"}'}]
@@ -62,7 +63,7 @@ def test_client_tool_round_trip(server: LiveServer) -> None:
                 await drain(backend.send(conv.id, user("again"), client_tools=[], stream_tokens=False))
             assert busy.value.status == 409
             with pytest.raises(BackendError) as unknown:
-                bad = [
+                bad: list[ApprovalInput] = [
                     {
                         "type": "approval",
                         "approvals": [{"type": "tool", "tool_call_id": "nope", "tool_return": "", "status": "success"}],
@@ -71,7 +72,7 @@ def test_client_tool_round_trip(server: LiveServer) -> None:
                 await drain(backend.send(conv.id, bad, client_tools=[], stream_tokens=False))
             assert unknown.value.status == 400 and "unknown tool_call_id" in str(unknown.value)
 
-            answer = [
+            answer: list[ApprovalInput] = [
                 {
                     "type": "approval",
                     "approvals": [
@@ -80,7 +81,7 @@ def test_client_tool_round_trip(server: LiveServer) -> None:
                 }
             ]
             second = await drain(backend.send(conv.id, answer, client_tools=[BASH_TOOL], stream_tokens=False))
-            assert [c["content"] for c in second if c["message_type"] == "assistant_message"] == ["It printed hi."]
+            assert [c.get("content") for c in second if c["message_type"] == "assistant_message"] == ["It printed hi."]
             assert await backend.pending_approvals(conv.id) == []
 
             # Same answers as the embedded backend reading the same database.
@@ -116,9 +117,10 @@ def test_resume_after_a_dropped_stream(server: LiveServer) -> None:
             everything = before + rest
             assert [c["seq_id"] for c in everything] == list(range(1, len(everything) + 1))
             assert (
-                "".join(c.get("content", "") for c in everything if c["message_type"] == "assistant_message") == WORDS
+                "".join(str(c.get("content", "")) for c in everything if c["message_type"] == "assistant_message")
+                == WORDS
             )
-            assert everything[-2]["stop_reason"] == "end_turn"
+            assert everything[-2].get("stop_reason") == "end_turn"
         finally:
             await backend.close()
 
@@ -146,7 +148,7 @@ def test_updates_clear_and_cancel(server: LiveServer) -> None:
             first = await stream.__anext__()
             await backend.cancel(conv.id)
             rest = [c async for c in stream]
-            assert first["run_id"] and rest[-2]["stop_reason"] == "cancelled"
+            assert first["run_id"] and rest[-2].get("stop_reason") == "cancelled"
         finally:
             await backend.close()
 

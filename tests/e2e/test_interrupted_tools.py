@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta, letta_executable, require_sandbox
-from tests.fakes.model_server import ModelServer, Reply
 
 MAY_HAVE_RUN = "interrupted while it ran; it may have completed — check before running it again"
 

@@ -43,9 +43,9 @@ from typing import Any
 
 import pytest
 
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import letta_executable
 from tests.e2e.attack_corpus import Attempt, Control, Link, build_corpus, controls
-from tests.fakes.model_server import ModelServer, Reply
 
 SETTINGS_RULES = {
     "allow": ["Bash(npm run lint)", "Read(src/**)"],

@@ -8,13 +8,13 @@ import json
 from pathlib import Path
 
 from letta_code.client.embedded import EmbeddedBackend
-from letta_code.harness.executor import PendingCall, ToolExecutor, UserAnswer
+from letta_code.harness.executor import PendingCall, ToolExecutor, UserAnswer, client_tool_schema
 from letta_code.harness.turn import TurnRunner
 from letta_code.permissions import Decision, PermissionChecker, PermissionMode
+from letta_code.testing import ModelServer, Reply
 from letta_code.tools.base import ToolSession
 from letta_code.tools.registry import select_tools
 from tests.conftest import Letta
-from tests.fakes.model_server import ModelServer, Reply
 
 PLAIN = ["echo plain-one", 'echo "plain two"', "echo -n plain-three", "echo plain-four 2>&1"]
 SNEAKY = [
@@ -91,7 +91,7 @@ def test_plan_mode_refuses_writes_until_the_plan_is_approved(
             backend,
             executor,
             conversation_id=conv.id,
-            client_tools=[t.schema() for t in select_tools(["Write", "ExitPlanMode"])],
+            client_tools=[client_tool_schema(t) for t in select_tools(["Write", "ExitPlanMode"])],
             stream_tokens=False,
         )
         result = await runner.run("write the plan file")

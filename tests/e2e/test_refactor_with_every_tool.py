@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from letta_code.testing import ModelServer, Reply
 from letta_code.tools.registry import ALL_TOOL_NAMES
 from tests.conftest import Letta
-from tests.fakes.model_server import ModelServer, Reply
 
 MATHLIB = '''"""Tiny math helpers."""
 

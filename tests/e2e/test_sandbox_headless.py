@@ -8,8 +8,8 @@ import json
 import uuid
 from pathlib import Path
 
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta, require_sandbox
-from tests.fakes.model_server import ModelServer, Reply
 
 SECRET = "topsecret-" + uuid.uuid4().hex
 

@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 
 from letta_code.client.backend import Backend, BackendError
-from letta_code.harness.executor import PendingCall, StartedCalls, ToolExecutor, UserAnswer
+from letta_code.harness.executor import PendingCall, StartedCalls, ToolExecutor, UserAnswer, client_tool_schema
 from letta_code.harness.turn import TurnRunner, answer_without_running
 from letta_code.permissions import Decision, PermissionChecker
+from letta_code.schemas.chunks import OutgoingMessage, StreamChunk, ToolResultItem
+from letta_code.testing import ModelServer, RecordedRequest, Reply
 from letta_code.tools.base import ToolSession
 from letta_code.tools.registry import select_tools
 from tests.conftest import BackendFactory
-from tests.fakes.model_server import ModelServer, RecordedRequest, Reply
 
 
 class Harness:
@@ -30,7 +31,7 @@ class Harness:
         self.checker = PermissionChecker(mode, cwd=cwd)
         self.asked: list[tuple[str, Decision]] = []
         self.answers: list[UserAnswer] = []
-        self.chunks: list[dict[str, Any]] = []
+        self.chunks: list[StreamChunk] = []
 
     async def ask(self, call: PendingCall, decision: Decision) -> UserAnswer:
         self.asked.append((call.name, decision))
@@ -45,7 +46,7 @@ class Harness:
             self.backend,
             executor,
             conversation_id=conv.id,
-            client_tools=[t.schema() for t in select_tools(tools)],
+            client_tools=[client_tool_schema(t) for t in select_tools(tools)],
             stream_tokens=True,
             on_chunk=self.chunks.append,
             started=StartedCalls(conv.id, self.cwd / ".started-tool-calls"),
@@ -76,6 +77,32 @@ def test_read_inside_cwd_runs_without_asking(
     assert h.asked == []
     assert tool_results(model_server) == ["     1\talpha\n     2\tbeta"]
     assert result.steps == 2 and result.total_tokens > 0
+
+
+def test_a_local_tool_that_fails_is_reported_as_an_error(
+    make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path
+) -> None:
+    model_server.script(
+        [
+            Reply(tool_calls=[("Read", {"file_path": "missing.txt"}, "call_missing")]),
+            Reply(tool_calls=[("Read", {"file_path": "here.txt"}, "call_here")]),
+            Reply(text="One of them is missing."),
+        ]
+    )
+    (tmp_path / "here.txt").write_text("present\n")
+
+    async def scenario() -> Any:
+        h = Harness(make_backend(), tmp_path)
+        result = await (await h.runner(["Read"])).run("read both")
+        return h, result
+
+    h, result = run(scenario)
+    assert result.text == "One of them is missing."
+    local = {c.get("tool_call_id"): c for c in h.chunks if c.get("id", "").startswith("message-local-")}
+    assert local["call_missing"].get("status") == "error"  # what the TUI and stream-json show
+    assert "missing.txt" in str(local["call_missing"].get("tool_return"))
+    assert local["call_here"].get("status") == "success"
+    assert tool_results(model_server)[0].startswith("Error: ")
 
 
 def test_denied_call_sends_the_users_reason(
@@ -158,7 +185,7 @@ def test_pending_approval_from_a_crashed_session_is_resolved(
                 stream_tokens=False,
             )
         ]
-        assert chunks[-2]["stop_reason"] == "requires_approval"
+        assert chunks[-2].get("stop_reason") == "requires_approval"
         assert await h.backend.pending_approvals(runner.conversation_id)
         result = await runner.resolve_pending()
         return h, result
@@ -205,7 +232,7 @@ def test_calls_left_by_a_killed_session_are_answered_with_what_is_known(
                 stream_tokens=False,
             )
         ]
-        assert chunks[-2]["stop_reason"] == "requires_approval"
+        assert chunks[-2].get("stop_reason") == "requires_approval"
         # The session that asked had started the first command when it was killed.
         runner.started.record(PendingCall("call_ran", "Bash", '{"command": "make deploy"}'))
         answered = await runner.discard_pending("the session that asked for it was interrupted")
@@ -242,11 +269,11 @@ def test_answers_wait_while_the_conversation_is_busy(
         runner = await h.runner(["Bash"])
         conv, tools = runner.conversation_id, runner.client_tools
 
-        async def send(message: dict[str, Any]) -> list[dict[str, Any]]:
+        async def send(message: OutgoingMessage) -> list[StreamChunk]:
             return [c async for c in h.backend.send(conv, [message], client_tools=tools, stream_tokens=False)]
 
         await send({"role": "user", "content": "go"})
-        done = {"type": "tool", "tool_call_id": "call_first", "tool_return": "hi", "status": "success"}
+        done: ToolResultItem = {"type": "tool", "tool_call_id": "call_first", "tool_return": "hi", "status": "success"}
         turn = asyncio.create_task(send({"type": "approval", "approvals": [done]}))
         assert await asyncio.to_thread(step.wait, 10)
         threading.Timer(0.3, release.set).start()
@@ -255,7 +282,7 @@ def test_answers_wait_while_the_conversation_is_busy(
             answered = await answer_without_running(
                 h.backend, conv, "the user interrupted the turn", client_tools=tools, calls=late
             )
-            assert (await turn)[-2]["stop_reason"] == "requires_approval"  # it ran to its end
+            assert (await turn)[-2].get("stop_reason") == "requires_approval"  # it ran to its end
             return answered, await runner.run("and now?")
         finally:
             await h.backend.close()

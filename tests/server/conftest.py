@@ -21,17 +21,18 @@ from letta_client import Letta, Omit
 from letta_client.types import MessageCreateParam
 from letta_client.types.agents.message_create_params import ClientTool
 
+from letta_code.schemas.chunks import ClientToolSchema
 from letta_code.server.app import create_app
 from letta_code.service.service import AgentService
-from tests.fakes.model_server import ModelServer
+from letta_code.testing import ModelServer
 
 API_KEY = "test-server-key"
-SDK_BASH_TOOL: ClientTool = {
+BASH_TOOL: ClientToolSchema = {
     "name": "Bash",
     "description": "Run a shell command",
     "parameters": {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]},
 }
-BASH_TOOL: dict[str, Any] = dict(SDK_BASH_TOOL)  # the same tool, for our own backends
+SDK_BASH_TOOL: ClientTool = {**BASH_TOOL}  # the same tool, as the official SDK types it
 
 T = TypeVar("T")
 

@@ -8,8 +8,8 @@ import httpx
 
 from letta_code.server.app import create_app
 from letta_code.service.service import AgentService
+from letta_code.testing import ModelServer
 from tests.conftest import read_only
-from tests.fakes.model_server import ModelServer
 from tests.server.conftest import API_KEY, LiveServer, ThreadServer
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}

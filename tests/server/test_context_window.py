@@ -13,8 +13,7 @@ from letta_code.server.app import create_app
 from letta_code.service.agent.compaction import SUMMARY_PROMPT
 from letta_code.service.llm import discovery
 from letta_code.service.service import AgentService
-from tests.fakes.model_server import ModelServer, RecordedRequest, Reply
-from tests.fakes.script import text_of
+from letta_code.testing import ModelServer, RecordedRequest, Reply, text_of
 from tests.server.conftest import API_KEY, LiveServer, ThreadServer
 from tests.service.llm.test_discovery import InfoServer, models
 

@@ -15,8 +15,8 @@ import pytest
 from letta_code.server.app import create_app
 from letta_code.server.guards import split_host
 from letta_code.service.service import AgentService
+from letta_code.testing import ModelServer
 from tests.conftest import letta_executable
-from tests.fakes.model_server import ModelServer
 from tests.server.conftest import API_KEY, ThreadServer
 from tests.server.test_process import server_env
 

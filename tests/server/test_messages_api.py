@@ -17,7 +17,7 @@ from letta_client.types.agents import (
 )
 from letta_client.types.agents.message_create_params import ClientSkill
 
-from tests.fakes.model_server import Reply
+from letta_code.testing import Reply
 from tests.server.conftest import SDK_BASH_TOOL, LiveServer, as_a, user
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")

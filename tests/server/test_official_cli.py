@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes.model_server import ModelServer, Reply
+from letta_code.testing import ModelServer, Reply
 from tests.server.test_process import KEY
 from tests.server.test_restart import start_server
 

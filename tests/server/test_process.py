@@ -19,8 +19,8 @@ from letta_client import Letta, Omit
 from letta_client.types.agents import AssistantMessage, ToolReturnParam
 from letta_client.types.agents.letta_streaming_response import LettaStopReason
 
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import letta_executable
-from tests.fakes.model_server import ModelServer, Reply
 from tests.server.conftest import SDK_BASH_TOOL, as_a, run_id_of, user
 
 KEY = "process-key"

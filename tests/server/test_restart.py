@@ -23,9 +23,8 @@ import pytest
 from letta_client import Letta
 from letta_client.types import CreateBlockParam
 
+from letta_code.testing import ModelServer, RecordedRequest, Reply, text_of
 from tests.conftest import letta_executable
-from tests.fakes.model_server import ModelServer, RecordedRequest, Reply
-from tests.fakes.script import text_of
 from tests.server.conftest import user
 from tests.server.test_process import KEY, server_env
 

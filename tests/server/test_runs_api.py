@@ -12,7 +12,7 @@ import letta_client
 import pytest
 from letta_client import Letta
 
-from tests.fakes.model_server import RecordedRequest, Reply
+from letta_code.testing import RecordedRequest, Reply
 from tests.server.conftest import LiveServer, run_id_of, user
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")

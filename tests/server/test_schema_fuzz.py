@@ -24,7 +24,7 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import status_code_conformance
 
 from letta_code.server.routes import ROUTERS
-from tests.fakes.model_server import ModelServer
+from letta_code.testing import ModelServer
 from tests.server.conftest import start_live_server
 
 EXAMPLES = 20

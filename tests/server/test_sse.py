@@ -20,7 +20,7 @@ from letta_code.client.http import _stream_error, sse_events
 from letta_code.server.sse import DONE, FrameBuffer, frame
 from letta_code.server.sse import sse_events as server_events
 from letta_code.service.errors import NotFoundError
-from tests.fakes.model_server import ModelServer, Reply
+from letta_code.testing import ModelServer, Reply
 from tests.server import test_restart
 from tests.server.test_process import KEY
 from tests.server.test_restart import as_dicts, start_server

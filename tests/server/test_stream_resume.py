@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 from letta_client import Letta
 
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import letta_executable
-from tests.fakes.model_server import ModelServer, Reply
 from tests.server import test_restart
 from tests.server.test_process import KEY, client_env
 from tests.server.test_restart import as_dicts, start_server

@@ -13,7 +13,7 @@ import pytest
 
 from letta_code.service.errors import BadRequestError
 from letta_code.service.service import AgentService
-from tests.fakes.model_server import ModelServer, Reply
+from letta_code.testing import ModelServer, Reply
 from tests.server.conftest import API_KEY, start_live_server
 from tests.service.test_service import drain, make_agent, make_service
 

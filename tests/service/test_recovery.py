@@ -22,7 +22,7 @@ import pytest
 from letta_code.service.agent.recovery import SentText
 from letta_code.service.service import AgentService
 from letta_code.service.store import runs as run_store
-from tests.fakes.model_server import ModelServer, Reply
+from letta_code.testing import ModelServer, Reply
 
 DEAD_OWNER = f"{socket.gethostname()}:4194305"  # above Linux's pid_max: never a live process
 BASH = {

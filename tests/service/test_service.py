@@ -11,7 +11,7 @@ import pytest
 
 from letta_code.service.errors import BadRequestError, ConflictError
 from letta_code.service.service import AgentService
-from tests.fakes.model_server import ModelServer, Reply
+from letta_code.testing import ModelServer, Reply
 
 BASH = {
     "name": "Bash",

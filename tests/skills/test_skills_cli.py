@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta
-from tests.fakes.model_server import ModelServer, Reply
 from tests.skills.test_discovery import write_skill
 
 MODEL = ["-m", "openai/gpt-4.1"]

@@ -20,8 +20,8 @@ from letta_code.tools.base import ToolSession
 from letta_code.tools.registry import shutdown
 from letta_code.tools.sandbox import Sandbox, SandboxPolicy, open_sandbox
 from tests.conftest import require_sandbox
+from tests.tools.builtin.test_bash import alive, wait_until
 from tests.tools.conftest import call
-from tests.tools.test_bash import alive, wait_until
 
 SECRET = "s3cr3t-" + uuid.uuid4().hex
 

@@ -1,10 +1,14 @@
-"""Command-line flags of `letta` (argparse only: `letta --help` imports nothing else)."""
+"""Command-line flags of `letta`: the parser and `CliOptions`, the typed options it yields.
+
+argparse only: `letta --help` imports nothing else (not even `dataclasses`, which
+brings `inspect` along: about as much again as this whole module).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn
+from typing import Any, Literal, NoReturn
 
 from letta_code.errors import UserError
 from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
@@ -28,6 +32,63 @@ environment:
 
 class CliUsageError(UserError):
     """Bad command-line input; the message is one line for stderr."""
+
+
+OutputFormat = Literal["text", "json", "stream-json"]
+
+
+class CliOptions:
+    """The parsed `letta` flags, typed and read-only: what `parse_args` returns.
+
+    A plain class rather than a dataclass, to keep `dataclasses` off the `--help` path.
+    Every field is given to the constructor by name; `replace` makes a changed copy.
+    Two options are equal when every field is.
+    """
+
+    version: bool
+    prompt: str | None  # -p: None without it (the terminal UI); "" reads the prompt from stdin
+    output_format: OutputFormat
+    model: str | None
+    context_window: int | None
+    new: bool
+    new_agent: bool
+    agent: str | None
+    continue_last: bool
+    resume: bool
+    tools: str | None  # --tools as given: None loads every client tool, "" none
+    allowed_tools: tuple[str, ...]  # each --allowedTools value, a comma-separated rule list
+    disallowed_tools: tuple[str, ...]
+    permission_mode: str | None
+    yolo: bool
+    skills: str | None
+    link: bool
+    unlink: bool
+    max_steps: int
+    stream: bool
+
+    def __init__(self, **values: Any) -> None:
+        fields = CliOptions.__annotations__.keys()
+        if values.keys() != fields:
+            wrong = sorted(values.keys() ^ fields)
+            raise TypeError(f"CliOptions needs exactly its fields; missing or unknown: {', '.join(wrong)}")
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
+        raise AttributeError(f"CliOptions are read-only (use replace({name}=...))")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"CliOptions are read-only (cannot delete {name})")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CliOptions) and vars(self) == vars(other)
+
+    def __repr__(self) -> str:
+        return f"CliOptions({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+
+    def replace(self, **changes: Any) -> CliOptions:
+        """A copy with `changes` applied."""
+        return CliOptions(**{**vars(self), **changes})
 
 
 def context_window_arg(text: str) -> int:
@@ -126,15 +187,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    args = build_parser().parse_args(argv)
-    if args.max_steps < 1:
+def parse_args(argv: list[str]) -> CliOptions:
+    """The options `argv` gives (CliUsageError, one line, for a bad command line)."""
+    parsed = build_parser().parse_args(argv)
+    options = CliOptions(
+        **{
+            **vars(parsed),
+            "allowed_tools": tuple(parsed.allowed_tools),
+            "disallowed_tools": tuple(parsed.disallowed_tools),
+        }
+    )
+    if options.max_steps < 1:
         raise CliUsageError("--max-steps must be at least 1")
-    if (args.link or args.unlink) and not args.agent:
+    if (options.link or options.unlink) and not options.agent:
         raise CliUsageError("--link and --unlink need --agent <id>")
-    if args.link and args.unlink:
+    if options.link and options.unlink:
         raise CliUsageError("--link and --unlink cannot be used together")
-    return args
+    return options
 
 
 def print_help() -> None:

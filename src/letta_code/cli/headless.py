@@ -13,11 +13,11 @@ import json
 import signal
 import sys
 import time
-from argparse import Namespace
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, NotRequired, TypedDict
 
 from letta_code.cli import conversation_lock
+from letta_code.cli.args import CliOptions
 from letta_code.cli.failure import debug_enabled, error_line, is_expected
 from letta_code.cli.notices import compaction_note, is_overflow_compaction
 from letta_code.cli.prompt_input import read_prompt
@@ -28,6 +28,7 @@ from letta_code.config import paths
 from letta_code.harness.executor import PendingCall, ToolExecutor, UserAnswer
 from letta_code.harness.turn import TurnResult, TurnRunner
 from letta_code.permissions import Decision, headless_denial_message
+from letta_code.schemas.chunks import StreamChunk
 from letta_code.tools.base import ToolSession
 from letta_code.tools.registry import interrupt, shutdown
 
@@ -60,11 +61,11 @@ def write_out(text: str) -> None:
         raise OutputClosed from exc
 
 
-def emit_line(event: dict[str, Any]) -> None:
+def emit_line(event: Mapping[str, object]) -> None:
     write_out(json.dumps(event, ensure_ascii=False) + "\n")
 
 
-def emit_result(fmt: str, event: dict[str, Any]) -> None:
+def emit_result(fmt: str, event: ResultEvent) -> None:
     if fmt == "json":
         write_out(json.dumps(event, indent=2, ensure_ascii=False) + "\n")
     else:
@@ -91,6 +92,30 @@ def kill_tools_on_sigint(session: ToolSession) -> Callable[[], None]:
     return restore
 
 
+class ResultUsage(TypedDict):
+    prompt_tokens: int | None  # null: nothing was counted
+    completion_tokens: int
+    total_tokens: int
+    cached_input_tokens: NotRequired[int]  # only when the provider reported cache use
+    estimated: NotRequired[Literal[True]]  # the model server reported none: our own counts
+
+
+class ResultEvent(TypedDict):
+    """What `json` prints at the end, and `stream-json` as its last line."""
+
+    type: Literal["result"]
+    subtype: Literal["error", "success"]
+    is_error: bool
+    duration_ms: int
+    duration_api_ms: int
+    num_turns: int
+    result: str
+    stop_reason: str | None
+    agent_id: str | None
+    conversation_id: str | None
+    usage: ResultUsage
+
+
 def result_event(
     result: TurnResult | None,
     *,
@@ -99,9 +124,9 @@ def result_event(
     api_seconds: float,
     agent_id: str | None,
     conversation_id: str | None,
-) -> dict[str, Any]:
+) -> ResultEvent:
     # A prompt is never empty: 0 means nothing was counted, which json says as null.
-    usage: dict[str, int | bool | None] = {
+    usage: ResultUsage = {
         "prompt_tokens": (result.prompt_tokens or None) if result else None,
         "completion_tokens": result.completion_tokens if result else 0,
         "total_tokens": result.total_tokens if result else 0,
@@ -125,10 +150,10 @@ def result_event(
     }
 
 
-def count_progress(chunk: dict[str, Any], progress: TurnResult) -> None:
+def count_progress(chunk: StreamChunk, progress: TurnResult) -> None:
     """Add a usage chunk to what the turn has done so far: what a result reports when
     the turn ends early (Ctrl-C), when the runner's own result never comes back."""
-    if chunk.get("message_type") == "usage_statistics":
+    if chunk["message_type"] == "usage_statistics":
         progress.add_usage(chunk)
 
 
@@ -153,7 +178,7 @@ def step_limit_error(result: TurnResult, max_steps: int) -> str | None:
     )
 
 
-async def run_headless(args: Namespace, env: dict[str, str]) -> int:
+async def run_headless(args: CliOptions, env: dict[str, str]) -> int:
     try:
         return await _run_headless(args, env)
     except OutputClosed:
@@ -181,7 +206,7 @@ async def _move_off_busy(ctx: SessionContext) -> str | None:
     return conversation.id
 
 
-async def _run_headless(args: Namespace, env: dict[str, str]) -> int:
+async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
     started = time.monotonic()
     fmt = args.output_format
     agent_id = conversation_id = None
@@ -232,7 +257,7 @@ async def _run_headless(args: Namespace, env: dict[str, str]) -> int:
             special_tools=ctx.special_tools,
         )
 
-        def on_chunk(chunk: dict[str, Any]) -> None:
+        def on_chunk(chunk: StreamChunk) -> None:
             count_progress(chunk, progress)
             if fmt == "stream-json":
                 emit_line({"type": "message", **camelize(chunk)})

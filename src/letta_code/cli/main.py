@@ -53,17 +53,17 @@ def _dispatch(argv: list[str]) -> int:
     from letta_code.cli.args import CliUsageError, parse_args
 
     try:
-        args = parse_args(argv)
+        options = parse_args(argv)
     except CliUsageError as exc:
         from letta_code.cli.failure import report
 
         return report(exc)
-    if args.version:
+    if options.version:
         print(f"{__version__} (Letta Code, Python)")
         return 0
-    from letta_code.cli.app import run
+    from letta_code.cli.dispatch import run
 
-    return run(args)
+    return run(options)
 
 
 if __name__ == "__main__":

@@ -5,36 +5,35 @@ Resolution, first that applies:
 1. `--context-window N` (for the session's model; saved on the agent, like `-m`);
 2. the settings files' `"models": {"HANDLE": {"contextWindow": N}}` (a handle or an
    alias; project files beat the global one);
-3. what the model's server reports (`registry.discovered_window`: local servers, and
-   OpenAI-compatible servers at a custom base URL);
-4. the built-in table (`registry.context_window`), else `DEFAULT_CONTEXT_WINDOW`.
+3. what the model's server reports (`backend.models.discovered_window`: local servers,
+   and OpenAI-compatible servers at a custom base URL);
+4. the built-in table (`backend.models.assumed_window`), else `DEFAULT_CONTEXT_WINDOW`.
 
 Steps 3 and 4 happen in the service when an agent is created (`create_agent`); this
 module applies 1 and 2, and 3 for an agent opened with the table's assumption or
-switched to another model. The window is stored on the agent (`context_window`;
-`context_window_limit` over the Letta API), which is what the agent loop reads.
-Over LETTA_BASE_URL only 1 and 2 are applied here: the server discovers for itself.
+switched to another model. The window is stored on the agent (`update_agent(...,
+context_window=N)`; the HTTP backend sends it as the Letta API's `context_window_limit`),
+which is what the agent loop reads. Over LETTA_BASE_URL only 1 and 2 are applied here:
+the server's catalog answers None for 3 and 4, since the server discovers for itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import dataclasses
 
 from letta_code.client.backend import Backend
+from letta_code.client.models import ModelCatalog, ModelOption, resolve_handle
 from letta_code.config.settings import Settings
+from letta_code.errors import UserError
 from letta_code.schemas.state import AgentState
 
 
 def _same_model(name: str, handle: str) -> bool:
-    from letta_code.service.llm.registry import resolve_handle
-    from letta_code.service.llm.types import LLMError
-
     if name == handle:
         return True
     try:
         return resolve_handle(name) == handle
-    except LLMError:
+    except UserError:  # a settings key that names no model: it names not this one either
         return False
 
 
@@ -47,28 +46,20 @@ def settings_window(settings: Settings, handle: str) -> int | None:
     return found
 
 
-def window_fields(backend: Backend, size: int) -> dict[str, int]:
-    """The `update_agent` fields that set the agent's window on this backend."""
-    return {"context_window_limit": size} if backend.base_url is not None else {"context_window": size}
-
-
-def window_for_model(settings: Settings, env: Mapping[str, str], backend: Backend, handle: str) -> int | None:
+def window_for_model(settings: Settings, models: ModelCatalog, handle: str) -> int | None:
     """The window an agent switched to `handle` gets: settings, else (embedded) discovered or the table.
 
     None over LETTA_BASE_URL without a setting: the server's own value stands.
     """
     size = settings_window(settings, handle)
-    if size is None and backend.base_url is None:
-        from letta_code.service.llm.registry import window_for
-
-        size = window_for(handle, env)
+    if size is None:
+        size = models.window_for(handle)
     return size
 
 
 async def settle_window(
     backend: Backend,
     settings: Settings,
-    env: Mapping[str, str],
     agent: AgentState,
     *,
     flag: int | None,
@@ -81,25 +72,23 @@ async def settle_window(
     window is still the built-in table's assumption for its model.
     """
     size = flag or settings_window(settings, agent.model)
-    if size is None and backend.base_url is None:
-        from letta_code.service.llm import registry
-
+    if size is None:
+        models = backend.models
         if model_changed:
-            size = registry.window_for(agent.model, env)
-        elif agent.context_window == registry.context_window(agent.model):
-            size = registry.discovered_window(agent.model, env)
+            size = models.window_for(agent.model)
+        elif agent.context_window == models.assumed_window(agent.model):
+            size = models.discovered_window(agent.model)
     if size and size != agent.context_window:
-        agent = await backend.update_agent(agent.id, **window_fields(backend, size))
+        agent = await backend.update_agent(agent.id, context_window=size)
     return agent
 
 
-def model_choices(settings: Settings, env: Mapping[str, str], current: str) -> list[dict[str, Any]]:
-    """What `/model` offers (`registry.list_models`), with the settings' windows applied."""
-    from letta_code.service.llm.registry import list_models
-
-    models = list_models(env, current=current)
-    for entry in models:
-        size = settings_window(settings, str(entry["handle"]))
-        if size:
-            entry["context_window"] = size
-    return models
+async def model_choices(settings: Settings, models: ModelCatalog, current: str) -> list[ModelOption]:
+    """What `/model` offers (`models.list_models`), with the settings' windows applied."""
+    options = await models.list_models(current)
+    return [
+        dataclasses.replace(option, context_window=size)
+        if (size := settings_window(settings, option.handle))
+        else option
+        for option in options
+    ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeGuard
+
+from letta_code.schemas.chunks import CompactionEventChunk, CompactionEventData, StreamChunk
 
 
 def format_tokens(n: int) -> str:
@@ -14,7 +16,7 @@ def format_tokens(n: int) -> str:
     return f"{n / 1_000_000:.1f}M".replace(".0M", "M")
 
 
-def is_overflow_compaction(chunk: dict[str, Any]) -> bool:
+def is_overflow_compaction(chunk: StreamChunk) -> TypeGuard[CompactionEventChunk]:
     """An `event_message` saying the service compacted because a request did not fit."""
     data = chunk.get("event_data")
     return (
@@ -24,7 +26,7 @@ def is_overflow_compaction(chunk: dict[str, Any]) -> bool:
     )
 
 
-def compaction_note(data: dict[str, Any]) -> str:
+def compaction_note(data: CompactionEventData) -> str:
     """The line for an automatic compaction (`event_data` of a compaction event)."""
     window = f"{int(data.get('context_window') or 0):,} tokens"
     before, after = data.get("messages_count_before"), data.get("messages_count_after")

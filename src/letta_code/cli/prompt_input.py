@@ -17,10 +17,9 @@ import contextlib
 import os
 import sys
 import threading
-from argparse import Namespace
 from typing import BinaryIO
 
-from letta_code.cli.args import CliUsageError
+from letta_code.cli.args import CliOptions, CliUsageError
 
 SLOW_STDIN_SECONDS = 2.0
 SLOW_STDIN_NOTE = "letta: reading stdin until it ends (pass </dev/null to send none)"
@@ -90,7 +89,7 @@ async def read_to_end(stream: BinaryIO, note_after: float = SLOW_STDIN_SECONDS) 
     return data.decode("utf-8", "replace")
 
 
-async def read_prompt(args: Namespace) -> str:
+async def read_prompt(args: CliOptions) -> str:
     """The `-p` text, followed by the piped input (or the piped input alone)."""
     if args.resume:
         raise CliUsageError(

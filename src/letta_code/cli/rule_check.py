@@ -3,9 +3,8 @@ a rule that names a tool letta does not know is refused in one line, naming wher
 
 from __future__ import annotations
 
-from argparse import Namespace
-
-from letta_code.cli.args import CliUsageError
+from letta_code.cli.args import CliOptions, CliUsageError
+from letta_code.client.models import server_tool_names
 from letta_code.config import paths
 from letta_code.config.settings import Settings, SettingsError
 from letta_code.harness.skills import SKILL_TOOL
@@ -23,11 +22,8 @@ def _known_rule_tool(name: str) -> bool:
     Skill tool, the agent's memory and search tools, `mcp__...` names, Claude Code's own."""
     if name in _CODING_TOOLS or name in _OTHER_AGENT_TOOLS or name.startswith("mcp__"):
         return True
-    # Imported only for a name not known above: the memory tools cost a noticeable start-up.
-    from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES
-    from letta_code.service.agent.search_tools import SEARCH_TOOL_NAMES
-
-    return name in MEMORY_TOOL_NAMES or name in SEARCH_TOOL_NAMES
+    # Asked only for a name not known above: the service's tool names cost a noticeable start-up.
+    return name in server_tool_names()
 
 
 def check_rule(text: str, where: str) -> str | None:
@@ -49,7 +45,7 @@ def check_rule(text: str, where: str) -> str | None:
     )
 
 
-def check_rules(args: Namespace, settings: Settings) -> None:
+def check_rules(args: CliOptions, settings: Settings) -> None:
     """Every rule of the settings files and the flags, each named by where it came from.
 
     Call it after `settings.permission_rules()`, which refuses a malformed `permissions` shape.

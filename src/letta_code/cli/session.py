@@ -1,7 +1,7 @@
 """Bootstrap a session from the parsed flags: settings, backend, agent, tools, permissions.
 
 Headless mode (`cli/headless.py`) and the terminal UI (`cli/tui/`) both start here;
-`cli/app.py` chooses between them and imports this module, never the other way round.
+`cli/dispatch.py` chooses between them and imports this module, never the other way round.
 """
 
 from __future__ import annotations
@@ -9,22 +9,21 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from argparse import Namespace
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from letta_code.cli import conversation_lock
-from letta_code.cli.args import CliUsageError
+from letta_code.cli.args import CliOptions, CliUsageError
 from letta_code.cli.model_window import settle_window
 from letta_code.cli.rule_check import check_rules
 from letta_code.cli.sandbox_setup import open_session_sandbox
 from letta_code.client.backend import Backend
+from letta_code.client.models import resolve_handle
 from letta_code.config import paths
 from letta_code.config.settings import Settings
 from letta_code.errors import UserError
 from letta_code.harness.agent_setup import SessionTarget, resolve_session
-from letta_code.harness.executor import SpecialTool
+from letta_code.harness.executor import SpecialTool, client_tool_schema
 from letta_code.harness.skills import SKILL_TOOL, SKILL_TOOL_SCHEMA, start_skills
 from letta_code.permissions import (
     PermissionChecker,
@@ -33,17 +32,18 @@ from letta_code.permissions import (
     parse_mode,
     split_rule_list,
 )
+from letta_code.schemas.chunks import ClientToolSchema
 from letta_code.tools.base import ToolError, ToolSession
 from letta_code.tools.registry import ALL_TOOL_NAMES, select_tools
 
 
 @dataclass
 class SessionContext:
-    args: Namespace
+    args: CliOptions
     settings: Settings
     backend: Backend
     target: SessionTarget
-    client_tools: list[dict[str, Any]]
+    client_tools: list[ClientToolSchema]
     tool_names: list[str]
     checker: PermissionChecker
     tool_session: ToolSession
@@ -80,7 +80,7 @@ def make_backend(env: dict[str, str]) -> Backend:
     return EmbeddedBackend(paths.database_path(), env)
 
 
-def _requested_tools(args: Namespace) -> list[str]:
+def _requested_tools(args: CliOptions) -> list[str]:
     if args.tools is None:
         return list(ALL_TOOL_NAMES)
     names = [n.strip() for n in args.tools.split(",") if n.strip() and n.strip() != SKILL_TOOL]
@@ -90,7 +90,7 @@ def _requested_tools(args: Namespace) -> list[str]:
         raise CliUsageError(f"--tools: {exc}") from exc
 
 
-def _permission_mode(args: Namespace, settings: Settings) -> PermissionMode:
+def _permission_mode(args: CliOptions, settings: Settings) -> PermissionMode:
     if args.yolo:
         if args.permission_mode and parse_mode_or_none(args.permission_mode) != PermissionMode.BYPASS_PERMISSIONS:
             raise CliUsageError(f"--yolo contradicts --permission-mode {args.permission_mode}: use one of them")
@@ -104,7 +104,7 @@ def _permission_mode(args: Namespace, settings: Settings) -> PermissionMode:
         raise CliUsageError(f"--permission-mode: {exc}") from exc
 
 
-def _refuse_contradictions(args: Namespace) -> None:
+def _refuse_contradictions(args: CliOptions) -> None:
     """Flags that ask for opposite things: refused, rather than one of them silently winning."""
     if args.continue_last and args.new:
         raise CliUsageError("--continue contradicts --new: resume the last conversation, or start a new one")
@@ -125,7 +125,7 @@ def parse_mode_or_none(text: str) -> PermissionMode | None:
         return None
 
 
-async def open_session(args: Namespace, env: dict[str, str], *, exclusive: bool = False) -> SessionContext:
+async def open_session(args: CliOptions, env: dict[str, str], *, exclusive: bool = False) -> SessionContext:
     """Everything a session needs, from the flags, the settings and the environment.
 
     `exclusive` (`letta -p`): the session takes its conversation for itself for as long
@@ -151,18 +151,12 @@ async def open_session(args: Namespace, env: dict[str, str], *, exclusive: bool 
     except RuleError as exc:
         raise StartupError(f"bad permission rule: {exc}") from exc
     requested = _requested_tools(args)
-    model = None
-    if args.model:
-        from letta_code.service.llm.registry import resolve_handle
-
-        model = resolve_handle(args.model)
+    model = resolve_handle(args.model) if args.model else None
     backend = make_backend(env)
-    if model and backend.base_url is None:
-        from letta_code.service.llm.model_check import check_model
-        from letta_code.service.llm.registry import get_provider
-
-        get_provider(model, env)  # before the agent is switched to it: one clear line if unusable
-        check_model(args.model, env)  # and a model its provider does not serve is never saved
+    if args.model:
+        # Before the agent is switched to it: one clear line if its provider is not configured,
+        # and a model its provider does not serve is never saved (over HTTP the server decides).
+        backend.models.check_model(args.model)
     with conversation_lock.setup_lock(paths.letta_home()) if exclusive else contextlib.nullcontext():
         if exclusive:  # read again: a session that started with this one may have just made the agent
             settings = Settings.load(cwd)
@@ -174,7 +168,7 @@ async def open_session(args: Namespace, env: dict[str, str], *, exclusive: bool 
             new_conversation=args.new,
             continue_last=args.continue_last,
             model=model,
-            default_model=lambda: _default_model(env, settings, backend),
+            default_model=lambda: _default_model(settings, backend),
             tools=list(ALL_TOOL_NAMES),
             claim=(lambda conv_id: conversation_lock.claim(paths.letta_home(), conv_id)) if exclusive else None,
         )
@@ -185,21 +179,17 @@ async def open_session(args: Namespace, env: dict[str, str], *, exclusive: bool 
             linked += list(ALL_TOOL_NAMES)
         agent = await backend.update_agent(agent.id, tools=linked)
         target.agent = agent
-    if backend.base_url is None:
-        from letta_code.service.llm.registry import get_provider
-
-        get_provider(agent.model, env)  # fails early, with one clear line, if not configured
+    backend.models.check_provider(agent.model)  # fails early, with one clear line, if not configured
     agent = target.agent = await settle_window(
         backend,
         settings,
-        env,
         agent,
-        flag=getattr(args, "context_window", None),
+        flag=args.context_window,
         model_changed=target.model_switched_from is not None,
     )
     tool_names = [name for name in requested if name in agent.tools]
     tools = select_tools(tool_names) if tool_names else []
-    client_tools = [t.schema() for t in tools]
+    client_tools = [client_tool_schema(t) for t in tools]
     skills = await start_skills(
         backend, agent.id, cwd=cwd, home=paths.letta_home(), extra_dir=_skills_dir(args), warn=_warn
     )
@@ -227,8 +217,8 @@ async def open_session(args: Namespace, env: dict[str, str], *, exclusive: bool 
     )
 
 
-def _skills_dir(args: Namespace) -> Path | None:
-    raw = getattr(args, "skills", None)
+def _skills_dir(args: CliOptions) -> Path | None:
+    raw = args.skills
     if not raw:
         return None
     path = Path(raw).expanduser()
@@ -241,10 +231,6 @@ def _warn(line: str) -> None:
     print(f"letta: warning: {line}", file=sys.stderr)
 
 
-def _default_model(env: dict[str, str], settings: Settings, backend: Backend) -> str:
-    from letta_code.service.llm.registry import default_handle
-
+def _default_model(settings: Settings, backend: Backend) -> str:
     configured = settings.global_.get("model")
-    if backend.base_url is not None:
-        return str(configured or "openai/gpt-4.1")
-    return default_handle(env, str(configured) if configured else None)
+    return backend.models.default_model(str(configured) if configured else None)

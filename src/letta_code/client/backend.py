@@ -2,15 +2,25 @@
 
 Two implementations: `EmbeddedBackend` (the agent service in this process, the
 default) and `HttpBackend` (a Letta server at LETTA_BASE_URL). Every harness test
-runs on both.
+runs on both. What crosses it is typed: the records of `schemas/state.py`, and the
+Letta wire dicts (chunks, tool calls, approvals) as the TypedDicts of `schemas/chunks.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
 
+from letta_code.client.models import ModelCatalog
 from letta_code.errors import UserError
+from letta_code.schemas.chunks import (
+    ClientToolSchema,
+    CompactionReport,
+    MessageView,
+    OutgoingMessage,
+    StreamChunk,
+    ToolCallData,
+)
 from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_MAX_STEPS, DEFAULT_PAGE_SIZE
 from letta_code.schemas.state import AgentState, BlockState, ConversationState
 
@@ -28,6 +38,7 @@ class Backend(Protocol):
     """Operations the harness and CLI need from an agent service."""
 
     base_url: str | None  # None for the embedded service
+    models: ModelCatalog  # handles, windows and the models /model offers (client/models.py)
 
     async def close(self) -> None: ...
 
@@ -43,7 +54,18 @@ class Backend(Protocol):
         tools: list[str],
         tags: list[str] | None = None,
     ) -> AgentState: ...
-    async def update_agent(self, agent_id: str, **fields: Any) -> AgentState: ...
+    async def update_agent(
+        self,
+        agent_id: str,
+        *,
+        name: str | None = None,
+        model: str | None = None,
+        tools: list[str] | None = None,
+        context_window: int | None = None,
+    ) -> AgentState:
+        """Change what is given (None: unchanged); the agent as it is then."""
+        ...
+
     async def find_block(self, block_id: str) -> BlockState | None: ...
     async def create_block(
         self,
@@ -63,9 +85,15 @@ class Backend(Protocol):
     async def list_conversations(self, agent_id: str) -> list[ConversationState]: ...
     async def default_conversation(self, agent_id: str) -> ConversationState: ...
     async def clear_context(self, conversation_id: str) -> None: ...
-    async def pending_approvals(self, conversation_id: str) -> list[dict[str, Any]]: ...
-    async def list_messages(self, conversation_id: str, limit: int = DEFAULT_PAGE_SIZE) -> list[dict[str, Any]]: ...
-    async def compact(self, conversation_id: str) -> dict[str, Any] | None:
+    async def pending_approvals(self, conversation_id: str) -> list[ToolCallData]:
+        """The client tool calls the conversation waits on (none: an empty list)."""
+        ...
+
+    async def list_messages(self, conversation_id: str, limit: int = DEFAULT_PAGE_SIZE) -> list[MessageView]:
+        """The last `limit` messages of the conversation, oldest first, as Letta message views."""
+        ...
+
+    async def compact(self, conversation_id: str) -> CompactionReport | None:
         """Summarize the conversation's older messages now (`/compact`).
 
         The Letta CompactionResponse (`num_messages_before`, `num_messages_after`,
@@ -77,11 +105,17 @@ class Backend(Protocol):
     def send(
         self,
         conversation_id: str,
-        messages: list[dict[str, Any]],
+        messages: Sequence[OutgoingMessage],
         *,
-        client_tools: list[dict[str, Any]],
+        client_tools: Sequence[ClientToolSchema],
         stream_tokens: bool,
         max_steps: int = DEFAULT_MAX_STEPS,
-    ) -> AsyncIterator[dict[str, Any]]: ...
-    def resume(self, run_id: str, starting_after: int) -> AsyncIterator[dict[str, Any]]: ...
+    ) -> AsyncIterator[StreamChunk]:
+        """Start a run with `messages`; its chunks as they come (the Letta wire dicts)."""
+        ...
+
+    def resume(self, run_id: str, starting_after: int) -> AsyncIterator[StreamChunk]:
+        """The run's chunks after `seq_id` `starting_after`, then live ones until it ends."""
+        ...
+
     async def cancel(self, conversation_id: str) -> None: ...

@@ -1,12 +1,26 @@
-"""EmbeddedBackend: the agent service running inside the `letta` process."""
+"""EmbeddedBackend: the agent service running inside the `letta` process.
+
+The service hands out and takes the Letta wire dicts as plain, untyped dicts; they are
+the very dicts `schemas/chunks.py` types, so they pass through here with a `cast` (no
+copy, no check) where the Backend interface names their TypedDicts.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from letta_code.client.backend import BackendError
+from letta_code.client.models import EmbeddedModelCatalog, ModelCatalog
+from letta_code.schemas.chunks import (
+    ClientToolSchema,
+    CompactionReport,
+    MessageView,
+    OutgoingMessage,
+    StreamChunk,
+    ToolCallData,
+)
 from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_MAX_STEPS, DEFAULT_PAGE_SIZE
 from letta_code.schemas.state import AgentState, BlockState, ConversationState
 from letta_code.service.agent.history import to_letta_messages
@@ -19,6 +33,7 @@ class EmbeddedBackend:
 
     def __init__(self, db_path: Path, env: Mapping[str, str] | None = None) -> None:
         self.service = AgentService(db_path, env)
+        self.models: ModelCatalog = EmbeddedModelCatalog(env)
 
     async def close(self) -> None:
         return None
@@ -40,8 +55,17 @@ class EmbeddedBackend:
     ) -> AgentState:
         return self.service.create_agent(name=name, model=model, block_ids=block_ids, tools=tools, tags=tags)
 
-    async def update_agent(self, agent_id: str, **fields: Any) -> AgentState:
-        return self.service.agents.update_agent(agent_id, **fields)
+    async def update_agent(
+        self,
+        agent_id: str,
+        *,
+        name: str | None = None,
+        model: str | None = None,
+        tools: list[str] | None = None,
+        context_window: int | None = None,
+    ) -> AgentState:
+        given = {"name": name, "model": model, "tools": tools, "context_window": context_window}
+        return self.service.agents.update_agent(agent_id, **{k: v for k, v in given.items() if v is not None})
 
     async def find_block(self, block_id: str) -> BlockState | None:
         return self.service.agents.find_block(block_id)
@@ -90,19 +114,20 @@ class EmbeddedBackend:
     async def clear_context(self, conversation_id: str) -> None:
         self.service.conversations.clear_context(conversation_id)
 
-    async def pending_approvals(self, conversation_id: str) -> list[dict[str, Any]]:
+    async def pending_approvals(self, conversation_id: str) -> list[ToolCallData]:
         pending = self.service.conversations.pending_approval(conversation_id)
         if pending is None:
             return []
         return [{"tool_call_id": c["id"], "name": c["name"], "arguments": c["arguments"]} for c in pending.tool_calls]
 
-    async def list_messages(self, conversation_id: str, limit: int = DEFAULT_PAGE_SIZE) -> list[dict[str, Any]]:
+    async def list_messages(self, conversation_id: str, limit: int = DEFAULT_PAGE_SIZE) -> list[MessageView]:
         rows = self.service.conversations.list_messages(conversation_id=conversation_id, limit=limit, ascending=False)
-        return [view.to_wire() for row in reversed(rows) for view in to_letta_messages(row)]
+        views = [view.to_wire() for row in reversed(rows) for view in to_letta_messages(row)]
+        return cast("list[MessageView]", views)
 
-    async def compact(self, conversation_id: str) -> dict[str, Any] | None:
+    async def compact(self, conversation_id: str) -> CompactionReport | None:
         try:
-            report = await self.service.compact_report(conversation_id)
+            report = cast("CompactionReport", await self.service.compact_report(conversation_id))
         except ServiceError as exc:
             raise BackendError(exc.detail, exc.status_code) from exc
         return report if report["num_messages_summarized"] else None
@@ -110,30 +135,30 @@ class EmbeddedBackend:
     async def send(
         self,
         conversation_id: str,
-        messages: list[dict[str, Any]],
+        messages: Sequence[OutgoingMessage],
         *,
-        client_tools: list[dict[str, Any]],
+        client_tools: Sequence[ClientToolSchema],
         stream_tokens: bool,
         max_steps: int = DEFAULT_MAX_STEPS,
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncIterator[StreamChunk]:
         try:
             run = self.service.start_run(
                 agent_id=None,
                 conversation_id=conversation_id,
-                messages=messages,
-                client_tools=client_tools,
+                messages=cast("list[dict[str, Any]]", messages),
+                client_tools=cast("list[dict[str, Any]]", client_tools),
                 stream_tokens=stream_tokens,
                 max_steps=max_steps,
                 background=False,  # the run lives and dies with this process; a server must not resume it
             )
         except ServiceError as exc:
             raise BackendError(exc.detail, exc.status_code) from exc
-        async for chunk in self.service.follow_run(run.id):
+        async for chunk in cast("AsyncIterator[StreamChunk]", self.service.follow_run(run.id)):
             yield chunk
 
-    async def resume(self, run_id: str, starting_after: int) -> AsyncIterator[dict[str, Any]]:
+    async def resume(self, run_id: str, starting_after: int) -> AsyncIterator[StreamChunk]:
         try:
-            stream = self.service.follow_run(run_id, starting_after)
+            stream = cast("AsyncIterator[StreamChunk]", self.service.follow_run(run_id, starting_after))
         except ServiceError as exc:
             raise BackendError(exc.detail, exc.status_code) from exc
         async for chunk in stream:

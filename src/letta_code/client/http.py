@@ -1,7 +1,7 @@
 """HttpBackend: the Backend interface over a Letta server's REST API (httpx + SSE).
 
 It returns the same schema objects and chunk dicts as `EmbeddedBackend`. Streams
-are parsed here (no SDK needed); pings are dropped. When a stream breaks after
+are read with `schemas/sse.py` (no SDK needed); pings are dropped. When a stream breaks after
 chunks were seen, `send`/`resume` raise ConnectionError (or TimeoutError) and
 the harness calls `resume(run_id, starting_after)`; a stream that breaks before
 its first chunk is resumed here (the run id comes in the `Letta-Run-Id` header).
@@ -13,17 +13,27 @@ slowly (an `event: error` marked `resumable`): the harness resumes both.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from letta_code.client.backend import BackendError
+from letta_code.client.models import HttpModelCatalog, ModelCatalog
+from letta_code.schemas.chunks import (
+    ClientToolSchema,
+    CompactionReport,
+    MessageView,
+    OutgoingMessage,
+    StreamChunk,
+    ToolCallData,
+)
 from letta_code.schemas.defaults import (
     DEFAULT_BLOCK_LIMIT,
     DEFAULT_CONTEXT_WINDOW,
     DEFAULT_MAX_STEPS,
     DEFAULT_PAGE_SIZE,
 )
+from letta_code.schemas.sse import parse_sse_lines, sse_lines
 from letta_code.schemas.state import AgentState, BlockState, ConversationState
 
 if TYPE_CHECKING:
@@ -41,7 +51,7 @@ def _when(value: Any) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def _naive_date(view: dict[str, Any]) -> dict[str, Any]:
+def _naive_date(view: MessageView) -> MessageView:
     date = view.get("date")
     if isinstance(date, str) and date.endswith("+00:00"):
         view["date"] = date[: -len("+00:00")]
@@ -106,26 +116,10 @@ def _detail(response: httpx.Response) -> str:
     return response.text.strip() or f"HTTP {response.status_code}"
 
 
-async def sse_events(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str | None, str]]:
-    """(event, data) pairs of a server-sent event stream."""
-    event: str | None = None
-    data: list[str] = []
-    async for line in lines:
-        if not line:
-            if data:
-                yield event, "\n".join(data)
-            event, data = None, []
-        elif line.startswith(":"):
-            continue
-        else:
-            name, _, value = line.partition(":")
-            value = value[1:] if value.startswith(" ") else value
-            if name == "event":
-                event = value
-            elif name == "data":
-                data.append(value)
-    if data:
-        yield event, "\n".join(data)
+async def sse_events(lines: AsyncIterable[str]) -> AsyncIterator[tuple[str | None, str]]:
+    """(event, data) pairs of a server-sent event stream's lines (`schemas/sse.py` parses)."""
+    async for event in parse_sse_lines(lines):
+        yield event.event, event.data
 
 
 class HttpBackend:
@@ -141,6 +135,7 @@ class HttpBackend:
         self.base_url: str | None = root
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.AsyncClient(base_url=root, headers=headers, timeout=httpx.Timeout(timeout, connect=5.0))
+        self.models: ModelCatalog = HttpModelCatalog(self._call)
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -184,8 +179,8 @@ class HttpBackend:
             after = batch[-1]["id"]
 
     async def _stream(
-        self, path: str, body: dict[str, Any], *, resuming: bool = False
-    ) -> AsyncIterator[dict[str, Any]]:
+        self, path: str, body: dict[str, object], *, resuming: bool = False
+    ) -> AsyncIterator[StreamChunk]:
         httpx = self._httpx
         timeout = httpx.Timeout(30.0, connect=5.0, read=STREAM_READ_TIMEOUT)
         run_id: str | None = None
@@ -197,7 +192,7 @@ class HttpBackend:
                         await response.aread()
                         raise BackendError(_detail(response), response.status_code)
                     run_id = response.headers.get("letta-run-id") or run_id
-                    async for event, data in sse_events(response.aiter_lines()):
+                    async for event, data in sse_events(sse_lines(response.aiter_text())):
                         if data.strip() == "[DONE]":
                             return
                         if event == "error":
@@ -241,8 +236,19 @@ class HttpBackend:
         body = {"name": name, "model": model, "block_ids": block_ids, "tools": tools, "tags": tags or []}
         return agent_state(await self._call("POST", "/v1/agents", json=body))
 
-    async def update_agent(self, agent_id: str, **fields: Any) -> AgentState:
-        return agent_state(await self._call("PATCH", f"/v1/agents/{agent_id}", json=fields))
+    async def update_agent(
+        self,
+        agent_id: str,
+        *,
+        name: str | None = None,
+        model: str | None = None,
+        tools: list[str] | None = None,
+        context_window: int | None = None,
+    ) -> AgentState:
+        # `context_window_limit`: the Letta API's name for the agent's window
+        given = {"name": name, "model": model, "tools": tools, "context_window_limit": context_window}
+        body = {k: v for k, v in given.items() if v is not None}
+        return agent_state(await self._call("PATCH", f"/v1/agents/{agent_id}", json=body))
 
     async def find_block(self, block_id: str) -> BlockState | None:
         data = await self._find(f"/v1/blocks/{block_id}")
@@ -261,7 +267,7 @@ class HttpBackend:
         return block_state(await self._call("POST", "/v1/blocks", json=body))
 
     async def update_block(self, block_id: str, value: str, *, limit: int | None = None) -> BlockState:
-        body: dict[str, Any] = {"value": value} | ({"limit": limit} if limit is not None else {})
+        body: dict[str, str | int] = {"value": value} | ({"limit": limit} if limit is not None else {})
         return block_state(await self._call("PATCH", f"/v1/blocks/{block_id}", json=body))
 
     async def attach_block(self, agent_id: str, block_id: str) -> AgentState:
@@ -288,7 +294,7 @@ class HttpBackend:
     async def clear_context(self, conversation_id: str) -> None:
         await self._call("PATCH", f"/v1/conversations/{conversation_id}/reset-messages")
 
-    async def pending_approvals(self, conversation_id: str) -> list[dict[str, Any]]:
+    async def pending_approvals(self, conversation_id: str) -> list[ToolCallData]:
         data = await self._call("GET", f"/v1/conversations/{conversation_id}")
         pending = (data or {}).get("pending_approval") or {}
         return [
@@ -296,13 +302,13 @@ class HttpBackend:
             for c in pending.get("tool_calls") or []
         ]
 
-    async def list_messages(self, conversation_id: str, limit: int = DEFAULT_PAGE_SIZE) -> list[dict[str, Any]]:
+    async def list_messages(self, conversation_id: str, limit: int = DEFAULT_PAGE_SIZE) -> list[MessageView]:
         params = {"limit": limit, "order": "desc"}
         views = await self._call("GET", f"/v1/conversations/{conversation_id}/messages", params=params)
         return [_naive_date(v) for v in reversed(views)]
 
-    async def compact(self, conversation_id: str) -> dict[str, Any] | None:
-        report: dict[str, Any] = await self._call("POST", f"/v1/conversations/{conversation_id}/compact", json={})
+    async def compact(self, conversation_id: str) -> CompactionReport | None:
+        report: CompactionReport = await self._call("POST", f"/v1/conversations/{conversation_id}/compact", json={})
         summarized = report.get("num_messages_summarized")
         if summarized is None:  # a Letta server without our extra field
             summarized = int(report.get("num_messages_before") or 0) - int(report.get("num_messages_after") or 0)
@@ -313,13 +319,13 @@ class HttpBackend:
     async def send(
         self,
         conversation_id: str,
-        messages: list[dict[str, Any]],
+        messages: Sequence[OutgoingMessage],
         *,
-        client_tools: list[dict[str, Any]],
+        client_tools: Sequence[ClientToolSchema],
         stream_tokens: bool,
         max_steps: int = DEFAULT_MAX_STEPS,
-    ) -> AsyncIterator[dict[str, Any]]:
-        body = {
+    ) -> AsyncIterator[StreamChunk]:
+        body: dict[str, object] = {
             "messages": messages,
             "client_tools": client_tools,
             "stream_tokens": stream_tokens,
@@ -331,8 +337,8 @@ class HttpBackend:
         async for chunk in self._stream(f"/v1/conversations/{conversation_id}/messages", body):
             yield chunk
 
-    async def resume(self, run_id: str, starting_after: int) -> AsyncIterator[dict[str, Any]]:
-        body = {"starting_after": starting_after, "include_pings": True}
+    async def resume(self, run_id: str, starting_after: int) -> AsyncIterator[StreamChunk]:
+        body: dict[str, object] = {"starting_after": starting_after, "include_pings": True}
         async for chunk in self._stream(f"/v1/runs/{run_id}/stream", body, resuming=True):
             yield chunk
 

@@ -2,7 +2,8 @@
 
 Read-only tools run in parallel; tools that change things run one at a time, in
 the order the model asked for them. Each call ends as one approval item for the
-service: `{type: "tool", tool_call_id, tool_return, status}` or a denial.
+service (`schemas/chunks.py`): a `ToolResultItem` `{type: "tool", tool_call_id,
+tool_return, status}` or, when the user said no, an `ApprovalDecisionItem`.
 
 `StartedCalls` remembers on disk which calls began executing until their results
 are delivered, so a later session can tell a call that never ran from one that a
@@ -19,12 +20,20 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, cast
 
 from letta_code.config.paths import letta_home
 from letta_code.permissions import Decision, PermissionChecker
+from letta_code.schemas.chunks import (
+    ApprovalDecisionItem,
+    ApprovalItem,
+    ClientToolSchema,
+    ContentPart,
+    ToolArguments,
+    ToolResultItem,
+)
 from letta_code.schemas.text import scrub
-from letta_code.tools.base import ToolResult, ToolSession
+from letta_code.tools.base import ClientTool, ToolResult, ToolSession
 from letta_code.tools.registry import get_tool
 
 
@@ -34,7 +43,7 @@ class PendingCall:
     name: str
     arguments: str
 
-    def args(self) -> dict[str, Any]:
+    def args(self) -> ToolArguments:
         try:
             parsed = json.loads(self.arguments or "{}")
         except ValueError:
@@ -68,7 +77,7 @@ AskUser = Callable[[PendingCall, Decision], Awaitable[UserAnswer]]
 ToolObserver = Callable[[PendingCall, str, ToolResult | None, float], None]
 # A harness-side tool that is not in the tools registry (e.g. Skill, which edits the
 # agent's memory through the backend): args -> result. Always allowed, run in order.
-SpecialTool = Callable[[dict[str, Any]], Awaitable[ToolResult]]
+SpecialTool = Callable[[ToolArguments], Awaitable[ToolResult]]
 OnStart = Callable[[PendingCall], None]
 
 
@@ -122,10 +131,10 @@ class ToolExecutor:
         self.special_tools = dict(special_tools or {})
         self.tool_calls = 0
 
-    async def run_calls(self, calls: list[PendingCall], *, on_start: OnStart | None = None) -> list[dict[str, Any]]:
+    async def run_calls(self, calls: list[PendingCall], *, on_start: OnStart | None = None) -> list[ApprovalItem]:
         """Decide and execute every call; returns the approval items in call order.
         `on_start(call)` runs right before a call starts executing."""
-        results: dict[str, dict[str, Any]] = {}
+        results: dict[str, ApprovalItem] = {}
         parallel: list[PendingCall] = []
         for call in calls:
             denial = await self._permit(call)
@@ -142,7 +151,7 @@ class ToolExecutor:
         return [results[c.tool_call_id] for c in calls]
 
     async def _flush_parallel(
-        self, batch: list[PendingCall], results: dict[str, dict[str, Any]], on_start: OnStart | None
+        self, batch: list[PendingCall], results: dict[str, ApprovalItem], on_start: OnStart | None
     ) -> None:
         if not batch:
             return
@@ -151,7 +160,7 @@ class ToolExecutor:
             results[call.tool_call_id] = item
         batch.clear()
 
-    async def _permit(self, call: PendingCall) -> dict[str, Any] | None:
+    async def _permit(self, call: PendingCall) -> ApprovalItem | None:
         """None when the call may run; else the denial item to send back."""
         if call.name not in self.special_tools and get_tool(call.name) is None:
             return _item(call, f"Error: unknown tool '{call.name}'", "error")
@@ -174,7 +183,13 @@ class ToolExecutor:
             return _item(call, answer.reason or "Permission denied", "error")
         if answer.choice == "deny":
             reason = answer.reason or "the user declined"
-            return {"type": "approval", "tool_call_id": call.tool_call_id, "approve": False, "reason": reason}
+            refusal: ApprovalDecisionItem = {
+                "type": "approval",
+                "tool_call_id": call.tool_call_id,
+                "approve": False,
+                "reason": reason,
+            }
+            return refusal
         if answer.choice == "allow_always":
             rule = answer.rule or decision.suggestion
             if rule:
@@ -185,7 +200,7 @@ class ToolExecutor:
             self.on_plan_approved()
         return None
 
-    async def _execute(self, call: PendingCall, on_start: OnStart | None = None) -> dict[str, Any]:
+    async def _execute(self, call: PendingCall, on_start: OnStart | None = None) -> ToolResultItem:
         special = self.special_tools.get(call.name)
         tool = get_tool(call.name)
         assert tool is not None or special is not None
@@ -205,14 +220,24 @@ class ToolExecutor:
             result = ToolResult(f"Error: {call.name} failed: {type(exc).__name__}: {exc}", "error")
         if self.observer:
             self.observer(call, "end", result, time.monotonic() - started)
-        content: str | list[dict[str, Any]] = result.output
+        content: str | list[ContentPart] = result.output
         if result.images:
-            content = [{"type": "text", "text": result.output}] + [
-                {"type": "image", "source": {"type": "base64", **img}} for img in result.images
+            content = [{"type": "text", "text": result.output}]
+            content += [
+                {"type": "image", "source": {"type": "base64", "media_type": img["media_type"], "data": img["data"]}}
+                for img in result.images
             ]
         return _item(call, content, result.status)
 
 
-def _item(call: PendingCall, tool_return: str | list[dict[str, Any]], status: str) -> dict[str, Any]:
+def _item(
+    call: PendingCall, tool_return: str | list[ContentPart], status: Literal["success", "error"]
+) -> ToolResultItem:
     # A tool's output may carry undecodable bytes (a file name that is not UTF-8): shown as U+FFFD.
     return {"type": "tool", "tool_call_id": call.tool_call_id, "tool_return": scrub(tool_return), "status": status}
+
+
+def client_tool_schema(tool: ClientTool) -> ClientToolSchema:
+    """What the service is told of a client tool: `tool.schema()`, typed (the tools
+    package knows nothing of `schemas`, so it cannot say so itself)."""
+    return cast("ClientToolSchema", tool.schema())

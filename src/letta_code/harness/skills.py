@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from letta_code.client.backend import Backend
+from letta_code.schemas.chunks import ClientToolSchema, ToolArguments
 from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT
 from letta_code.schemas.state import BlockState
 from letta_code.skills.discovery import SkillCatalog, discover_skills, skill_roots
@@ -34,7 +34,7 @@ from letta_code.tools.base import ToolResult
 SKILL_TOOL = "Skill"
 LOADED_LIMIT = 60000
 
-SKILL_TOOL_SCHEMA: dict[str, Any] = {
+SKILL_TOOL_SCHEMA: ClientToolSchema = {
     "name": SKILL_TOOL,
     "description": (
         "Load a skill's full instructions into your loaded_skills memory block, or unload them. "
@@ -94,7 +94,7 @@ class SkillManager:
         """Whether to offer the Skill tool (there is something to load)."""
         return bool(self.catalog.skills)
 
-    async def run_tool(self, args: dict[str, Any]) -> ToolResult:
+    async def run_tool(self, args: ToolArguments) -> ToolResult:
         command, skill_id = args.get("command"), args.get("skill")
         if command not in ("load", "unload"):
             return ToolResult("Error: command must be 'load' or 'unload'", "error")

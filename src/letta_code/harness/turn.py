@@ -18,12 +18,23 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal
 
 from letta_code.client.backend import Backend, BackendError
 from letta_code.harness.executor import PendingCall, StartedCalls, ToolExecutor
+from letta_code.schemas.chunks import (
+    ApprovalInput,
+    ApprovalItem,
+    ClientToolSchema,
+    ContentPart,
+    OutgoingMessage,
+    StreamChunk,
+    ToolCallData,
+    ToolReturnChunk,
+    UsageChunk,
+)
 from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
 
 # Pauses before each attempt to resume a lost stream (a restarting server takes a few seconds).
@@ -31,6 +42,9 @@ RESUME_DELAYS = (0.0, 0.2, 0.5, 1.0, 1.0, 2.0, 2.0, 3.0, 5.0, 5.0, 5.0, 5.0)
 # A cancelled run takes a moment to wind down: answers sent meanwhile are refused (409, busy).
 BUSY_RETRIES = 20
 BUSY_PAUSE = 0.1
+
+# Every chunk as it arrives, and the tool returns of local calls (`TurnRunner.on_chunk`).
+OnChunk = Callable[[StreamChunk], None]
 
 
 @dataclass
@@ -49,7 +63,7 @@ class TurnResult:
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
-    def add_usage(self, chunk: dict[str, Any]) -> None:
+    def add_usage(self, chunk: UsageChunk) -> None:
         """Count a `usage_statistics` chunk (one run's steps and tokens) into the turn."""
         self.prompt_tokens += int(chunk.get("prompt_tokens") or 0)
         self.completion_tokens += int(chunk.get("completion_tokens") or 0)
@@ -66,9 +80,9 @@ class TurnRunner:
         executor: ToolExecutor,
         *,
         conversation_id: str,
-        client_tools: list[dict[str, Any]],
+        client_tools: Sequence[ClientToolSchema],
         stream_tokens: bool,
-        on_chunk: Callable[[dict[str, Any]], None] | None = None,
+        on_chunk: OnChunk | None = None,
         max_steps: int = DEFAULT_MAX_STEPS,
         started: StartedCalls | None = None,
     ) -> None:
@@ -77,7 +91,7 @@ class TurnRunner:
         self.conversation_id = conversation_id
         self.client_tools = client_tools
         self.stream_tokens = stream_tokens
-        self.on_chunk = on_chunk or (lambda chunk: None)
+        self.on_chunk: OnChunk = on_chunk or (lambda chunk: None)
         self.max_steps = max_steps
         self.current_run: str | None = None
         self.started = started or StartedCalls(conversation_id)  # default: under $LETTA_HOME
@@ -87,9 +101,8 @@ class TurnRunner:
         pending = await self.backend.pending_approvals(self.conversation_id)
         if not pending:
             return None
-        calls = [PendingCall(p["tool_call_id"], p["name"], p["arguments"]) for p in pending]
-        approvals = await self.executor.run_calls(calls, on_start=self.started.record)
-        return await self._drive([{"type": "approval", "approvals": approvals, "otid": _otid()}])
+        approvals = await self.executor.run_calls(_pending_calls(pending), on_start=self.started.record)
+        return await self._drive([_approval(approvals)])
 
     async def discard_pending(self, reason: str) -> int:
         """Answer tool calls left waiting by an earlier session without running them (a
@@ -98,10 +111,10 @@ class TurnRunner:
             self.backend, self.conversation_id, reason, client_tools=self.client_tools, started=self.started
         )
 
-    async def run(self, user_content: str | list[dict[str, Any]]) -> TurnResult:
+    async def run(self, user_content: str | list[ContentPart]) -> TurnResult:
         return await self._drive([{"role": "user", "content": user_content, "otid": _otid()}])
 
-    async def _drive(self, messages: list[dict[str, Any]]) -> TurnResult:
+    async def _drive(self, messages: list[OutgoingMessage]) -> TurnResult:
         result = TurnResult()
         text_parts: dict[str, str] = {}
         while True:
@@ -126,18 +139,16 @@ class TurnRunner:
             items = await self.executor.run_calls(approvals, on_start=self.started.record)
             for call, item in zip(approvals, items, strict=True):
                 self._report_local_return(call, item)
-            messages = [{"type": "approval", "approvals": items, "otid": _otid()}]
+            messages = [_approval(items)]
         return result
 
     async def _one_run(
-        self, messages: list[dict[str, Any]], result: TurnResult, text_parts: dict[str, str], max_steps: int
+        self, messages: list[OutgoingMessage], result: TurnResult, text_parts: dict[str, str], max_steps: int
     ) -> list[PendingCall]:
         calls: dict[str, PendingCall] = {}
         last_seq = 0
         # Tool results this run delivers: once it streams, the service has stored them.
-        answered = [
-            item["tool_call_id"] for m in messages if m.get("type") == "approval" for item in m.get("approvals") or []
-        ]
+        answered = [item["tool_call_id"] for m in messages if "approvals" in m for item in m["approvals"]]
         stream = self.backend.send(
             self.conversation_id,
             messages,
@@ -173,46 +184,45 @@ class TurnRunner:
 
     @staticmethod
     def _absorb(
-        chunk: dict[str, Any], result: TurnResult, text_parts: dict[str, str], calls: dict[str, PendingCall]
+        chunk: StreamChunk, result: TurnResult, text_parts: dict[str, str], calls: dict[str, PendingCall]
     ) -> None:
-        kind = chunk.get("message_type")
-        if kind == "assistant_message":
+        if chunk["message_type"] == "assistant_message":
             # One entry per message id and otid, in the order they came: the last is the answer.
             key = f"{chunk.get('id') or ''}\n{chunk.get('otid') or ''}"
             text_parts[key] = text_parts.pop(key, "") + str(chunk.get("content", ""))
             result.text = text_parts[key]
-        elif kind == "event_message" and chunk.get("event_type") == "message_superseded":
+        elif chunk["message_type"] == "event_message" and chunk["event_type"] == "message_superseded":
             dropped = f"{(chunk.get('event_data') or {}).get('message_id')}\n"
             for key in [k for k in text_parts if k.startswith(dropped)]:
                 del text_parts[key]
             result.text = next(reversed(text_parts.values()), "")
-        elif kind == "approval_request_message":
+        elif chunk["message_type"] == "approval_request_message":
             call = chunk["tool_call"]
             calls[call["tool_call_id"]] = PendingCall(call["tool_call_id"], call["name"], call.get("arguments", ""))
-        elif kind == "stop_reason":
+        elif chunk["message_type"] == "stop_reason":
             result.stop_reason = chunk["stop_reason"]
-        elif kind == "usage_statistics":
+        elif chunk["message_type"] == "usage_statistics":
             result.add_usage(chunk)
-        elif kind == "error_message":
+        elif chunk["message_type"] == "error_message":
             result.error = str(chunk.get("message") or chunk.get("detail") or "unknown error")
 
-    def _report_local_return(self, call: PendingCall, item: dict[str, Any]) -> None:
-        raw = item.get("tool_return")
-        if raw is None:
+    def _report_local_return(self, call: PendingCall, item: ApprovalItem) -> None:
+        status: Literal["success", "error"]
+        if item["type"] == "approval":
             text, status = f"Denied: {item.get('reason', '')}", "error"
         else:
-            text = raw if isinstance(raw, str) else "".join(p.get("text", "") for p in raw if p.get("type") == "text")
-            status = item.get("status", "success")
-        self.on_chunk(
-            {
-                "message_type": "tool_return_message",
-                "id": f"message-local-{call.tool_call_id}",
-                "tool_call_id": call.tool_call_id,
-                "tool_return": text,
-                "status": status,
-                "name": call.name,
-            }
-        )
+            raw = item["tool_return"]
+            text = raw if isinstance(raw, str) else "".join(p["text"] for p in raw if p["type"] == "text")
+            status = item["status"]
+        local: ToolReturnChunk = {
+            "message_type": "tool_return_message",
+            "id": f"message-local-{call.tool_call_id}",
+            "tool_call_id": call.tool_call_id,
+            "tool_return": text,
+            "status": status,
+            "name": call.name,
+        }
+        self.on_chunk(local)
 
     async def cancel(self) -> None:
         await self.backend.cancel(self.conversation_id)
@@ -223,10 +233,10 @@ async def answer_without_running(
     conversation_id: str,
     reason: str,
     *,
-    client_tools: list[dict[str, Any]],
+    client_tools: Sequence[ClientToolSchema],
     calls: list[PendingCall] | None = None,
     started: StartedCalls | None = None,
-    on_chunk: Callable[[dict[str, Any]], None] | None = None,
+    on_chunk: OnChunk | None = None,
 ) -> int:
     """Answer `calls` (None: the calls waiting in the conversation) without running them;
     returns how many were answered.
@@ -255,7 +265,10 @@ async def answer_without_running(
 
 
 async def _waiting_calls(backend: Backend, conversation_id: str) -> list[PendingCall]:
-    waiting = await backend.pending_approvals(conversation_id)
+    return _pending_calls(await backend.pending_approvals(conversation_id))
+
+
+def _pending_calls(waiting: list[ToolCallData]) -> list[PendingCall]:
     return [PendingCall(p["tool_call_id"], p["name"], p["arguments"]) for p in waiting]
 
 
@@ -264,11 +277,11 @@ async def _send_unrun(
     conversation_id: str,
     calls: list[PendingCall],
     reason: str,
-    client_tools: list[dict[str, Any]],
+    client_tools: Sequence[ClientToolSchema],
     started: StartedCalls,
-    on_chunk: Callable[[dict[str, Any]], None] | None,
+    on_chunk: OnChunk | None,
 ) -> None:
-    items = [
+    items: list[ApprovalItem] = [
         {
             "type": "tool",
             "tool_call_id": c.tool_call_id,
@@ -277,7 +290,7 @@ async def _send_unrun(
         }
         for c in calls
     ]
-    message = {"type": "approval", "approvals": items, "otid": _otid()}
+    message = _approval(items)
     try:
         stream = backend.send(conversation_id, [message], client_tools=client_tools, stream_tokens=False, max_steps=0)
         async for chunk in stream:
@@ -296,3 +309,8 @@ def unrun_result(started: StartedCalls, tool_call_id: str, reason: str) -> str:
 
 def _otid() -> str:
     return f"otid-{uuid.uuid4()}"
+
+
+def _approval(items: list[ApprovalItem]) -> ApprovalInput:
+    """The message that delivers `items`, the answers to a run's approval request."""
+    return {"type": "approval", "approvals": items, "otid": _otid()}

@@ -1,7 +1,7 @@
 """The agent service: agents, memory blocks, conversations, messages and runs.
 
 `service.py` (`AgentService`) is the facade the embedded backend and the server call;
-`runs.py` numbers, persists and fans out a run's chunks; `inputs.py` turns a send request
+`live_runs.py` numbers, persists and fans out a run's chunks; `inputs.py` turns a send request
 into stored messages. Subpackages: `agent` (the step loop), `llm` (model adapters),
 `store` (SQLite).
 

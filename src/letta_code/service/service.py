@@ -22,8 +22,8 @@ from letta_code.service.agent.search_tools import (
 )
 from letta_code.service.errors import ConflictError, NotFoundError
 from letta_code.service.inputs import build_input_messages
+from letta_code.service.live_runs import RunRegistry
 from letta_code.service.llm.types import ToolSpec
-from letta_code.service.runs import RunRegistry
 from letta_code.service.store.agents import AgentStore
 from letta_code.service.store.conversations import ConversationStore
 from letta_code.service.store.db import open_database

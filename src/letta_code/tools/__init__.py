@@ -1,6 +1,10 @@
-"""The client-side coding tools (Bash, Read, Write, Edit, MultiEdit, Grep, Glob, LS,
-TodoWrite, BashOutput, KillBash, ExitPlanMode), their registry (`registry.py`), output
-truncation, background shells and the Bash sandbox (`sandbox/`).
+"""The client-side coding tools: the built-in tools themselves, one module each in
+`builtin/` (Bash, Read, Write, Edit, MultiEdit, Grep, Glob, LS, TodoWrite, BashOutput,
+KillBash, ExitPlanMode), and here what they stand on: the `Tool` classes (`base.py`,
+`core.py`), the registry by name (`registry.py`), file state and editing
+(`filestate.py`, `editing.py`), walking and matching files (`walk.py`, `globs.py`,
+`ripgrep.py`, `pysearch.py`), background shells (`shells.py`), output truncation
+(`truncate.py`) and the Bash sandbox (`sandbox/`).
 
 A tool knows nothing of the service or of permissions: the harness checks a call, then
 runs it. Must not import `cli`, `harness`, `service`, `server`, `client`, `permissions`

@@ -32,7 +32,7 @@ def get_tool(name: str) -> ClientTool | None:
     entry = _TOOLS.get(name)
     if entry is None:
         return None
-    module = importlib.import_module(f"letta_code.tools.{entry[0]}")
+    module = importlib.import_module(f"letta_code.tools.builtin.{entry[0]}")
     tool: ClientTool = getattr(module, entry[1])()
     return tool
 

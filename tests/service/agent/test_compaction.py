@@ -16,8 +16,7 @@ from letta_code.service.agent.compaction import (
 )
 from letta_code.service.service import AgentService
 from letta_code.service.store.models import Message, new_id, utcnow
-from tests.fakes.model_server import ModelServer, RecordedRequest, Reply
-from tests.fakes.script import text_of
+from letta_code.testing import ModelServer, RecordedRequest, Reply, text_of
 
 RULE = "Rule: always run ruff before committing."
 CONTEXT_ERROR = {

@@ -13,8 +13,7 @@ import pytest
 from letta_code.schemas.state import BlockState
 from letta_code.service.agent.prompt import compile_system_parts
 from letta_code.service.service import AgentService
-from tests.fakes.model_server import ModelServer, Reply
-from tests.fakes.script import text_of
+from letta_code.testing import ModelServer, Reply, text_of
 
 INSTRUCTIONS = "You are a careful coding agent. Stable instructions."
 CACHE = {"type": "ephemeral"}

@@ -15,7 +15,7 @@ import pytest
 from letta_code.service.service import AgentService
 from letta_code.service.store.models import Message, new_id
 from letta_code.service.store.search import build_fts_query
-from tests.fakes.model_server import ModelServer, Reply
+from letta_code.testing import ModelServer, Reply
 
 SEARCH_TOOLS = {"conversation_search", "archival_memory_insert", "archival_memory_search"}
 

@@ -15,9 +15,8 @@ from letta_code.service.agent.small_window import compact_tools, first_sentence
 from letta_code.service.agent.window import as_overflow, clip_history, too_long
 from letta_code.service.llm.types import ChatMessage, ContextWindowExceededError, LLMError
 from letta_code.service.service import AgentService
+from letta_code.testing import ModelServer, RecordedRequest, Reply, text_of
 from letta_code.tools.registry import ALL_TOOL_NAMES, select_tools
-from tests.fakes.model_server import ModelServer, RecordedRequest, Reply
-from tests.fakes.script import text_of
 
 LLAMA_OVERFLOW = {"error": {"message": "Requested tokens (2939) exceed context window of 2048"}}
 

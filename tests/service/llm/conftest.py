@@ -1,12 +1,9 @@
-"""Fixtures for the model adapter tests: the scripted model server, tiny retry delays."""
+"""Fixtures for the model adapter tests: tiny retry delays (the scripted model server
+fixtures, `model_server` and `model_env`, come from `tests/conftest.py`)."""
 
 from __future__ import annotations
 
 import pytest
-
-from tests.fakes.fixtures import model_env, model_server
-
-__all__ = ["model_env", "model_server"]
 
 
 @pytest.fixture(autouse=True)

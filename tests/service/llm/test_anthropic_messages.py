@@ -15,7 +15,7 @@ from letta_code.service.llm.types import (
     ToolCallDelta,
     Usage,
 )
-from tests.fakes.model_server import ModelServer, Reply
+from letta_code.testing import ModelServer, Reply
 from tests.service.llm.util import BASH, accumulate, args_of, events, request
 
 

@@ -7,7 +7,7 @@ import pytest
 from letta_code.service.llm import discovery
 from letta_code.service.llm.model_check import check_model
 from letta_code.service.llm.types import LLMError
-from tests.fakes.model_server import ModelServer
+from letta_code.testing import ModelServer
 from tests.service.llm.test_discovery import InfoServer, dead_url
 
 

@@ -20,7 +20,7 @@ from letta_code.service.llm.registry import (
     resolve_handle,
 )
 from letta_code.service.llm.types import LLMError
-from tests.fakes.model_server import ModelServer, Reply
+from letta_code.testing import ModelServer, Reply
 from tests.service.llm.test_discovery import dead_url
 from tests.service.llm.util import accumulate, request
 

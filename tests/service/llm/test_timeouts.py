@@ -24,8 +24,8 @@ from letta_code.service.llm.transport import (
     timeout_settings,
 )
 from letta_code.service.llm.types import LLMError, StreamEvent, TextDelta
-from tests.fakes.handler import stall_thread_name
-from tests.fakes.model_server import ModelServer, Reply
+from letta_code.testing import ModelServer, Reply
+from letta_code.testing.handler import stall_thread_name
 from tests.service.llm.util import accumulate, request
 
 

@@ -14,7 +14,7 @@ from letta_code.service.llm.openai_chat import OpenAIChatProvider
 from letta_code.service.llm.registry import get_provider
 from letta_code.service.llm.transport import error_detail, get_client, retry_after
 from letta_code.service.llm.types import ContextWindowExceededError, LLMError, TextDelta
-from tests.fakes.model_server import ModelServer, Reply
+from letta_code.testing import ModelServer, Reply
 from tests.service.llm.util import accumulate, events, request
 
 

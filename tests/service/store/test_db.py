@@ -13,8 +13,8 @@ from sqlalchemy import event
 from letta_code.errors import UserError
 from letta_code.service.service import AgentService
 from letta_code.service.store.db import DatabaseError, explain
+from letta_code.testing import ModelServer
 from tests.conftest import read_only
-from tests.fakes.model_server import ModelServer
 from tests.server.conftest import API_KEY, start_live_server
 
 LEAKS = ("SELECT", "INSERT", "UPDATE", "sqlalche.me", "[SQL", "parameters")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from argparse import Namespace
+from letta_code.cli.args import CliOptions
 
 
-async def run_tui(args: Namespace, env: dict[str, str]) -> int:
+async def run_tui(args: CliOptions, env: dict[str, str]) -> int:
     """Run the interactive session; returns the exit code."""
     from letta_code.cli.tui.app import run_tui as _run
 

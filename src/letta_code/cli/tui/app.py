@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from argparse import Namespace
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +22,7 @@ from rich.console import Console
 from rich.text import Text
 
 from letta_code.cli import conversation_lock
+from letta_code.cli.args import CliOptions
 from letta_code.cli.sandbox_setup import sandbox_state
 from letta_code.cli.session import SessionContext, open_session
 from letta_code.cli.tui import recap, render
@@ -49,7 +49,6 @@ from letta_code.client.backend import BackendError
 from letta_code.config import paths
 from letta_code.harness.executor import ToolExecutor
 from letta_code.harness.turn import TurnResult, TurnRunner, answer_without_running
-from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
 
 CANCEL_WAIT = 5.0
 
@@ -61,7 +60,7 @@ def make_console() -> Console:
 class Tui:
     def __init__(self, ctx: SessionContext, env: dict[str, str], console: Console | None = None) -> None:
         self.console = console or make_console()
-        self.state = TuiState(ctx, env, stream=bool(getattr(ctx.args, "stream", True)))
+        self.state = TuiState(ctx, env, stream=ctx.args.stream)
         self.cwd = ctx.tool_session.cwd
         self.watcher = KeyWatcher()
         self.commands = CommandEnv(self.state, self.console, choose)
@@ -115,8 +114,7 @@ class Tui:
     # ------------------------------------------------------------ main loop
     async def run(self) -> int:
         self.banner()
-        args = self.state.ctx.args
-        if getattr(args, "resume", False):
+        if self.state.ctx.args.resume:
             await pick_conversation(self.commands)
         else:  # an existing conversation (plain `letta`, --continue, --agent): where it left off
             await replay_on_start(self.commands)
@@ -175,7 +173,7 @@ class Tui:
             client_tools=ctx.client_tools,
             stream_tokens=self.state.stream,
             on_chunk=view.on_chunk,
-            max_steps=int(getattr(ctx.args, "max_steps", DEFAULT_MAX_STEPS) or DEFAULT_MAX_STEPS),
+            max_steps=ctx.args.max_steps,
         )
 
     def _new_view(self) -> TurnView:
@@ -382,7 +380,7 @@ class Tui:
             self.watcher.stop()
 
 
-async def run_tui(args: Namespace, env: dict[str, str]) -> int:
+async def run_tui(args: CliOptions, env: dict[str, str]) -> int:
     """Entry point used by `letta` when stdin is a terminal and there is no -p."""
     from letta_code.tools.registry import shutdown
 

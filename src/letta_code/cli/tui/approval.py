@@ -26,12 +26,13 @@ from letta_code.cli.tui.commands import Chooser
 from letta_code.cli.tui.diffs import proposed_diff
 from letta_code.cli.tui.widgets import INTERRUPT
 from letta_code.harness.executor import PendingCall, UserAnswer
+from letta_code.schemas.chunks import ToolArguments
 
 Asker = Callable[[str], Awaitable[str | None]]
 ARGS_MAX_LINES = 20
 
 
-def call_body(name: str, args: dict[str, Any], cwd: Path) -> RenderableType:
+def call_body(name: str, args: ToolArguments, cwd: Path) -> RenderableType:
     """What the call will do, for the approval panel."""
     if name == "Bash":
         body = Text(str(args.get("command", "")), style="bold")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from rich.console import Console
 from rich.text import Text
@@ -18,7 +18,9 @@ from letta_code.cli.notices import format_tokens
 from letta_code.cli.tui import render
 from letta_code.cli.tui.conversations import pick_conversation, show_recap, switch_conversation
 from letta_code.cli.tui.state import TuiState
+from letta_code.client.backend import Backend
 from letta_code.config import paths
+from letta_code.schemas.state import AgentState
 
 
 class Chooser(Protocol):
@@ -38,7 +40,7 @@ class CommandEnv:
     choose: Chooser
 
     @property
-    def backend(self) -> Any:
+    def backend(self) -> Backend:
         return self.state.ctx.backend
 
     def say(self, text: str | Text, style: str = "") -> None:
@@ -145,7 +147,7 @@ async def _agent(env: CommandEnv, arg: str) -> None:
     env.console.print(render.two_columns(rows))
 
 
-async def _refresh_agent(env: CommandEnv) -> Any:
+async def _refresh_agent(env: CommandEnv) -> AgentState:
     agent = await env.backend.find_agent(env.state.agent.id)
     if agent is not None:
         env.state.agent = agent
@@ -154,19 +156,19 @@ async def _refresh_agent(env: CommandEnv) -> Any:
 
 @command("model", "switch the agent's model (picker without an argument)", "[handle]")
 async def _model(env: CommandEnv, arg: str) -> None:
-    from letta_code.cli.model_window import model_choices, window_fields, window_for_model
-    from letta_code.service.llm import registry
+    from letta_code.cli.model_window import model_choices, window_for_model
 
-    current, settings = env.state.agent.model, env.state.ctx.settings
+    current, settings, models = env.state.agent.model, env.state.ctx.settings, env.backend.models
     if not arg:
-        models = model_choices(settings, env.state.env, current)
-        handles = [str(m["handle"]) for m in models]
+        options = await model_choices(settings, models, current)
+        handles = [o.handle for o in options]
         if not handles:
             raise CommandError("No model provider is configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY, ...).")
         labels = [
-            f"{m['handle']}  ({format_tokens(int(m.get('context_window') or 0))} context)"
-            + ("  ← current" if m["handle"] == current else "")
-            for m in models
+            o.handle
+            + (f"  ({format_tokens(o.context_window)} context)" if o.context_window else "")
+            + ("  ← current" if o.handle == current else "")
+            for o in options
         ]
         default = handles.index(current) if current in handles else 0
         picked = await env.choose(f"Switch model (current: {current})", labels, default=default)
@@ -175,16 +177,16 @@ async def _model(env: CommandEnv, arg: str) -> None:
             return
         arg = handles[picked]
     try:
-        handle = registry.resolve_handle(arg)
-        if env.backend.base_url is None:
-            registry.get_provider(handle, env.state.env)
+        handle = models.resolve_handle(arg)
+        models.check_provider(handle)
     except Exception as exc:
         raise CommandError(str(exc)) from exc
-    fields: dict[str, Any] = {"model": handle}
-    size = window_for_model(settings, env.state.env, env.backend, handle)  # settings > discovered > table
+    size = window_for_model(settings, models, handle)  # settings > discovered > table
+    agent_id = env.state.agent.id
     if size:
-        fields.update(window_fields(env.backend, size))
-    env.state.agent = await env.backend.update_agent(env.state.agent.id, **fields)
+        env.state.agent = await env.backend.update_agent(agent_id, model=handle, context_window=size)
+    else:  # the agent keeps the window it has
+        env.state.agent = await env.backend.update_agent(agent_id, model=handle)
     env.say(f"Model switched to {env.state.agent.model}.", "green")
 
 
@@ -213,19 +215,20 @@ async def _reasoning(env: CommandEnv, arg: str) -> None:
 def _requested_tools(state: TuiState) -> list[str]:
     from letta_code.tools.registry import ALL_TOOL_NAMES, select_tools
 
-    spec = getattr(state.ctx.args, "tools", None)
+    spec = state.ctx.args.tools
     if spec is None:
         return list(ALL_TOOL_NAMES)
-    names = [n.strip() for n in str(spec).split(",") if n.strip()]
+    names = [n.strip() for n in spec.split(",") if n.strip()]
     return [t.name for t in select_tools(names)] if names else []
 
 
 def _set_client_tools(state: TuiState) -> None:
+    from letta_code.harness.executor import client_tool_schema
     from letta_code.tools.registry import select_tools
 
     names = [n for n in _requested_tools(state) if n in state.agent.tools]
     state.ctx.tool_names = names
-    state.ctx.client_tools = [t.schema() for t in select_tools(names)] if names else []
+    state.ctx.client_tools = [client_tool_schema(t) for t in select_tools(names)] if names else []
 
 
 @command("link", "attach the Letta Code tools (Read, Write, Edit, Bash, ...) to the agent")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import difflib
 import os
 from pathlib import Path
-from typing import Any
 
 from letta_code.cli.tui.render import EDIT_TOOLS, display_path
+from letta_code.schemas.chunks import ToolArguments
 
 MAX_DIFF_BYTES = 2 * 1024 * 1024
 
@@ -42,7 +42,7 @@ def unified(old: str, new: str, label: str, context: int = 3) -> list[str]:
     )
 
 
-def _apply(text: str, edits: list[dict[str, Any]]) -> str | None:
+def _apply(text: str, edits: list[ToolArguments]) -> str | None:
     for edit in edits:
         old, new = str(edit.get("old_string", "")), str(edit.get("new_string", ""))
         if not old or old not in text:
@@ -51,7 +51,7 @@ def _apply(text: str, edits: list[dict[str, Any]]) -> str | None:
     return text
 
 
-def proposed_diff(name: str, args: dict[str, Any], cwd: Path) -> list[str] | None:
+def proposed_diff(name: str, args: ToolArguments, cwd: Path) -> list[str] | None:
     """The diff a file-changing call would make, or None for other tools."""
     if name not in EDIT_TOOLS or not isinstance(args.get("file_path"), str):
         return None
@@ -83,7 +83,7 @@ class FileSnapshots:
         self.cwd = cwd
         self._before: dict[str, tuple[Path, str | None]] = {}
 
-    def before(self, call_id: str, name: str, args: dict[str, Any]) -> None:
+    def before(self, call_id: str, name: str, args: ToolArguments) -> None:
         if name in EDIT_TOOLS and isinstance(args.get("file_path"), str):
             path = _resolve(args["file_path"], self.cwd)
             self._before[call_id] = (path, read_text(path))

@@ -10,10 +10,11 @@ reasons below, the same way `letta -p` answers calls an earlier session left.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from letta_code.client.backend import Backend
+from letta_code.schemas.chunks import ClientToolSchema, OutgoingMessage, StreamChunk
 from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
 
 # The reason the model is given, after what is known of the call (`harness.turn.unrun_result`).
@@ -35,12 +36,12 @@ class InterruptibleBackend:
     def send(
         self,
         conversation_id: str,
-        messages: list[dict[str, Any]],
+        messages: Sequence[OutgoingMessage],
         *,
-        client_tools: list[dict[str, Any]],
+        client_tools: Sequence[ClientToolSchema],
         stream_tokens: bool,
         max_steps: int = DEFAULT_MAX_STEPS,
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncIterator[StreamChunk]:
         return self.inner.send(
             conversation_id,
             messages,

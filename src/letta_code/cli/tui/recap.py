@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Final
 
 from rich.text import Text
 
 from letta_code.cli.tui.render import BULLET, clip, message_text, one_line, parse_args, tool_line
+from letta_code.schemas.chunks import MessageView, ToolArguments, ToolCallData
 
 REPLAY_EXCHANGES = 3
 ANSWER_LINES = 3  # lines of an exchange's last answer shown
-TOOL_KINDS = ("approval_request_message", "tool_call_message")
+TOOL_KINDS: Final = ("approval_request_message", "tool_call_message")
 
 
 @dataclass
@@ -27,33 +28,32 @@ class Exchange:
 
     request: str | None
     answer: str = ""  # the last assistant message
-    tools: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    tools: list[tuple[str, ToolArguments]] = field(default_factory=list)
     tool_ids: set[str] = field(default_factory=set)
 
 
-def user_text(message: dict[str, Any]) -> str | None:
+def user_text(message: MessageView) -> str | None:
     """The text of a user's own message; None for other messages and system reminders."""
-    if message.get("message_type") != "user_message":
+    if message["message_type"] != "user_message":
         return None
     text = message_text(message).strip()
     return None if not text or text.startswith("<") else text
 
 
-def exchanges(messages: list[dict[str, Any]]) -> list[Exchange]:
+def exchanges(messages: list[MessageView]) -> list[Exchange]:
     """`messages` (oldest first) cut at each user message."""
     out: list[Exchange] = []
     for msg in messages:
-        kind = msg.get("message_type")
         request = user_text(msg)
         if request is not None:
             out.append(Exchange(request))
             continue
-        if kind not in ("assistant_message", *TOOL_KINDS):
+        if msg["message_type"] not in ("assistant_message", *TOOL_KINDS):
             continue
         if not out:
             out.append(Exchange(None))
         current = out[-1]
-        if kind == "assistant_message":
+        if msg["message_type"] == "assistant_message":
             text = message_text(msg).strip()
             current.answer = text or current.answer
             continue
@@ -66,14 +66,14 @@ def exchanges(messages: list[dict[str, Any]]) -> list[Exchange]:
     return out
 
 
-def tools_line(tools: list[tuple[str, dict[str, Any]]], width: int, cwd: Path | None) -> str:
+def tools_line(tools: list[tuple[str, ToolArguments]], width: int, cwd: Path | None) -> str:
     """`3 tool calls: Bash(ls), Read(app.py), Edit(app.py)`, cut to `width`."""
     head = f"{len(tools)} tool call{'s' if len(tools) != 1 else ''}: "
     calls = ", ".join(tool_line(name, args, max(20, width // 2), cwd) for name, args in tools)
     return clip(head + calls, width)
 
 
-def replay(messages: list[dict[str, Any]], width: int, cwd: Path | None = None, count: int = REPLAY_EXCHANGES) -> Text:
+def replay(messages: list[MessageView], width: int, cwd: Path | None = None, count: int = REPLAY_EXCHANGES) -> Text:
     """The last `count` exchanges of `messages`, dimmed; empty when there were none."""
     shown = exchanges(messages)[-count:]
     out = Text(style="dim")
@@ -95,7 +95,7 @@ def replay(messages: list[dict[str, Any]], width: int, cwd: Path | None = None, 
     return out
 
 
-def first_request(messages: list[dict[str, Any]]) -> str | None:
+def first_request(messages: list[MessageView]) -> str | None:
     """The first thing the user asked in `messages` (oldest first), on one line."""
     for msg in messages:
         text = user_text(msg)
@@ -104,7 +104,7 @@ def first_request(messages: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def waiting_calls(pending: list[dict[str, Any]], width: int, cwd: Path) -> Text:
+def waiting_calls(pending: list[ToolCallData], width: int, cwd: Path) -> Text:
     """The tool calls an earlier session left waiting, one line each (before asking what to do)."""
     out = Text(f"This conversation has {len(pending)} tool call(s) waiting from an earlier session:\n", style="yellow")
     for p in pending:

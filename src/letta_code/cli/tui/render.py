@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from letta_code.cli.notices import format_tokens
+from letta_code.schemas.chunks import AssistantChunk, ToolArguments, UserChunk
 from letta_code.schemas.state import AgentState
 
 CODE_THEME = "ansi_dark"
@@ -93,7 +94,7 @@ class Trimmed:
             yield Segment.line()
 
 
-def parse_args(arguments: str | dict[str, Any] | None) -> dict[str, Any]:
+def parse_args(arguments: str | ToolArguments | None) -> ToolArguments:
     if isinstance(arguments, dict):
         return arguments
     try:
@@ -136,7 +137,7 @@ def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
-def key_argument(name: str, args: dict[str, Any], cwd: Path | None = None) -> str:
+def key_argument(name: str, args: ToolArguments, cwd: Path | None = None) -> str:
     """The argument that says what a call does: the command, the file path, the pattern..."""
     keys = KEY_ARGS.get(name)
     if keys is None:
@@ -156,7 +157,7 @@ def key_argument(name: str, args: dict[str, Any], cwd: Path | None = None) -> st
     return ""
 
 
-def tool_line(name: str, args: dict[str, Any], width: int, cwd: Path | None = None) -> str:
+def tool_line(name: str, args: ToolArguments, width: int, cwd: Path | None = None) -> str:
     """`Bash(ls -la)` — the tool and its key argument on one line of at most `width` chars."""
     key = key_argument(name, args, cwd)
     if not key:
@@ -258,7 +259,7 @@ def assistant_markdown(text: str) -> RenderableType:
     return Trimmed(grid)
 
 
-def tool_header(name: str, args: dict[str, Any], width: int, cwd: Path | None, status: str | None = None) -> Text:
+def tool_header(name: str, args: ToolArguments, width: int, cwd: Path | None, status: str | None = None) -> Text:
     style = {"success": "green", "error": "red", "interrupted": "yellow"}.get(status or "", "default")
     line = Text()
     line.append(BULLET + " ", style=style)
@@ -372,7 +373,7 @@ def memory_blocks(blocks: list[Any]) -> RenderableType:
     return Trimmed(Group(*parts))
 
 
-def message_text(message: dict[str, Any]) -> str:
+def message_text(message: AssistantChunk | UserChunk) -> str:
     content = message.get("content")
     if isinstance(content, list):
         return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))

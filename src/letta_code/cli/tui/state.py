@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from letta_code.cli.session import SessionContext
+    from letta_code.schemas.chunks import CompactionEventData, ContextSizes, UsageChunk
     from letta_code.schemas.state import AgentState, ConversationState
 
 
@@ -67,7 +68,7 @@ class TuiState:
         mode: Any = self.ctx.checker.mode
         return str(getattr(mode, "value", mode))
 
-    def absorb_compaction(self, data: dict[str, Any]) -> None:
+    def absorb_compaction(self, data: CompactionEventData) -> None:
         """The service compacted on its own, perhaps after learning a smaller window: show that window."""
         window = int(data.get("context_window") or 0)
         if window and window != self.agent.context_window:
@@ -75,7 +76,7 @@ class TuiState:
         if data.get("context_tokens_after") is not None:
             self.absorb_compact(data)
 
-    def absorb_compact(self, report: dict[str, Any]) -> None:
+    def absorb_compact(self, report: ContextSizes) -> None:
         """The gauge after a compaction: the smaller prompt, from the service's sizes of it.
 
         `context_tokens_before`/`_after` are the service's estimates of the prompt. What it
@@ -92,7 +93,7 @@ class TuiState:
         self.context_tokens = measured - freed if use_measured else int(after)
         self.context_known, self.context_estimated = True, True
 
-    def absorb_usage(self, chunk: dict[str, Any]) -> None:
+    def absorb_usage(self, chunk: UsageChunk) -> None:
         """Count a `usage_statistics` chunk into the session totals and the context gauge."""
         prompt = int(chunk.get("prompt_tokens") or 0)
         steps = max(1, int(chunk.get("step_count") or 1))

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -22,6 +21,9 @@ from rich.text import Text
 from letta_code.cli.notices import compaction_note
 from letta_code.cli.tui import render
 from letta_code.cli.tui.diffs import FileSnapshots
+from letta_code.harness.executor import PendingCall
+from letta_code.schemas.chunks import CompactionEventData, StreamChunk, ToolArguments, ToolReturnChunk, UsageChunk
+from letta_code.tools.base import ToolResult
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 # How the executor answers a local call that a deny rule (or the permission mode) refused.
@@ -62,7 +64,7 @@ class _Open:
 @dataclass
 class _Running:
     name: str
-    args: dict[str, Any]
+    args: ToolArguments
     started: float = field(default_factory=time.monotonic)
 
 
@@ -74,11 +76,11 @@ class TurnView:
         cwd: Path,
         full_reasoning: bool = False,
         live: bool | None = None,
-        on_usage: Any = None,
-        on_tool_count: Any = None,
+        on_usage: Callable[[UsageChunk], None] | None = None,
+        on_tool_count: Callable[[], None] | None = None,
         on_tool_denied: Callable[[], None] | None = None,
-        on_reasoning: Any = None,
-        on_compaction: Callable[[dict[str, Any]], None] | None = None,
+        on_reasoning: Callable[[str], None] | None = None,
+        on_compaction: Callable[[CompactionEventData], None] | None = None,
         typeahead: Callable[[], str] | None = None,
     ) -> None:
         self.console = console
@@ -94,7 +96,7 @@ class TurnView:
         self.started = time.monotonic()
         self.snapshots = FileSnapshots(cwd)
         self._open: _Open | None = None
-        self._calls: dict[str, tuple[str, dict[str, Any]]] = {}  # tool_call_id -> (name, args)
+        self._calls: dict[str, tuple[str, ToolArguments]] = {}  # tool_call_id -> (name, args)
         self._running: dict[str, _Running] = {}
         self._done: set[str] = set()
         self._counted: set[str] = set()  # calls counted for the session stats
@@ -165,11 +167,14 @@ class TurnView:
         self.refresh()
 
     # ------------------------------------------------------------ chunks
-    def on_chunk(self, chunk: dict[str, Any]) -> None:
-        kind = chunk.get("message_type")
-        if kind in ("assistant_message", "reasoning_message"):
+    def on_chunk(self, chunk: StreamChunk) -> None:
+        kind = chunk["message_type"]
+        if chunk["message_type"] in ("assistant_message", "reasoning_message"):
             key = str(chunk.get("otid") or chunk.get("id") or "")
-            piece = render.message_text(chunk) if kind == "assistant_message" else str(chunk.get("reasoning") or "")
+            if chunk["message_type"] == "assistant_message":
+                piece = render.message_text(chunk)
+            else:
+                piece = str(chunk.get("reasoning") or "")
             if self._open is None or self._open.kind != kind or self._open.key != key:
                 self.finish_message()
                 self._open = _Open(kind, key, str(chunk.get("id") or ""))
@@ -177,16 +182,14 @@ class TurnView:
             self._open.text += piece
             self.refresh()
             return
-        if kind == "ping":
-            return
-        if kind == "event_message" and chunk.get("event_type") == "message_superseded":
+        if chunk["message_type"] == "event_message" and chunk["event_type"] == "message_superseded":
             # A restarted server redoes the step it was cut off in: its partial text goes.
             if self._open is not None and self._open.message_id == (chunk.get("event_data") or {}).get("message_id"):
                 self._open = None
                 self.refresh()
             return
         self.finish_message()
-        if kind == "approval_request_message":
+        if chunk["message_type"] == "approval_request_message":
             for call in chunk.get("tool_calls") or [chunk.get("tool_call") or {}]:
                 if call.get("tool_call_id"):
                     self._calls[call["tool_call_id"]] = (
@@ -195,14 +198,14 @@ class TurnView:
                     )
                     self._requested.add(str(call["tool_call_id"]))
                     self._count(str(call["tool_call_id"]))
-        elif kind == "tool_call_message":
-            call = chunk.get("tool_call") or {}
-            name, args = str(call.get("name")), render.parse_args(call.get("arguments"))
-            self._calls[str(call.get("tool_call_id"))] = (name, args)
-            self._count(str(call.get("tool_call_id")))
-        elif kind == "tool_return_message":
+        elif chunk["message_type"] == "tool_call_message":
+            tool_call = chunk.get("tool_call") or {}
+            name, args = str(tool_call.get("name")), render.parse_args(tool_call.get("arguments"))
+            self._calls[str(tool_call.get("tool_call_id"))] = (name, args)
+            self._count(str(tool_call.get("tool_call_id")))
+        elif chunk["message_type"] == "tool_return_message":
             self._tool_return(chunk)
-        elif kind == "stop_reason":
+        elif chunk["message_type"] == "stop_reason":
             self.stop_reason = chunk.get("stop_reason")
             note = STOP_NOTES.get(str(self.stop_reason))
             if self.cancelling and self.stop_reason in ("cancelled", "max_steps"):
@@ -210,14 +213,14 @@ class TurnView:
             if note:
                 style = "yellow" if self.stop_reason in ("cancelled", "max_steps") else "red"
                 self.print(render.result_line(note, "interrupted" if style == "yellow" else "error"))
-        elif kind == "usage_statistics":
+        elif chunk["message_type"] == "usage_statistics":
             if self.on_usage:
                 self.on_usage(chunk)
-        elif kind == "event_message" and chunk.get("event_type") == "compaction":
+        elif chunk["message_type"] == "event_message" and chunk["event_type"] == "compaction":
             self.print(Text(compaction_note(chunk.get("event_data") or {}), style="dim"))
             if self.on_compaction:
                 self.on_compaction(chunk.get("event_data") or {})
-        elif kind == "error_message":
+        elif chunk["message_type"] == "error_message":
             message = chunk.get("message") or chunk.get("detail") or "unknown error"
             self.print(Text(f"Error: {message}", style="bold red"))
         self.status_text = "Thinking…"
@@ -248,7 +251,7 @@ class TurnView:
             if self.on_tool_denied:
                 self.on_tool_denied()
 
-    def _tool_return(self, chunk: dict[str, Any]) -> None:
+    def _tool_return(self, chunk: ToolReturnChunk) -> None:
         call_id = str(chunk.get("tool_call_id") or "")
         output, status = str(chunk.get("tool_return") or ""), str(chunk.get("status") or "success")
         if call_id in self._requested and call_id not in self._started and output.startswith(RULE_DENIAL):
@@ -262,7 +265,7 @@ class TurnView:
         self.print(render.result_line(render.result_summary(name, output, status, width - 6), status))
 
     # ------------------------------------------------------------ local tools
-    def on_tool(self, call: Any, phase: str, result: Any, seconds: float) -> None:
+    def on_tool(self, call: PendingCall, phase: str, result: ToolResult | None, seconds: float) -> None:
         """The executor's observer: a spinner while a tool runs, then its summary (and diff)."""
         name, args = call.name, call.args()
         if phase == "start":

@@ -20,12 +20,12 @@ message).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from letta_code.schemas.state import AgentState
 from letta_code.service.agent.history import text_of
-from letta_code.service.llm.base import Provider, collect
+from letta_code.service.llm.base import PartialCall, Provider, collect
 from letta_code.service.llm.types import (
     ChatMessage,
     ChatRequest,
@@ -68,11 +68,9 @@ def message_tokens(msg: Message) -> int:
     return (size + 3) // 4 + MESSAGE_OVERHEAD
 
 
-def estimate_output(text: str, reasoning: str, calls: Mapping[int, Mapping[str, str]]) -> int:
+def estimate_output(text: str, reasoning: str, calls: Iterable[PartialCall]) -> int:
     """Our estimate of a response's size, for servers that report no usage."""
-    size = (
-        len(text) + len(reasoning) + sum(len(c.get("name", "")) + len(c.get("arguments", "")) for c in calls.values())
-    )
+    size = len(text) + len(reasoning) + sum(len(c.name) + len(c.arguments) for c in calls)
     return (size + 3) // 4
 
 

@@ -3,46 +3,31 @@
 A run ends with `end_turn` (the model answered without tool calls),
 `requires_approval` (it called a client tool), `max_steps`, `cancelled` or an error.
 Every chunk goes through `RunRegistry.emit` (numbered, persisted, fanned out).
+A run resumed after a crash carries out the plan `recovery.plan_resume` makes,
+then goes on with the steps.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
-from letta_code.schemas.messages import (
-    ApprovalRequestMessage,
-    AssistantMessage,
-    ErrorMessage,
-    EventMessage,
-    ReasoningMessage,
-    StopReason,
-    ToolCall,
-    UsageStatistics,
-)
+from letta_code.schemas.messages import ErrorMessage, EventMessage, StopReason, StopReasonType
 from letta_code.schemas.state import AgentState
-from letta_code.service.agent.compaction import (
-    Compactor,
-    estimate_output,
-)
-from letta_code.service.agent.recovery import PartialStep, SentText, resume_steps, stream_output
+from letta_code.service.agent.compaction import Compactor, estimate_output
+from letta_code.service.agent.model_call import StepOutput, call_model, whole_chunks
+from letta_code.service.agent.recovery import AwaitApproval, EndTurn, PartialStep, ReplayCall, SentStep, plan_resume
+from letta_code.service.agent.run_usage import RunUsage
 from letta_code.service.agent.search_tools import ServerToolHandler
 from letta_code.service.agent.server_tools import ServerTools
+from letta_code.service.agent.step_calls import approval_requests, step_calls
 from letta_code.service.agent.step_prompt import StepPrompt, build_step_prompt, fit_to_window
 from letta_code.service.agent.window import as_overflow, server_prompt_tokens, too_long
-from letta_code.service.llm.types import (
-    ChatRequest,
-    ContextWindowExceededError,
-    Finish,
-    LLMError,
-    ReasoningDelta,
-    TextDelta,
-    ToolCallDelta,
-    ToolSpec,
-    Usage,
-)
-from letta_code.service.runs import LiveRun, RunRegistry
+from letta_code.service.live_runs import LiveRun, RunRegistry
+from letta_code.service.llm.base import Provider
+from letta_code.service.llm.types import ChatRequest, ContextWindowExceededError, LLMError, ToolSpec
 from letta_code.service.store.agents import AgentStore
 from letta_code.service.store.conversations import ConversationStore
 from letta_code.service.store.models import Message, new_id, utcnow
@@ -60,37 +45,6 @@ class RunRequest:
     context_window: int | None = None  # of the override model (else the agent's)
     # Skills of the client's environment ({name, description, location}), listed in the prompt.
     client_skills: list[dict[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class StepOutput:
-    message_id: str = ""  # a step redone after a crash may change it (see `recovery.stream_output`)
-    text: str = ""
-    reasoning: str = ""
-    signature: str | None = None
-    calls: dict[int, dict[str, str]] = field(default_factory=dict)
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int | None = None  # None: the provider did not report prompt caching
-    cache_write_tokens: int | None = None
-    usage_reported: bool = False  # the server sent usage (else the counts are estimated)
-    # What a client was sent of the text and reasoning (a step redone after a crash resends only the rest).
-    text_sent: SentText = field(default_factory=SentText)
-    reasoning_sent: SentText = field(default_factory=SentText)
-
-    @property
-    def text_otid(self) -> str:
-        return self.text_sent.otid
-
-    @property
-    def reasoning_otid(self) -> str:
-        return self.reasoning_sent.otid
-
-
-def unique_call_id(given: str | None, seen: set[str]) -> str:
-    call_id = given if given and given not in seen else new_id("call")
-    seen.add(call_id)
-    return call_id
 
 
 class AgentLoop:
@@ -115,16 +69,13 @@ class AgentLoop:
         self.tools = ServerTools(agents, conversations, registry, handlers)
         self.compactor = Compactor(conversations, env)
 
-    async def execute(self, live: LiveRun, request: RunRequest, *, resumed: dict[str, Any] | None = None) -> None:
-        """Run the steps; `resumed`: the usage stored so far of a run resumed after its process died."""
-        usage: dict[str, Any] = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "step_count": 0}
-        stop, status, error = "end_turn", "completed", None
+    async def execute(self, live: LiveRun, request: RunRequest, *, resumed: Mapping[str, Any] | None = None) -> None:
+        """Run the steps; `resumed`: the usage stored so far (`Run.usage`) of a run resumed after its process died."""
+        usage = RunUsage() if resumed is None else RunUsage.from_stored(resumed)
+        stop: StopReasonType = "end_turn"
+        status, error = "completed", None
         try:
-            if resumed is None:
-                stop = await self._steps(live, request, usage)
-            else:
-                usage.update(resumed)
-                stop = await resume_steps(self, live, request, usage)
+            stop = await (self._steps(live, request, usage) if resumed is None else self._resume(live, request, usage))
             if stop == "cancelled":
                 status = "cancelled"
         except LLMError as exc:
@@ -133,19 +84,48 @@ class AgentLoop:
         except Exception as exc:  # a bug must end the run, not leave it "running" forever
             stop, status, error = "error", "failed", f"{type(exc).__name__}: {exc}"
             self.registry.emit(live, ErrorMessage(error_type="internal_error", message=error))
-        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
-        self.registry.emit(live, StopReason(stop_reason=stop))  # type: ignore[arg-type]
-        self.registry.emit(live, UsageStatistics(**usage, run_ids=[live.run_id]))
-        self.registry.finish(live, status=status, stop_reason=stop, usage=usage, error=error)
+        usage.close()
+        self.registry.emit(live, StopReason(stop_reason=stop))
+        self.registry.emit(live, usage.statistics(live.run_id))
+        self.registry.finish(live, status=status, stop_reason=stop, usage=usage.to_stored(), error=error)
+
+    async def _resume(self, live: LiveRun, request: RunRequest, usage: RunUsage) -> StopReasonType:
+        """Carry out the plan of a run resumed after its process died (see `recovery.py`), then go on."""
+        messages = self.conversations.run_messages(live.run_id)
+        plan = plan_resume(messages, live.chunks, stream_tokens=request.stream_tokens)
+        usage.step_count = max(usage.step_count, plan.steps_done)
+        for item in plan.resend:
+            if isinstance(item, ReplayCall):
+                self.tools.run(
+                    live,
+                    request.agent_id,
+                    request.conversation_id,
+                    item.call,
+                    item.message_id,
+                    item.step_id,
+                    announce=item.announce,
+                    replay=True,
+                )
+            else:
+                self.registry.emit(live, item)
+        if live.cancel.is_set():
+            return "cancelled"
+        if isinstance(plan.then, EndTurn):
+            return "end_turn"
+        if isinstance(plan.then, AwaitApproval):
+            for approval in plan.then.requests:
+                self.registry.emit(live, approval)
+            return "requires_approval"
+        return await self._steps(live, request, usage, plan.then.partial)
 
     async def _steps(
-        self, live: LiveRun, request: RunRequest, usage: dict[str, Any], partial: PartialStep | None = None
-    ) -> str:
+        self, live: LiveRun, request: RunRequest, usage: RunUsage, partial: PartialStep | None = None
+    ) -> StopReasonType:
         """Steps until the run stops; `partial`: a step a crash interrupted, redone under its ids."""
         from letta_code.service.llm.registry import get_provider
 
         client_names = {t.name for t in request.client_tools}
-        for _ in range(usage["step_count"], request.max_steps):
+        for _ in range(usage.step_count, request.max_steps):
             if live.cancel.is_set():
                 return "cancelled"
             agent = self.agents.get_agent(request.agent_id)
@@ -184,82 +164,85 @@ class AgentLoop:
                     if as_overflow(again, self.compactor.estimate(model_name, estimate), agent.context_window) is None:
                         raise
                     raise too_long(handle, agent.context_window, str(again)) from None
-            partial, message_id = None, out.message_id
-            if out.usage_reported:
-                self.compactor.calibrate(model_name, estimate, out.prompt_tokens)
-            else:  # the server said nothing: count it ourselves, and say so
-                out.prompt_tokens = self.compactor.estimate(model_name, estimate)
-                out.completion_tokens = estimate_output(out.text, out.reasoning, out.calls)
-                usage["estimated"] = True
-            usage["prompt_tokens"] += out.prompt_tokens
-            usage["completion_tokens"] += out.completion_tokens
-            usage["step_count"] += 1
-            for key, value in (
-                ("cached_input_tokens", out.cached_tokens),
-                ("cache_write_tokens", out.cache_write_tokens),
-            ):
-                if value is not None:
-                    usage[key] = usage.get(key, 0) + value
-            seen_ids: set[str] = set()
-            calls: list[dict[str, Any]] = [
-                {
-                    # Some local servers repeat ids (or send none): each call needs its own.
-                    "id": unique_call_id(c.get("id"), seen_ids),
-                    "name": c.get("name", ""),
-                    "arguments": c.get("arguments") or "{}",
-                    "client": c.get("name") in client_names,
-                }
-                for _, c in sorted(out.calls.items())
-            ]
-            cancelled = live.cancel.is_set()
-            if cancelled:
-                calls = []  # a half-streamed call is not executed
-            self.conversations.add_messages(
-                [
-                    Message(
-                        id=message_id,
-                        agent_id=request.agent_id,
-                        conversation_id=request.conversation_id,
-                        role="assistant",
-                        content=[{"type": "text", "text": out.text}] if out.text else [],
-                        reasoning=out.reasoning or None,
-                        reasoning_signature=out.signature,
-                        tool_calls=calls,
-                        otid=out.text_otid,
-                        run_id=live.run_id,
-                        step_id=step_id,
-                        created_at=utcnow(),
-                    )
-                ]
-            )
-            if not request.stream_tokens:
-                self._emit_whole(live, out, message_id, step_id)
-            self.registry.flush(live, usage=usage)
-            if cancelled:
-                return "cancelled"
-            if not calls:
-                return "end_turn"
-            client_calls = [c for c in calls if c["client"]]
-            for call in calls:
-                if not call["client"]:
-                    self.tools.run(live, request.agent_id, request.conversation_id, call, message_id, step_id)
-            if client_calls:
-                wire_calls = [
-                    ToolCall(name=c["name"], arguments=c["arguments"], tool_call_id=c["id"]) for c in client_calls
-                ]
-                for wire_call in wire_calls:
-                    self.registry.emit(
-                        live,
-                        ApprovalRequestMessage(
-                            id=message_id,
-                            otid=new_id("otid"),
-                            step_id=step_id,
-                            tool_call=wire_call,
-                            tool_calls=wire_calls,
-                        ),
-                    )
-                return "requires_approval"
+            partial = None
+            stop = self._end_step(live, request, out, step_id, usage, client_names, model_name, estimate)
+            if stop is not None:
+                return stop
         return "max_steps"
+
+    def _end_step(
+        self,
+        live: LiveRun,
+        request: RunRequest,
+        out: StepOutput,
+        step_id: str,
+        usage: RunUsage,
+        client_names: set[str],
+        model_name: str,
+        estimate: int,
+    ) -> StopReasonType | None:
+        """Count, store and stream a step's answer, run its server tools; the stop reason, if the run stops."""
+        reply, message_id = out.reply, out.message_id
+        if reply.usage_reported:
+            self.compactor.calibrate(model_name, estimate, reply.usage.prompt_tokens)
+            usage.add_step(reply.usage)
+        else:  # the server said nothing: count it ourselves, and say so
+            prompt_tokens = self.compactor.estimate(model_name, estimate)
+            completion_tokens = estimate_output(reply.text, reply.reasoning, reply.partial_calls())
+            usage.add_step(replace(reply.usage, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens))
+            usage.estimated = True
+        cancelled = live.cancel.is_set()
+        calls = [] if cancelled else step_calls(reply.partial_calls(), client_names)  # a half-streamed call is not run
+        self.conversations.add_messages(
+            [
+                Message(
+                    id=message_id,
+                    agent_id=request.agent_id,
+                    conversation_id=request.conversation_id,
+                    role="assistant",
+                    content=[{"type": "text", "text": reply.text}] if reply.text else [],
+                    reasoning=reply.reasoning or None,
+                    reasoning_signature=reply.signature,
+                    tool_calls=[c.to_stored() for c in calls],
+                    otid=out.sent.text.otid,
+                    run_id=live.run_id,
+                    step_id=step_id,
+                    created_at=utcnow(),
+                )
+            ]
+        )
+        if not request.stream_tokens:
+            for chunk in whole_chunks(out, step_id):
+                self.registry.emit(live, chunk)
+        self.registry.flush(live, usage=usage.to_stored())
+        if cancelled:
+            return "cancelled"
+        if not calls:
+            return "end_turn"
+        for call in calls:
+            if not call.client:
+                self.tools.run(live, request.agent_id, request.conversation_id, call, message_id, step_id)
+        approvals = approval_requests(message_id, step_id, calls)
+        for approval in approvals:
+            self.registry.emit(live, approval)
+        return "requires_approval" if approvals else None
+
+    async def _call_model(
+        self,
+        live: LiveRun,
+        request: RunRequest,
+        chat: ChatRequest,
+        provider: Provider,
+        message_id: str,
+        step_id: str,
+        partial: PartialStep | None,
+    ) -> StepOutput:
+        """One attempt at a step; `partial`: the interrupted step it redoes.
+
+        Every attempt (a retry after an overflow too) starts from what clients hold of the step.
+        """
+        sent = partial.sent() if partial else SentStep(message_id)
+        return await call_model(self.registry, live, provider, chat, sent, step_id, stream_tokens=request.stream_tokens)
 
     def _prompt(self, agent: AgentState, request: RunRequest, model_name: str) -> StepPrompt:
         return build_step_prompt(
@@ -297,10 +280,10 @@ class AgentLoop:
         live: LiveRun,
         request: RunRequest,
         agent: AgentState,
-        provider: Any,
+        provider: Provider,
         model_name: str,
         fixed_tokens: int,
-        usage: dict[str, Any],
+        usage: RunUsage,
         *,
         force: bool = False,
     ) -> bool:
@@ -315,8 +298,7 @@ class AgentLoop:
         )
         if result is None:
             return False
-        usage["prompt_tokens"] += result.prompt_tokens
-        usage["completion_tokens"] += result.completion_tokens
+        usage.add_call(result.prompt_tokens, result.completion_tokens)
         event = {
             "trigger": "context_window_exceeded" if force else "post_step_context_check",
             "context_window": agent.context_window,
@@ -325,67 +307,3 @@ class AgentLoop:
         }
         self.registry.emit(live, EventMessage(id=result.summary_message_id, event_type="compaction", event_data=event))
         return True
-
-    async def _call_model(
-        self,
-        live: LiveRun,
-        request: RunRequest,
-        chat: ChatRequest,
-        provider: Any,
-        message_id: str,
-        step_id: str,
-        partial: PartialStep | None = None,
-    ) -> StepOutput:
-        out = StepOutput(message_id=message_id)
-        if partial is not None:
-            out.text_sent, out.reasoning_sent = partial.text.copy(), partial.reasoning.copy()
-        async for event in provider.stream(chat):
-            if isinstance(event, TextDelta):
-                out.text += event.text
-                if request.stream_tokens:
-                    stream_output(self.registry, live, out, step_id)
-            elif isinstance(event, ReasoningDelta):
-                out.reasoning += event.text
-                if event.signature:
-                    out.signature = event.signature
-                if request.stream_tokens:
-                    stream_output(self.registry, live, out, step_id)
-            elif isinstance(event, ToolCallDelta):
-                call = out.calls.setdefault(event.index, {"id": "", "name": "", "arguments": ""})
-                if event.id:
-                    call["id"] = event.id
-                if event.name:
-                    call["name"] += event.name
-                call["arguments"] += event.arguments
-            elif isinstance(event, Usage):
-                out.usage_reported = out.usage_reported or event.prompt_tokens > 0
-                out.prompt_tokens = max(out.prompt_tokens, event.prompt_tokens)
-                out.completion_tokens = max(out.completion_tokens, event.completion_tokens)
-                if event.cached_tokens is not None:
-                    out.cached_tokens = max(out.cached_tokens or 0, event.cached_tokens)
-                if event.cache_write_tokens is not None:
-                    out.cache_write_tokens = max(out.cache_write_tokens or 0, event.cache_write_tokens)
-            elif isinstance(event, Finish):
-                pass
-            if live.cancel.is_set():
-                break
-        if request.stream_tokens:
-            stream_output(self.registry, live, out, step_id, final=True)
-        return out
-
-    def _emit_whole(self, live: LiveRun, out: StepOutput, message_id: str, step_id: str) -> None:
-        if out.reasoning:
-            self.registry.emit(
-                live,
-                ReasoningMessage(
-                    id=message_id,
-                    otid=out.reasoning_otid,
-                    step_id=step_id,
-                    reasoning=out.reasoning,
-                    signature=out.signature,
-                ),
-            )
-        if out.text:
-            self.registry.emit(
-                live, AssistantMessage(id=message_id, otid=out.text_otid, step_id=step_id, content=out.text)
-            )

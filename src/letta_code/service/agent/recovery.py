@@ -3,7 +3,9 @@
 What survives a crash is what the database holds: the messages the run stored
 (its input, one assistant message per finished step, one tool message per server
 tool that ran) and the chunks it streamed (`run_chunks`; a client can only have
-seen stored chunks, see `service/runs.py`). Resuming compares the two, and the
+seen stored chunks, see `service/live_runs.py`). `plan_resume` compares the two and
+returns a `ResumePlan`, which the loop carries out (this module reads what it is
+given and emits nothing, so it needs neither the loop nor the run registry); the
 chunk numbering continues after the last stored chunk:
 
 - chunks that a stored message should have produced but that were not stored are
@@ -26,28 +28,28 @@ chunk numbering continues after the last stored chunk:
 
 The run's input is never stored again, so no user message or tool result is
 duplicated.
+
+A step's text and reasoning go out through `unsent_chunks`, for a fresh step as
+its deltas arrive and for a redone one alike: it holds the comparison with what
+an interrupted attempt streamed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from letta_code.schemas.messages import (
     ApprovalRequestMessage,
     AssistantMessage,
     EventMessage,
     ReasoningMessage,
-    ToolCall,
     ToolCallMessage,
     ToolReturnMessage,
 )
+from letta_code.service.agent.step_calls import StepCall, approval_requests, stored_calls
 from letta_code.service.store.models import Message, new_id
-
-if TYPE_CHECKING:
-    from letta_code.service.agent.loop import AgentLoop, RunRequest, StepOutput
-    from letta_code.service.runs import LiveRun, RunRegistry
 
 SUPERSEDED: Final = "message_superseded"
 
@@ -87,6 +89,15 @@ class SentText:
 
 
 @dataclass
+class SentStep:
+    """What clients were sent of one step's message: its id, and of each channel what went out."""
+
+    message_id: str
+    text: SentText = field(default_factory=SentText)
+    reasoning: SentText = field(default_factory=SentText)
+
+
+@dataclass
 class PartialStep:
     """A step the crash interrupted: its ids and what its chunks already carried."""
 
@@ -94,6 +105,10 @@ class PartialStep:
     step_id: str
     text: SentText
     reasoning: SentText
+
+    def sent(self) -> SentStep:
+        """What a new attempt of the step starts from (a fresh copy for every attempt)."""
+        return SentStep(self.message_id, self.text.copy(), self.reasoning.copy())
 
 
 @dataclass
@@ -132,141 +147,163 @@ def index_chunks(chunks: Iterable[dict[str, Any]]) -> Streamed:
     return out
 
 
-def stream_output(registry: RunRegistry, live: LiveRun, out: StepOutput, step_id: str, *, final: bool = False) -> None:
-    """Stream what a step's output holds beyond what clients were sent (`final`: the output is complete).
+OutputChunk = EventMessage | ReasoningMessage | AssistantMessage
 
-    A step redone after a crash whose new output departs from what its first attempt
-    streamed supersedes the partial message: clients are told to drop it, and the
-    step goes out whole under a new message id.
+
+def unsent_chunks(sent: SentStep, text: str, reasoning: str, step_id: str, *, final: bool = False) -> list[OutputChunk]:
+    """The chunks that bring clients up to a step's output so far (`final`: the output is complete).
+
+    `text` and `reasoning` are all the step produced so far; what goes out is what
+    lies beyond what `sent` says went out, and `sent` is moved on. A step redone
+    after a crash whose new output departs from what its first attempt streamed
+    supersedes the partial message: the first chunk tells clients to drop it, and
+    the step goes out whole under a new message id (`sent.message_id` changes).
     """
-    if not (out.reasoning_sent.repeats(out.reasoning, final=final) and out.text_sent.repeats(out.text, final=final)):
-        partial, out.message_id = out.message_id, new_id("message")
-        out.text_sent, out.reasoning_sent = SentText(), SentText()
-        registry.emit(
-            live,
+    chunks: list[OutputChunk] = []
+    if not (sent.reasoning.repeats(reasoning, final=final) and sent.text.repeats(text, final=final)):
+        partial, sent.message_id = sent.message_id, new_id("message")
+        sent.text, sent.reasoning = SentText(), SentText()
+        chunks.append(
             EventMessage(
                 id=new_id("message"),
                 step_id=step_id,
                 event_type=SUPERSEDED,
                 event_data={
                     "message_id": partial,
-                    "replaced_by": out.message_id,
+                    "replaced_by": sent.message_id,
                     "reason": "the step was redone after a restart and the model answered differently",
                 },
-            ),
+            )
         )
-    piece = out.reasoning_sent.unsent(out.reasoning)
+    piece = sent.reasoning.unsent(reasoning)
     if piece:
-        registry.emit(
-            live, ReasoningMessage(id=out.message_id, otid=out.reasoning_otid, step_id=step_id, reasoning=piece)
-        )
-    piece = out.text_sent.unsent(out.text)
+        chunks.append(ReasoningMessage(id=sent.message_id, otid=sent.reasoning.otid, step_id=step_id, reasoning=piece))
+    piece = sent.text.unsent(text)
     if piece:
-        registry.emit(live, AssistantMessage(id=out.message_id, otid=out.text_otid, step_id=step_id, content=piece))
+        chunks.append(AssistantMessage(id=sent.message_id, otid=sent.text.otid, step_id=step_id, content=piece))
+    return chunks
+
+
+@dataclass
+class ReplayCall:
+    """A server tool call of a finished step without a stored result: run it now, in `replay` mode."""
+
+    call: StepCall
+    message_id: str
+    step_id: str
+    announce: bool  # its tool_call_message was not streamed yet
+
+
+ResendChunk = ReasoningMessage | AssistantMessage | ToolCallMessage | ToolReturnMessage
+
+
+@dataclass(frozen=True)
+class EndTurn:
+    """The last finished step called no tool: the turn had ended."""
+
+
+@dataclass
+class AwaitApproval:
+    """The last finished step called client tools: send these approval requests (those not sent yet), stop."""
+
+    requests: list[ApprovalRequestMessage]
+
+
+@dataclass
+class ContinueSteps:
+    """Run the next step; `partial`: the step the crash interrupted, to redo under its ids."""
+
+    partial: PartialStep | None = None
+
+
+@dataclass
+class ResumePlan:
+    """What resuming a run does, in order: `resend` (chunks to emit, server tools to replay),
+    then, unless the run was cancelled, `then`. `steps_done`: the run's finished steps."""
+
+    resend: list[ResendChunk | ReplayCall]
+    steps_done: int
+    then: EndTurn | AwaitApproval | ContinueSteps
 
 
 def _text(message: Message) -> str:
     return "".join(str(p.get("text", "")) for p in message.content or [] if p.get("type") == "text")
 
 
-async def resume_steps(loop: AgentLoop, live: LiveRun, request: RunRequest, usage: dict[str, Any]) -> str:
-    """Bring a resumed run's stream up to its stored messages, then finish or continue it."""
-    messages = loop.conversations.run_messages(live.run_id)
-    streamed = index_chunks(live.chunks)
+def plan_resume(messages: Sequence[Message], chunks: Iterable[dict[str, Any]], *, stream_tokens: bool) -> ResumePlan:
+    """How to bring a resumed run's stream up to its stored messages, then finish or continue it.
+
+    `messages`: what the run stored (`ConversationStore.run_messages`), `chunks`:
+    what it streamed (its stored chunks), `stream_tokens`: how it was requested.
+    """
+    streamed = index_chunks(chunks)
     steps = [m for m in messages if m.role == "assistant" and m.step_id]
     results = {m.tool_call_id: m for m in messages if m.role == "tool" and m.step_id}
-    usage["step_count"] = max(int(usage.get("step_count") or 0), len(steps))
-    for step in steps:
-        _resend_step(loop, live, request, step, streamed, results)
-    if live.cancel.is_set():
-        return "cancelled"
+    resend = [item for step in steps for item in _resend_step(step, streamed, results, stream_tokens)]
     last = steps[-1] if steps else None
+    then: EndTurn | AwaitApproval | ContinueSteps
     if last is not None and not last.tool_calls:
-        return "end_turn"
-    client_calls = [c for c in (last.tool_calls if last else []) if c.get("client")]
-    if last is not None and client_calls:
-        wire_calls = [ToolCall(name=c["name"], arguments=c["arguments"], tool_call_id=c["id"]) for c in client_calls]
-        for wire_call in wire_calls:
-            if wire_call.tool_call_id not in streamed.approvals:
-                loop.registry.emit(
-                    live,
-                    ApprovalRequestMessage(
-                        id=last.id,
-                        otid=new_id("otid"),
-                        step_id=last.step_id,
-                        tool_call=wire_call,
-                        tool_calls=wire_calls,
-                    ),
-                )
-        return "requires_approval"
+        then = EndTurn()
+    elif last is not None and any(c.client for c in stored_calls(last.tool_calls)):
+        calls = stored_calls(last.tool_calls)
+        then = AwaitApproval(approval_requests(last.id, last.step_id, calls, already_sent=streamed.approvals))
+    else:
+        then = ContinueSteps(_interrupted(messages, streamed))
+    return ResumePlan(resend, len(steps), then)
+
+
+def _interrupted(messages: Sequence[Message], streamed: Streamed) -> PartialStep | None:
+    """The step whose chunks went out but whose message was never stored (the last such)."""
     stored_ids = {m.id for m in messages}
     unfinished = [mid for mid in streamed.step_ids if mid not in stored_ids and mid not in streamed.superseded]
-    partial = None
-    if unfinished:
-        mid = unfinished[-1]
-        partial = PartialStep(
-            mid,
-            streamed.step_ids[mid],
-            (streamed.text.get(mid) or SentText()).copy(),
-            (streamed.reasoning.get(mid) or SentText()).copy(),
-        )
-    return await loop._steps(live, request, usage, partial)
+    if not unfinished:
+        return None
+    mid = unfinished[-1]
+    return PartialStep(
+        mid,
+        streamed.step_ids[mid],
+        (streamed.text.get(mid) or SentText()).copy(),
+        (streamed.reasoning.get(mid) or SentText()).copy(),
+    )
 
 
 def _resend_step(
-    loop: AgentLoop,
-    live: LiveRun,
-    request: RunRequest,
-    step: Message,
-    streamed: Streamed,
-    results: dict[str | None, Message],
-) -> None:
-    """Emit what a finished step's chunks lack; run its server tools that have no stored result."""
-    emit = loop.registry.emit
+    step: Message, streamed: Streamed, results: dict[str | None, Message], stream_tokens: bool
+) -> list[ResendChunk | ReplayCall]:
+    """What a finished step's chunks lack, and its server tools that have no stored result."""
+    out: list[ResendChunk | ReplayCall] = []
     reasoning = streamed.reasoning.get(step.id) or SentText()
     piece = reasoning.unsent(step.reasoning or "")
     if piece:
-        signature = None if request.stream_tokens else step.reasoning_signature
-        emit(
-            live,
+        signature = None if stream_tokens else step.reasoning_signature
+        out.append(
             ReasoningMessage(
                 id=step.id, otid=reasoning.otid, step_id=step.step_id, reasoning=piece, signature=signature
-            ),
+            )
         )
     text = streamed.text.get(step.id)
     text = text if text is not None and text.otid == step.otid else SentText(otid=step.otid or new_id("otid"))
     piece = text.unsent(_text(step))
     if piece:
-        emit(live, AssistantMessage(id=step.id, otid=text.otid, step_id=step.step_id, content=piece))
-    for call in step.tool_calls or []:
-        if call.get("client"):
+        out.append(AssistantMessage(id=step.id, otid=text.otid, step_id=step.step_id, content=piece))
+    for call in stored_calls(step.tool_calls):
+        if call.client:
             continue
-        result = results.get(call["id"])
+        result = results.get(call.id)
         if result is None:
-            announce = call["id"] not in streamed.calls
-            loop.tools.run(
-                live,
-                request.agent_id,
-                request.conversation_id,
-                call,
-                step.id,
-                step.step_id or "",
-                announce=announce,
-                replay=True,
-            )
+            out.append(ReplayCall(call, step.id, step.step_id or "", announce=call.id not in streamed.calls))
             continue
-        if call["id"] not in streamed.calls:
-            wire_call = ToolCall(name=call["name"], arguments=call["arguments"], tool_call_id=call["id"])
-            emit(live, ToolCallMessage(id=step.id, otid=new_id("otid"), step_id=step.step_id, tool_call=wire_call))
-        if call["id"] not in streamed.returns:
-            emit(
-                live,
+        if call.id not in streamed.calls:
+            out.append(ToolCallMessage(id=step.id, otid=new_id("otid"), step_id=step.step_id, tool_call=call.wire()))
+        if call.id not in streamed.returns:
+            out.append(
                 ToolReturnMessage(
                     id=result.id,
                     otid=new_id("otid"),
                     step_id=step.step_id,
                     tool_return=_text(result),
                     status="error" if result.tool_status == "error" else "success",
-                    tool_call_id=call["id"],
-                ),
+                    tool_call_id=call.id,
+                )
             )
+    return out

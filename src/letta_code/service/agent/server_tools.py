@@ -9,9 +9,8 @@ so it is not applied twice.
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from letta_code.schemas.messages import ToolCall, ToolCallMessage, ToolReturnMessage
+from letta_code.schemas.messages import ToolCallMessage, ToolReturnMessage
 from letta_code.service.agent.memory_tools import (
     MEMORY_TOOL_NAMES,
     MemoryToolError,
@@ -23,7 +22,8 @@ from letta_code.service.agent.search_tools import (
     ServerToolHandler,
     ToolContext,
 )
-from letta_code.service.runs import LiveRun, RunRegistry
+from letta_code.service.agent.step_calls import StepCall
+from letta_code.service.live_runs import LiveRun, RunRegistry
 from letta_code.service.store.agents import AgentStore
 from letta_code.service.store.conversations import ConversationStore
 from letta_code.service.store.models import Message, new_id, utcnow
@@ -50,7 +50,7 @@ class ServerTools:
         live: LiveRun,
         agent_id: str,
         conversation_id: str,
-        call: dict[str, Any],
+        call: StepCall,
         message_id: str,
         step_id: str,
         *,
@@ -58,41 +58,40 @@ class ServerTools:
         replay: bool = False,
     ) -> None:
         """Run one server tool, store and stream its result. `replay`: the call may have run before a crash."""
-        wire_call = ToolCall(name=call["name"], arguments=call["arguments"], tool_call_id=call["id"])
         if announce:
             self.registry.emit(
-                live, ToolCallMessage(id=message_id, otid=new_id("otid"), step_id=step_id, tool_call=wire_call)
+                live, ToolCallMessage(id=message_id, otid=new_id("otid"), step_id=step_id, tool_call=call.wire())
             )
         status, result = "success", ""
         try:
-            args = json.loads(call["arguments"] or "{}")
+            args = json.loads(call.arguments or "{}")
             if not isinstance(args, dict):
                 raise ValueError("arguments must be a JSON object")
         except ValueError as exc:
-            status, result = "error", f"Error: invalid JSON arguments for {call['name']}: {exc}"
+            status, result = "error", f"Error: invalid JSON arguments for {call.name}: {exc}"
             args = None
         if args is not None:
-            if call["name"] in MEMORY_TOOL_NAMES:
+            if call.name in MEMORY_TOOL_NAMES:
                 try:
                     result = run_memory_tool(
                         self.agents,
-                        tool_name=call["name"],
+                        tool_name=call.name,
                         args=args,
                         agent_id=agent_id,
                         conversation_id=conversation_id,
-                        tool_call_id=call["id"],
+                        tool_call_id=call.id,
                         replay=replay,
                     )
                 except MemoryToolError as exc:
                     status, result = "error", f"Error: {exc}"
-            elif call["name"] in self.handlers:
+            elif call.name in self.handlers:
                 try:
-                    context = ToolContext(agent_id, conversation_id, live.run_id, call["id"], replay)
-                    result = self.handlers[call["name"]](args, context)
+                    context = ToolContext(agent_id, conversation_id, live.run_id, call.id, replay)
+                    result = self.handlers[call.name](args, context)
                 except ServerToolError as exc:
                     status, result = "error", f"Error: {exc}"
             else:
-                status, result = "error", f"Error: unknown tool '{call['name']}'"
+                status, result = "error", f"Error: unknown tool '{call.name}'"
         tool_message_id = new_id("message")
         self.conversations.add_messages(
             [
@@ -103,9 +102,9 @@ class ServerTools:
                     role="tool",
                     content=[
                         {"type": "text", "text": result}
-                        | ({"noindex": True} if call["name"] in UNINDEXED_RESULT_TOOLS else {})
+                        | ({"noindex": True} if call.name in UNINDEXED_RESULT_TOOLS else {})
                     ],
-                    tool_call_id=call["id"],
+                    tool_call_id=call.id,
                     tool_status=status,
                     run_id=live.run_id,
                     step_id=step_id,
@@ -121,6 +120,6 @@ class ServerTools:
                 step_id=step_id,
                 tool_return=result,
                 status=status,  # type: ignore[arg-type]
-                tool_call_id=call["id"],
+                tool_call_id=call.id,
             ),
         )

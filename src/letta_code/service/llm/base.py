@@ -1,9 +1,12 @@
-"""The `Provider` protocol every model adapter implements, and a stream accumulator.
+"""The `Provider` protocol every model adapter implements, and the one stream folder.
 
 A provider turns a neutral `ChatRequest` into a stream of neutral events
 (`TextDelta`, `ReasoningDelta`, `ToolCallDelta`, then `Usage`, then `Finish` last)
-and raises `LLMError` (one actionable line) when the call fails. This module
-imports no HTTP library, so `registry` stays cheap to import.
+and raises `LLMError` (one actionable line) when the call fails.
+`StreamAccumulator` folds those events into one assistant message; it is the only
+place that does (the agent loop feeds it event by event, compaction drains a whole
+stream into it with `collect`). This module imports no HTTP library, so `registry`
+stays cheap to import.
 """
 
 from __future__ import annotations
@@ -38,22 +41,49 @@ class Provider(Protocol):
 
 
 @dataclass
-class _PartialCall:
+class PartialCall:
+    """One tool call as its `ToolCallDelta`s built it so far (the arguments may be half a JSON text).
+
+    The id is the last non-empty one given; argument pieces concatenate. The name
+    follows one rule: a piece that starts with the name so far (the whole name
+    again, or the name so far extended) replaces it; any other piece is appended.
+    So OpenAI, which sends the name in the first delta only, gives that name; a
+    server that repeats the whole name in every delta (MiniMax models on NVIDIA
+    NIM) gives it once, not "BashBash"; a server that streams the name in
+    fragments (seen with Gemini: "edit_ex", "isting_file") gets it joined. Only
+    a fragment that repeats the whole name so far (a tool named "getget") would
+    be misread, as a repeat.
+    """
+
     id: str = ""
     name: str = ""
     arguments: str = ""
 
+    def add(self, delta: ToolCallDelta) -> None:
+        if delta.id:
+            self.id = delta.id
+        if delta.name:
+            self.name = delta.name if delta.name.startswith(self.name) else self.name + delta.name
+        self.arguments += delta.arguments
+
 
 @dataclass
 class StreamAccumulator:
-    """Folds stream events into one assistant message (text, reasoning, tool calls)."""
+    """Folds stream events into one assistant message (text, reasoning, tool calls, usage).
+
+    Usage: a stream may report usage more than once (Anthropic gives the prompt
+    at the start and the output at the end); each count is the largest reported,
+    and a cache count stays None until some event reports it. `usage_reported`
+    says the server reported a prompt size at all (else the caller estimates).
+    """
 
     text: str = ""
     reasoning: str = ""
     signature: str | None = None
     usage: Usage = field(default_factory=Usage)
+    usage_reported: bool = False
     finish_reason: str | None = None
-    _calls: dict[int, _PartialCall] = field(default_factory=dict)
+    calls: dict[int, PartialCall] = field(default_factory=dict)  # by the deltas' `index`
 
     def feed(self, event: StreamEvent) -> None:
         if isinstance(event, TextDelta):
@@ -63,13 +93,9 @@ class StreamAccumulator:
             if event.signature:
                 self.signature = event.signature
         elif isinstance(event, ToolCallDelta):
-            call = self._calls.setdefault(event.index, _PartialCall())
-            if event.id:
-                call.id = event.id
-            if event.name:
-                call.name = event.name
-            call.arguments += event.arguments
+            self.calls.setdefault(event.index, PartialCall()).add(event)
         elif isinstance(event, Usage):
+            self.usage_reported = self.usage_reported or event.prompt_tokens > 0
             self.usage = Usage(
                 max(self.usage.prompt_tokens, event.prompt_tokens),
                 max(self.usage.completion_tokens, event.completion_tokens),
@@ -79,9 +105,13 @@ class StreamAccumulator:
         elif isinstance(event, Finish):
             self.finish_reason = event.reason
 
+    def partial_calls(self) -> list[PartialCall]:
+        """The tool calls in the order of their index, as streamed (arguments may be empty)."""
+        return [call for _, call in sorted(self.calls.items())]
+
     @property
     def tool_calls(self) -> list[ToolCall]:
-        return [ToolCall(id=c.id, name=c.name, arguments=c.arguments or "{}") for _, c in sorted(self._calls.items())]
+        return [ToolCall(id=c.id, name=c.name, arguments=c.arguments or "{}") for c in self.partial_calls()]
 
     def message(self) -> ChatMessage:
         """The assistant message to append to the history."""

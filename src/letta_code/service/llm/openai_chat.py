@@ -232,7 +232,7 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
     usage: Usage | None = None
     done = False
     sent_ids: set[int] = set()  # calls whose id went out already
-    named: set[int] = set()  # calls whose name went out already
+    named: set[int] = set()  # calls that had a name (they make a 'stop' finish a tool call)
     ids: dict[str, int] = {}  # for servers that omit `index`
     received = False  # any data at all (an empty 200 stream is how some servers fail)
     async for _event, data in sse_events(response):
@@ -262,7 +262,7 @@ async def _parse_stream(ep: Endpoint, response: httpx.Response) -> AsyncIterator
                         ids[call_id] = len(ids)
                     index = ids[call_id] if call_id else max(ids.values(), default=position)
                 fn = call.get("function") or {}
-                name = fn.get("name") if index not in named else None
+                name = fn.get("name")  # every piece: the stream folder knows repeats from fragments
                 if name:
                     named.add(index)
                 if call_id and index not in sent_ids:

@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from letta_code.schemas.sse import parse_sse
 from letta_code.schemas.text import scrub
 from letta_code.service.llm.overflow import is_overflow, window_from_text
 from letta_code.service.llm.types import ContextWindowExceededError, LLMError, StreamEvent
@@ -268,21 +269,9 @@ def connect_error(ep: Endpoint, exc: BaseException) -> LLMError:
 
 
 async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str | None, str]]:
-    """Server-sent events of a response as (event name, data) pairs."""
-    event: str | None = None
-    data: list[str] = []
-    async for line in response.aiter_lines():
-        if not line:
-            if data:
-                yield event, "\n".join(data)
-            event, data = None, []
-        elif line.startswith("data:"):
-            data.append(line[5:].removeprefix(" "))
-        elif line.startswith("event:"):
-            event = line[6:].strip()
-        # comments (":") and other fields (id:, retry:) are ignored
-    if data:
-        yield event, "\n".join(data)
+    """Server-sent events of a response as (event name, data) pairs (`schemas/sse.py` parses)."""
+    async for event in parse_sse(response.aiter_text()):
+        yield event.event, event.data
 
 
 def parse_json(ep: Endpoint, data: str) -> Any:

@@ -101,8 +101,9 @@ class ReasoningDelta:
 class ToolCallDelta:
     """A piece of a tool call; `index` identifies the call within the response.
 
-    `id` and `name` come once (in the first delta of a call); `arguments` pieces
-    concatenate to the call's JSON text.
+    `id` usually comes once, in the call's first delta. `name` may come once, again
+    whole in every delta, or in fragments: `base.PartialCall` folds all three. The
+    `arguments` pieces concatenate to the call's JSON text.
     """
 
     index: int

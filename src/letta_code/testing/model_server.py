@@ -1,7 +1,7 @@
 """A scripted model server on 127.0.0.1 speaking the OpenAI and Anthropic wire protocols.
 
-Every test that needs an LLM talks to this server over real HTTP, so the provider
-adapters run for real and no test needs the internet or an API key::
+Every test (and benchmark) that needs an LLM talks to this server over real HTTP, so
+the provider adapters run for real and nothing needs the internet or an API key::
 
     with ModelServer() as server:
         server.script([Reply(tool_calls=[("Bash", {"command": "echo hi"})]), Reply(text="done")])
@@ -17,15 +17,14 @@ request and returns a `Reply`; when the queue is empty the server answers
 `exhausted_text`. In strict mode (default) malformed conversations get the 400
 the real APIs would send (see `validate.py`).
 
-Run on its own (benchmarks): `python -m tests.fakes.model_server --port N --script
-replies.json [--loop]`; it prints `model_server listening on http://127.0.0.1:PORT`.
+Run on its own (benchmarks): `python -m letta_code.testing --port N --script replies.json
+[--loop]` (`main`); it prints `model_server listening on http://127.0.0.1:PORT`.
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
-import sys
 import threading
 import time
 from collections import deque
@@ -33,9 +32,9 @@ from collections.abc import Iterable
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from tests.fakes import wire
-from tests.fakes.handler import ModelHandler
-from tests.fakes.script import (
+from letta_code.testing import wire
+from letta_code.testing.handler import ModelHandler
+from letta_code.testing.script import (
     EXHAUSTED_TEXT,
     RecordedRequest,
     Reply,
@@ -236,7 +235,7 @@ class ModelServer:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.model_server", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m letta_code.testing", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--script", help="JSON file: a list of replies")
@@ -265,7 +264,3 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

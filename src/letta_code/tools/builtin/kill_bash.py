@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from letta_code.tools.base import ToolResult, ToolSession
-from letta_code.tools.bash_output import find_shell
+from letta_code.tools.builtin.bash_output import find_shell
 from letta_code.tools.core import Tool
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from letta_code.tools import ripgrep
 from letta_code.tools.base import ToolSession
-from letta_code.tools.grep import GrepTool
+from letta_code.tools.builtin.grep import GrepTool
 from tests.tools.conftest import call
 
 

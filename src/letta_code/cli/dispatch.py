@@ -10,8 +10,8 @@ import asyncio
 import contextlib
 import os
 import sys
-from argparse import Namespace
 
+from letta_code.cli.args import CliOptions
 from letta_code.cli.failure import report
 from letta_code.cli.session import EXIT_OUTPUT_CLOSED, silence_stdout
 from letta_code.config.settings import SettingsError
@@ -25,11 +25,11 @@ def _apply_settings_env() -> None:
         os.environ.setdefault(name, value)
 
 
-def run(args: Namespace) -> int:
+def run(options: CliOptions) -> int:
     with contextlib.suppress(SettingsError):  # the session's Settings.load reports it, in the output format
         _apply_settings_env()
     env = dict(os.environ)
-    if args.prompt is not None:
+    if options.prompt is not None:
         from letta_code.cli.headless import run_headless
 
         runner = run_headless
@@ -38,14 +38,14 @@ def run(args: Namespace) -> int:
             # Piped input without -p: treat it as a headless prompt.
             from letta_code.cli.headless import run_headless
 
-            args.prompt = ""
+            options = options.replace(prompt="")
             runner = run_headless
         else:
             from letta_code.cli.tui import run_tui
 
             runner = run_tui
     try:
-        return asyncio.run(runner(args, env))
+        return asyncio.run(runner(options, env))
     except KeyboardInterrupt:
         print("letta: interrupted", file=sys.stderr)
         return 130

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from letta_code.tools.base import ToolSession
 from letta_code.tools.registry import shutdown
+from tests.tools.builtin.test_bash import alive, wait_until
 from tests.tools.conftest import call
-from tests.tools.test_bash import alive, wait_until
 
 
 def start(session: ToolSession, command: str) -> str:

@@ -16,13 +16,13 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from tests.fakes import validate, wire
-from tests.fakes.script import RecordedRequest, Reply
+from letta_code.testing import validate, wire
+from letta_code.testing.script import RecordedRequest, Reply
 
 if TYPE_CHECKING:
-    from tests.fakes.model_server import ModelServer
+    from letta_code.testing.model_server import ModelServer
 
 
 class ModelHandler(BaseHTTPRequestHandler):
@@ -33,7 +33,7 @@ class ModelHandler(BaseHTTPRequestHandler):
 
     @property
     def fake(self) -> ModelServer:
-        return self.server.model_server  # type: ignore[attr-defined]
+        return cast("ModelServer", self.server.model_server)  # type: ignore[attr-defined]
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass

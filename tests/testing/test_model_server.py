@@ -1,4 +1,5 @@
-"""The scripted fake model server itself: script order, callables, strictness, CLI."""
+"""The scripted model server itself (`letta_code.testing`): script order, callables,
+strictness, running as its own process, and what the package loads."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.fakes.model_server import EXHAUSTED_TEXT, ModelServer, Reply
-
-ROOT = Path(__file__).resolve().parents[3]
+from letta_code.testing import EXHAUSTED_TEXT, ModelServer, Reply
 
 
 def _chat(server: ModelServer, messages: list[dict], **extra: object) -> httpx.Response:
@@ -66,14 +65,14 @@ def test_runs_as_a_process_with_a_looping_script(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "tests.fakes.model_server",
+            "letta_code.testing",
             "--port",
             "0",
             "--script",
             str(script),
             "--loop",
         ],
-        cwd=ROOT,
+        cwd=tmp_path,  # an installed package: no repository on the path needed
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -95,3 +94,13 @@ def test_runs_as_a_process_with_a_looping_script(tmp_path: Path) -> None:
         proc.wait(timeout=5)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_the_package_loads_only_the_standard_library() -> None:
+    code = (
+        "import sys, letta_code.testing\n"
+        "ours = sorted(m for m in sys.modules if m.startswith('letta_code') and not m.startswith('letta_code.testing'))\n"
+        "print(ours, 'httpx' in sys.modules, 'pydantic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["['letta_code']", "False", "False"]

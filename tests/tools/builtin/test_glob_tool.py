@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from letta_code.tools.base import ToolSession
-from letta_code.tools.glob_tool import GlobTool
+from letta_code.tools.builtin.glob_tool import GlobTool
+from tests.tools.builtin.test_grep import make_tree
 from tests.tools.conftest import call
-from tests.tools.test_grep import make_tree
 
 
 @pytest.fixture

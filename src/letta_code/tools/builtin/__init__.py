@@ -1,0 +1,8 @@
+"""The built-in client tools, one module each: Bash, BashOutput, KillBash, Read, Write,
+Edit, MultiEdit, Grep, Glob (`glob_tool.py`), LS, TodoWrite and ExitPlanMode.
+
+Each is a `Tool` (`tools/core.py`) named in `tools/registry.py`, which imports a
+module only when its tool is first used. What they share (file state, editing,
+globs, walking a tree, ripgrep, shells, truncation, the sandbox) lives one level up
+in `tools/`.
+"""

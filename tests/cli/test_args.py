@@ -1,0 +1,130 @@
+"""`parse_args`: every flag becomes a typed, read-only field of `CliOptions`, and reading
+the flags stays cheap (`letta --help` imports no `dataclasses`, hence no `inspect`)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from letta_code.cli.args import CliOptions, CliUsageError, build_parser, parse_args
+
+
+def test_defaults() -> None:
+    options = parse_args([])
+    assert vars(options) == {
+        "version": False,
+        "prompt": None,
+        "output_format": "text",
+        "model": None,
+        "context_window": None,
+        "new": False,
+        "new_agent": False,
+        "agent": None,
+        "continue_last": False,
+        "resume": False,
+        "tools": None,
+        "allowed_tools": (),
+        "disallowed_tools": (),
+        "permission_mode": None,
+        "yolo": False,
+        "skills": None,
+        "link": False,
+        "unlink": False,
+        "max_steps": 50,
+        "stream": True,
+    }
+
+
+def test_every_flag_is_a_typed_field() -> None:
+    options = parse_args(
+        [
+            "-p",
+            "fix it",
+            "--output-format",
+            "stream-json",
+            "-m",
+            "sonnet",
+            "--context-window",
+            "32_768",
+            "--new",
+            "--resume",
+            "--tools",
+            "Bash,Read",
+            "--allowedTools",
+            "Read",
+            "--allowed-tools",
+            "Bash(ls:*),Grep",
+            "--disallowedTools",
+            "Bash(curl:*)",
+            "--permission-mode",
+            "plan",
+            "--yolo",
+            "--skills",
+            "skills",
+            "--agent",
+            "agent-1",
+            "--link",
+            "--max-steps",
+            "7",
+            "--no-stream",
+        ]
+    )
+    assert (options.prompt, options.output_format, options.model) == ("fix it", "stream-json", "sonnet")
+    assert options.context_window == 32768 and options.max_steps == 7
+    assert options.new and options.resume and options.yolo and options.link and not options.unlink
+    assert options.tools == "Bash,Read" and options.skills == "skills" and options.agent == "agent-1"
+    assert options.allowed_tools == ("Read", "Bash(ls:*),Grep")  # each value as given, in order
+    assert options.disallowed_tools == ("Bash(curl:*)",)
+    assert options.permission_mode == "plan" and options.stream is False
+    assert parse_args(["-p"]).prompt == ""  # -p alone: the prompt comes from stdin
+    assert parse_args(["--continue", "--new-agent", "-v"]).continue_last is True
+
+
+def test_the_fields_are_exactly_the_parsers_flags() -> None:
+    dests = {a.dest for a in build_parser()._actions if a.dest != "help"}
+    assert dests == set(CliOptions.__annotations__)
+
+
+def test_options_are_read_only_and_replace_copies() -> None:
+    options = parse_args(["-m", "gpt-4.1"])
+    with pytest.raises(AttributeError, match="read-only"):
+        options.model = "sonnet"
+    with pytest.raises(AttributeError, match="read-only"):
+        del options.model
+    piped = options.replace(prompt="")
+    assert piped.prompt == "" and options.prompt is None
+    assert piped.replace(prompt=None) == options and piped != options and options != vars(options)
+    assert repr(piped).startswith("CliOptions(version=False, prompt='', output_format='text', model='gpt-4.1',")
+    with pytest.raises(TypeError, match="promt"):
+        options.replace(promt="")
+    with pytest.raises(TypeError, match="missing or unknown: stream"):
+        CliOptions(**{k: v for k, v in vars(options).items() if k != "stream"})
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--max-steps", "0"], "--max-steps must be at least 1"),
+        (["--link"], "--link and --unlink need --agent <id>"),
+        (["--agent", "a", "--link", "--unlink"], "cannot be used together"),
+        (["--output-format", "yaml"], "invalid choice: 'yaml'"),
+        (["--bogus"], "unrecognized arguments: --bogus (see 'letta --help')"),
+    ],
+)
+def test_bad_command_lines_are_one_line(argv: list[str], expected: str) -> None:
+    with pytest.raises(CliUsageError) as refused:
+        parse_args(argv)
+    assert expected in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_reading_the_flags_imports_no_dataclasses() -> None:
+    code = (
+        "import sys\n"
+        "from letta_code.cli.args import parse_args\n"
+        "assert parse_args(['-m', 'sonnet', '--allowedTools', 'Read']).max_steps == 50\n"
+        "print(sorted(m for m in ('dataclasses', 'inspect') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
