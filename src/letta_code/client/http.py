@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from letta_code.client.backend import BackendError
 from letta_code.client.models import HttpModelCatalog, ModelCatalog
+from letta_code.client.wire import checked_chunk
 from letta_code.schemas.chunks import (
     ClientToolSchema,
     CompactionReport,
@@ -197,8 +198,8 @@ class HttpBackend:
                             return
                         if event == "error":
                             raise _stream_error(data)
-                        chunk = json.loads(data)
-                        if chunk.get("message_type") == "ping":
+                        chunk = checked_chunk(data)
+                        if chunk is None:
                             continue
                         seen = True
                         yield chunk
@@ -352,7 +353,9 @@ def _stream_error(data: str) -> BackendError | ConnectionError:
         body = json.loads(data)
     except ValueError:
         return BackendError(data or "the server reported an error in the stream")
+    if not isinstance(body, dict):
+        return BackendError(data)
     detail = body.get("detail") or body.get("message") or data
-    if isinstance(body, dict) and body.get("resumable"):
+    if body.get("resumable"):
         return ConnectionError(str(detail))
     return BackendError(str(detail), int(body.get("status_code") or 500))

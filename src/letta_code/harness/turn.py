@@ -197,8 +197,8 @@ class TurnRunner:
                 del text_parts[key]
             result.text = next(reversed(text_parts.values()), "")
         elif chunk["message_type"] == "approval_request_message":
-            call = chunk["tool_call"]
-            calls[call["tool_call_id"]] = PendingCall(call["tool_call_id"], call["name"], call.get("arguments", ""))
+            for call in chunk.get("tool_calls") or [chunk["tool_call"]]:
+                calls[call["tool_call_id"]] = PendingCall(call["tool_call_id"], call["name"], call["arguments"])
         elif chunk["message_type"] == "stop_reason":
             result.stop_reason = chunk["stop_reason"]
         elif chunk["message_type"] == "usage_statistics":

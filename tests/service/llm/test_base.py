@@ -55,11 +55,22 @@ def test_a_name_streamed_in_fragments_is_joined() -> None:
     assert [c.name for c in acc.tool_calls] == ["edit_existing_file"]
 
 
-def test_a_name_growing_to_the_whole_name_and_then_repeated_is_the_whole_name() -> None:
+def test_a_fragment_that_starts_like_the_name_so_far_is_still_appended() -> None:
+    # "s" + "sh_exec": replacing would call a different tool ("sh_exec") than the model named.
+    acc = fold(
+        ToolCallDelta(0, id="call_1", name="s"),
+        ToolCallDelta(0, name="sh_exec", arguments="{}"),
+        ToolCallDelta(1, id="call_2", name="get"),
+        ToolCallDelta(1, name="get_weather"),
+    )
+    assert [c.name for c in acc.tool_calls] == ["ssh_exec", "getget_weather"]
+
+
+def test_fragments_then_the_whole_name_repeated() -> None:
     acc = fold(
         ToolCallDelta(0, name="edit"),
-        ToolCallDelta(0, name="edit_file"),  # the name so far, extended
-        ToolCallDelta(0, name="edit_file"),
+        ToolCallDelta(0, name="_file"),
+        ToolCallDelta(0, name="edit_file"),  # the whole name so far again: a repeat
     )
     assert [c.name for c in acc.tool_calls] == ["edit_file"]
 

@@ -45,14 +45,14 @@ class PartialCall:
     """One tool call as its `ToolCallDelta`s built it so far (the arguments may be half a JSON text).
 
     The id is the last non-empty one given; argument pieces concatenate. The name
-    follows one rule: a piece that starts with the name so far (the whole name
-    again, or the name so far extended) replaces it; any other piece is appended.
-    So OpenAI, which sends the name in the first delta only, gives that name; a
-    server that repeats the whole name in every delta (MiniMax models on NVIDIA
-    NIM) gives it once, not "BashBash"; a server that streams the name in
-    fragments (seen with Gemini: "edit_ex", "isting_file") gets it joined. Only
-    a fragment that repeats the whole name so far (a tool named "getget") would
-    be misread, as a repeat.
+    follows one rule: a piece equal to the whole name so far is a repeat and is
+    dropped; any other piece is appended. So OpenAI, which sends the name in the
+    first delta only, gives that name; a server that repeats the whole name in
+    every delta (MiniMax models on NVIDIA NIM) gives it once, not "BashBash"; a
+    server that streams the name in fragments (seen with Gemini: "edit_ex",
+    "isting_file") gets it joined, even where a fragment starts like the name so
+    far ("s", "sh_exec" is "ssh_exec"). Only a fragment equal to the whole name so
+    far (a tool named "getget" sent as "get", "get") would be misread, as a repeat.
     """
 
     id: str = ""
@@ -63,7 +63,7 @@ class PartialCall:
         if delta.id:
             self.id = delta.id
         if delta.name:
-            self.name = delta.name if delta.name.startswith(self.name) else self.name + delta.name
+            self.name = self.name if delta.name == self.name else self.name + delta.name
         self.arguments += delta.arguments
 
 
