@@ -9,12 +9,14 @@ derived here. A few extra fields the SDK ignores but our `HttpBackend` reads
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from letta_code.schemas.state import AgentState, BlockState, ConversationState, RunState
 from letta_code.service.agent.history import to_letta_messages
 from letta_code.service.agent.memory_tools import MEMORY_TOOL_SPECS
+from letta_code.service.agent.step_calls import approval_requests, stored_calls
 from letta_code.service.store.conversations import PendingApproval
 from letta_code.service.store.models import Message
 
@@ -149,17 +151,16 @@ def agent_view(
 
 
 def pending_view(pending: PendingApproval | None, date: datetime | None = None) -> dict[str, Any] | None:
-    """A pending approval as Letta's `ApprovalRequestMessage` (all waiting calls in tool_calls)."""
-    if pending is None or not pending.tool_calls:
+    """A pending approval as Letta's `ApprovalRequestMessage` (all waiting calls in tool_calls):
+    the request the loop streamed for the first waiting call, dated when it was stored."""
+    if pending is None:
         return None
-    calls = [{"name": c["name"], "arguments": c["arguments"], "tool_call_id": c["id"]} for c in pending.tool_calls]
-    return {
-        "id": pending.message_id,
-        "date": iso(date or datetime.now(UTC)),
-        "message_type": "approval_request_message",
-        "tool_call": calls[0],
-        "tool_calls": calls,
-    }
+    requests = approval_requests(pending.message_id, None, stored_calls(pending.tool_calls))
+    if not requests:
+        return None
+    view = replace(requests[0], otid=None).to_wire()
+    view["date"] = iso(date or datetime.now(UTC))
+    return view
 
 
 def conversation_view(

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from letta_code.schemas.messages import (
-    ApprovalRequestMessage,
     AssistantMessage,
     LettaMessage,
     ReasoningMessage,
-    ToolCall,
     ToolCallMessage,
     ToolReturnMessage,
     UserMessage,
 )
+from letta_code.service.agent.step_calls import approval_requests, stored_calls
 from letta_code.service.llm.types import ChatMessage
 from letta_code.service.llm.types import ToolCall as LLMToolCall
 from letta_code.service.store.models import Message
@@ -93,17 +93,13 @@ def to_letta_messages(msg: Message) -> list[LettaMessage]:
         text = text_of(msg.content)
         if text:
             views.append(AssistantMessage(content=text, **common))
-        calls = [ToolCall(name=c["name"], arguments=c["arguments"], tool_call_id=c["id"]) for c in msg.tool_calls or []]
-        client_calls = [
-            ToolCall(name=c["name"], arguments=c["arguments"], tool_call_id=c["id"])
-            for c in msg.tool_calls or []
-            if c.get("client")
-        ]
-        for call, raw in zip(calls, msg.tool_calls or [], strict=True):
-            if raw.get("client"):
-                views.append(ApprovalRequestMessage(tool_call=call, tool_calls=client_calls, **common))
+        calls = stored_calls(msg.tool_calls)
+        requests = {r.tool_call.tool_call_id: r for r in approval_requests(msg.id, msg.step_id, calls)}
+        for call in calls:  # in the order the model made them
+            if call.client:
+                views.append(replace(requests[call.id], **common))
             else:
-                views.append(ToolCallMessage(tool_call=call, **common))
+                views.append(ToolCallMessage(tool_call=call.wire(), **common))
     elif msg.role == "tool":
         views.append(
             ToolReturnMessage(
