@@ -267,6 +267,8 @@ def test_a_stored_step_whose_chunks_were_lost_is_streamed_from_the_database(
     assert output(resumed) == expected
     assert len(resumed) == 4  # reasoning and text whole, as a step without token streaming sends them
     assert len(model_server.requests) == 1
+    # The stored usage (step_count 0) lags the stored step: the run counts the step it finished.
+    assert restarted.runs.get(run_id).usage["step_count"] == 1
 
 
 def test_a_pending_client_tool_call_is_offered_after_the_restart(tmp_path: Path, model_server: ModelServer) -> None:
