@@ -12,13 +12,15 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
 from letta_code.client.backend import Backend
+from letta_code.schemas.chunks import StreamChunk
 from letta_code.testing import ModelServer
 
 # Makes a backend; call it inside the test's event loop (the HTTP client belongs to one).
@@ -177,3 +179,8 @@ def make_backend(
         yield lambda: HttpBackend(live.url)
     finally:
         thread.stop()
+
+
+async def plain_chunks(stream: AsyncIterator[StreamChunk]) -> list[dict[str, Any]]:
+    """A run's chunks (`AgentService.follow_run`) as plain dicts, for tests that read any key."""
+    return [cast("dict[str, Any]", chunk) async for chunk in stream]

@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from letta_code.schemas.chunks import ClientToolSchema
+from letta_code.schemas.state import NewBlock
 from letta_code.service.errors import BadRequestError
 from letta_code.service.service import AgentService
 from letta_code.testing import ModelServer, Reply
@@ -63,7 +65,7 @@ def test_text_that_is_not_utf8_is_refused_and_the_conversation_goes_on(
 def test_a_client_tool_with_bad_text_is_refused(tmp_path: Path, model_server: ModelServer) -> None:
     service = make_service(tmp_path, model_server)
     agent_id = make_agent(service)
-    tool = {"name": "Bash", "description": BAD, "parameters": {"type": "object", "properties": {}}}
+    tool: ClientToolSchema = {"name": "Bash", "description": BAD, "parameters": {"type": "object", "properties": {}}}
     with pytest.raises(BadRequestError, match=r"^client_tools\[0\]\.description is not valid Unicode"):
         service.start_run(
             agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "hi"}], client_tools=[tool]
@@ -77,7 +79,7 @@ def test_an_agent_with_bad_text_stores_nothing(tmp_path: Path, model_server: Mod
         service.create_agent(
             name="a",
             model="openai/gpt-4.1",
-            memory_blocks=[{"label": "persona", "value": "ok"}, {"label": "human", "value": BAD}],
+            memory_blocks=[NewBlock("persona", "ok"), NewBlock("human", BAD)],
         )
     assert service.agents.list_blocks() == [] and service.agents.list_agents() == []
 

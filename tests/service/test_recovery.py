@@ -15,17 +15,19 @@ import socket
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from letta_code.schemas.chunks import ClientToolSchema
 from letta_code.service.agent.recovery import SentText
 from letta_code.service.service import AgentService
 from letta_code.service.store import runs as run_store
 from letta_code.testing import ModelServer, Reply
+from tests.conftest import plain_chunks
 
 DEAD_OWNER = f"{socket.gethostname()}:4194305"  # above Linux's pid_max: never a live process
-BASH = {
+BASH: ClientToolSchema = {
     "name": "Bash",
     "description": "run",
     "parameters": {"type": "object", "properties": {"command": {"type": "string"}}},
@@ -74,7 +76,7 @@ async def run_until_crash(service: AgentService, **kwargs: Any) -> tuple[str, li
 
     async def collect() -> None:
         async for chunk in service.follow_run(run.id):
-            seen.append(chunk)
+            seen.append(cast("dict[str, Any]", chunk))
 
     collector = asyncio.create_task(collect())
     task = service.registry.live[run.id].task
@@ -95,7 +97,7 @@ def restart(db: Path, model: ModelServer, run_id: str) -> AgentService:
 
 async def resume(service: AgentService, run_id: str, starting_after: int) -> list[dict[str, Any]]:
     assert service.resume_interrupted_runs() == [run_id]
-    return [chunk async for chunk in service.follow_run(run_id, starting_after)]
+    return await plain_chunks(service.follow_run(run_id, starting_after))
 
 
 def output(chunks: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -126,7 +128,7 @@ def uninterrupted(tmp_path: Path, model: ModelServer, replies: list[Reply], **kw
 
     async def drain() -> list[dict[str, Any]]:
         run = service.start_run(agent_id=agent_id, conversation_id=None, **kwargs)
-        return [c async for c in service.follow_run(run.id)]
+        return await plain_chunks(service.follow_run(run.id))
 
     return output(asyncio.run(drain()))
 
@@ -290,7 +292,7 @@ def test_a_pending_client_tool_call_is_offered_after_the_restart(tmp_path: Path,
 
     async def answer() -> list[dict[str, Any]]:
         run = restarted.start_run(agent_id=agent_id, conversation_id=None, messages=[approval], client_tools=[BASH])
-        return [c async for c in restarted.follow_run(run.id)]
+        return await plain_chunks(restarted.follow_run(run.id))
 
     assert output(asyncio.run(answer()))[-2:] == [("assistant_message", "Listed."), ("stop_reason", "end_turn")]
 
@@ -316,7 +318,7 @@ def test_only_background_runs_are_resumed(tmp_path: Path, model_server: ModelSer
 
     async def again() -> list[dict[str, Any]]:
         run = restarted.start_run(agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "hi"}])
-        return [c async for c in restarted.follow_run(run.id)]
+        return await plain_chunks(restarted.follow_run(run.id))
 
     assert output(asyncio.run(again()))[-1] == ("stop_reason", "end_turn")
 
@@ -348,7 +350,7 @@ def test_a_follower_of_a_run_whose_process_died_is_told_it_failed(tmp_path: Path
         conn.execute("UPDATE runs SET owner = ? WHERE id = ?", (DEAD_OWNER, run.id))
 
     async def follow() -> list[dict[str, Any]]:
-        return [c async for c in service.follow_run(run.id)]
+        return await plain_chunks(service.follow_run(run.id))
 
     assert asyncio.run(asyncio.wait_for(follow(), 10)) == []
     assert service.runs.get(run.id).status == "failed"

@@ -12,6 +12,7 @@ import pytest
 from letta_code.service.errors import BadRequestError, ConflictError
 from letta_code.service.service import AgentService
 from letta_code.testing import ModelServer, Reply
+from tests.conftest import plain_chunks
 
 BASH = {
     "name": "Bash",
@@ -32,7 +33,7 @@ def make_agent(service: AgentService, **extra: Any) -> str:
 
 async def drain(service: AgentService, **kwargs: Any) -> list[dict[str, Any]]:
     run = service.start_run(**kwargs)
-    return [chunk async for chunk in service.follow_run(run.id)]
+    return await plain_chunks(service.follow_run(run.id))
 
 
 def kinds(chunks: list[dict[str, Any]]) -> list[str]:
@@ -255,7 +256,7 @@ def test_cancel_stops_the_run(tmp_path: Path, model_server: ModelServer) -> None
         run = service.start_run(agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "x"}])
         await asyncio.sleep(0.1)
         assert service.cancel(agent_id=agent_id) == [run.id]
-        return [c async for c in service.follow_run(run.id)]
+        return await plain_chunks(service.follow_run(run.id))
 
     chunks = asyncio.run(scenario())
     assert chunks[-2]["stop_reason"] == "cancelled"
@@ -271,8 +272,8 @@ def test_resume_replays_from_seq(tmp_path: Path, model_server: ModelServer) -> N
         run = service.start_run(
             agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "x"}], stream_tokens=True
         )
-        everything = [c async for c in service.follow_run(run.id)]
-        later = [c async for c in service.follow_run(run.id, starting_after=2)]
+        everything = await plain_chunks(service.follow_run(run.id))
+        later = await plain_chunks(service.follow_run(run.id, starting_after=2))
         return everything, later
 
     everything, later = asyncio.run(scenario())
@@ -281,6 +282,6 @@ def test_resume_replays_from_seq(tmp_path: Path, model_server: ModelServer) -> N
     again = AgentService(tmp_path / "letta.db", model_server.env())
 
     async def replay() -> list[dict[str, Any]]:
-        return [c async for c in again.follow_run(everything[0]["run_id"], starting_after=1)]
+        return await plain_chunks(again.follow_run(everything[0]["run_id"], starting_after=1))
 
     assert asyncio.run(replay()) == everything[1:]

@@ -19,6 +19,7 @@ import pytest
 from letta_code.service.service import RESUME_WINDOW, AgentService
 from letta_code.service.store.models import Message, Run, new_id, utcnow
 from letta_code.testing import ModelServer, Reply
+from tests.conftest import plain_chunks
 
 DEAD_OWNER = f"{socket.gethostname()}:4194305"  # above Linux's pid_max: never a live process
 
@@ -64,7 +65,7 @@ def test_only_a_run_interrupted_within_the_resume_window_is_resumed(
 
     async def restart() -> tuple[list[str], list[dict[str, Any]]]:
         ids = service.resume_interrupted_runs()
-        return ids, [chunk async for chunk in service.follow_run(run_id)]
+        return ids, await plain_chunks(service.follow_run(run_id))
 
     ids, chunks = asyncio.run(restart())
     run = service.runs.get(run_id)

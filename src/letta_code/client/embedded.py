@@ -127,7 +127,7 @@ class EmbeddedBackend:
 
     async def compact(self, conversation_id: str) -> CompactionReport | None:
         try:
-            report = cast("CompactionReport", await self.service.compact_report(conversation_id))
+            report = await self.service.compact_report(conversation_id)
         except ServiceError as exc:
             raise BackendError(exc.detail, exc.status_code) from exc
         return report if report["num_messages_summarized"] else None
@@ -145,20 +145,20 @@ class EmbeddedBackend:
             run = self.service.start_run(
                 agent_id=None,
                 conversation_id=conversation_id,
-                messages=cast("list[dict[str, Any]]", messages),
-                client_tools=cast("list[dict[str, Any]]", client_tools),
+                messages=messages,
+                client_tools=client_tools,
                 stream_tokens=stream_tokens,
                 max_steps=max_steps,
                 background=False,  # the run lives and dies with this process; a server must not resume it
             )
         except ServiceError as exc:
             raise BackendError(exc.detail, exc.status_code) from exc
-        async for chunk in cast("AsyncIterator[StreamChunk]", self.service.follow_run(run.id)):
+        async for chunk in self.service.follow_run(run.id):
             yield chunk
 
     async def resume(self, run_id: str, starting_after: int) -> AsyncIterator[StreamChunk]:
         try:
-            stream = cast("AsyncIterator[StreamChunk]", self.service.follow_run(run_id, starting_after))
+            stream = self.service.follow_run(run_id, starting_after)
         except ServiceError as exc:
             raise BackendError(exc.detail, exc.status_code) from exc
         async for chunk in stream:

@@ -10,7 +10,8 @@ those dicts for the type checker and cost nothing at run time:
   Narrow with `chunk["message_type"] == "..."`. `MessageView` is the part of it that
   is a stored message (what `Backend.list_messages` returns).
 - what the harness sends: `UserInput` and `ApprovalInput` (`OutgoingMessage`), whose
-  `approvals` are `ToolResultItem`s and `ApprovalDecisionItem`s, and `ClientToolSchema`.
+  `approvals` are `ToolResultItem`s and `ApprovalDecisionItem`s, and `ClientToolSchema`
+  (a server's other clients may also send `ClientSkillSchema`s).
 - what a backend answers besides chunks: `ToolCallData` (a waiting tool call, as
   `pending_approvals` lists them) and `CompactionReport` (`compact`).
 
@@ -272,6 +273,14 @@ class ClientToolSchema(TypedDict):
     name: str
     description: str
     parameters: dict[str, Any]  # the JSON schema of its arguments
+
+
+class ClientSkillSchema(TypedDict):
+    """A skill a client says its environment has (the official CLI's `client_skills`)."""
+
+    name: str
+    description: str
+    location: str  # where the client keeps it (a path on the client's machine)
 
 
 # -- what a backend answers --------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_CONTEXT_WINDOW
 
@@ -27,6 +27,17 @@ class BlockState:
     metadata: dict[str, Any] = field(default_factory=dict)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+
+@dataclass
+class NewBlock:
+    """A memory block to create with an agent (`memory_blocks` of a create request)."""
+
+    label: str
+    value: str = ""
+    description: str | None = None
+    limit: int = DEFAULT_BLOCK_LIMIT
+    read_only: bool = False
 
 
 @dataclass
@@ -58,6 +69,19 @@ class ConversationState:
     context_window_limit: int | None = None
 
 
+class RunTotals(TypedDict, total=False):
+    """What a run used so far, as stored on it: empty until its first step ends. The
+    `usage_statistics` chunk a run streams at its end carries the same counts."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    step_count: int
+    estimated: bool  # the model server reported no usage: the counts are our estimate
+    cached_input_tokens: int
+    cache_write_tokens: int
+
+
 @dataclass
 class RunState:
     id: str
@@ -66,7 +90,7 @@ class RunState:
     status: str
     stop_reason: str | None = None
     background: bool = False
-    usage: dict[str, Any] = field(default_factory=dict)
+    usage: RunTotals = field(default_factory=lambda: RunTotals())
     error: str | None = None
     created_at: datetime | None = None
     completed_at: datetime | None = None

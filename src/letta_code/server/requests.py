@@ -10,7 +10,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
+from letta_code.schemas.chunks import ClientSkillSchema, ClientToolSchema
+from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_MAX_STEPS
+from letta_code.schemas.state import NewBlock
 
 # Context windows, in tokens: the largest models take a few million.
 MAX_TOKENS = 1_000_000_000
@@ -41,6 +43,11 @@ class MemoryBlockIn(_Open):
     limit: int | None = Field(default=None, gt=0, le=MAX_CHARS)
     read_only: bool = False
     metadata: dict[str, Any] | None = None
+
+    def spec(self) -> NewBlock:
+        """The block as the service creates it (no limit given: the default one)."""
+        limit = self.limit or DEFAULT_BLOCK_LIMIT
+        return NewBlock(self.label, self.value, self.description, limit, self.read_only)
 
 
 class AgentCreate(_Open):
@@ -96,11 +103,19 @@ class ClientTool(_Open):
     description: str | None = None
     parameters: dict[str, Any] | None = None
 
+    def spec(self) -> ClientToolSchema:
+        """The tool as the service takes it (no parameters: a tool that takes none)."""
+        parameters = self.parameters or {"type": "object", "properties": {}}
+        return {"name": self.name, "description": self.description or "", "parameters": parameters}
+
 
 class ClientSkill(_Open):
     name: str
     description: str = ""
     location: str = ""
+
+    def spec(self) -> ClientSkillSchema:
+        return {"name": self.name, "description": self.description, "location": self.location}
 
 
 class MessageRequest(_Open):

@@ -19,7 +19,7 @@ import asyncio
 import json
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,7 +32,7 @@ MAX_BUFFERED_BYTES = 256 * 1024  # frames framed ahead of one client, at most (o
 STALL_SECONDS = 30.0  # a client that takes nothing this long while frames wait is dropped
 
 
-def frame(data: dict[str, Any]) -> bytes:
+def frame(data: Mapping[str, object]) -> bytes:
     return f"data: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
@@ -102,11 +102,11 @@ class FrameBuffer:
 
 
 async def sse_events(
-    chunks: AsyncIterator[dict[str, Any]],
+    chunks: AsyncIterator[Mapping[str, object]],
     *,
     run_id: str | None,
     ping_interval: float | None,
-    keep: Callable[[dict[str, Any]], bool] = lambda chunk: True,
+    keep: Callable[[Mapping[str, object]], bool] = lambda chunk: True,
     stall_seconds: float | None = STALL_SECONDS,
     buffer: FrameBuffer | None = None,
     starting_after: int = 0,
@@ -122,7 +122,10 @@ async def sse_events(
     async def pump() -> None:
         try:
             async for chunk in chunks:
-                if keep(chunk) and not await waiting.put(frame(chunk), int(chunk.get("seq_id") or 0), stall_seconds):
+                seq = chunk.get("seq_id")
+                if keep(chunk) and not await waiting.put(
+                    frame(chunk), seq if isinstance(seq, int) else 0, stall_seconds
+                ):
                     close = getattr(chunks, "aclose", None)
                     if close is not None:
                         await close()  # dropped: the follower lets go of the run now

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from letta_code.schemas.chunks import StreamChunk
 from letta_code.server.common import check_model
 from letta_code.server.requests import MessageRequest
 from letta_code.server.sse import STALL_SECONDS, sse_events, sse_response
@@ -29,7 +29,10 @@ MESSAGE_TYPES = {
 NO_RETRY = {"x-should-retry": "false"}
 
 
-def _filter(types: list[str] | None) -> Callable[[dict[str, Any]], bool]:
+Keep = Callable[[Mapping[str, object]], bool]  # which chunks a client asked for
+
+
+def _filter(types: list[str] | None) -> Keep:
     if not types:
         return lambda chunk: True
     wanted = {part for value in types for part in value.split(",")}
@@ -71,8 +74,8 @@ async def send_messages(
         agent_id=agent_id,
         conversation_id=conversation_id,
         messages=messages,
-        client_tools=[t.model_dump(exclude_none=True) for t in body.client_tools or []],
-        client_skills=[s.model_dump() for s in body.client_skills or []],
+        client_tools=[t.spec() for t in body.client_tools or []],
+        client_skills=[s.spec() for s in body.client_skills or []],
         stream_tokens=body.stream_tokens and stream,
         max_steps=body.max_steps,
         background=body.background,
@@ -92,22 +95,28 @@ async def send_messages(
     return letta_response(chunks, keep)
 
 
-def letta_response(chunks: list[dict[str, Any]], keep: Callable[[dict[str, Any]], bool]) -> Response:
+def letta_response(chunks: Sequence[StreamChunk], keep: Keep) -> Response:
     """A finished run as Letta's non-streaming `LettaResponse`."""
-    stop = next((c for c in reversed(chunks) if c.get("message_type") == "stop_reason"), None)
-    usage: dict[str, Any] = next((c for c in reversed(chunks) if c.get("message_type") == "usage_statistics"), {})
-    error = next((c for c in chunks if c.get("message_type") == "error_message"), None)
-    stop_reason = (stop or {}).get("stop_reason", "error")
+    stop_reason: str = "error"
+    usage: dict[str, object] = {}
+    error: StreamChunk | None = None
+    for chunk in chunks:
+        if chunk["message_type"] == "stop_reason":
+            stop_reason = chunk["stop_reason"]
+        elif chunk["message_type"] == "usage_statistics":
+            usage = {k: v for k, v in chunk.items() if k not in ("run_id", "seq_id")}
+        elif chunk["message_type"] == "error_message" and error is None:
+            error = chunk
     if error is not None and stop_reason in ("error", "llm_api_error"):
         status = 502 if stop_reason == "llm_api_error" else 500
         detail = str(error.get("message") or error.get("detail") or "the run failed")
         return JSONResponse({"detail": detail, "run_id": error.get("run_id")}, status, headers=NO_RETRY)
-    messages = [c for c in chunks if c.get("message_type") in MESSAGE_TYPES and keep(c)]
+    messages = [c for c in chunks if c["message_type"] in MESSAGE_TYPES and keep(c)]
     return JSONResponse(
         {
             "messages": messages,
             "stop_reason": {"message_type": "stop_reason", "stop_reason": stop_reason},
-            "usage": {k: v for k, v in usage.items() if k not in ("run_id", "seq_id")},
+            "usage": usage,
         }
     )
 

@@ -8,11 +8,16 @@ status} | {type: "approval", tool_call_id, approve, reason?}]}` (or the single
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
 
 from letta_code.service.errors import BadRequestError, ConflictError
 from letta_code.service.store.conversations import PendingApproval
 from letta_code.service.store.models import Message, new_id, utcnow
+
+# A message as a client sent it (`schemas.chunks.OutgoingMessage` from our harness, any
+# JSON object from a REST client): nothing in it is trusted until it is read here.
+RequestMessage: TypeAlias = Mapping[str, object]
 
 
 def content_parts(content: Any) -> list[dict[str, Any]]:
@@ -58,7 +63,7 @@ def is_approval(message: dict[str, Any]) -> bool:
 
 
 def build_input_messages(
-    messages: list[dict[str, Any]],
+    messages: Sequence[RequestMessage],
     *,
     agent_id: str,
     conversation_id: str,

@@ -18,11 +18,10 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select
-
-from letta_code.service.store.models import RunChunk
+from letta_code.schemas.chunks import StreamChunk
+from letta_code.schemas.state import RunTotals
 from letta_code.service.store.runs import ACTIVE_STATUSES, RunStore
 
 POLL_SECONDS = 0.1
@@ -43,7 +42,7 @@ class WireChunk(Protocol):
 class LiveRun:
     run_id: str
     conversation_id: str
-    chunks: list[dict[str, Any]] = field(default_factory=list)  # chunk seq_id n is chunks[n - 1]
+    chunks: list[StreamChunk] = field(default_factory=list)  # chunk seq_id n is chunks[n - 1]
     persisted: int = 0  # chunks[:persisted] are stored; followers see only those
     done: bool = False
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
@@ -59,17 +58,17 @@ class RunRegistry:
         self.store = store
         self.live: dict[str, LiveRun] = {}
 
-    def open(self, run_id: str, conversation_id: str, stored: list[dict[str, Any]] | None = None) -> LiveRun:
+    def open(self, run_id: str, conversation_id: str, stored: list[StreamChunk] | None = None) -> LiveRun:
         """Register a run executing here; `stored`: the chunks it already has (a resumed run)."""
         live = LiveRun(run_id, conversation_id, chunks=list(stored or []))
         live.persisted = len(live.chunks)
         self.live[run_id] = live
         return live
 
-    def emit(self, live: LiveRun, chunk: WireChunk) -> dict[str, Any]:
+    def emit(self, live: LiveRun, chunk: WireChunk) -> StreamChunk:
         chunk.run_id = live.run_id
         chunk.seq_id = len(live.chunks) + 1
-        data = chunk.to_wire()
+        data = cast(StreamChunk, chunk.to_wire())  # a `schemas.messages` chunk: see schemas/chunks.py
         live.chunks.append(data)
         if live.flush_handle is None:
             try:
@@ -85,7 +84,7 @@ class RunRegistry:
         except Exception:  # the database is busy or failing: the step's end flushes (and raises) again
             log.exception("storing chunks of run %s failed; retrying at the next flush", live.run_id)
 
-    def flush(self, live: LiveRun, *, usage: dict[str, Any] | None = None) -> None:
+    def flush(self, live: LiveRun, *, usage: RunTotals | None = None) -> None:
         """Store the chunks not stored yet (and `usage`, at a step's end), then show them to followers."""
         if live.flush_handle is not None:
             live.flush_handle.cancel()
@@ -103,7 +102,7 @@ class RunRegistry:
         *,
         status: str,
         stop_reason: str,
-        usage: dict[str, Any],
+        usage: RunTotals,
         error: str | None = None,
     ) -> None:
         """End the run: its last chunks and its final status are stored together."""
@@ -119,7 +118,7 @@ class RunRegistry:
         self.live.pop(live.run_id, None)
 
     @staticmethod
-    def _pending(live: LiveRun) -> list[tuple[int, dict[str, Any]]]:
+    def _pending(live: LiveRun) -> list[tuple[int, StreamChunk]]:
         return [(live.persisted + i + 1, data) for i, data in enumerate(live.chunks[live.persisted :])]
 
     @staticmethod
@@ -140,18 +139,11 @@ class RunRegistry:
             return True
         return self.store.get(run_id).status in ACTIVE_STATUSES
 
-    def _page(self, run_id: str, after: int) -> list[tuple[int, dict[str, Any]]]:
+    def _page(self, run_id: str, after: int) -> list[tuple[int, StreamChunk]]:
         """The next stored chunks of a run after `after`, at most PAGE of them."""
-        with self.store.sessions() as session:
-            rows = session.execute(
-                select(RunChunk.seq_id, RunChunk.data)
-                .where(RunChunk.run_id == run_id, RunChunk.seq_id > after)
-                .order_by(RunChunk.seq_id)
-                .limit(PAGE)
-            ).all()
-            return [(int(seq), dict(data)) for seq, data in rows]
+        return self.store.chunks_after(run_id, after, limit=PAGE)
 
-    async def follow(self, run_id: str, starting_after: int = 0) -> AsyncIterator[dict[str, Any]]:
+    async def follow(self, run_id: str, starting_after: int = 0) -> AsyncIterator[StreamChunk]:
         """Yield the run's chunks after `starting_after`, then live ones until it ends."""
         position = starting_after
         live = self.live.get(run_id)

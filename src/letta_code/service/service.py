@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
-from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_MAX_STEPS
-from letta_code.schemas.state import AgentState, BlockState, ConversationState, RunState
+from letta_code.schemas.chunks import ClientSkillSchema, ClientToolSchema, CompactionReport, StreamChunk
+from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
+from letta_code.schemas.state import AgentState, BlockState, ConversationState, NewBlock, RunState
 from letta_code.service.agent.compaction import CompactionResult, context_size
 from letta_code.service.agent.loop import AgentLoop, RunRequest
 from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES, MEMORY_TOOL_SPECS
@@ -21,7 +22,7 @@ from letta_code.service.agent.search_tools import (
     make_search_handlers,
 )
 from letta_code.service.errors import ConflictError, NotFoundError
-from letta_code.service.inputs import build_input_messages
+from letta_code.service.inputs import RequestMessage, build_input_messages
 from letta_code.service.live_runs import RunRegistry
 from letta_code.service.llm.types import ToolSpec
 from letta_code.service.store.agents import AgentStore
@@ -65,25 +66,22 @@ class AgentService:
         model: str,
         system: str | None = None,
         block_ids: list[str] | None = None,
-        memory_blocks: list[dict[str, Any]] | None = None,
+        memory_blocks: Sequence[NewBlock] = (),
         tools: list[str] | None = None,
         description: str | None = None,
         tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None,
+        metadata: Mapping[str, object] | None = None,
         context_window: int | None = None,
     ) -> AgentState:
-        given = {"name": name, "system": system, "description": description, "memory_blocks": memory_blocks}
+        blocks = [{"label": b.label, "value": b.value, "description": b.description} for b in memory_blocks]
+        given = {"name": name, "system": system, "description": description, "memory_blocks": blocks}
         check_text(
             {**given, "tools": tools, "tags": tags, "metadata": metadata}, "the agent"
         )  # before any block is stored
         ids = list(block_ids or [])
-        for spec in memory_blocks or []:
+        for spec in memory_blocks:
             block = self.agents.create_block(
-                spec["label"],
-                spec.get("value", ""),
-                description=spec.get("description"),
-                limit=int(spec.get("limit") or DEFAULT_BLOCK_LIMIT),
-                read_only=bool(spec.get("read_only", False)),
+                spec.label, spec.value, description=spec.description, limit=spec.limit, read_only=spec.read_only
             )
             ids.append(block.id)
         if context_window is None:
@@ -98,7 +96,7 @@ class AgentService:
             tools=tool_names,
             description=description,
             tags=tags,
-            metadata=metadata,
+            metadata=dict(metadata) if metadata is not None else None,
         )
 
     def get_agent(self, agent_id: str) -> AgentState:
@@ -150,9 +148,9 @@ class AgentService:
         *,
         agent_id: str | None,
         conversation_id: str | None,
-        messages: list[dict[str, Any]],
-        client_tools: list[dict[str, Any]] | None = None,
-        client_skills: list[dict[str, Any]] | None = None,
+        messages: Sequence[RequestMessage],
+        client_tools: Sequence[ClientToolSchema] = (),
+        client_skills: Sequence[ClientSkillSchema] = (),
         stream_tokens: bool = False,
         max_steps: int = DEFAULT_MAX_STEPS,
         background: bool = False,
@@ -164,16 +162,16 @@ class AgentService:
         anything is written: stored, it would break every later request of the conversation.
         """
         check_text(messages, "messages")
-        check_text(client_tools or [], "client_tools")
-        check_text(client_skills or [], "client_skills")
+        check_text(client_tools, "client_tools")
+        check_text(client_skills, "client_skills")
         conv = self.resolve_conversation(conversation_id, agent_id)
         active = self.runs.active_for(conv.id)
         if active is not None:
             raise ConflictError(f"conversation {conv.id} is busy with run {active.id}; wait for it or cancel it")
         pending = self.conversations.pending_approval(conv.id)
         specs = [
-            ToolSpec(t["name"], t.get("description") or "", t.get("parameters") or {"type": "object", "properties": {}})
-            for t in client_tools or []
+            ToolSpec(t["name"], t["description"], t["parameters"] or {"type": "object", "properties": {}})
+            for t in client_tools
         ]
         # The model: the request's, else the conversation's, else the agent's (and its window).
         model = override_model or conv.model
@@ -188,10 +186,7 @@ class AgentService:
             max_steps=max_steps,
             override_model=model,
             context_window=window,
-            client_skills=[
-                {k: str(skill.get(k) or "") for k in ("name", "description", "location")}
-                for skill in client_skills or []
-            ],
+            client_skills=list(client_skills),
         )
         run = self.runs.create(conv.agent_id, conv.id, background=background, request=_request_json(request))
         try:
@@ -244,7 +239,7 @@ class AgentService:
             return f"{stopped}, before its input was stored"
         return None
 
-    def follow_run(self, run_id: str, starting_after: int = 0) -> AsyncIterator[dict[str, Any]]:
+    def follow_run(self, run_id: str, starting_after: int = 0) -> AsyncIterator[StreamChunk]:
         self.runs.get(run_id)
         return self.registry.follow(run_id, starting_after)
 
@@ -278,7 +273,7 @@ class AgentService:
         provider, model_name = get_provider(agent.model, self.env)
         return await self.loop.compactor.compact(agent, conv.id, provider, model_name, force=True)
 
-    async def compact_report(self, conversation_id: str | None, agent_id: str | None = None) -> dict[str, Any]:
+    async def compact_report(self, conversation_id: str | None, agent_id: str | None = None) -> CompactionReport:
         """`compact`, reported as the Letta API's CompactionResponse.
 
         `num_messages_before`/`_after` count the history messages the model sees (the

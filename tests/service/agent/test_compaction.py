@@ -17,6 +17,7 @@ from letta_code.service.agent.compaction import (
 from letta_code.service.service import AgentService
 from letta_code.service.store.models import Message, new_id, utcnow
 from letta_code.testing import ModelServer, RecordedRequest, Reply, text_of
+from tests.conftest import plain_chunks
 
 RULE = "Rule: always run ruff before committing."
 CONTEXT_ERROR = {
@@ -60,7 +61,7 @@ def setup(tmp_path: Path, server: ModelServer, window: int = 4000) -> tuple[Agen
 def say(service: AgentService, agent_id: str, text: str) -> list[dict[str, Any]]:
     async def go() -> list[dict[str, Any]]:
         run = service.start_run(agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": text}])
-        return [c async for c in service.follow_run(run.id)]
+        return await plain_chunks(service.follow_run(run.id))
 
     return asyncio.run(go())
 

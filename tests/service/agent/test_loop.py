@@ -19,9 +19,11 @@ from typing import Any
 
 import pytest
 
+from letta_code.schemas.chunks import ClientToolSchema
 from letta_code.service.service import AgentService
+from tests.conftest import plain_chunks
 
-TOOLS = [
+TOOLS: list[ClientToolSchema] = [
     {"name": name, "description": "run", "parameters": {"type": "object", "properties": {"x": {"type": "string"}}}}
     for name in ("Bash", "Read")
 ]
@@ -100,7 +102,7 @@ def test_a_name_repeated_or_split_reaches_the_approval_requests_once(
             client_tools=TOOLS,
             stream_tokens=stream_tokens,
         )
-        return [chunk async for chunk in service.follow_run(run.id)]
+        return await plain_chunks(service.follow_run(run.id))
 
     chunks = asyncio.run(drain())
     approvals = [c for c in chunks if c["message_type"] == "approval_request_message"]

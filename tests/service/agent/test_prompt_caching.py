@@ -14,6 +14,7 @@ from letta_code.schemas.state import BlockState
 from letta_code.service.agent.prompt import compile_system_parts
 from letta_code.service.service import AgentService
 from letta_code.testing import ModelServer, Reply, text_of
+from tests.conftest import plain_chunks
 
 INSTRUCTIONS = "You are a careful coding agent. Stable instructions."
 CACHE = {"type": "ephemeral"}
@@ -31,7 +32,7 @@ def setup(tmp_path: Path, server: ModelServer, model: str) -> tuple[AgentService
 def say(service: AgentService, agent_id: str, text: str) -> list[dict[str, Any]]:
     async def go() -> list[dict[str, Any]]:
         run = service.start_run(agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": text}])
-        return [c async for c in service.follow_run(run.id)]
+        return await plain_chunks(service.follow_run(run.id))
 
     return asyncio.run(go())
 

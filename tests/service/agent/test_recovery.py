@@ -6,8 +6,9 @@ leaves them (the end-to-end crashes are in `tests/service/test_recovery.py`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from letta_code.schemas.chunks import StreamChunk
 from letta_code.schemas.messages import AssistantMessage, ToolCallMessage, ToolReturnMessage
 from letta_code.service.agent.recovery import (
     AwaitApproval,
@@ -36,6 +37,11 @@ def message(role: str, id: str, *, text: str = "", calls: list[StepCall] | None 
     )
 
 
+def streamed(chunks: list[dict[str, Any]]) -> list[StreamChunk]:
+    """Chunks as a run stored them, given with only the keys the plan reads."""
+    return cast("list[StreamChunk]", chunks)
+
+
 USER = message("user", "m-user", text="go")
 BASH = StepCall("call_bash", "Bash", '{"command": "ls"}', client=True)
 READ = StepCall("call_read", "Read", '{"path": "x"}', client=True)
@@ -46,7 +52,7 @@ SEARCH = StepCall("call_search", "conversation_search", '{"query": "x"}', client
 def test_an_approval_request_that_went_out_is_not_sent_again() -> None:
     step = message("assistant", "m-1", calls=[BASH, READ], step_id="step-1", otid="o-1")
     sent = [{"message_type": "approval_request_message", "id": "m-1", "tool_call": {"tool_call_id": "call_bash"}}]
-    plan = plan_resume([USER, step], sent, stream_tokens=False)
+    plan = plan_resume([USER, step], streamed(sent), stream_tokens=False)
     assert plan.resend == [] and plan.steps_done == 1
     assert isinstance(plan.then, AwaitApproval)
     [request] = plan.then.requests
@@ -59,7 +65,7 @@ def test_a_finished_step_is_resent_and_its_server_tools_without_a_result_are_rep
     result = message("tool", "m-result", text="Done.", tool_call_id="call_mem", tool_status="success", step_id="step-1")
     # Only the search's tool_call_message went out before the crash.
     chunks = [{"message_type": "tool_call_message", "id": "m-1", "tool_call": {"tool_call_id": "call_search"}}]
-    plan = plan_resume([USER, step, result], chunks, stream_tokens=False)
+    plan = plan_resume([USER, step, result], streamed(chunks), stream_tokens=False)
     text, call, returned, replay = plan.resend
     assert isinstance(text, AssistantMessage) and (text.id, text.otid, text.content) == ("m-1", "o-1", "On it.")
     assert isinstance(call, ToolCallMessage) and call.tool_call == MEMORY.wire()
@@ -71,7 +77,7 @@ def test_a_finished_step_is_resent_and_its_server_tools_without_a_result_are_rep
 def test_a_finished_step_without_tool_calls_had_ended_the_turn() -> None:
     step = message("assistant", "m-1", text="Hi.", step_id="step-1", otid="o-1")
     chunks = [{"message_type": "assistant_message", "id": "m-1", "otid": "o-1", "step_id": "step-1", "content": "Hi."}]
-    plan = plan_resume([USER, step], chunks, stream_tokens=True)
+    plan = plan_resume([USER, step], streamed(chunks), stream_tokens=True)
     assert plan.resend == [] and plan.then == EndTurn()
 
 
@@ -81,7 +87,7 @@ def test_a_step_whose_message_was_never_stored_is_redone_from_what_it_streamed()
         {"message_type": "assistant_message", "id": "m-2", "otid": "o-t", "step_id": "step-2", "content": "Hel"},
         {"message_type": "assistant_message", "id": "m-2", "otid": "o-t", "step_id": "step-2", "content": "lo"},
     ]
-    plan = plan_resume([USER], chunks, stream_tokens=True)
+    plan = plan_resume([USER], streamed(chunks), stream_tokens=True)
     assert isinstance(plan.then, ContinueSteps) and plan.then.partial is not None
     partial = plan.then.partial
     assert (partial.message_id, partial.step_id) == ("m-2", "step-2")

@@ -16,6 +16,7 @@ from letta_code.service.service import AgentService
 from letta_code.service.store.models import Message, new_id
 from letta_code.service.store.search import build_fts_query
 from letta_code.testing import ModelServer, Reply
+from tests.conftest import plain_chunks
 
 SEARCH_TOOLS = {"conversation_search", "archival_memory_insert", "archival_memory_search"}
 
@@ -33,7 +34,7 @@ def say(service: AgentService, agent_id: str, conversation_id: str | None, text:
         run = service.start_run(
             agent_id=agent_id, conversation_id=conversation_id, messages=[{"role": "user", "content": text}]
         )
-        return [c async for c in service.follow_run(run.id)]
+        return await plain_chunks(service.follow_run(run.id))
 
     return asyncio.run(go())
 

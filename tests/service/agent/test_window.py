@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from letta_code.harness.executor import client_tool_schema
+from letta_code.schemas.chunks import ClientToolSchema
 from letta_code.service.agent.compaction import SUMMARY_PROMPT
 from letta_code.service.agent.small_window import compact_tools, first_sentence
 from letta_code.service.agent.window import as_overflow, clip_history, too_long
@@ -17,6 +20,7 @@ from letta_code.service.llm.types import ChatMessage, ContextWindowExceededError
 from letta_code.service.service import AgentService
 from letta_code.testing import ModelServer, RecordedRequest, Reply, text_of
 from letta_code.tools.registry import ALL_TOOL_NAMES, select_tools
+from tests.conftest import plain_chunks
 
 LLAMA_OVERFLOW = {"error": {"message": "Requested tokens (2939) exceed context window of 2048"}}
 
@@ -38,13 +42,13 @@ def make_service(tmp_path: Path, server: ModelServer, window: int) -> tuple[Agen
 
 
 def say(
-    service: AgentService, agent_id: str, text: str, tools: list[dict[str, Any]] | None = None
+    service: AgentService, agent_id: str, text: str, tools: Sequence[ClientToolSchema] = ()
 ) -> list[dict[str, Any]]:
     async def go() -> list[dict[str, Any]]:
         run = service.start_run(
             agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": text}], client_tools=tools
         )
-        return [c async for c in service.follow_run(run.id)]
+        return await plain_chunks(service.follow_run(run.id))
 
     return asyncio.run(go())
 
@@ -115,7 +119,7 @@ def test_usage_the_server_does_not_report_is_estimated_never_zero(tmp_path: Path
 
 
 def test_a_small_window_gets_a_compact_prompt_with_every_tool(tmp_path: Path, model_server: ModelServer) -> None:
-    tools = [t.schema() for t in select_tools(list(ALL_TOOL_NAMES))]
+    tools = [client_tool_schema(t) for t in select_tools(list(ALL_TOOL_NAMES))]
     sizes = {}
     for window in (2048, 128_000):
         service, agent_id = make_service(tmp_path / str(window), model_server, window=window)

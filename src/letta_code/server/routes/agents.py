@@ -107,7 +107,7 @@ async def create_agent(body: AgentCreate, request: Request) -> dict[str, Any]:
         model=model,
         system=body.system,
         block_ids=body.block_ids,
-        memory_blocks=[b.model_dump() for b in body.memory_blocks or []],
+        memory_blocks=[b.spec() for b in body.memory_blocks or []],
         tools=tools,
         description=body.description,
         tags=body.tags,

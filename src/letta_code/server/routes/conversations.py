@@ -154,7 +154,7 @@ async def compact_conversation(
     """Keeps the last turn, summarizes the rest (CompactionResponse); 409 while a run is active."""
     service = service_of(request)
     conv = resolve_conversation(service, conversation_id, (body.agent_id if body else None) or agent_id)
-    return await service.compact_report(conv.id)
+    return dict(await service.compact_report(conv.id))
 
 
 @router.patch("/conversations/{conversation_id}/reset-messages", summary="Clear the conversation's context")

@@ -81,7 +81,7 @@ async def create_message_async(agent_id: str, body: MessageRequest, request: Req
         agent_id=agent_id,
         conversation_id=None,
         messages=body.input_messages(),
-        client_tools=[t.model_dump(exclude_none=True) for t in body.client_tools or []],
+        client_tools=[t.spec() for t in body.client_tools or []],
         max_steps=body.max_steps,
         background=True,
         override_model=body.override_model,
@@ -120,7 +120,7 @@ async def summarize_agent_messages(
 ) -> dict[str, Any]:
     service = service_of(request)
     conv = resolve_conversation(service, "default", agent_id)
-    return await service.compact_report(conv.id)
+    return dict(await service.compact_report(conv.id))
 
 
 @router.patch("/agents/{agent_id}/reset-messages", summary="Clear the agent's context window")

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from letta_code.schemas.chunks import ClientSkillSchema
 from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
 from letta_code.schemas.messages import ErrorMessage, EventMessage, StopReason, StopReasonType
 from letta_code.schemas.state import AgentState
@@ -43,8 +44,7 @@ class RunRequest:
     max_steps: int = DEFAULT_MAX_STEPS
     override_model: str | None = None
     context_window: int | None = None  # of the override model (else the agent's)
-    # Skills of the client's environment ({name, description, location}), listed in the prompt.
-    client_skills: list[dict[str, str]] = field(default_factory=list)
+    client_skills: list[ClientSkillSchema] = field(default_factory=list)  # listed in the prompt
 
 
 class AgentLoop:

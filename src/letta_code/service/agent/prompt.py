@@ -12,10 +12,12 @@ usually a cache hit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from importlib import resources
 
+from letta_code.schemas.chunks import ClientSkillSchema
 from letta_code.schemas.state import BlockState
 
 
@@ -58,7 +60,7 @@ def render_memory(blocks: list[BlockState], *, context_messages: int, total_mess
     )
 
 
-def render_client_skills(skills: list[dict[str, str]]) -> str:
+def render_client_skills(skills: Sequence[ClientSkillSchema]) -> str:
     """The skills a client (the official Letta Code CLI: `client_skills`) says its environment has."""
     lines = [
         "<available_skills>",
@@ -79,7 +81,7 @@ def compile_system_parts(
     context_messages: int,
     total_messages: int,
     now: datetime,
-    skills: list[dict[str, str]] | None = None,
+    skills: Sequence[ClientSkillSchema] | None = None,
 ) -> tuple[str, str]:
     """(stable instructions, memory and metadata): the system prompt in cache order.
 

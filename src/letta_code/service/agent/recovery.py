@@ -38,8 +38,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
+from letta_code.schemas.chunks import StreamChunk
 from letta_code.schemas.messages import (
     ApprovalRequestMessage,
     AssistantMessage,
@@ -124,11 +125,12 @@ class Streamed:
     approvals: set[str] = field(default_factory=set)
 
 
-def index_chunks(chunks: Iterable[dict[str, Any]]) -> Streamed:
+def index_chunks(chunks: Iterable[StreamChunk]) -> Streamed:
     out = Streamed()
     for chunk in chunks:
-        kind, message_id = chunk.get("message_type"), str(chunk.get("id"))
-        if kind in ("assistant_message", "reasoning_message"):
+        message_id = str(chunk.get("id"))
+        if chunk["message_type"] in ("assistant_message", "reasoning_message"):
+            kind = chunk["message_type"]
             channels = out.text if kind == "assistant_message" else out.reasoning
             piece = str(chunk.get("content") if kind == "assistant_message" else chunk.get("reasoning") or "")
             otid = str(chunk.get("otid") or "")
@@ -136,14 +138,14 @@ def index_chunks(chunks: Iterable[dict[str, Any]]) -> Streamed:
             sent = known.sent + piece if known is not None and known.otid == otid else piece
             channels[message_id] = SentText(sent, otid)
             out.step_ids.setdefault(message_id, str(chunk.get("step_id") or new_id("step")))
-        elif kind == "event_message" and chunk.get("event_type") == SUPERSEDED:
-            out.superseded.add(str((chunk.get("event_data") or {}).get("message_id")))
-        elif kind == "tool_call_message":
-            out.calls.add(str((chunk.get("tool_call") or {}).get("tool_call_id")))
-        elif kind == "tool_return_message":
+        elif chunk["message_type"] == "event_message" and chunk["event_type"] == SUPERSEDED:
+            out.superseded.add(str(chunk["event_data"].get("message_id")))
+        elif chunk["message_type"] == "tool_call_message":
+            out.calls.add(chunk["tool_call"]["tool_call_id"])
+        elif chunk["message_type"] == "tool_return_message":
             out.returns.add(str(chunk.get("tool_call_id")))
-        elif kind == "approval_request_message":
-            out.approvals.add(str((chunk.get("tool_call") or {}).get("tool_call_id")))
+        elif chunk["message_type"] == "approval_request_message":
+            out.approvals.add(chunk["tool_call"]["tool_call_id"])
     return out
 
 
@@ -230,7 +232,7 @@ def _text(message: Message) -> str:
     return "".join(str(p.get("text", "")) for p in message.content or [] if p.get("type") == "text")
 
 
-def plan_resume(messages: Sequence[Message], chunks: Iterable[dict[str, Any]], *, stream_tokens: bool) -> ResumePlan:
+def plan_resume(messages: Sequence[Message], chunks: Iterable[StreamChunk], *, stream_tokens: bool) -> ResumePlan:
     """How to bring a resumed run's stream up to its stored messages, then finish or continue it.
 
     `messages`: what the run stored (`ConversationStore.run_messages`), `chunks`:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from letta_code.schemas.messages import UsageStatistics
+from letta_code.schemas.state import RunTotals
 from letta_code.service.llm.types import Usage
 
 
@@ -29,7 +29,9 @@ class RunUsage:
     estimated: bool = False  # some step's counts are our estimate (its server reported none)
 
     @classmethod
-    def from_stored(cls, raw: Mapping[str, Any]) -> RunUsage:
+    def from_stored(cls, raw: Mapping[str, object]) -> RunUsage:
+        """Read back `to_stored`'s JSON, tolerating what an older version stored."""
+
         def count(key: str) -> int | None:
             value = raw.get(key)
             return int(value) if isinstance(value, int | float) else None
@@ -61,8 +63,8 @@ class RunUsage:
         """The run ended: its total is final."""
         self.total_tokens = self.prompt_tokens + self.completion_tokens
 
-    def to_stored(self) -> dict[str, int | bool]:
-        stored: dict[str, int | bool] = {
+    def to_stored(self) -> RunTotals:
+        stored: RunTotals = {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.total_tokens,

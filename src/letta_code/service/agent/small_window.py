@@ -16,10 +16,12 @@ Nothing is removed from the agent: a larger window gets the full prompt back.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from letta_code.schemas.chunks import ClientSkillSchema
 from letta_code.schemas.state import BlockState
 from letta_code.service.agent.prompt import base_instructions
 from letta_code.service.llm.types import ToolSpec
@@ -43,7 +45,7 @@ def small_instructions(stable: str) -> str:
     return _small_base() if stable.strip() == base_instructions().strip() else stable
 
 
-def compact_memory(blocks: list[BlockState], *, skills: list[dict[str, str]]) -> str:
+def compact_memory(blocks: list[BlockState], *, skills: Sequence[ClientSkillSchema]) -> str:
     lines = ["<memory>"]
     lines += [f"<{b.label}>{b.value.strip()}</{b.label}>" for b in blocks]
     lines.append("</memory>")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from letta_code.schemas.chunks import ClientSkillSchema
 from letta_code.schemas.state import AgentState
 from letta_code.service.agent.compaction import Compactor, split_history, summary_chat_message
 from letta_code.service.agent.history import to_chat_messages
@@ -47,7 +48,7 @@ def build_step_prompt(
     model_name: str,
     server_tools: list[ToolSpec],
     client_tools: list[ToolSpec],
-    client_skills: list[dict[str, str]],
+    client_skills: list[ClientSkillSchema],
 ) -> StepPrompt:
     """The request for this step and its estimated size."""
     context = conversations.context_messages(conversation_id)

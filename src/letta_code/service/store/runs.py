@@ -11,19 +11,22 @@ from __future__ import annotations
 import builtins
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from letta_code.schemas.state import RunState
+from letta_code.schemas.chunks import StreamChunk
+from letta_code.schemas.state import RunState, RunTotals
 from letta_code.service.errors import NotFoundError
 from letta_code.service.store.models import Run, RunChunk, new_id, utcnow
 
 ACTIVE_STATUSES = ("created", "running")
+# A chunk as it is stored: its wire JSON (`schemas.chunks.StreamChunk`), opaque to the store.
+StoredChunk: TypeAlias = Mapping[str, object]
 
 
 def _proc_stat(pid: int) -> list[str] | None:
@@ -58,7 +61,7 @@ def _run_state(run: Run) -> RunState:
         status=run.status,
         stop_reason=run.stop_reason,
         background=run.background,
-        usage=run.usage or {},
+        usage=cast(RunTotals, run.usage or {}),  # written by RunUsage.to_stored
         error=run.error,
         created_at=run.created_at,
         completed_at=run.completed_at,
@@ -104,7 +107,7 @@ class Orphan:
     owner: str | None
     background: bool
     request: dict[str, Any] | None
-    usage: dict[str, Any]
+    usage: RunTotals
     cancel_requested: bool
     created_at: datetime
 
@@ -204,7 +207,7 @@ class RunStore:
                     owner=r.owner,
                     background=r.background,
                     request=r.request,
-                    usage=dict(r.usage or {}),
+                    usage=cast(RunTotals, dict(r.usage or {})),
                     cancel_requested=r.cancel_requested,
                     created_at=r.created_at,
                 )
@@ -240,9 +243,9 @@ class RunStore:
         *,
         status: str,
         stop_reason: str,
-        usage: dict[str, Any],
+        usage: RunTotals,
         error: str | None = None,
-        chunks: Sequence[tuple[int, dict[str, Any]]] = (),
+        chunks: Sequence[tuple[int, StoredChunk]] = (),
     ) -> None:
         """End the run, storing its last chunks in the same transaction."""
         with self.engine.begin() as conn:
@@ -264,9 +267,9 @@ class RunStore:
     def append_chunks(
         self,
         run_id: str,
-        chunks: builtins.list[tuple[int, dict[str, Any]]],
+        chunks: Sequence[tuple[int, StoredChunk]],
         *,
-        usage: dict[str, Any] | None = None,
+        usage: RunTotals | None = None,
     ) -> None:
         """Store chunks (and, at a step's end, the usage so far) in one transaction."""
         if not chunks and usage is None:
@@ -276,16 +279,20 @@ class RunStore:
             if usage is not None:
                 conn.execute(update(Run).where(Run.id == run_id).values(usage=dict(usage)))
 
-    def chunks_after(self, run_id: str, starting_after: int) -> builtins.list[tuple[int, dict[str, Any]]]:
+    def chunks_after(
+        self, run_id: str, starting_after: int, *, limit: int | None = None
+    ) -> builtins.list[tuple[int, StreamChunk]]:
+        """The run's stored chunks after seq_id `starting_after`, in order (at most `limit`)."""
         with self.sessions() as session:
-            rows = session.execute(
+            query = (
                 select(RunChunk.seq_id, RunChunk.data)
                 .where(RunChunk.run_id == run_id, RunChunk.seq_id > starting_after)
                 .order_by(RunChunk.seq_id)
-            ).all()
-            return [(int(seq), dict(data)) for seq, data in rows]
+            )
+            rows = session.execute(query if limit is None else query.limit(limit)).all()
+            return [(int(seq), cast(StreamChunk, dict(data))) for seq, data in rows]  # as emitted
 
 
-def _insert_chunks(conn: Connection, run_id: str, chunks: Sequence[tuple[int, dict[str, Any]]]) -> None:
+def _insert_chunks(conn: Connection, run_id: str, chunks: Sequence[tuple[int, StoredChunk]]) -> None:
     if chunks:
         conn.execute(insert(RunChunk), [{"run_id": run_id, "seq_id": seq, "data": data} for seq, data in chunks])
