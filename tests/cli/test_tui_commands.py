@@ -16,9 +16,9 @@ from rich.console import Console
 
 from letta_code.cli.args import parse_args
 from letta_code.cli.session import open_session
+from letta_code.cli.tui.command_env import CommandEnv
 from letta_code.cli.tui.commands import (
     COMMANDS,
-    CommandEnv,
     completions,
     find_command,
     is_command,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from letta_code.cli.tui.commands import CommandEnv
+from letta_code.cli.tui.command_env import CommandEnv
 from letta_code.schemas.chunks import UserInput
 from letta_code.testing import ModelServer, Reply
 from tests.cli.test_tui_commands import Harness, session  # noqa: F401  (fixture)

@@ -4,6 +4,10 @@ One `ModelHandler` per connection (HTTP/1.1 keep-alive, chunked SSE bodies). It
 records each request on its `ModelServer`, takes the next scripted reply and
 renders it with `wire`; a reply's `stall` holds its stream (keep-alives, empty
 deltas or silence) until the client gives up.
+
+The handler knows its server only as `ScriptedServer`, the part of `ModelServer` it
+uses: `model_server.py` builds its HTTP server on this handler, so naming the
+`ModelServer` class here would make the two modules import each other.
 """
 
 from __future__ import annotations
@@ -14,15 +18,40 @@ import select
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 from letta_code.testing import validate, wire
-from letta_code.testing.script import RecordedRequest, Reply
+from letta_code.testing.script import RecordedRequest, Reply, ReplyLike
 
-if TYPE_CHECKING:
-    from letta_code.testing.model_server import ModelServer
+
+class ScriptedServer(Protocol):
+    """What a handler reads and calls on the `ModelServer` it answers for.
+
+    The underscored methods are the server's hooks for its handler (the script queue,
+    the record of requests, ids and thinking signatures), not part of its public API.
+    """
+
+    models: list[str]
+    strict: bool
+    requests: list[RecordedRequest]
+    protocol_errors: list[str]
+
+    @property
+    def port(self) -> int: ...
+
+    def script(self, replies: Iterable[ReplyLike]) -> object: ...
+
+    def _next_reply(self) -> ReplyLike: ...
+
+    def _record(self, req: RecordedRequest) -> None: ...
+
+    def _next_id(self, prefix: str) -> str: ...
+
+    def _signature(self, thinking: str, custom: str | None = None) -> str: ...
+
+    def _signature_ok(self, thinking: str, signature: str) -> bool: ...
 
 
 class ModelHandler(BaseHTTPRequestHandler):
@@ -32,8 +61,8 @@ class ModelHandler(BaseHTTPRequestHandler):
     timeout = 60
 
     @property
-    def fake(self) -> ModelServer:
-        return cast("ModelServer", self.server.model_server)  # type: ignore[attr-defined]
+    def fake(self) -> ScriptedServer:
+        return cast(ScriptedServer, self.server.model_server)  # type: ignore[attr-defined]
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass

@@ -33,7 +33,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 
 from letta_code.testing import wire
-from letta_code.testing.handler import ModelHandler
+from letta_code.testing.handler import ModelHandler, ScriptedServer
 from letta_code.testing.script import (
     EXHAUSTED_TEXT,
     RecordedRequest,
@@ -51,6 +51,7 @@ class _Server(ThreadingHTTPServer):
     # SYN retransmit (1 s, then 3 s), which would show up as our latency in benchmarks.
     request_queue_size = 256
     daemon_threads = True
+    model_server: ScriptedServer  # the ModelServer its handlers answer for (`ModelHandler.fake`)
 
 
 class ModelServer:
@@ -79,7 +80,7 @@ class ModelServer:
         self._counter = 0
         self._httpd = _Server((host, port), ModelHandler)
         self._httpd.daemon_threads = True
-        self._httpd.model_server = self  # type: ignore[attr-defined]
+        self._httpd.model_server = self
         self._thread: threading.Thread | None = None
 
     # ----------------------------------------------------------------- lifecycle

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from letta_code.tools.base import ToolError, ToolResult, ToolSession
-from letta_code.tools.builtin.read import format_line
 from letta_code.tools.core import real_key, resolve_path
 from letta_code.tools.filestate import (
     check_can_modify,
@@ -25,6 +24,7 @@ from letta_code.tools.filestate import (
     remember_read,
     remembered_encoding,
 )
+from letta_code.tools.truncate import format_line
 
 SNIPPET_CONTEXT = 3
 SNIPPET_MAX_LINES = 16

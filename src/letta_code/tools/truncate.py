@@ -3,6 +3,11 @@
 Two cuts: `truncate_middle` (keeps the start and the end: shell output, where the
 last lines usually hold the error) and `truncate_tail` (keeps the start: search
 results, listings). Both say in the text what was cut and where.
+
+One line of a file is cut too, at `MAX_LINE_CHARS` (a minified bundle is one huge
+line), marked with `LINE_CUT`: `format_line` shows it numbered, as Read does, and
+the Edit engine's snippets (`editing.py`) use it so that what the model edits looks
+like what it read; Grep cuts a matching line the same way.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 import os
 
 MAX_OUTPUT_CHARS = 30_000
+MAX_LINE_CHARS = 2000
+LINE_CUT = " [... line truncated]"
 
 
 def truncate_middle(text: str, limit: int = MAX_OUTPUT_CHARS, hidden: int = 0) -> str:
@@ -69,3 +76,10 @@ def read_capped(path: str | os.PathLike[str], max_bytes: int = 2_000_000) -> tup
     skipped = size - len(head) - len(tail)
     text = head.decode("utf-8", errors="replace") + tail.decode("utf-8", errors="replace")
     return text, skipped
+
+
+def format_line(number: int, text: str) -> str:
+    """One line as `cat -n` prints it: the number right-aligned in 6 columns, a tab, the text."""
+    if len(text) > MAX_LINE_CHARS:
+        text = text[:MAX_LINE_CHARS] + LINE_CUT
+    return f"{number:>6}\t{text}"

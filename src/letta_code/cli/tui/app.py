@@ -27,8 +27,8 @@ from letta_code.cli.sandbox_setup import sandbox_state
 from letta_code.cli.session import SessionContext, open_session
 from letta_code.cli.tui import recap, render
 from letta_code.cli.tui.approval import Approver
+from letta_code.cli.tui.command_env import CommandEnv
 from letta_code.cli.tui.commands import (
-    CommandEnv,
     completions,
     is_command,
     print_stats,

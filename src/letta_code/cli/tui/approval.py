@@ -22,7 +22,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from letta_code.cli.tui import render
-from letta_code.cli.tui.commands import Chooser
+from letta_code.cli.tui.command_env import Chooser
 from letta_code.cli.tui.diffs import proposed_diff
 from letta_code.cli.tui.widgets import INTERRUPT
 from letta_code.harness.executor import PendingCall, UserAnswer

@@ -1,6 +1,7 @@
 """Slash commands of the interactive session (`/help`, `/model`, `/resume`, ...).
 
-Each command is an async function of (CommandEnv, argument text). They act on the
+Each command is an async function of (CommandEnv, argument text); the environment
+lives in `command_env.py`, which `conversations.py` uses too. They act on the
 `TuiState` and the backend and print with rich; they never touch the terminal
 directly, so they run in tests against a real or fake backend and a string console.
 """
@@ -9,42 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
 
-from rich.console import Console
 from rich.text import Text
 
 from letta_code.cli.notices import format_tokens
 from letta_code.cli.tui import render
+from letta_code.cli.tui.command_env import CommandEnv
 from letta_code.cli.tui.conversations import pick_conversation, show_recap, switch_conversation
 from letta_code.cli.tui.state import TuiState
-from letta_code.client.backend import Backend
 from letta_code.config import paths
 from letta_code.schemas.state import AgentState
 
 
-class Chooser(Protocol):
-    """Pick one of `options`: its index, None for Esc, a negative number for Ctrl-C."""
-
-    def __call__(self, title: str, options: list[str], *, default: int = 0) -> Awaitable[int | None]: ...
-
-
 class CommandError(Exception):
     """A command could not do what was asked; the message is shown to the user."""
-
-
-@dataclass
-class CommandEnv:
-    state: TuiState
-    console: Console
-    choose: Chooser
-
-    @property
-    def backend(self) -> Backend:
-        return self.state.ctx.backend
-
-    def say(self, text: str | Text, style: str = "") -> None:
-        self.console.print(text if isinstance(text, Text) else Text(text, style=style))
 
 
 Handler = Callable[[CommandEnv, str], Awaitable[None]]

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any
 
 from letta_code.cli.tui import recap, render
-
-if TYPE_CHECKING:
-    from letta_code.cli.tui.commands import CommandEnv
-    from letta_code.cli.tui.state import TuiState
+from letta_code.cli.tui.command_env import CommandEnv
+from letta_code.cli.tui.state import TuiState
+from letta_code.client.backend import Backend
+from letta_code.schemas.state import ConversationState
 
 REPLAY_FETCH = 100  # stored messages read for the replay (the last exchanges are in them)
 PREVIEW_FETCH_MAX = 5000  # a longer conversation is not read whole for its preview (labelled by id)
 PICKER_PREFIX = 6  # what the picker puts before a label: " ❯ 1. "
 
 
-def switch_conversation(state: TuiState, conv: Any) -> None:
+def switch_conversation(state: TuiState, conv: ConversationState) -> None:
     state.conversation = conv
     state.context_tokens = 0
     with contextlib.suppress(Exception):  # remembering is a convenience; never fail the switch
@@ -45,19 +44,19 @@ async def replay_on_start(env: CommandEnv) -> None:
         env.say(f"Could not show the conversation so far: {exc}", "dim")
 
 
-async def first_request(backend: Any, conv: Any) -> str | None:
+async def first_request(backend: Backend, conv: ConversationState) -> str | None:
     """What the user asked first in `conv` (None: nothing yet, or it could not be read)."""
     if not conv.message_count or conv.message_count > PREVIEW_FETCH_MAX:
         return None
     try:
         # The Backend lists the newest messages: reading all of them reaches the first.
-        messages = await backend.list_messages(conv.id, limit=int(conv.message_count))
+        messages = await backend.list_messages(conv.id, limit=conv.message_count)
     except Exception:  # a preview is a nicety: the picker still works without it
         return None
     return recap.first_request(messages)
 
 
-def conversation_label(conv: Any, preview: str | None, current: str, width: int) -> str:
+def conversation_label(conv: ConversationState, preview: str | None, current: str, width: int) -> str:
     """`2025-06-01 10:22  fix the login bug  (12 messages)  ← current`, at most `width` wide."""
     when = conv.updated_at or conv.created_at
     stamp = when.strftime("%Y-%m-%d %H:%M") if when else "—"
@@ -68,7 +67,7 @@ def conversation_label(conv: Any, preview: str | None, current: str, width: int)
     return f"{stamp}  {render.one_line(name, room)}  {count}{mark}"
 
 
-def _recency(conv: Any) -> float:
+def _recency(conv: ConversationState) -> float:
     when = conv.updated_at or conv.created_at
     return when.timestamp() if when else 0.0
 

@@ -13,11 +13,10 @@ import re
 from typing import Any
 
 from letta_code.tools.base import ToolError, ToolResult, ToolSession
-from letta_code.tools.builtin.read import LINE_CUT, MAX_LINE_CHARS
 from letta_code.tools.core import Tool, display_path, newest_first, resolve_path
 from letta_code.tools.globs import split_patterns
 from letta_code.tools.pysearch import Hits, Query, py_search
-from letta_code.tools.truncate import truncate_tail
+from letta_code.tools.truncate import LINE_CUT, MAX_LINE_CHARS, truncate_tail
 
 MODES = ["files_with_matches", "content", "count"]
 _CONTENT_LINE = re.compile(r"(\d+)([:-])")

@@ -24,13 +24,14 @@ from letta_code.tools.filestate import (
     remember_read,
 )
 
+# The `as` names re-export the line cut for grep.py, which still imports it from Read.
+from letta_code.tools.truncate import MAX_LINE_CHARS, format_line
+
 DEFAULT_LIMIT = 2000
-MAX_LINE_CHARS = 2000
 MAX_OUTPUT_CHARS = 100_000
 WHOLE_FILE_BYTES = 2 * 1024 * 1024  # decode files up to this size in one go
 COUNT_LINES_MAX_BYTES = 1024**3  # beyond this, don't count the lines of the rest
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
-LINE_CUT = " [... line truncated]"
 
 IMAGE_TYPES = {
     ".png": "image/png",
@@ -45,13 +46,6 @@ _MAGIC = [
     (b"GIF87a", "image/gif"),
     (b"GIF89a", "image/gif"),
 ]
-
-
-def format_line(number: int, text: str) -> str:
-    """One line as `cat -n` prints it: the number right-aligned in 6 columns, a tab, the text."""
-    if len(text) > MAX_LINE_CHARS:
-        text = text[:MAX_LINE_CHARS] + LINE_CUT
-    return f"{number:>6}\t{text}"
 
 
 def _strip_eol(line: str) -> str:

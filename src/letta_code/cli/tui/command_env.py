@@ -1,0 +1,39 @@
+"""What a slash command runs against: the session state, the console and a picker.
+
+Its own module because both sides of a command use it: `commands.py` (the registry
+and the commands) and `conversations.py` (the `/resume` picker and the replay, which
+`commands.py` calls and the session also runs on its own at start). With the
+environment here, neither has to import the other to name it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Protocol
+
+from rich.console import Console
+from rich.text import Text
+
+from letta_code.cli.tui.state import TuiState
+from letta_code.client.backend import Backend
+
+
+class Chooser(Protocol):
+    """Pick one of `options`: its index, None for Esc, a negative number for Ctrl-C."""
+
+    def __call__(self, title: str, options: list[str], *, default: int = 0) -> Awaitable[int | None]: ...
+
+
+@dataclass
+class CommandEnv:
+    state: TuiState
+    console: Console
+    choose: Chooser
+
+    @property
+    def backend(self) -> Backend:
+        return self.state.ctx.backend
+
+    def say(self, text: str | Text, style: str = "") -> None:
+        self.console.print(text if isinstance(text, Text) else Text(text, style=style))
