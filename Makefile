@@ -9,7 +9,7 @@ LLAMACPP_VERSION := 0.3.36
 LLAMACPP_VENV := tests/.envs/llamacpp
 LLAMACPP := $(LLAMACPP_VENV)/.installed-$(LLAMACPP_VERSION)
 
-.PHONY: run test lint bench clean bwrap llamacpp
+.PHONY: run test lint bench clean bwrap tmux llamacpp
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -27,17 +27,25 @@ run: $(STAMP_RUN)
 	$(BIN)/letta $(ARGS)
 
 # The official Letta Code CLI (PyPI `letta`, version pinned in bench/official.py) in its own
-# venv, for tests/server/test_official_cli.py: a few seconds, once. If it cannot be installed
-# (offline), that test is skipped.
+# venv, for tests/server/test_official_cli.py: a few seconds, once. If it cannot be installed,
+# make stops with one line saying so (the test fails the same way when it is missing).
 $(OFFICIAL_CLI): bench/official.py | $(STAMP_TEST)
-	-$(BIN)/python -c "from bench.official import ensure_official; ensure_official()"
+	@$(BIN)/python -c "from bench.official import ensure_official; ensure_official()" || \
+	  { echo "make test needs the official Letta Code CLI in bench/.envs/official and could not install it from PyPI (see above); check that PyPI is reachable and run 'make test' again" >&2; exit 1; }
 
-# The Bash sandbox's first backend (docs/sandbox.md): installed on a fresh machine when we are
-# root, otherwise one line saying how to get it. Its tests never skip for want of it.
+# A Debian package the tests need: installed on a fresh machine when we are root, otherwise
+# one line saying how to get it; no test skips for want of it. $(call deb,command,package,why)
+deb = command -v $(1) >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+  { apt-get install -y -q $(2) >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(2) >/dev/null 2>&1; }; } ; } || \
+  { echo "make test needs $(2) $(3): run 'sudo apt-get install -y $(2)'" >&2; exit 1; }
+
+# The Bash sandbox's first backend (docs/sandbox.md).
 bwrap:
-	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  { apt-get install -y -q bubblewrap >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q bubblewrap >/dev/null 2>&1; }; } ; } || \
-	  { echo "make test needs bubblewrap for the Bash sandbox: run 'sudo apt-get install -y bubblewrap'" >&2; exit 1; }
+	@$(call deb,bwrap,bubblewrap,for the Bash sandbox)
+
+# The real terminal the TUI tests drive (tests/cli/test_tui_terminal.py).
+tmux:
+	@$(call deb,tmux,tmux,for the terminal UI tests)
 
 # The real model server of tests/e2e/test_real_model_server.py, in its own venv: PyPI's
 # llama-cpp-python server, compiled once (about 25 minutes on two cores; pip's wheel cache
@@ -60,7 +68,7 @@ llamacpp: $(LLAMACPP)
 # stalls), so the total moves a little between runs. `make test COVERAGE=` runs without it.
 COVERAGE ?= --cov=letta_code --cov-report= --cov-fail-under=86
 
-test: $(STAMP_TEST) $(OFFICIAL_CLI) bwrap $(LLAMACPP)
+test: $(STAMP_TEST) $(OFFICIAL_CLI) bwrap tmux $(LLAMACPP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy

@@ -113,7 +113,9 @@ class Terminal:
 @pytest.fixture
 def terminals(tmp_path: Path) -> Iterator[list[Terminal]]:
     if TMUX is None:
-        pytest.skip("tmux is not installed")
+        pytest.fail(
+            "the terminal UI tests need tmux: run 'sudo apt-get install -y tmux' (make test installs it)", pytrace=False
+        )
     opened: list[Terminal] = []
     yield opened
     for term in opened:

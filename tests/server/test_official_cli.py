@@ -3,8 +3,9 @@
 The official CLI is a Node.js bundle with its own Node; its command is also `letta`,
 so it lives in its own venv, `bench/.envs/official` (git-ignored), pinned in
 `bench/official.py`. `make test` installs it there (a few seconds, once); the test
-installs it itself only with LETTA_TEST_OFFICIAL_CLI=1, and is skipped when it is
-missing, so pytest never needs the network. Its telemetry and update checks are
+installs it itself only with LETTA_TEST_OFFICIAL_CLI=1, and otherwise fails with one
+line saying how to get it when it is missing (never a skip), so pytest never needs
+the network. Its telemetry and update checks are
 off, so it talks to nothing but our server; the model is the scripted model server.
 """
 
@@ -51,9 +52,10 @@ def official_letta() -> Path:
 
     if installed_version() != OFFICIAL_VERSION:
         if os.environ.get("LETTA_TEST_OFFICIAL_CLI") != "1":
-            pytest.skip(
+            pytest.fail(
                 f"the official Letta Code CLI {OFFICIAL_VERSION} is not installed in bench/.envs/official; "
-                "`make test` installs it, or set LETTA_TEST_OFFICIAL_CLI=1"
+                "`make test` installs it, or set LETTA_TEST_OFFICIAL_CLI=1",
+                pytrace=False,
             )
         ENVS.mkdir(parents=True, exist_ok=True)
         with (ENVS / "official.lock").open("w") as lock:  # one installer at a time (pytest -n)

@@ -7,5 +7,5 @@ keeps the skills memory blocks and runs the `Skill` tool.
 
 It reaches the service only through the `client.backend.Backend` interface. Must not
 import `cli` or `server` (import-linter contract "the harness knows nothing of the CLI
-or the server").
+or the server"), nor `testing`.
 """

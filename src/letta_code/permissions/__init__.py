@@ -41,6 +41,10 @@ Decisions worth knowing (details in each module's docstring):
 - TodoWrite, BashOutput and KillBash touch only session state and are allowed in
   every mode (strict too); ExitPlanMode asks in plan mode and is allowed otherwise.
 
+Must not import `cli`, `harness`, `service`, `server`, `client` or `tools`
+(import-linter contract "permissions import only config"), nor `testing`; today it
+imports only `config`.
+
 Importing this package does not import tree-sitter; the bash parser is built the
 first time a shell command is checked, and only ever sees an ASCII view of the
 command (tree-sitter-bash 0.25 can crash on some non-ASCII input).

@@ -6,6 +6,6 @@ into stored messages. Subpackages: `agent` (the step loop), `llm` (model adapter
 `store` (SQLite).
 
 Must not import `cli`, `harness`, `tools`, `server` or `client` (import-linter contract
-"service knows nothing of the harness, the CLI, tools or the server"): it knows client
-tools only as the schemas a request carries.
+"service knows nothing of the harness, the CLI, tools or the server"), nor `testing`: it
+knows client tools only as the schemas a request carries.
 """

@@ -19,8 +19,10 @@ what it recorded), `script.py` (`Reply`, `RecordedRequest`), `handler.py` (route
 streaming), `wire.py` (how a reply looks on each protocol's wire), `validate.py` (the
 400s the real APIs send for malformed conversations, in strict mode).
 
-Stdlib only. Nothing else in `letta_code` imports this package (an import contract
-checks it): the product never runs a scripted model by accident.
+Stdlib only: it must not import anything of ours (import-linter contract "the scripted
+model server imports nothing of ours"), and nothing else in `letta_code` imports it
+("nothing in the product imports the scripted model server"): the product never runs a
+scripted model by accident.
 """
 
 from letta_code.testing.model_server import ModelServer

@@ -3,10 +3,13 @@
 KillBash, ExitPlanMode), and here what they stand on: the `Tool` classes (`base.py`,
 `core.py`), the registry by name (`registry.py`), file state and editing
 (`filestate.py`, `editing.py`), walking and matching files (`walk.py`, `globs.py`,
-`ripgrep.py`, `pysearch.py`), background shells (`shells.py`), output truncation
-(`truncate.py`) and the Bash sandbox (`sandbox/`).
+`ripgrep.py`, `pysearch.py`), background shells (`shells.py`), output truncation and
+the numbered, cut file line Read and Edit show (`truncate.py`) and the Bash sandbox
+(`sandbox/`).
 
 A tool knows nothing of the service or of permissions: the harness checks a call, then
 runs it. Must not import `cli`, `harness`, `service`, `server`, `client`, `permissions`
-or `schemas` (import-linter contract "tools import only config").
+or `schemas` (import-linter contract "tools import only config"), nor `testing`. The
+helpers here must not import `builtin/` (contract "the tool helpers know nothing of the
+builtin tools"); only `registry.py` imports the tools, by name on first use.
 """

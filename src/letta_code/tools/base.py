@@ -50,7 +50,13 @@ class ToolSession:
 
 
 class ClientTool:
-    """Base class of every client-side tool."""
+    """What the harness and the registry know of a client-side tool: its schema and `run`.
+
+    The builtin tools derive from `core.Tool`, which adds checking the arguments
+    against `parameters` and turning errors into results. This interface stays apart
+    from it for tools that check their own arguments elsewhere: a tool served by
+    another process (an MCP server checks the calls it gets) implements `run` alone.
+    """
 
     name: ClassVar[str]
     description: ClassVar[str]

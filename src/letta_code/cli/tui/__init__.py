@@ -1,4 +1,11 @@
-"""The interactive terminal UI of `letta` (prompt_toolkit input, rich output, inline)."""
+"""The interactive terminal UI of `letta` (prompt_toolkit input, rich output, inline): the
+prompt, the rendered stream, approvals and the slash commands (`commands.py`).
+
+It starts from `cli/session.py` and must not import the dispatcher `cli.dispatch`
+(import-linter contract "headless mode and the terminal UI start from cli.session, never
+from the dispatcher in cli.dispatch"). As part of `cli` it reaches the service only
+through `client/`, and never imports `testing`.
+"""
 
 from __future__ import annotations
 

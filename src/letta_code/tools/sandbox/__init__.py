@@ -17,6 +17,9 @@ Two backends, probed once per process and cached (a few milliseconds):
   It cannot mask files nor protect `.git/config` inside the project (see `landlock`).
 
 Importing this package imports neither backend; `letta --version` never pays for it.
+Part of `tools`, so it must not import `cli`, `harness`, `service`, `server`, `client`,
+`permissions` or `schemas` (contract "tools import only config"): the CLI turns the
+permission rules into the `SandboxPolicy` it enforces (`cli/sandbox_setup.py`).
 """
 
 from __future__ import annotations
