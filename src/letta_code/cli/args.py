@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Literal, NoReturn
+from typing import Literal, NamedTuple, NoReturn
 
 from letta_code.errors import UserError
 from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
@@ -37,12 +37,12 @@ class CliUsageError(UserError):
 OutputFormat = Literal["text", "json", "stream-json"]
 
 
-class CliOptions:
+class CliOptions(NamedTuple):
     """The parsed `letta` flags, typed and read-only: what `parse_args` returns.
 
-    A plain class rather than a dataclass, to keep `dataclasses` off the `--help` path.
-    Every field is given to the constructor by name; `replace` makes a changed copy.
-    Two options are equal when every field is.
+    A NamedTuple rather than a dataclass, to keep `dataclasses` off the `--help` path:
+    its fields cannot be set, `_replace(field=...)` makes a changed copy (and mypy checks
+    the names and types given to it), and the constructor wants every field.
     """
 
     version: bool
@@ -65,30 +65,6 @@ class CliOptions:
     unlink: bool
     max_steps: int
     stream: bool
-
-    def __init__(self, **values: Any) -> None:
-        fields = CliOptions.__annotations__.keys()
-        if values.keys() != fields:
-            wrong = sorted(values.keys() ^ fields)
-            raise TypeError(f"CliOptions needs exactly its fields; missing or unknown: {', '.join(wrong)}")
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: Any) -> NoReturn:
-        raise AttributeError(f"CliOptions are read-only (use replace({name}=...))")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError(f"CliOptions are read-only (cannot delete {name})")
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, CliOptions) and vars(self) == vars(other)
-
-    def __repr__(self) -> str:
-        return f"CliOptions({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
-
-    def replace(self, **changes: Any) -> CliOptions:
-        """A copy with `changes` applied."""
-        return CliOptions(**{**vars(self), **changes})
 
 
 def context_window_arg(text: str) -> int:

@@ -38,7 +38,7 @@ def run(options: CliOptions) -> int:
             # Piped input without -p: treat it as a headless prompt.
             from letta_code.cli.headless import run_headless
 
-            options = options.replace(prompt="")
+            options = options._replace(prompt="")
             runner = run_headless
         else:
             from letta_code.cli.tui import run_tui
