@@ -150,7 +150,7 @@ def agent_view(
     return view
 
 
-def pending_view(pending: PendingApproval | None, date: datetime | None = None) -> dict[str, Any] | None:
+def pending_view(pending: PendingApproval | None) -> dict[str, Any] | None:
     """A pending approval as Letta's `ApprovalRequestMessage` (all waiting calls in tool_calls):
     the request the loop streamed for the first waiting call, dated when it was stored."""
     if pending is None:
@@ -159,7 +159,7 @@ def pending_view(pending: PendingApproval | None, date: datetime | None = None) 
     if not requests:
         return None
     view = replace(requests[0], otid=None).to_wire()
-    view["date"] = iso(date or datetime.now(UTC))
+    view["date"] = iso(pending.created_at or datetime.now(UTC))
     return view
 
 

@@ -79,10 +79,7 @@ def render(service: AgentService, agent: AgentState, include: set[str] | None = 
     pending = None
     if include is not None and "agent.pending_approval" in include:
         conv = service.conversations.default_for(agent.id)
-        waiting = service.conversations.pending_approval(conv.id)
-        if waiting is not None:
-            date = service.conversations.get_message(waiting.message_id).created_at
-            pending = pending_view(waiting, date)
+        pending = pending_view(service.conversations.pending_approval(conv.id))
     return agent_view(agent, include=include, pending=pending)
 
 

@@ -33,16 +33,8 @@ from letta_code.server.routes.messages import list_messages
 from letta_code.server.turns import follow_stream, send_messages
 from letta_code.server.views import conversation_view, pending_view
 from letta_code.service.errors import NotFoundError
-from letta_code.service.service import AgentService
 
 router = Router(prefix="/v1", tags=["conversations"])
-
-
-def _with_pending(service: AgentService, conv_id: str) -> dict[str, Any] | None:
-    waiting = service.conversations.pending_approval(conv_id)
-    if waiting is None:
-        return None
-    return pending_view(waiting, service.conversations.get_message(waiting.message_id).created_at)
 
 
 @router.post("/conversations", summary="Create a conversation for an agent")
@@ -76,7 +68,7 @@ async def list_conversations(
 async def retrieve_conversation(conversation_id: str, request: Request, agent_id: str | None = None) -> dict[str, Any]:
     service = service_of(request)
     conv = resolve_conversation(service, conversation_id, agent_id)
-    return conversation_view(conv, _with_pending(service, conv.id), with_pending=True)
+    return conversation_view(conv, pending_view(service.conversations.pending_approval(conv.id)), with_pending=True)
 
 
 @router.patch("/conversations/{conversation_id}", summary="Update a conversation")

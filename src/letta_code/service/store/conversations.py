@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -24,6 +25,7 @@ class PendingApproval:
 
     message_id: str
     tool_calls: list[dict[str, Any]]  # [{"id", "name", "arguments", "client"}]
+    created_at: datetime | None = None  # when the message that made the calls was stored
 
 
 def _conversation_state(conv: Conversation, count: int = 0) -> ConversationState:
@@ -197,7 +199,7 @@ class ConversationStore:
             if msg.role == "assistant" and msg.tool_calls:
                 answered = {m.tool_call_id for m in history[index + 1 :] if m.role == "tool"}
                 waiting = [call for call in msg.tool_calls if call.get("client") and call["id"] not in answered]
-                return PendingApproval(msg.id, waiting) if waiting else None
+                return PendingApproval(msg.id, waiting, msg.created_at) if waiting else None
             if msg.role == "user":
                 return None
         return None
