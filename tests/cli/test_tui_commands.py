@@ -248,6 +248,36 @@ def test_unlink_and_link_change_the_agent_tools_and_client_tools(session: Callab
     session(body)
 
 
+def test_unlink_and_link_keep_the_skill_tool(session: Callable[..., None], project: Path) -> None:
+    # The Skill tool is the harness's own, not the agent's: /unlink and /link must not drop it.
+    skill_dir = project / ".skills" / "deploy"
+    skill_dir.mkdir(parents=True)
+    (skill_dir / "SKILL.md").write_text("---\nname: Deploy\ndescription: Ships it\n---\nRun make deploy.\n")
+
+    async def body(h: Harness) -> None:
+        assert h.state.ctx.tool_names[-1] == "Skill"
+        await h.run("/unlink")
+        assert h.state.ctx.tool_names == ["Skill"]
+        assert [t["name"] for t in h.state.ctx.client_tools] == ["Skill"]
+        await h.run("/link")
+        assert h.state.ctx.tool_names == [*ALL_TOOL_NAMES, "Skill"]
+        assert [t["name"] for t in h.state.ctx.client_tools] == [*ALL_TOOL_NAMES, "Skill"]
+
+    session(body)
+
+
+def test_link_with_the_skill_tool_in_the_tools_flag(session: Callable[..., None], project: Path) -> None:
+    skill_dir = project / ".skills" / "deploy"
+    skill_dir.mkdir(parents=True)
+    (skill_dir / "SKILL.md").write_text("---\nname: Deploy\ndescription: Ships it\n---\nRun make deploy.\n")
+
+    async def body(h: Harness) -> None:
+        await h.run("/link")  # "Skill" in --tools is not a registry tool: no error
+        assert h.state.ctx.tool_names == ["Bash", "Skill"]
+
+    session(body, argv=["-m", "openai/gpt-4.1", "--tools", "Bash,Skill"])
+
+
 def test_link_respects_the_tools_flag(session: Callable[..., None]) -> None:
     async def body(h: Harness) -> None:
         await h.run("/link")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from letta_code.permissions import (
     split_rule_list,
 )
 from letta_code.schemas.chunks import ClientToolSchema
+from letta_code.schemas.state import AgentState
 from letta_code.tools.base import ToolError, ToolSession
 from letta_code.tools.registry import ALL_TOOL_NAMES, select_tools
 
@@ -80,7 +82,8 @@ def make_backend(env: dict[str, str]) -> Backend:
     return EmbeddedBackend(paths.database_path(), env)
 
 
-def _requested_tools(args: CliOptions) -> list[str]:
+def requested_tools(args: CliOptions) -> list[str]:
+    """The registry tools `--tools` asks for (every one without it; the Skill tool is apart)."""
     if args.tools is None:
         return list(ALL_TOOL_NAMES)
     names = [n.strip() for n in args.tools.split(",") if n.strip() and n.strip() != SKILL_TOOL]
@@ -150,7 +153,7 @@ async def open_session(args: CliOptions, env: dict[str, str], *, exclusive: bool
         )
     except RuleError as exc:
         raise StartupError(f"bad permission rule: {exc}") from exc
-    requested = _requested_tools(args)
+    requested = requested_tools(args)
     model = resolve_handle(args.model) if args.model else None
     backend = make_backend(env)
     if args.model:
@@ -187,17 +190,13 @@ async def open_session(args: CliOptions, env: dict[str, str], *, exclusive: bool
         flag=args.context_window,
         model_changed=target.model_switched_from is not None,
     )
-    tool_names = [name for name in requested if name in agent.tools]
-    tools = select_tools(tool_names) if tool_names else []
-    client_tools = [client_tool_schema(t) for t in tools]
     skills = await start_skills(
         backend, agent.id, cwd=cwd, home=paths.letta_home(), extra_dir=_skills_dir(args), warn=_warn
     )
     special_tools: dict[str, SpecialTool] = {}
     if skills.offered and (args.tools is None or SKILL_TOOL in [n.strip() for n in args.tools.split(",")]):
-        client_tools.append(SKILL_TOOL_SCHEMA)
-        tool_names = [*tool_names, SKILL_TOOL]
         special_tools[SKILL_TOOL] = skills.run_tool
+    tool_names, client_tools = offered_tools(requested, agent, special_tools)
     return SessionContext(
         args=args,
         settings=settings,
@@ -215,6 +214,20 @@ async def open_session(args: CliOptions, env: dict[str, str], *, exclusive: bool
         mode=mode,
         special_tools=special_tools,
     )
+
+
+def offered_tools(
+    requested: list[str], agent: AgentState, special_tools: Mapping[str, SpecialTool]
+) -> tuple[list[str], list[ClientToolSchema]]:
+    """The tools a session offers the model, by name and as schemas: the requested registry
+    tools the agent has (`/link` and `/unlink` change which), then the Skill tool when the
+    session runs it. Start-up and the TUI's `/link` and `/unlink` both ask here."""
+    names = [name for name in requested if name in agent.tools]
+    schemas = [client_tool_schema(t) for t in select_tools(names)] if names else []
+    if SKILL_TOOL in special_tools:
+        names.append(SKILL_TOOL)
+        schemas.append(SKILL_TOOL_SCHEMA)
+    return names, schemas
 
 
 def _skills_dir(args: CliOptions) -> Path | None:

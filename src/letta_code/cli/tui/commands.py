@@ -191,23 +191,11 @@ async def _reasoning(env: CommandEnv, arg: str) -> None:
         env.console.print(render.reasoning_text(env.state.last_reasoning, full=True))
 
 
-def _requested_tools(state: TuiState) -> list[str]:
-    from letta_code.tools.registry import ALL_TOOL_NAMES, select_tools
-
-    spec = state.ctx.args.tools
-    if spec is None:
-        return list(ALL_TOOL_NAMES)
-    names = [n.strip() for n in spec.split(",") if n.strip()]
-    return [t.name for t in select_tools(names)] if names else []
-
-
 def _set_client_tools(state: TuiState) -> None:
-    from letta_code.harness.executor import client_tool_schema
-    from letta_code.tools.registry import select_tools
+    from letta_code.cli.session import offered_tools, requested_tools
 
-    names = [n for n in _requested_tools(state) if n in state.agent.tools]
-    state.ctx.tool_names = names
-    state.ctx.client_tools = [client_tool_schema(t) for t in select_tools(names)] if names else []
+    ctx = state.ctx
+    ctx.tool_names, ctx.client_tools = offered_tools(requested_tools(ctx.args), state.agent, ctx.special_tools)
 
 
 @command("link", "attach the Letta Code tools (Read, Write, Edit, Bash, ...) to the agent")
