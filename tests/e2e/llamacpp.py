@@ -319,7 +319,7 @@ class _Handler(BaseHTTPRequestHandler):
                 received.append(piece)
                 self.wfile.write(piece)
                 self.wfile.flush()
-        except OSError as exc:  # the client went away, or the server did
+        except (OSError, http.client.HTTPException) as exc:  # the client went away, or the server did
             received.append(f"\n[proxy: {type(exc).__name__}: {exc}]".encode())
             if not exchange.status:
                 exchange.status = 502
