@@ -248,11 +248,15 @@ def test_unlink_and_link_change_the_agent_tools_and_client_tools(session: Callab
     session(body)
 
 
-def test_unlink_and_link_keep_the_skill_tool(session: Callable[..., None], project: Path) -> None:
-    # The Skill tool is the harness's own, not the agent's: /unlink and /link must not drop it.
+def write_skill(project: Path) -> None:
+    """A project skill, so that the session offers the Skill tool."""
     skill_dir = project / ".skills" / "deploy"
     skill_dir.mkdir(parents=True)
     (skill_dir / "SKILL.md").write_text("---\nname: Deploy\ndescription: Ships it\n---\nRun make deploy.\n")
+
+
+def test_unlink_and_link_keep_the_skill_tool(session: Callable[..., None], project: Path) -> None:
+    write_skill(project)  # the Skill tool is the harness's own, not the agent's: it stays
 
     async def body(h: Harness) -> None:
         assert h.state.ctx.tool_names[-1] == "Skill"
@@ -267,9 +271,7 @@ def test_unlink_and_link_keep_the_skill_tool(session: Callable[..., None], proje
 
 
 def test_link_with_the_skill_tool_in_the_tools_flag(session: Callable[..., None], project: Path) -> None:
-    skill_dir = project / ".skills" / "deploy"
-    skill_dir.mkdir(parents=True)
-    (skill_dir / "SKILL.md").write_text("---\nname: Deploy\ndescription: Ships it\n---\nRun make deploy.\n")
+    write_skill(project)
 
     async def body(h: Harness) -> None:
         await h.run("/link")  # "Skill" in --tools is not a registry tool: no error
