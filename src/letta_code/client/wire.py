@@ -13,6 +13,8 @@ them. Our own service always sends those keys; a server nobody here wrote may no
 - a chunk the harness must act on but cannot read (a tool call without a string
   `tool_call_id` and `name`, a `stop_reason` without its reason) raises
   `BackendError`, which the user sees as one line, rather than being half-read;
+  a tool call's `arguments` become JSON text when a server sent an object or
+  nothing, and `tool_call` is filled from `tool_calls` when only the list came;
 - every other kind, including ones this project does not know, passes as it came.
 """
 
@@ -56,6 +58,7 @@ def checked_chunk(data: str) -> StreamChunk | None:
 
 
 def _readable_call(call: object) -> bool:
+    """Whether the harness can answer `call`; its `arguments` are made JSON text on the way."""
     if not isinstance(call, dict):
         return False
     if not isinstance(call.get("tool_call_id"), str) or not isinstance(call.get("name"), str):

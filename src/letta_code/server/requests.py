@@ -104,9 +104,8 @@ class ClientTool(_Open):
     parameters: dict[str, Any] | None = None
 
     def spec(self) -> ClientToolSchema:
-        """The tool as the service takes it (no parameters: a tool that takes none)."""
-        parameters = self.parameters or {"type": "object", "properties": {}}
-        return {"name": self.name, "description": self.description or "", "parameters": parameters}
+        """The tool as the service takes it (which reads no parameters as a tool that takes none)."""
+        return {"name": self.name, "description": self.description or "", "parameters": self.parameters or {}}
 
 
 class ClientSkill(_Open):

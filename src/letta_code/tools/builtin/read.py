@@ -23,8 +23,6 @@ from letta_code.tools.filestate import (
     looks_binary,
     remember_read,
 )
-
-# The `as` names re-export the line cut for grep.py, which still imports it from Read.
 from letta_code.tools.truncate import MAX_LINE_CHARS, format_line
 
 DEFAULT_LIMIT = 2000
