@@ -255,6 +255,7 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
             observe,
             on_plan_approved=on_plan_approved,
             special_tools=ctx.special_tools,
+            external_tools=ctx.external_tools,
         )
 
         def on_chunk(chunk: StreamChunk) -> None:

@@ -24,7 +24,7 @@ from letta_code.config import paths
 from letta_code.config.settings import Settings
 from letta_code.errors import UserError
 from letta_code.harness.agent_setup import SessionTarget, resolve_session
-from letta_code.harness.executor import SpecialTool, client_tool_schema
+from letta_code.harness.executor import ExternalTool, SpecialTool, client_tool_schema
 from letta_code.harness.skills import SKILL_TOOL, SKILL_TOOL_SCHEMA, start_skills
 from letta_code.permissions import (
     PermissionChecker,
@@ -52,6 +52,8 @@ class SessionContext:
     mode: PermissionMode
     # Harness-side tools for the executor (ToolExecutor(special_tools=...)): the Skill tool.
     special_tools: dict[str, SpecialTool] = field(default_factory=dict)
+    # Tools served by other processes (MCP servers), by the name the model calls them.
+    external_tools: dict[str, ExternalTool] = field(default_factory=dict)
 
 
 # What the shell reports for a process that SIGPIPE ended (128 + 13), as `yes | head -1` shows.

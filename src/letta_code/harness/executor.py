@@ -17,10 +17,10 @@ import contextlib
 import hashlib
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal, Protocol, cast
 
 from letta_code.config.paths import letta_home
 from letta_code.permissions import Decision, PermissionChecker
@@ -81,6 +81,22 @@ SpecialTool = Callable[[ToolArguments], Awaitable[ToolResult]]
 OnStart = Callable[[PendingCall], None]
 
 
+class ExternalTool(Protocol):
+    """A client tool served by another process (an MCP server's tool): it goes through the
+    permission checker like any tool, and runs by awaiting `call` (not in a worker thread)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def read_only(self) -> bool:
+        """The server says the tool changes nothing: a hint for running calls in parallel,
+        never a permission."""
+        ...
+
+    async def call(self, args: ToolArguments) -> ToolResult: ...
+
+
 class StartedCalls:
     """The tool calls of one conversation that began executing and whose results are not delivered yet:
     one empty file each under `$LETTA_HOME/started-tool-calls/` (written before the tool starts)."""
@@ -121,6 +137,7 @@ class ToolExecutor:
         on_allow_always: Callable[[str], None] | None = None,
         on_plan_approved: Callable[[], None] | None = None,
         special_tools: dict[str, SpecialTool] | None = None,
+        external_tools: Mapping[str, ExternalTool] | None = None,
     ) -> None:
         self.session = session
         self.checker = checker
@@ -129,6 +146,7 @@ class ToolExecutor:
         self.on_allow_always = on_allow_always
         self.on_plan_approved = on_plan_approved
         self.special_tools = dict(special_tools or {})
+        self.external_tools = external_tools if external_tools is not None else {}
         self.tool_calls = 0
 
     async def run_calls(self, calls: list[PendingCall], *, on_start: OnStart | None = None) -> list[ApprovalItem]:
@@ -141,8 +159,7 @@ class ToolExecutor:
             if denial is not None:
                 results[call.tool_call_id] = denial
                 continue
-            tool = get_tool(call.name)
-            if tool is not None and tool.read_only:
+            if self._read_only(call.name):
                 parallel.append(call)
             else:
                 await self._flush_parallel(parallel, results, on_start)
@@ -160,9 +177,19 @@ class ToolExecutor:
             results[call.tool_call_id] = item
         batch.clear()
 
+    def _read_only(self, name: str) -> bool:
+        external = self.external_tools.get(name)
+        if external is not None:
+            return external.read_only
+        tool = get_tool(name)
+        return tool is not None and tool.read_only
+
+    def _known(self, name: str) -> bool:
+        return name in self.special_tools or name in self.external_tools or get_tool(name) is not None
+
     async def _permit(self, call: PendingCall) -> ApprovalItem | None:
         """None when the call may run; else the denial item to send back."""
-        if call.name not in self.special_tools and get_tool(call.name) is None:
+        if not self._known(call.name):
             return _item(call, f"Error: unknown tool '{call.name}'", "error")
         problem = call.argument_error()
         if problem:
@@ -202,8 +229,9 @@ class ToolExecutor:
 
     async def _execute(self, call: PendingCall, on_start: OnStart | None = None) -> ToolResultItem:
         special = self.special_tools.get(call.name)
+        external = self.external_tools.get(call.name)
         tool = get_tool(call.name)
-        assert tool is not None or special is not None
+        assert tool is not None or special is not None or external is not None
         if on_start is not None:
             on_start(call)
         self.tool_calls += 1
@@ -213,6 +241,8 @@ class ToolExecutor:
         try:
             if special is not None:
                 result = await special(call.args())
+            elif external is not None:
+                result = await external.call(call.args())
             else:
                 assert tool is not None
                 result = await asyncio.to_thread(tool.run, call.args(), self.session)

@@ -165,6 +165,7 @@ class Tui:
             on_allow_always=self._save_rule,
             on_plan_approved=self._plan_approved,
             special_tools=ctx.special_tools,
+            external_tools=ctx.external_tools,
         )
         return TurnRunner(
             self.backend,
