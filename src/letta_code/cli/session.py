@@ -25,6 +25,7 @@ from letta_code.config.settings import Settings
 from letta_code.errors import UserError
 from letta_code.harness.agent_setup import SessionTarget, resolve_session
 from letta_code.harness.executor import ExternalTool, SpecialTool, client_tool_schema
+from letta_code.harness.prompt_commands import PromptCommand
 from letta_code.harness.skills import SKILL_TOOL, SKILL_TOOL_SCHEMA, start_skills
 from letta_code.permissions import (
     PermissionChecker,
@@ -54,6 +55,8 @@ class SessionContext:
     special_tools: dict[str, SpecialTool] = field(default_factory=dict)
     # Tools served by other processes (MCP servers), by the name the model calls them.
     external_tools: dict[str, ExternalTool] = field(default_factory=dict)
+    # Slash commands that expand into a prompt (custom command files, MCP prompts).
+    prompt_commands: list[PromptCommand] = field(default_factory=list)
 
 
 # What the shell reports for a process that SIGPIPE ended (128 + 13), as `yes | head -1` shows.
