@@ -255,6 +255,20 @@ class Settings:
             check_types(data[name], path)
         return cls(global_=data["global_"], project=data["project"], local=data["local"], cwd=cwd)
 
+    def files(self) -> list[tuple[Path, dict[str, Any]]]:
+        """Each file's path and contents: global, project, project-local."""
+        return [
+            (paths.global_settings_path(), self.global_),
+            (paths.project_settings_path(self.cwd), self.project),
+            (paths.project_local_settings_path(self.cwd), self.local),
+        ]
+
+    def unknown_keys(self) -> list[str]:
+        """A warning line for each top-level key of the three files that letta does not know."""
+        from letta_code.config.settings_keys import unknown_key_warnings
+
+        return unknown_key_warnings(self.files())
+
     def permission_rules(self) -> PermissionRules:
         rules = PermissionRules()
         rules.extend_from(self.global_, paths.global_settings_path())
