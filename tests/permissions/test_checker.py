@@ -352,3 +352,31 @@ def test_unusable_paths_ask_instead_of_crashing(make_checker: MakeChecker, bad: 
     assert checker.check("Bash", {"command": f"cd '{bad}' && ls"}).behavior == "deny"
     assert make_checker().check("Bash", {"command": f"cat '{bad}'"}).behavior == "ask"
     assert checker.denied_by("Read", bad) is None
+
+
+@pytest.mark.parametrize(
+    ("mode", "allow", "deny", "ask", "behavior"),
+    [
+        ("default", [], [], [], "ask"),  # a tool the checker does not know asks
+        ("acceptEdits", [], [], [], "ask"),
+        ("plan", [], [], [], "ask"),
+        ("bypassPermissions", [], [], [], "allow"),
+        ("default", ["mcp__echo__echo"], [], [], "allow"),
+        ("default", ["mcp__echo"], [], [], "allow"),
+        ("default", ["mcp__echo__*"], [], [], "allow"),
+        ("default", ["mcp__other"], [], [], "ask"),
+        ("default", ["mcp__echo__add"], [], [], "ask"),
+        ("bypassPermissions", [], ["mcp__echo"], [], "deny"),
+        ("bypassPermissions", [], ["mcp__echo__echo"], [], "deny"),
+        ("default", ["mcp__echo"], ["mcp__echo__echo"], [], "deny"),
+        ("bypassPermissions", [], [], ["mcp__echo__*"], "ask"),
+        ("strict", [], [], [], "ask"),
+    ],
+)
+def test_mcp_tools_go_through_rules_and_modes(
+    make_checker: MakeChecker, mode: str, allow: list[str], deny: list[str], ask: list[str], behavior: str
+) -> None:
+    decision = make_checker(mode, allow=allow, deny=deny, ask=ask).check("mcp__echo__echo", {"text": "hi"})
+    assert decision.behavior == behavior, decision
+    if behavior == "ask" and not ask:
+        assert decision.suggestion == "mcp__echo__echo"  # what "allow always" saves

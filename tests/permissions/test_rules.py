@@ -148,3 +148,24 @@ GLOB = Word("*.py", "glob")
 def test_match_words(rule_words: tuple[str, ...], prefix: bool, form: CommandForm, narrow: bool, broad: bool) -> None:
     assert match_words(rule_words, form, prefix=prefix, broad=False) is narrow
     assert match_words(rule_words, form, prefix=prefix, broad=True) is broad
+
+
+@pytest.mark.parametrize(
+    ("text", "tool", "covered", "not_covered"),
+    [
+        ("mcp__github", "mcp__github", "mcp__github__create_issue", "mcp__gitlab__create_issue"),
+        ("mcp__github__*", "mcp__github", "mcp__github__list", "mcp__githubx__list"),
+        ("mcp__github__create_issue", "mcp__github__create_issue", "mcp__github__create_issue", "mcp__github__list"),
+        ("mcp__my-server_2__do_it", "mcp__my-server_2__do_it", "mcp__my-server_2__do_it", "mcp__my-server_2__other"),
+    ],
+)
+def test_mcp_rules_name_a_server_or_one_tool(text: str, tool: str, covered: str, not_covered: str) -> None:
+    rule = parse_rule(text)
+    assert (rule.tool, rule.kind, rule.text) == (tool, "tool", text)
+    assert rule.covers_tool(covered) and not rule.covers_tool(not_covered)
+
+
+@pytest.mark.parametrize("text", ["mcp__", "mcp____x", "mcp__server__", "mcp__a__b*"])
+def test_an_mcp_rule_without_a_server_is_refused(text: str) -> None:
+    with pytest.raises(RuleError, match="mcp__<server>"):
+        parse_rule(text)

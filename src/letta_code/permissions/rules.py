@@ -8,7 +8,8 @@
   `Edit` rule every file editor (Write, Edit, MultiEdit, NotebookEdit).
 - `WebFetch(domain:example.com)`: that host and its subdomains.
 - Any other `Tool(pattern)`: a glob matched against the call's string arguments.
-- `mcp__server` covers every tool of that MCP server (`mcp__server__*`).
+- `mcp__server` (or `mcp__server__*`) covers every tool of that MCP server;
+  `mcp__server__tool` that one tool.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ RuleKind = Literal["tool", "exact", "prefix", "path", "generic"]
 
 _TOOL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*\Z")
 _SHELL_OPERATOR = re.compile(r"[();<>|&]+\Z")
+_MCP_NAME = re.compile(r"mcp__(?!_)[A-Za-z0-9_-]*[A-Za-z0-9-](__[A-Za-z0-9_-]+)?\Z")  # mcp__server[__tool]
 
 
 class RuleError(ValueError):
@@ -119,6 +121,10 @@ def parse_rule(text: str) -> Rule:
         tool, spec = stripped[:open_at].strip(), stripped[open_at + 1 : -1]
         if not spec.strip():
             raise RuleError(f"invalid rule {text!r}: empty specifier; write just {tool!r} to match every call")
+    if spec is None and tool.startswith("mcp__") and tool.endswith("__*"):
+        tool = tool[:-3]  # every tool of the server, the same as `mcp__server`
+    if tool.startswith("mcp__") and not _MCP_NAME.match(tool):
+        raise RuleError(f"invalid rule {text!r}: an MCP rule is mcp__<server> or mcp__<server>__<tool>")
     if not _TOOL_NAME.match(tool):
         raise RuleError(f"invalid rule {text!r}: {tool!r} is not a tool name")
     if tool not in KNOWN_TOOLS:
