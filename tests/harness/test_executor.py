@@ -4,6 +4,7 @@ the executor on its own with a real permission checker)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 
@@ -71,3 +72,122 @@ def test_a_tool_that_raises_becomes_an_error_result_and_the_other_calls_still_ru
     }
     assert items[1].get("status") == "success" and "alpha" in str(items[1].get("tool_return"))
     assert ("Explode", "end", "error") in seen  # the observer (the TUI's spinner) hears it ended
+
+
+# -- hooks ---------------------------------------------------------------------------------
+def hooked_executor(
+    tmp_path: Path,
+    hooks: dict[str, str],
+    *,
+    mode: str = "default",
+    deny: list[str] | None = None,
+    asked: list[str] | None = None,
+) -> ToolExecutor:
+    """An executor over a real checker whose hooks are `{event: command}` (every tool matches);
+    the user, when asked, says yes and is recorded in `asked`."""
+    from letta_code.harness.hook_config import parse_hooks
+    from letta_code.harness.hooks import HookRunner, HookSession
+
+    table = {event: [{"hooks": [{"type": "command", "command": command}]}] for event, command in hooks.items()}
+    config = parse_hooks([(tmp_path / ".letta" / "settings.json", {"hooks": table})])
+    runner = HookRunner(config, tmp_path, lambda: HookSession("agent-1", "conv-1", mode), lambda line: None)
+
+    async def ask_user(call: PendingCall, decision: Decision) -> UserAnswer:
+        (asked if asked is not None else []).append(f"{call.name}: {decision.reason}")
+        return UserAnswer("allow")
+
+    checker = PermissionChecker(mode, deny=deny or [], cwd=tmp_path)
+    return ToolExecutor(ToolSession(cwd=tmp_path), checker, ask_user, hooks=runner)
+
+
+def bash(command: str) -> PendingCall:
+    return PendingCall("call-1", "Bash", json.dumps({"command": command}))
+
+
+def test_a_pre_tool_use_deny_under_bypass_mode_leaves_no_side_effect(tmp_path: Path) -> None:
+    answer = {"hookSpecificOutput": {"permissionDecision": "deny", "permissionDecisionReason": "not today"}}
+    executor = hooked_executor(
+        tmp_path, {"PreToolUse": f"cat > seen.json; echo '{json.dumps(answer)}'"}, mode="bypassPermissions"
+    )
+    (item,) = asyncio.run(executor.run_calls([bash("touch marker")]))
+    assert item == {
+        "type": "tool",
+        "tool_call_id": "call-1",
+        "tool_return": "Blocked by a PreToolUse hook: not today",
+        "status": "error",
+    }
+    assert not (tmp_path / "marker").exists()
+    assert json.loads((tmp_path / "seen.json").read_text())["tool_input"] == {"command": "touch marker"}
+
+
+def test_a_rewritten_input_is_what_the_checker_checks_and_what_runs(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("x")
+    rewrite = {"hookSpecificOutput": {"updatedInput": {"command": "rm keep.txt"}}}
+    executor = hooked_executor(
+        tmp_path, {"PreToolUse": f"echo '{json.dumps(rewrite)}'"}, mode="bypassPermissions", deny=["Bash(rm:*)"]
+    )
+    (item,) = asyncio.run(executor.run_calls([bash("ls")]))
+    assert item.get("status") == "error" and "Permission denied" in str(item.get("tool_return"))
+    assert (tmp_path / "keep.txt").exists()  # the rewrite to a denied command was denied
+    safe = {"hookSpecificOutput": {"updatedInput": {"command": "echo rewritten > out.txt"}}}
+    executor = hooked_executor(tmp_path, {"PreToolUse": f"echo '{json.dumps(safe)}'"}, mode="bypassPermissions")
+    (item,) = asyncio.run(executor.run_calls([bash("echo original > out.txt")]))
+    assert item.get("status") == "success" and (tmp_path / "out.txt").read_text() == "rewritten\n"
+
+
+def test_a_hook_allow_answers_an_ask_but_never_overrides_a_deny_rule(tmp_path: Path) -> None:
+    allow = {"hookSpecificOutput": {"permissionDecision": "allow"}}
+    asked: list[str] = []
+    executor = hooked_executor(
+        tmp_path, {"PreToolUse": f"echo '{json.dumps(allow)}'"}, deny=["Bash(rm:*)"], asked=asked
+    )
+    items = asyncio.run(executor.run_calls([bash("touch made"), PendingCall("call-2", "Bash", '{"command": "rm x"}')]))
+    assert items[0].get("status") == "success" and (tmp_path / "made").exists()
+    assert items[1].get("status") == "error" and "denied by the rule Bash(rm:*)" in str(items[1].get("tool_return"))
+    assert asked == []  # touch would have asked in default mode: the hook answered
+
+
+def test_a_hook_ask_asks_the_user_even_in_bypass_mode(tmp_path: Path) -> None:
+    ask = {"hookSpecificOutput": {"permissionDecision": "ask", "permissionDecisionReason": "touching files"}}
+    asked: list[str] = []
+    executor = hooked_executor(
+        tmp_path, {"PreToolUse": f"echo '{json.dumps(ask)}'"}, mode="bypassPermissions", asked=asked
+    )
+    (item,) = asyncio.run(executor.run_calls([bash("touch made")]))
+    assert asked == ["Bash: a PreToolUse hook asks for approval: touching files"]
+    assert item.get("status") == "success"  # the user said yes
+
+
+def test_a_permission_request_hook_answers_the_prompt(tmp_path: Path) -> None:
+    deny = {"hookSpecificOutput": {"decision": {"behavior": "deny", "message": "ask the admin"}}}
+    asked: list[str] = []
+    executor = hooked_executor(tmp_path, {"PermissionRequest": f"echo '{json.dumps(deny)}'"}, asked=asked)
+    (item,) = asyncio.run(executor.run_calls([bash("touch made")]))
+    assert "Permission denied by a PermissionRequest hook: ask the admin" in str(item.get("tool_return"))
+    assert not (tmp_path / "made").exists()
+    allow = {"hookSpecificOutput": {"decision": {"behavior": "allow"}}}
+    executor = hooked_executor(tmp_path, {"PermissionRequest": f"echo '{json.dumps(allow)}'"}, asked=asked)
+    (item,) = asyncio.run(executor.run_calls([bash("touch made")]))
+    assert item.get("status") == "success" and (tmp_path / "made").exists()
+    assert asked == []  # neither call prompted the user
+
+
+def test_post_tool_use_sees_the_result_and_its_feedback_reaches_the_model(tmp_path: Path) -> None:
+    feedback = {"decision": "block", "reason": "style check failed", "hookSpecificOutput": {"additionalContext": "x=1"}}
+    executor = hooked_executor(
+        tmp_path,
+        {
+            "PostToolUse": f"cat > post.json; echo '{json.dumps(feedback)}'",
+            "PostToolUseFailure": "cat > failure.json",
+        },
+        mode="bypassPermissions",
+    )
+    ok, failed = asyncio.run(
+        executor.run_calls([bash("echo hello"), PendingCall("call-2", "Read", '{"file_path": "missing.txt"}')])
+    )
+    assert ok.get("tool_return") == "hello\n\nPostToolUse hook: style check failed\n\nPostToolUse hook: x=1"
+    post = json.loads((tmp_path / "post.json").read_text())
+    assert post["tool_response"] == {"output": "hello", "status": "success"} and post["tool_use_id"] == "call-1"
+    failure = json.loads((tmp_path / "failure.json").read_text())
+    assert failure["tool_name"] == "Read" and failure["tool_response"]["status"] == "error"
+    assert failed.get("status") == "error" and failure["error"] == failed.get("tool_return")

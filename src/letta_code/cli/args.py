@@ -17,6 +17,7 @@ EPILOG = """\
 subcommands:
   letta server [--host H] [--port P] [--api-key K]   serve the Letta REST API
   letta memory list|show|log|diff|revert|export|import   inspect and manage memory blocks
+  letta mcp add|list|get|remove                      manage MCP servers (see 'letta mcp --help')
 
 examples:
   letta                                   resume this directory's agent (or create one)

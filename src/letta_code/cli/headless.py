@@ -19,13 +19,16 @@ from typing import Any, Literal, NotRequired, TypedDict
 from letta_code.cli import conversation_lock
 from letta_code.cli.args import CliOptions
 from letta_code.cli.failure import debug_enabled, error_line, is_expected
+from letta_code.cli.mcp_setup import init_event_servers
 from letta_code.cli.notices import compaction_note, is_overflow_compaction
 from letta_code.cli.prompt_input import read_prompt
 from letta_code.cli.sandbox_setup import sandbox_state
-from letta_code.cli.session import EXIT_OUTPUT_CLOSED, SessionContext, open_session, silence_stdout
+from letta_code.cli.session import EXIT_OUTPUT_CLOSED, SessionContext, close_session, open_session, silence_stdout
+from letta_code.cli.session_hooks import session_ended, session_started
 from letta_code.client.backend import BackendError
 from letta_code.config import paths
 from letta_code.harness.executor import PendingCall, ToolExecutor, UserAnswer
+from letta_code.harness.prompt_commands import expand_invocation
 from letta_code.harness.turn import TurnResult, TurnRunner
 from letta_code.permissions import Decision, headless_denial_message
 from letta_code.schemas.chunks import StreamChunk
@@ -235,8 +238,11 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
                     "permission_mode": ctx.mode.value,
                     "cwd": str(ctx.tool_session.cwd),
                     "sandbox": sandbox_state(ctx.tool_session.sandbox),
+                    "mcp_servers": init_event_servers(ctx.mcp),
+                    "slash_commands": [c.name for c in ctx.prompt_commands],
                 }
             )
+        await session_started(ctx)  # hooks: SessionStart (its context goes with the prompt)
 
         async def deny_in_headless(call: PendingCall, decision: Decision) -> UserAnswer:
             return UserAnswer("deny", headless_denial_message(call.name, call.args(), decision), as_result=True)
@@ -256,6 +262,7 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
             on_plan_approved=on_plan_approved,
             special_tools=ctx.special_tools,
             external_tools=ctx.external_tools,
+            hooks=ctx.hooks,
         )
 
         def on_chunk(chunk: StreamChunk) -> None:
@@ -274,12 +281,14 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
                 stream_tokens=fmt == "stream-json" and args.stream,
                 on_chunk=on_chunk,
                 max_steps=args.max_steps,
+                hooks=ctx.hooks,
             )
 
         runner = make_runner(conversation_id)
         restore_sigint = kill_tools_on_sigint(ctx.tool_session)
         try:
             await runner.discard_pending("the session that asked for it was interrupted")
+            prompt = await expand_invocation(ctx.prompt_commands, prompt)  # `/name args`: a custom command
             try:
                 result = await runner.run(prompt)
             except BackendError as exc:
@@ -296,7 +305,8 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
         finally:
             restore_sigint()
             shutdown(ctx.tool_session)
-            await ctx.backend.close()
+            await session_ended(ctx, "other")  # hooks: SessionEnd
+            await close_session(ctx)  # the MCP servers, then the backend
         error = result.error or step_limit_error(result, args.max_steps)
         if error is None and result.stop_reason not in ("end_turn", "requires_approval", "max_steps"):
             error = f"the run stopped: {result.stop_reason}"

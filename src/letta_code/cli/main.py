@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{__version__} (Letta Code, Python)")
         return 0
     _skip_httpx_cli()
-    prog = f"letta {argv[0]}" if argv[:1] in (["server"], ["memory"]) else "letta"
+    prog = f"letta {argv[0]}" if argv[:1] in (["server"], ["memory"], ["mcp"]) else "letta"
     try:
         return _dispatch(argv)
     except KeyboardInterrupt:
@@ -50,6 +50,10 @@ def _dispatch(argv: list[str]) -> int:
         from letta_code.cli.memory_cmd import run_memory_command
 
         return run_memory_command(argv[1:])
+    if argv[:1] == ["mcp"]:
+        from letta_code.cli.mcp_cmd import run_mcp_command
+
+        return run_mcp_command(argv[1:])
     from letta_code.cli.args import CliUsageError, parse_args
 
     try:

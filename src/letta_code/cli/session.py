@@ -12,9 +12,11 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from letta_code.cli import conversation_lock
 from letta_code.cli.args import CliOptions, CliUsageError
+from letta_code.cli.mcp_setup import mcp_client_tools, mcp_external_tools, mcp_prompt_commands, start_mcp
 from letta_code.cli.model_window import settle_window
 from letta_code.cli.rule_check import check_rules
 from letta_code.cli.sandbox_setup import open_session_sandbox
@@ -25,7 +27,7 @@ from letta_code.config.settings import Settings
 from letta_code.errors import UserError
 from letta_code.harness.agent_setup import SessionTarget, resolve_session
 from letta_code.harness.executor import ExternalTool, SpecialTool, client_tool_schema
-from letta_code.harness.prompt_commands import PromptCommand
+from letta_code.harness.prompt_commands import PromptCommand, command_dirs
 from letta_code.harness.skills import SKILL_TOOL, SKILL_TOOL_SCHEMA, start_skills
 from letta_code.permissions import (
     PermissionChecker,
@@ -38,6 +40,12 @@ from letta_code.schemas.chunks import ClientToolSchema
 from letta_code.schemas.state import AgentState
 from letta_code.tools.base import ToolError, ToolSession
 from letta_code.tools.registry import ALL_TOOL_NAMES, select_tools
+
+if TYPE_CHECKING:  # the hooks modules are imported only when a settings file has hooks, MCP's with a server
+    from letta_code.cli.mcp_setup import AskServer
+    from letta_code.harness.hook_config import HookConfig
+    from letta_code.harness.hooks import HookRunner
+    from letta_code.tools.mcp.manager import McpServers
 
 
 @dataclass
@@ -57,6 +65,11 @@ class SessionContext:
     external_tools: dict[str, ExternalTool] = field(default_factory=dict)
     # Slash commands that expand into a prompt (custom command files, MCP prompts).
     prompt_commands: list[PromptCommand] = field(default_factory=list)
+    # The settings files' hooks (None when none is configured): the executor, the turn runner
+    # and the session events fire them.
+    hooks: HookRunner | None = None
+    # The MCP servers of the session (None when none is configured): /mcp shows them.
+    mcp: McpServers | None = None
 
 
 # What the shell reports for a process that SIGPIPE ended (128 + 13), as `yes | head -1` shows.
@@ -133,19 +146,25 @@ def parse_mode_or_none(text: str) -> PermissionMode | None:
         return None
 
 
-async def open_session(args: CliOptions, env: dict[str, str], *, exclusive: bool = False) -> SessionContext:
+async def open_session(
+    args: CliOptions, env: dict[str, str], *, exclusive: bool = False, ask_mcp: AskServer | None = None
+) -> SessionContext:
     """Everything a session needs, from the flags, the settings and the environment.
 
     `exclusive` (`letta -p`): the session takes its conversation for itself for as long
     as the process runs, and when another live process has the default conversation, it
     works in a new conversation of the same agent (`target.busy_conversation` says so).
+    `ask_mcp` (the TUI): asks about each project MCP server nobody approved yet.
     """
     _refuse_contradictions(args)
     cwd = Path.cwd()
     settings = Settings.load(cwd)
+    for line in settings.unknown_keys():
+        _warn(line)
     mode = _permission_mode(args, settings)
     rules = settings.permission_rules()  # the files' shapes first (one line naming the key)
     check_rules(args, settings)  # then each rule, before anything is created
+    hook_config = _hook_config(settings)  # and the hooks' shapes
     try:
         flag_allow = [r for value in args.allowed_tools for r in split_rule_list(value)]
         flag_deny = [r for value in args.disallowed_tools for r in split_rule_list(value)]
@@ -201,8 +220,11 @@ async def open_session(args: CliOptions, env: dict[str, str], *, exclusive: bool
     special_tools: dict[str, SpecialTool] = {}
     if skills.offered and (args.tools is None or SKILL_TOOL in [n.strip() for n in args.tools.split(",")]):
         special_tools[SKILL_TOOL] = skills.run_tool
-    tool_names, client_tools = offered_tools(requested, agent, special_tools)
-    return SessionContext(
+    bypass = mode == PermissionMode.BYPASS_PERMISSIONS
+    mcp = await start_mcp(settings, env, bypass=bypass, ask=ask_mcp, warn=_warn)  # None: no server configured
+    tool_names, client_tools = offered_tools(requested, agent, special_tools, mcp)
+    hooks = _hook_runner(hook_config, cwd, target, checker) if hook_config else None
+    ctx = SessionContext(
         args=args,
         settings=settings,
         backend=backend,
@@ -218,21 +240,39 @@ async def open_session(args: CliOptions, env: dict[str, str], *, exclusive: bool
         ),
         mode=mode,
         special_tools=special_tools,
+        external_tools=mcp_external_tools(mcp),
+        hooks=hooks,
+        mcp=mcp,
     )
+    ctx.prompt_commands.extend(_file_commands(ctx))  # custom command files; MCP prompts join them
+    ctx.prompt_commands.extend(mcp_prompt_commands(mcp))
+    return ctx
 
 
 def offered_tools(
-    requested: list[str], agent: AgentState, special_tools: Mapping[str, SpecialTool]
+    requested: list[str],
+    agent: AgentState,
+    special_tools: Mapping[str, SpecialTool],
+    mcp: McpServers | None = None,
 ) -> tuple[list[str], list[ClientToolSchema]]:
     """The tools a session offers the model, by name and as schemas: the requested registry
     tools the agent has (`/link` and `/unlink` change which), then the Skill tool when the
-    session runs it. Start-up and the TUI's `/link` and `/unlink` both ask here."""
+    session runs it, then the MCP servers' tools. Start-up and the TUI's `/link` and `/unlink`
+    both ask here."""
     names = [name for name in requested if name in agent.tools]
     schemas = [client_tool_schema(t) for t in select_tools(names)] if names else []
     if SKILL_TOOL in special_tools:
         names.append(SKILL_TOOL)
         schemas.append(SKILL_TOOL_SCHEMA)
-    return names, schemas
+    mcp_schemas = mcp_client_tools(mcp)
+    return names + [t["name"] for t in mcp_schemas], schemas + mcp_schemas
+
+
+async def close_session(ctx: SessionContext) -> None:
+    """The end of a session: stop its MCP servers, then close the backend."""
+    if ctx.mcp is not None:
+        await ctx.mcp.close()
+    await ctx.backend.close()
 
 
 def _skills_dir(args: CliOptions) -> Path | None:
@@ -243,6 +283,43 @@ def _skills_dir(args: CliOptions) -> Path | None:
     if not path.is_dir():
         raise CliUsageError(f"--skills: {raw} is not a directory")
     return path
+
+
+def _hook_config(settings: Settings) -> HookConfig | None:
+    """The `hooks` of the three settings files (None when no file has the key); a bad shape
+    is a SettingsError, an unknown event a warning."""
+    files = settings.files()
+    if not any("hooks" in data for _, data in files):
+        return None
+    from letta_code.harness.hook_config import parse_hooks
+
+    config = parse_hooks(files)
+    for line in config.warnings:
+        _warn(line)
+    return config
+
+
+def _hook_runner(config: HookConfig, cwd: Path, target: SessionTarget, checker: PermissionChecker) -> HookRunner:
+    from letta_code.harness.hooks import HookRunner, HookSession
+
+    def who() -> HookSession:  # asked at each event: /new, /resume and Shift+Tab change it
+        return HookSession(target.agent.id, target.conversation.id, checker.mode.value)
+
+    return HookRunner(config, cwd, who)
+
+
+def _file_commands(ctx: SessionContext) -> list[PromptCommand]:
+    """The custom slash commands of the command folders (`.letta/commands/`, ...); their
+    module is imported only when one of the folders exists."""
+    dirs = command_dirs(ctx.tool_session.cwd, paths.letta_home(), Path.home())
+    if not dirs:
+        return []
+    from letta_code.harness.command_files import load_prompt_commands
+
+    commands, warnings = load_prompt_commands(dirs, ctx.checker, ctx.tool_session)
+    for line in warnings:
+        _warn(line)
+    return commands
 
 
 def _warn(line: str) -> None:

@@ -5,6 +5,12 @@ the order the model asked for them. Each call ends as one approval item for the
 service (`schemas/chunks.py`): a `ToolResultItem` `{type: "tool", tool_call_id,
 tool_return, status}` or, when the user said no, an `ApprovalDecisionItem`.
 
+With hooks (`harness/hooks.py`): PreToolUse runs before the permission checker, in
+every mode (a block stops the call; a rewritten input is what the checker checks and
+what runs; allow answers an ask, never a deny; ask asks even in bypassPermissions),
+PermissionRequest before the user is asked, PostToolUse (PostToolUseFailure) after
+the call, its feedback appended to the result the model gets.
+
 `StartedCalls` remembers on disk which calls began executing until their results
 are delivered, so a later session can tell a call that never ran from one that a
 crash (a SIGKILLed `letta`) cut short while it ran.
@@ -19,8 +25,9 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import replace as replace_call
 from pathlib import Path
-from typing import Literal, Protocol, cast
+from typing import TYPE_CHECKING, Literal, Protocol, cast
 
 from letta_code.config.paths import letta_home
 from letta_code.permissions import Decision, PermissionChecker
@@ -35,6 +42,9 @@ from letta_code.schemas.chunks import (
 from letta_code.schemas.text import scrub
 from letta_code.tools.base import ClientTool, ToolResult, ToolSession
 from letta_code.tools.registry import get_tool
+
+if TYPE_CHECKING:  # imported only by a session that has hooks
+    from letta_code.harness.hooks import HookOutcome, HookRunner
 
 
 @dataclass
@@ -138,6 +148,7 @@ class ToolExecutor:
         on_plan_approved: Callable[[], None] | None = None,
         special_tools: dict[str, SpecialTool] | None = None,
         external_tools: Mapping[str, ExternalTool] | None = None,
+        hooks: HookRunner | None = None,
     ) -> None:
         self.session = session
         self.checker = checker
@@ -147,6 +158,8 @@ class ToolExecutor:
         self.on_plan_approved = on_plan_approved
         self.special_tools = dict(special_tools or {})
         self.external_tools = external_tools if external_tools is not None else {}
+        self.hooks = hooks
+        self.stop_request: str | None = None  # a hook answered "continue": false (its stopReason)
         self.tool_calls = 0
 
     async def run_calls(self, calls: list[PendingCall], *, on_start: OnStart | None = None) -> list[ApprovalItem]:
@@ -155,7 +168,7 @@ class ToolExecutor:
         results: dict[str, ApprovalItem] = {}
         parallel: list[PendingCall] = []
         for call in calls:
-            denial = await self._permit(call)
+            call, denial = await self._permit(call)
             if denial is not None:
                 results[call.tool_call_id] = denial
                 continue
@@ -187,25 +200,72 @@ class ToolExecutor:
     def _known(self, name: str) -> bool:
         return name in self.special_tools or name in self.external_tools or get_tool(name) is not None
 
-    async def _permit(self, call: PendingCall) -> ApprovalItem | None:
-        """None when the call may run; else the denial item to send back."""
+    async def _permit(self, call: PendingCall) -> tuple[PendingCall, ApprovalItem | None]:
+        """The call to run (its input perhaps rewritten by a PreToolUse hook), and None when it
+        may run; else the denial item to send back."""
+        problem = self._unrunnable(call)
+        if problem is not None:
+            return call, problem
+        hook = await self._pre_tool_hook(call)
+        if hook is not None and hook.blocked:
+            return call, _item(call, f"Blocked by a PreToolUse hook: {hook.reason}", "error")
+        if hook is not None and hook.updated_input is not None:
+            call = replace_call(call, arguments=json.dumps(hook.updated_input, ensure_ascii=False))
+        return call, await self._decide(call, hook)
+
+    def _unrunnable(self, call: PendingCall) -> ApprovalItem | None:
         if not self._known(call.name):
             return _item(call, f"Error: unknown tool '{call.name}'", "error")
         problem = call.argument_error()
         if problem:
             return _item(call, f"Error: invalid arguments for {call.name}: {problem}", "error")
-        decision = self.checker.check(call.name, call.args())
-        if call.name in self.special_tools:
-            # The harness's own tools (Skill) touch only the agent's memory: a deny rule
-            # still stops them, nothing else asks.
-            return (
-                _item(call, f"Permission denied: {decision.reason}", "error") if decision.behavior == "deny" else None
-            )
-        if decision.behavior == "allow":
+        return None
+
+    async def _pre_tool_hook(self, call: PendingCall) -> HookOutcome | None:
+        """The PreToolUse hooks' answer (None without hooks): they run in every mode, before the checker."""
+        if self.hooks is None:
             return None
-        if decision.behavior == "deny":
+        return self._note_stop(await self.hooks.pre_tool_use(call.name, call.args(), call.tool_call_id))
+
+    def _note_stop(self, outcome: HookOutcome) -> HookOutcome:
+        if outcome.stop is not None and self.stop_request is None:
+            self.stop_request = outcome.stop
+        return outcome
+
+    def take_stop_request(self) -> str | None:
+        """Why a hook asked to stop the turn since the last call (None: none did)."""
+        reason, self.stop_request = self.stop_request, None
+        return reason
+
+    async def _decide(self, call: PendingCall, hook: HookOutcome | None) -> ApprovalItem | None:
+        # The checker sees the input that will run: a hook's rewrite, never the old one.
+        decision = self.checker.check(call.name, call.args())
+        if decision.behavior == "deny":  # a hook may answer an ask, never override a deny
             return _item(call, f"Permission denied: {decision.reason}", "error")
+        said = hook.decision if hook is not None else None
+        if said == "ask":
+            assert hook is not None
+            reason = f"a PreToolUse hook asks for approval{': ' + hook.reason if hook.reason else ''}"
+            return await self._ask(call, Decision("ask", reason), by_hook=True)
+        # The harness's own tools (Skill) touch only the agent's memory: a deny rule
+        # still stops them, nothing else asks.
+        if call.name in self.special_tools or said == "allow" or decision.behavior == "allow":
+            return None
+        return await self._ask(call, decision)
+
+    async def _ask(self, call: PendingCall, decision: Decision, *, by_hook: bool = False) -> ApprovalItem | None:
+        """PermissionRequest hooks may answer an ask; else the user is asked."""
+        if self.hooks is not None:
+            outcome = self._note_stop(await self.hooks.permission_request(call.name, call.args(), call.tool_call_id))
+            if outcome.blocked:
+                return _item(call, f"Permission denied by a PermissionRequest hook: {outcome.reason}", "error")
+            if outcome.decision == "allow":
+                self._approved(call)
+                return None
         answer = await self.ask_user(call, decision)
+        if answer.choice == "deny" and answer.as_result and by_hook:  # no one to ask (headless)
+            text = f"Permission denied: {decision.reason}, and no user can be asked in this session"
+            return _item(call, text, "error")
         if answer.choice == "deny" and answer.as_result:
             return _item(call, answer.reason or "Permission denied", "error")
         if answer.choice == "deny":
@@ -223,9 +283,12 @@ class ToolExecutor:
                 self.checker.add_session_rule(rule)
                 if self.on_allow_always:
                     self.on_allow_always(rule)
+        self._approved(call)
+        return None
+
+    def _approved(self, call: PendingCall) -> None:
         if call.name == "ExitPlanMode" and self.on_plan_approved:
             self.on_plan_approved()
-        return None
 
     async def _execute(self, call: PendingCall, on_start: OnStart | None = None) -> ToolResultItem:
         special = self.special_tools.get(call.name)
@@ -250,14 +313,28 @@ class ToolExecutor:
             result = ToolResult(f"Error: {call.name} failed: {type(exc).__name__}: {exc}", "error")
         if self.observer:
             self.observer(call, "end", result, time.monotonic() - started)
-        content: str | list[ContentPart] = result.output
+        notes = await self._post_tool_hook(call, result)
+        content: str | list[ContentPart] = result.output + notes
         if result.images:
-            content = [{"type": "text", "text": result.output}]
+            content = [{"type": "text", "text": result.output + notes}]
             content += [
                 {"type": "image", "source": {"type": "base64", "media_type": img["media_type"], "data": img["data"]}}
                 for img in result.images
             ]
         return _item(call, content, result.status)
+
+    async def _post_tool_hook(self, call: PendingCall, result: ToolResult) -> str:
+        """What PostToolUse (PostToolUseFailure after an error) hooks add to the result the model
+        gets: a block reason and additional context, each on its own line; "" without hooks."""
+        if self.hooks is None:
+            return ""
+        failed = result.status == "error"
+        outcome = self._note_stop(
+            await self.hooks.post_tool_use(call.name, call.args(), call.tool_call_id, result.output, failed=failed)
+        )
+        event = "PostToolUseFailure" if failed else "PostToolUse"
+        notes = ([outcome.reason] if outcome.blocked else []) + outcome.context
+        return "".join(f"\n\n{event} hook: {note}" for note in notes)
 
 
 def _item(

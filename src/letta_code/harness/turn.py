@@ -12,6 +12,12 @@ off by an interrupt or by the step limit) all go through `answer_without_running
 an error tool result that tells the truth. A call that had started executing when
 its session died or was interrupted (see `StartedCalls`) "may have completed"; only
 one that never started is said to be "not run".
+
+With hooks (`harness/hooks.py`), UserPromptSubmit runs before a user prompt is sent
+(a block sends nothing; additional context becomes a second text part) and Stop when
+the agent ends its turn (a block sends its reason as a new user message, at most
+`MAX_STOP_CONTINUATIONS` times a turn). A tool hook's "continue": false ends the turn
+once its batch of results is stored.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import asyncio
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from letta_code.client.backend import Backend, BackendError
 from letta_code.harness.executor import PendingCall, StartedCalls, ToolExecutor
@@ -37,11 +43,16 @@ from letta_code.schemas.chunks import (
 )
 from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
 
+if TYPE_CHECKING:  # imported only by a session that has hooks
+    from letta_code.harness.hooks import HookRunner
+
 # Pauses before each attempt to resume a lost stream (a restarting server takes a few seconds).
 RESUME_DELAYS = (0.0, 0.2, 0.5, 1.0, 1.0, 2.0, 2.0, 3.0, 5.0, 5.0, 5.0, 5.0)
 # A cancelled run takes a moment to wind down: answers sent meanwhile are refused (409, busy).
 BUSY_RETRIES = 20
 BUSY_PAUSE = 0.1
+# A Stop hook that blocks sends its reason as a new user message: at most this many times a turn.
+MAX_STOP_CONTINUATIONS = 5
 
 # Every chunk as it arrives, and the tool returns of local calls (`TurnRunner.on_chunk`).
 OnChunk = Callable[[StreamChunk], None]
@@ -58,6 +69,7 @@ class TurnResult:
     usage_estimated: bool = False  # the model server reported no usage: the counts are our estimate
     steps: int = 0
     run_ids: list[str] = field(default_factory=list)
+    hook_stop: str | None = None  # a hook ended the turn (a blocked prompt, "continue": false): the line for the user
 
     @property
     def total_tokens(self) -> int:
@@ -85,6 +97,7 @@ class TurnRunner:
         on_chunk: OnChunk | None = None,
         max_steps: int = DEFAULT_MAX_STEPS,
         started: StartedCalls | None = None,
+        hooks: HookRunner | None = None,
     ) -> None:
         self.backend = backend
         self.executor = executor
@@ -95,6 +108,7 @@ class TurnRunner:
         self.max_steps = max_steps
         self.current_run: str | None = None
         self.started = started or StartedCalls(conversation_id)  # default: under $LETTA_HOME
+        self.hooks = hooks
 
     async def resolve_pending(self) -> TurnResult | None:
         """Finish tool calls left waiting by an earlier session (crash, Ctrl-C)."""
@@ -102,7 +116,8 @@ class TurnRunner:
         if not pending:
             return None
         approvals = await self.executor.run_calls(_pending_calls(pending), on_start=self.started.record)
-        return await self._drive([_approval(approvals)])
+        stopped = await self._stop_if_asked(approvals, TurnResult())
+        return stopped or await self._drive([_approval(approvals)])
 
     async def discard_pending(self, reason: str) -> int:
         """Answer tool calls left waiting by an earlier session without running them (a
@@ -112,10 +127,34 @@ class TurnRunner:
         )
 
     async def run(self, user_content: str | list[ContentPart]) -> TurnResult:
-        return await self._drive([{"role": "user", "content": user_content, "otid": _otid()}])
+        """One user turn. With hooks: UserPromptSubmit first (it may block the prompt or add
+        context), Stop when the agent ends its turn (it may send the agent on)."""
+        if self.hooks is None:
+            return await self._drive([_user_message(user_content)])
+        outcome = await self.hooks.user_prompt_submit(_prompt_text(user_content))
+        stopped = outcome.stop or (outcome.reason if outcome.blocked else None)
+        if stopped is not None:
+            line = f"a UserPromptSubmit hook blocked the prompt: {stopped}"
+            return TurnResult(error=line, hook_stop=line)
+        context = self.hooks.take_context() + outcome.context
+        result = await self._drive([_user_message(_with_context(user_content, context))])
+        return await self._after_stop_hooks(result)
 
-    async def _drive(self, messages: list[OutgoingMessage]) -> TurnResult:
-        result = TurnResult()
+    async def _after_stop_hooks(self, result: TurnResult) -> TurnResult:
+        """Run the Stop hooks when the agent ended its turn; a block sends its reason as a new
+        user message (at most MAX_STOP_CONTINUATIONS times), with stop_hook_active set after."""
+        assert self.hooks is not None
+        for continuation in range(MAX_STOP_CONTINUATIONS):
+            if result.stop_reason != "end_turn" or result.hook_stop or result.steps >= self.max_steps:
+                break
+            outcome = await self.hooks.stop(active=continuation > 0)
+            if not outcome.blocked or outcome.stop is not None:
+                break
+            result = await self._drive([_user_message(f"Stop hook feedback:\n{outcome.reason}")], result)
+        return result
+
+    async def _drive(self, messages: list[OutgoingMessage], result: TurnResult | None = None) -> TurnResult:
+        result = result if result is not None else TurnResult()
         text_parts: dict[str, str] = {}
         while True:
             approvals = await self._one_run(messages, result, text_parts, self.max_steps - result.steps)
@@ -139,7 +178,21 @@ class TurnRunner:
             items = await self.executor.run_calls(approvals, on_start=self.started.record)
             for call, item in zip(approvals, items, strict=True):
                 self._report_local_return(call, item)
+            if await self._stop_if_asked(items, result):
+                break
             messages = [_approval(items)]
+        return result
+
+    async def _stop_if_asked(self, items: list[ApprovalItem], result: TurnResult) -> TurnResult | None:
+        """When a tool hook said "continue": false: store the results without a model step and
+        end the turn (`result`, saying why); None when no hook asked."""
+        stop = self.executor.take_stop_request()
+        if stop is None:
+            return None
+        await _send_quietly(self.backend, self.conversation_id, _approval(items), self.client_tools, self.on_chunk)
+        self.started.forget(item["tool_call_id"] for item in items)
+        result.hook_stop = result.error = f"a hook stopped the turn: {stop}"
+        result.stop_reason = "end_turn"
         return result
 
     async def _one_run(
@@ -290,7 +343,17 @@ async def _send_unrun(
         }
         for c in calls
     ]
-    message = _approval(items)
+    await _send_quietly(backend, conversation_id, _approval(items), client_tools, on_chunk)
+
+
+async def _send_quietly(
+    backend: Backend,
+    conversation_id: str,
+    message: ApprovalInput,
+    client_tools: Sequence[ClientToolSchema],
+    on_chunk: OnChunk | None,
+) -> None:
+    """Store the answers of `message` without a model step (max_steps=0)."""
     try:
         stream = backend.send(conversation_id, [message], client_tools=client_tools, stream_tokens=False, max_steps=0)
         async for chunk in stream:
@@ -309,6 +372,23 @@ def unrun_result(started: StartedCalls, tool_call_id: str, reason: str) -> str:
 
 def _otid() -> str:
     return f"otid-{uuid.uuid4()}"
+
+
+def _user_message(content: str | list[ContentPart]) -> OutgoingMessage:
+    return {"role": "user", "content": content, "otid": _otid()}
+
+
+def _prompt_text(content: str | list[ContentPart]) -> str:
+    return content if isinstance(content, str) else "\n".join(p["text"] for p in content if p["type"] == "text")
+
+
+def _with_context(content: str | list[ContentPart], context: list[str]) -> str | list[ContentPart]:
+    """The prompt with the hooks' additional context as a second text part."""
+    if not context:
+        return content
+    parts: list[ContentPart] = [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+    parts.append({"type": "text", "text": "\n\n".join(context)})
+    return parts
 
 
 def _approval(items: list[ApprovalItem]) -> ApprovalInput:

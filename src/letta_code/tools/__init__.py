@@ -4,8 +4,9 @@ KillBash, ExitPlanMode), and here what they stand on: the `Tool` classes (`base.
 `core.py`), the registry by name (`registry.py`), file state and editing
 (`filestate.py`, `editing.py`), walking and matching files (`walk.py`, `globs.py`,
 `ripgrep.py`, `pysearch.py`), background shells (`shells.py`), output truncation and
-the numbered, cut file line Read and Edit show (`truncate.py`) and the Bash sandbox
-(`sandbox/`).
+the numbered, cut file line Read and Edit show (`truncate.py`), the Bash sandbox
+(`sandbox/`), and the tools of MCP servers (`mcp/`: their configuration, one connection
+task per server over the official `mcp` SDK, imported only when a server is configured).
 
 A tool knows nothing of the service or of permissions: the harness checks a call, then
 runs it. Must not import `cli`, `harness`, `service`, `server`, `client`, `permissions`

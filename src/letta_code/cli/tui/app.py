@@ -24,8 +24,9 @@ from rich.text import Text
 from letta_code.cli import conversation_lock
 from letta_code.cli.args import CliOptions
 from letta_code.cli.sandbox_setup import sandbox_state
-from letta_code.cli.session import SessionContext, open_session
-from letta_code.cli.tui import recap, render
+from letta_code.cli.session import SessionContext, close_session, open_session
+from letta_code.cli.session_hooks import session_ended
+from letta_code.cli.tui import mcp_view, recap, render
 from letta_code.cli.tui.approval import Approver
 from letta_code.cli.tui.command_env import CommandEnv
 from letta_code.cli.tui.commands import (
@@ -35,6 +36,7 @@ from letta_code.cli.tui.commands import (
     run_command,
 )
 from letta_code.cli.tui.conversations import pick_conversation, replay_on_start
+from letta_code.cli.tui.hook_events import hook_stop_line, notifying, start_hooks
 from letta_code.cli.tui.interrupts import (
     DISCARDED_REASON,
     INTERRUPTED_REASON,
@@ -63,10 +65,10 @@ class Tui:
         self.state = TuiState(ctx, env, stream=ctx.args.stream)
         self.cwd = ctx.tool_session.cwd
         self.watcher = KeyWatcher()
-        self.commands = CommandEnv(self.state, self.console, choose)
+        self.commands = CommandEnv(self.state, self.console, choose, send=self.run_turn)
         self.prompt = InputPrompt(
             history_path=paths.letta_home() / "history",
-            completer=TuiCompleter(completions, self.cwd),
+            completer=TuiCompleter(lambda: completions(ctx.prompt_commands), self.cwd),
             toolbar=self.toolbar_text,
             cycle_mode=self.cycle_mode,
         )
@@ -118,6 +120,7 @@ class Tui:
             await pick_conversation(self.commands)
         else:  # an existing conversation (plain `letta`, --continue, --agent): where it left off
             await replay_on_start(self.commands)
+        await start_hooks(self.state.ctx, self.console)  # notices as dim lines, then SessionStart
         await self.offer_pending()
         typeahead = ""
         while not self.state.exit_requested:
@@ -160,12 +163,13 @@ class Tui:
         executor = ToolExecutor(
             ctx.tool_session,
             ctx.checker,
-            approver,
+            notifying(approver, ctx.hooks),  # hooks: Notification before the prompt
             view.on_tool,
             on_allow_always=self._save_rule,
             on_plan_approved=self._plan_approved,
             special_tools=ctx.special_tools,
             external_tools=ctx.external_tools,
+            hooks=ctx.hooks,
         )
         return TurnRunner(
             self.backend,
@@ -175,6 +179,7 @@ class Tui:
             stream_tokens=self.state.stream,
             on_chunk=view.on_chunk,
             max_steps=ctx.args.max_steps,
+            hooks=ctx.hooks,
         )
 
     def _new_view(self) -> TurnView:
@@ -205,7 +210,7 @@ class Tui:
                 return self._busy(taken_by)
             view = self._new_view()
             runner = self._make_runner(view)
-            await self._drive(view, runner, runner.run(text))
+            hook_stop_line(self.console, await self._drive(view, runner, runner.run(text)))
         self.state.stats.turns += 1
         self.console.print()
 
@@ -385,10 +390,11 @@ async def run_tui(args: CliOptions, env: dict[str, str]) -> int:
     """Entry point used by `letta` when stdin is a terminal and there is no -p."""
     from letta_code.tools.registry import shutdown
 
-    ctx = await open_session(args, env)
+    ctx = await open_session(args, env, ask_mcp=mcp_view.ask_project_server)  # asks about new .mcp.json servers
     try:
         return await Tui(ctx, env).run()
     finally:
         with contextlib.suppress(Exception):
             shutdown(ctx.tool_session)
-        await ctx.backend.close()
+        await session_ended(ctx, "prompt_input_exit")  # hooks: SessionEnd
+        await close_session(ctx)  # the MCP servers, then the backend

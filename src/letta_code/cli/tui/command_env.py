@@ -8,7 +8,7 @@ environment here, neither has to import the other to name it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,6 +30,8 @@ class CommandEnv:
     state: TuiState
     console: Console
     choose: Chooser
+    # Sends a message as a user turn (the session's run_turn): what a custom command expands to.
+    send: Callable[[str], Awaitable[None]] | None = None
 
     @property
     def backend(self) -> Backend:

@@ -8,7 +8,7 @@ directly, so they run in tests against a real or fake backend and a string conso
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -17,8 +17,10 @@ from letta_code.cli.notices import format_tokens
 from letta_code.cli.tui import render
 from letta_code.cli.tui.command_env import CommandEnv
 from letta_code.cli.tui.conversations import pick_conversation, show_recap, switch_conversation
+from letta_code.cli.tui.custom_commands import completion_rows, help_rows, run_prompt_command
 from letta_code.cli.tui.state import TuiState
 from letta_code.config import paths
+from letta_code.harness.prompt_commands import PromptCommand, find_prompt_command, parse_invocation
 from letta_code.schemas.state import AgentState
 
 
@@ -48,8 +50,9 @@ def command(name: str, help_text: str, usage: str = "") -> Callable[[Handler], H
     return register
 
 
-def completions() -> list[tuple[str, str]]:
-    return [(c.name, c.help) for c in COMMANDS.values()]
+def completions(prompt_commands: Sequence[PromptCommand] = ()) -> list[tuple[str, str]]:
+    """What `/` completes: the built-ins, then the prompt commands they do not hide."""
+    return [(c.name, c.help) for c in COMMANDS.values()] + completion_rows(prompt_commands, COMMANDS)
 
 
 def find_command(name: str) -> SlashCommand | None:
@@ -68,6 +71,10 @@ def is_command(line: str) -> bool:
 async def run_command(env: CommandEnv, line: str) -> None:
     """Run one `/command args` line; errors are printed, never raised."""
     name, _, arg = line[1:].strip().partition(" ")
+    invocation = parse_invocation(line)  # a built-in's exact name, then a prompt command's, then a prefix
+    prompt = find_prompt_command(env.state.ctx.prompt_commands, invocation[0]) if invocation else None
+    if invocation and prompt and name.lower() not in COMMANDS:
+        return await run_prompt_command(env, prompt, invocation[1])
     cmd = find_command(name)
     if cmd is None:
         env.say(f"Unknown command /{name}. /help lists the commands.", "red")
@@ -99,6 +106,9 @@ async def _help(env: CommandEnv, arg: str) -> None:
     rows = [(f"/{c.name}" + (f" {c.usage}" if c.usage else ""), c.help) for c in COMMANDS.values()]
     env.say(Text("Commands", style="bold underline"))
     env.console.print(render.two_columns(rows, left_style=""))
+    if env.state.ctx.prompt_commands:  # custom command files, MCP prompts
+        env.say(Text("Custom commands", style="bold underline"))
+        env.console.print(render.two_columns(help_rows(env.state.ctx.prompt_commands, COMMANDS), left_style=""))
     env.say(Text("Keys and input", style="bold underline"))
     env.console.print(render.two_columns(KEY_ROWS, left_style=""))
 
@@ -195,7 +205,7 @@ def _set_client_tools(state: TuiState) -> None:
     from letta_code.cli.session import offered_tools, requested_tools
 
     ctx = state.ctx
-    ctx.tool_names, ctx.client_tools = offered_tools(requested_tools(ctx.args), state.agent, ctx.special_tools)
+    ctx.tool_names, ctx.client_tools = offered_tools(requested_tools(ctx.args), state.agent, ctx.special_tools, ctx.mcp)
 
 
 @command("link", "attach the Letta Code tools (Read, Write, Edit, Bash, ...) to the agent")
@@ -223,6 +233,8 @@ async def _clear(env: CommandEnv, arg: str) -> None:
     await env.backend.clear_context(env.state.conversation.id)
     env.state.context_tokens = 0
     env.say("Conversation context cleared.", "green")
+    if env.state.ctx.hooks is not None:  # hooks: SessionStart, source clear
+        await env.state.ctx.hooks.session_start("clear")
 
 
 SUMMARY_PREVIEW_LINES = 8
@@ -230,6 +242,8 @@ SUMMARY_PREVIEW_LINES = 8
 
 @command("compact", "summarize older messages to free context (they stay searchable)")
 async def _compact(env: CommandEnv, arg: str) -> None:
+    if env.state.ctx.hooks is not None:  # hooks: PreCompact, trigger manual
+        await env.state.ctx.hooks.pre_compact("manual", arg)
     env.say("Compacting the conversation…", "dim")
     report = await env.backend.compact(env.state.conversation.id)
     if report is None:
@@ -252,6 +266,20 @@ async def _compact(env: CommandEnv, arg: str) -> None:
         if len(lines) > SUMMARY_PREVIEW_LINES:
             shown.append(f"… ({len(lines) - SUMMARY_PREVIEW_LINES} more lines)")
         env.say("\n".join(shown), "dim")
+
+
+@command("hooks", "list the active hooks and the settings file of each")
+async def _hooks(env: CommandEnv, arg: str) -> None:
+    from letta_code.cli.tui.hook_events import hooks_table
+
+    env.console.print(hooks_table(env.state.ctx.hooks, env.state.ctx.tool_session.cwd), soft_wrap=True)
+
+
+@command("mcp", "list the MCP servers: scope, status, tools and prompts")
+async def _mcp(env: CommandEnv, arg: str) -> None:
+    from letta_code.cli.tui.mcp_view import mcp_table
+
+    env.console.print(mcp_table(env.state.ctx.mcp), soft_wrap=True)
 
 
 @command("memory", "show the agent's memory blocks")

@@ -2,7 +2,8 @@
 
 Keys: Enter sends; Alt+Enter or Ctrl+J inserts a newline; Shift+Tab cycles the
 permission mode; Ctrl-C clears the line (twice on an empty line exits); Ctrl-D on
-an empty line exits. `/` completes slash commands, `@` completes file paths.
+an empty line exits. `/` completes slash commands (the built-ins and the custom commands
+the session found), `@` completes file paths.
 """
 
 from __future__ import annotations
