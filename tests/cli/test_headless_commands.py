@@ -126,3 +126,43 @@ def test_a_bad_file_is_one_warning_and_stream_json_lists_the_commands(
     init = json.loads(proc.stdout.splitlines()[0])
     assert init["type"] == "init" and init["slash_commands"] == ["hello", "ops:deploy"]
     assert "Say hello to Ada." in model_server.last_user_text()
+
+
+def test_the_model_of_a_command_file_runs_its_turn_and_the_next_turn_is_the_agents(
+    letta: Letta, model_server: ModelServer, commands: Path
+) -> None:
+    model_server.models.append("gpt-4.1-mini")  # what the provider serves: `model` is checked like `-m`
+    write(commands / "quick.md", "---\nmodel: openai/gpt-4.1-mini\n---\nAnswer briefly: $ARGUMENTS")
+    model_server.script([Reply(text="quick answer"), Reply(text="plain answer")])
+    proc = letta.run("-p", "/quick x", *MODEL)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "quick answer\n"
+    assert "Answer briefly: x" in model_server.last_user_text()
+    proc = letta.run("-p", "hi")  # the same agent, no -m: its own model again
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "plain answer\n"
+    assert [r["model"] for r in model_server.model_requests] == ["gpt-4.1-mini", "gpt-4.1"]
+
+
+@pytest.mark.parametrize(
+    ("model", "problem"),
+    [
+        ("openai/gpt-17-turbo", "does not serve 'gpt-17-turbo'"),
+        ("nosuch/model", 'unknown model "nosuch/model"'),
+        ("haiku", 'model "anthropic/claude-haiku-4-5" needs an API key: set ANTHROPIC_API_KEY'),
+    ],
+)
+def test_a_bad_model_in_a_command_file_is_one_line_and_nothing_runs_or_is_sent(
+    letta: Letta, model_server: ModelServer, commands: Path, model: str, problem: str
+) -> None:
+    del letta.env["ANTHROPIC_API_KEY"]  # Anthropic is not configured
+    write(commands / "quick.md", f"---\nmodel: {model}\nallowed-tools: Bash(touch:*)\n---\nRan: !`touch ran.txt`")
+    model_server.script([Reply(text="never")])
+    proc = letta.run("-p", "/quick x", *MODEL)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("letta: /quick: ") and problem in lines[0], lines[0]
+    assert lines[0].endswith("(the 'model' of .letta/commands/quick.md)")
+    assert not (letta.cwd / "ran.txt").exists()  # the body was not expanded
+    assert model_server.model_requests == []  # nothing was sent

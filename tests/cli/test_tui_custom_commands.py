@@ -141,3 +141,24 @@ def test_a_command_needing_permission_asks_and_a_no_sends_nothing(
         assert "Stamped: done" in model_server.last_user_text() and "stamped" in out
 
     tui_session(body)
+
+
+def test_a_command_files_model_runs_its_turn_and_a_bad_one_sends_nothing(
+    tui_session: Callable[..., None], commands: Path, model_server: ModelServer, letta: Letta
+) -> None:
+    model_server.models.append("gpt-4.1-mini")
+    write(commands / "quick.md", "---\nmodel: openai/gpt-4.1-mini\n---\nAnswer briefly: $ARGUMENTS")
+    write(commands / "bad.md", "---\nmodel: openai/gpt-17-turbo\nallowed-tools: Bash(touch:*)\n---\n!`touch ran.txt`")
+
+    async def body(s: Session) -> None:
+        model_server.script([Reply(text="quick answer"), Reply(text="hello answer")])
+        assert "quick answer" in await s.run("/quick x")
+        assert "hello answer" in await s.run("/hello world")
+        assert [r["model"] for r in model_server.model_requests] == ["gpt-4.1-mini", "gpt-4.1"]
+        agent = await s.tui.state.ctx.backend.find_agent(s.tui.state.agent.id)
+        assert agent is not None and agent.model == "openai/gpt-4.1"  # the agent's own model is unchanged
+        out = await s.run("/bad")
+        assert out.startswith('/bad: unknown model "openai/gpt-17-turbo"') and "does not serve" in out
+        assert not (letta.cwd / "ran.txt").exists() and len(model_server.model_requests) == 2
+
+    tui_session(body)

@@ -133,7 +133,7 @@ def test_a_bad_file_is_skipped_with_one_warning_naming_it(places: tuple[Path, Pa
 def test_loaded_commands_are_prompt_commands_that_expand(places: tuple[Path, Path, Path]) -> None:
     project, letta_home, home = places
     write(project / ".letta/commands/hello.md", "---\ndescription: Greet\nargument-hint: <who>\n---\nSay hello to $1.")
-    write(letta_home / "commands/bye.md", "Say goodbye.")
+    write(letta_home / "commands/bye.md", "---\nmodel: haiku\n---\nSay goodbye.")
     checker = PermissionChecker(cwd=project)
     session = ToolSession(cwd=project)
     commands, warnings = load_prompt_commands(command_dirs(project, letta_home, home), checker, session)
@@ -146,6 +146,7 @@ def test_loaded_commands_are_prompt_commands_that_expand(places: tuple[Path, Pat
         ".letta/commands/hello.md",
     )
     assert bye.origin.endswith("letta-home/commands/bye.md")
+    assert (hello.model, bye.model) == (None, "haiku")  # as written: resolved when the command runs
 
     async def both() -> tuple[str, str]:
         return await hello.expand("world"), await bye.expand("now")

@@ -310,3 +310,29 @@ def test_calls_that_are_not_waiting_are_refused_in_one_line(
     refused = run(scenario)
     assert refused.status == 400 and "no pending approval request" in str(refused)
     assert model_server.requests == []
+
+
+def test_a_turn_on_another_model_sends_every_run_with_it_and_the_next_turn_uses_the_agents(
+    make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("alpha\n")
+    model_server.script(
+        [Reply(tool_calls=[("Read", {"file_path": "notes.txt"})]), Reply(text="It says alpha."), Reply(text="hi")]
+    )
+
+    async def scenario() -> Any:
+        h = Harness(make_backend(), tmp_path)
+        runner = await h.runner(["Read"])
+        first = await runner.run("what is in notes.txt?", model="openai/gpt-4.1-mini")
+        second = await runner.run("hello")
+        conv = await h.backend.find_conversation(runner.conversation_id)
+        assert conv is not None
+        agent = await h.backend.find_agent(conv.agent_id)
+        await h.backend.close()  # its HTTP connections, kept alive by the reads above
+        return first, second, agent
+
+    first, second, agent = run(scenario)
+    assert first.text == "It says alpha." and len(first.run_ids) == 2  # the first send and the approval's
+    assert second.text == "hi"
+    assert [r["model"] for r in model_server.model_requests] == ["gpt-4.1-mini", "gpt-4.1-mini", "gpt-4.1"]
+    assert agent is not None and agent.model == "openai/gpt-4.1"  # the agent's own model is unchanged

@@ -288,9 +288,11 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
         restore_sigint = kill_tools_on_sigint(ctx.tool_session)
         try:
             await runner.discard_pending("the session that asked for it was interrupted")
-            prompt = await expand_invocation(ctx.prompt_commands, prompt)  # `/name args`: a custom command
+            # `/name args`: a custom command, on its file's model when it names one (a bad one: one line)
+            expanded = await expand_invocation(ctx.prompt_commands, prompt, ctx.backend.models)
+            prompt = expanded.text
             try:
-                result = await runner.run(prompt)
+                result = await runner.run(prompt, model=expanded.model)
             except BackendError as exc:
                 # Another process (the TUI, a server's run) has a run in the conversation.
                 moved = await _move_off_busy(ctx) if is_busy(exc) else None
@@ -298,7 +300,7 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
                     raise
                 conversation_id = moved
                 runner = make_runner(moved)
-                result = await runner.run(prompt)
+                result = await runner.run(prompt, model=expanded.model)
         except OutputClosed:
             await _stop_turn(runner)
             raise

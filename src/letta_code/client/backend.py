@@ -110,8 +110,10 @@ class Backend(Protocol):
         client_tools: Sequence[ClientToolSchema],
         stream_tokens: bool,
         max_steps: int = DEFAULT_MAX_STEPS,
+        override_model: str | None = None,
     ) -> AsyncIterator[StreamChunk]:
-        """Start a run with `messages`; its chunks as they come (the Letta wire dicts)."""
+        """Start a run with `messages`; its chunks as they come (the Letta wire dicts). With
+        `override_model` (a `provider/model` handle) this run alone uses that model."""
         ...
 
     def resume(self, run_id: str, starting_after: int) -> AsyncIterator[StreamChunk]:

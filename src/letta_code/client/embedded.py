@@ -140,6 +140,7 @@ class EmbeddedBackend:
         client_tools: Sequence[ClientToolSchema],
         stream_tokens: bool,
         max_steps: int = DEFAULT_MAX_STEPS,
+        override_model: str | None = None,
     ) -> AsyncIterator[StreamChunk]:
         try:
             run = self.service.start_run(
@@ -150,6 +151,7 @@ class EmbeddedBackend:
                 stream_tokens=stream_tokens,
                 max_steps=max_steps,
                 background=False,  # the run lives and dies with this process; a server must not resume it
+                override_model=override_model,
             )
         except ServiceError as exc:
             raise BackendError(exc.detail, exc.status_code) from exc

@@ -325,6 +325,7 @@ class HttpBackend:
         client_tools: Sequence[ClientToolSchema],
         stream_tokens: bool,
         max_steps: int = DEFAULT_MAX_STEPS,
+        override_model: str | None = None,
     ) -> AsyncIterator[StreamChunk]:
         body: dict[str, object] = {
             "messages": messages,
@@ -335,6 +336,8 @@ class HttpBackend:
             "streaming": True,
             "include_pings": True,
         }
+        if override_model:
+            body["override_model"] = override_model
         async for chunk in self._stream(f"/v1/conversations/{conversation_id}/messages", body):
             yield chunk
 

@@ -9,10 +9,11 @@ taken from the first (the project beats the user). The file name is the command 
 
 A file may start with a `---` YAML block: `description`, `argument-hint`,
 `allowed-tools` (permission rules, e.g. `Bash(git status:*)`, that let the body's
-`!`command`` lines run) and `model` (read, not applied yet: the turn runner has no
-per-turn model). Other keys are ignored. Without a description, the body's first line
-is one. A file that cannot be used is skipped with one warning naming it; YAML is
-imported only when a file has frontmatter. What the body becomes is `command_expansion.py`.
+`!`command`` lines run) and `model` (the handle or alias the command's turn runs on,
+checked when it runs: `prompt_commands.command_model`). Other keys are ignored. Without
+a description, the body's first line is one. A file that cannot be used is skipped with
+one warning naming it; YAML is imported only when a file has frontmatter. What the body
+becomes is `command_expansion.py`.
 """
 
 from __future__ import annotations
@@ -221,6 +222,7 @@ def to_prompt_command(file: CommandFile, checker: PermissionChecker, session: To
         argument_hint=file.argument_hint,
         origin=origin_of(file.path, session.cwd),
         expand=_expander(file, checker, session),
+        model=file.model,
     )
 
 

@@ -109,9 +109,11 @@ class TurnRunner:
         self.current_run: str | None = None
         self.started = started or StartedCalls(conversation_id)  # default: under $LETTA_HOME
         self.hooks = hooks
+        self.turn_model: str | None = None  # the model every run of the current turn uses (None: the agent's)
 
     async def resolve_pending(self) -> TurnResult | None:
         """Finish tool calls left waiting by an earlier session (crash, Ctrl-C)."""
+        self.turn_model = None
         pending = await self.backend.pending_approvals(self.conversation_id)
         if not pending:
             return None
@@ -126,9 +128,10 @@ class TurnRunner:
             self.backend, self.conversation_id, reason, client_tools=self.client_tools, started=self.started
         )
 
-    async def run(self, user_content: str | list[ContentPart]) -> TurnResult:
-        """One user turn. With hooks: UserPromptSubmit first (it may block the prompt or add
-        context), Stop when the agent ends its turn (it may send the agent on)."""
+    async def run(self, user_content: str | list[ContentPart], *, model: str | None = None) -> TurnResult:
+        """One user turn, every run of it on `model` when given (the agent's own model is left as it is). With
+        hooks: UserPromptSubmit first (it may block the prompt or add context), Stop when the agent ends its turn."""
+        self.turn_model = model
         if self.hooks is None:
             return await self._drive([_user_message(user_content)])
         outcome = await self.hooks.user_prompt_submit(_prompt_text(user_content))
@@ -208,6 +211,7 @@ class TurnRunner:
             client_tools=self.client_tools,
             stream_tokens=self.stream_tokens,
             max_steps=max_steps,
+            override_model=self.turn_model,
         )
         attempts = 0
         result.stop_reason = None

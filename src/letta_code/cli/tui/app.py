@@ -204,13 +204,13 @@ class Tui:
     def _busy(self, by: str) -> None:
         self.console.print(Text(f"This conversation is busy with {by}: wait for it, or /new.", style="yellow"))
 
-    async def run_turn(self, text: str) -> None:
+    async def run_turn(self, text: str, *, model: str | None = None) -> None:
         with conversation_lock.held(paths.letta_home(), self.state.conversation.id) as taken_by:
             if taken_by:  # a `letta -p` is working in it
                 return self._busy(taken_by)
             view = self._new_view()
             runner = self._make_runner(view)
-            hook_stop_line(self.console, await self._drive(view, runner, runner.run(text)))
+            hook_stop_line(self.console, await self._drive(view, runner, runner.run(text, model=model)))
         self.state.stats.turns += 1
         self.console.print()
 

@@ -8,7 +8,7 @@ environment here, neither has to import the other to name it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,13 +25,19 @@ class Chooser(Protocol):
     def __call__(self, title: str, options: list[str], *, default: int = 0) -> Awaitable[int | None]: ...
 
 
+class Sender(Protocol):
+    """Send `text` as a user turn, every run of it on `model` when given (else the agent's)."""
+
+    def __call__(self, text: str, *, model: str | None = None) -> Awaitable[None]: ...
+
+
 @dataclass
 class CommandEnv:
     state: TuiState
     console: Console
     choose: Chooser
     # Sends a message as a user turn (the session's run_turn): what a custom command expands to.
-    send: Callable[[str], Awaitable[None]] | None = None
+    send: Sender | None = None
 
     @property
     def backend(self) -> Backend:

@@ -2,8 +2,10 @@
 prompts): their rows in `/help` and in Tab completion, and running one as a user turn.
 
 A built-in command of the same name wins (the prompt command is listed as hidden by it).
-A `!`command`` of a command file that the permission rules do not allow is put to the
-user as a question before it runs; a no stops the command, nothing is sent.
+A command file's `model` is checked before anything runs (a bad one is one red line, and
+nothing is sent); the turn then runs on it. A `!`command`` of a command file that the
+permission rules do not allow is put to the user as a question before it runs; a no
+stops the command, nothing is sent.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from letta_code.cli.tui.command_env import CommandEnv
-from letta_code.harness.prompt_commands import PromptCommand
+from letta_code.harness.prompt_commands import PromptCommand, command_model
 
 
 def visible(commands: Sequence[PromptCommand], builtins: Collection[str]) -> list[PromptCommand]:
@@ -40,7 +42,8 @@ def help_rows(commands: Sequence[PromptCommand], builtins: Collection[str]) -> l
 
 
 async def run_prompt_command(env: CommandEnv, command: PromptCommand, arguments: str) -> None:
-    """Expand `command` with `arguments` and send the result as the user's message."""
+    """Expand `command` with `arguments` and send the result as the user's message (on the
+    command's model, when it names one)."""
     from letta_code.harness.command_expansion import approving
 
     async def ask(what: str) -> bool:
@@ -48,6 +51,7 @@ async def run_prompt_command(env: CommandEnv, command: PromptCommand, arguments:
         return picked == 0
 
     try:
+        model = await command_model(command, env.backend.models)
         with approving(ask):
             text = await command.expand(arguments)
     except Exception as exc:  # a bad command must not end the session
@@ -60,4 +64,4 @@ async def run_prompt_command(env: CommandEnv, command: PromptCommand, arguments:
     if env.send is None:  # a command environment without a session loop to send it in
         env.say(f"/{command.name}: there is no session to send the message in.", "red")
         return
-    await env.send(text)
+    await env.send(text, model=model)

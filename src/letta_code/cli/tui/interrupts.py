@@ -41,6 +41,7 @@ class InterruptibleBackend:
         client_tools: Sequence[ClientToolSchema],
         stream_tokens: bool,
         max_steps: int = DEFAULT_MAX_STEPS,
+        override_model: str | None = None,
     ) -> AsyncIterator[StreamChunk]:
         return self.inner.send(
             conversation_id,
@@ -48,4 +49,5 @@ class InterruptibleBackend:
             client_tools=client_tools,
             stream_tokens=stream_tokens,
             max_steps=0 if self.interrupted else max_steps,
+            override_model=override_model,
         )
