@@ -3,13 +3,17 @@ pipes whose writer is slow, and stdins that are empty or closed (real `letta` pr
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 
-from letta_code.cli.prompt_input import SLOW_STDIN_NOTE, valid_text
+import pytest
+
+from letta_code.cli.prompt_input import SLOW_STDIN_NOTE, read_to_end, valid_text
 from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta, letta_executable
 
@@ -157,3 +161,56 @@ def test_valid_text_replaces_every_kind_of_lone_surrogate() -> None:
     assert valid_text("caf\udce9") == "caf\ufffd"  # an undecodable byte, as argv carries it
     assert valid_text("a\ud800b") == "a\ufffd\ufffd\ufffdb"  # any other lone surrogate: one per byte
     assert valid_text("plain café") == "plain café"
+
+
+class HeldStream:
+    """A stdin stand-in whose read() returns only when released (no file descriptor)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.returned = threading.Event()
+
+    def fileno(self) -> int:
+        raise OSError("no descriptor")
+
+    def read(self) -> bytes:
+        self.release.wait(10)
+        self.returned.set()
+        return b"piped"
+
+
+@pytest.mark.parametrize("hops", range(6))
+def test_a_ctrl_c_that_comes_with_the_end_of_the_pipe_is_never_lost(hops: int) -> None:
+    """The pipe ends and Ctrl-C cancels the session in the same moment: whichever callback of
+    the event loop runs first (`hops` callbacks after the data is handed over), the session
+    ends cancelled, never going on as if no Ctrl-C had come (asyncio.wait_for drops it on
+    Python 3.11 when its future finishes at the same time)."""
+
+    async def scenario() -> None:
+        stream = HeldStream()
+        loop = asyncio.get_running_loop()
+
+        async def headless() -> None:  # the read, then the next thing the program waits for
+            await read_to_end(stream, note_after=30)  # type: ignore[arg-type]
+            await asyncio.sleep(2)
+
+        task = asyncio.ensure_future(headless())
+        await asyncio.sleep(0.05)  # the reader thread waits in read()
+
+        def hop(left: int) -> None:
+            if left:
+                loop.call_soon(hop, left - 1)
+            else:
+                task.cancel()
+
+        def end_the_pipe() -> None:  # runs in the loop: the data is handed over right now
+            stream.release.set()
+            stream.returned.wait(10)
+            time.sleep(0.05)  # the reader thread's call_soon_threadsafe is queued by now
+            loop.call_soon(hop, hops)
+
+        loop.call_soon(end_the_pipe)
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())

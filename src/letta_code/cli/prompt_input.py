@@ -81,11 +81,12 @@ async def read_to_end(stream: BinaryIO, note_after: float = SLOW_STDIN_SECONDS) 
             loop.call_soon_threadsafe(deliver, data)
 
     threading.Thread(target=reader, name="letta-stdin", daemon=True).start()
-    try:
-        data = await asyncio.wait_for(asyncio.shield(done), note_after)
-    except TimeoutError:
+    # asyncio.wait, not wait_for: on Python 3.11, wait_for returns the result and drops a
+    # Ctrl-C that arrives together with the end of the pipe, and the turn would then run.
+    finished, _ = await asyncio.wait({done}, timeout=note_after)
+    if not finished:
         print(SLOW_STDIN_NOTE, file=sys.stderr, flush=True)
-        data = await done
+    data = await done
     return data.decode("utf-8", "replace")
 
 
