@@ -123,6 +123,14 @@ def letta_executable() -> list[str]:
     return [found] if found else [sys.executable, "-m", "letta_code.cli.main"]
 
 
+def with_ctrl_c(command: list[str]) -> list[str]:
+    """`command`, started with SIGINT at its default, as a terminal's Ctrl-C finds it: a test
+    run started in the background by a shell without job control inherits SIGINT ignored,
+    and Python then installs no handler of its own for it."""
+    reset = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+    return [sys.executable, "-c", reset, *command]
+
+
 @dataclass
 class Letta:
     """Runs the real `letta` command in a project with an isolated home."""

@@ -15,7 +15,7 @@ import pytest
 
 from letta_code.cli.prompt_input import SLOW_STDIN_NOTE, read_to_end, valid_text
 from letta_code.testing import ModelServer, Reply
-from tests.conftest import Letta, letta_executable
+from tests.conftest import Letta, letta_executable, with_ctrl_c
 
 MODEL = ["-m", "openai/gpt-4.1"]
 
@@ -107,7 +107,7 @@ def test_a_pipe_that_stays_open_is_waited_for_and_said_so(letta: Letta, model_se
 
 def test_ctrl_c_while_waiting_for_stdin_exits_130_cleanly(letta: Letta) -> None:
     proc = subprocess.Popen(
-        [*letta_executable(), "-p", "hi", *MODEL],
+        with_ctrl_c([*letta_executable(), "-p", "hi", *MODEL]),
         cwd=letta.cwd,
         env=letta.env,
         stdin=subprocess.PIPE,
