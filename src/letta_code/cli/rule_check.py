@@ -7,6 +7,7 @@ from letta_code.cli.args import CliOptions, CliUsageError
 from letta_code.client.models import server_tool_names
 from letta_code.config import paths
 from letta_code.config.settings import Settings, SettingsError
+from letta_code.config.settings_keys import did_you_mean
 from letta_code.harness.skills import SKILL_TOOL
 from letta_code.permissions import RuleError, parse_rule, split_rule_list
 from letta_code.permissions.categories import KNOWN_TOOLS
@@ -28,17 +29,13 @@ def _known_rule_tool(name: str) -> bool:
 
 def check_rule(text: str, where: str) -> str | None:
     """Why the permission rule `text` (from `where`) is refused, in one line; None if fine."""
-    import difflib
-
     try:
         rule = parse_rule(text)
     except RuleError as exc:
         return f"bad permission rule in {where}: {exc}"
     if _known_rule_tool(rule.tool):
         return None
-    names = sorted(_CODING_TOOLS | _OTHER_AGENT_TOOLS)
-    close = difflib.get_close_matches(rule.tool, names, n=1) or [n for n in names if n.lower() == rule.tool.lower()]
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(rule.tool, _CODING_TOOLS | _OTHER_AGENT_TOOLS)
     return (
         f"bad permission rule in {where}: {rule.text!r} names an unknown tool {rule.tool!r}{hint}; "
         f"valid tools: {', '.join(ALL_TOOL_NAMES)}, {SKILL_TOOL}, the memory tools, or mcp__<server> names"

@@ -91,9 +91,17 @@ def unknown_key_warnings(files: Iterable[tuple[Path, Mapping[str, object]]]) -> 
         for key in data:
             if key in KNOWN_KEYS or key.startswith("$"):  # "$schema" and the like
                 continue
-            import difflib  # only when there is a key to suggest for
-
-            close = difflib.get_close_matches(key, sorted(OWN_KEYS), n=1, cutoff=0.75)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            lines.append(f"{path}: unknown key '{key}' is ignored{hint}")
+            lines.append(f"{path}: unknown key '{key}' is ignored{did_you_mean(key, OWN_KEYS, cutoff=0.75)}")
     return lines
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str:
+    """` (did you mean 'x'?)` for the choice closest to a misspelt `word` (the same letters in
+    another case count too), or "" when none is close. Every "unknown name" line uses it."""
+    import difflib  # only when there is a name to suggest for
+
+    names = sorted(choices)
+    close = difflib.get_close_matches(word, names, n=1, cutoff=cutoff) or [
+        n for n in names if n.lower() == word.lower()
+    ]
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from letta_code.harness.command_expansion import current_approver, expand_body
 from letta_code.harness.prompt_commands import CommandDir, PromptCommand, is_command_name
 from letta_code.permissions import Rule, RuleError, parse_rule, split_rule_list
-from letta_code.skills.discovery import SkillError, split_frontmatter
+from letta_code.skills.discovery import SkillError, read_markdown, split_frontmatter
 
 if TYPE_CHECKING:
     from letta_code.permissions import PermissionChecker
@@ -140,21 +140,14 @@ def _first_line(body: str) -> str:
 
 def parse_command_file(path: Path, name: str, scope: str) -> CommandFile:
     """Read one command file; CommandFileError says what is wrong with it."""
+    head: str | None = None
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CommandFileError("the file is not UTF-8 text") from exc
-    except OSError as exc:
-        raise CommandFileError(f"cannot read the file: {exc.strerror or exc}") from exc
-    meta: dict[str, object] = {}
-    plain: dict[str, object] = {}
-    body = text.lstrip("\ufeff")
-    if body.splitlines()[:1] and body.splitlines()[0].strip() == "---":
-        try:
+        body = read_markdown(path).lstrip("\ufeff")
+        if body.splitlines()[:1] and body.splitlines()[0].strip() == "---":
             head, body = split_frontmatter(body)
-        except SkillError as exc:
-            raise CommandFileError(str(exc)) from exc
-        meta, plain = _frontmatter(head)
+    except SkillError as exc:
+        raise CommandFileError(str(exc)) from exc
+    meta, plain = _frontmatter(head) if head is not None else ({}, {})
     hint = meta.get("argument-hint")
     if hint is not None and not isinstance(hint, str | int | float):  # `[file] [msg]` read as YAML
         hint = plain.get("argument-hint")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from letta_code.config.settings import SettingsError
+from letta_code.config.settings_keys import did_you_mean
 
 # The events whose subject is a tool name.
 TOOL_EVENTS = ("PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest")
@@ -138,10 +139,7 @@ def _parse_command(source: Path, at: str, hook: object) -> tuple[str, float]:
 
 
 def _unknown_event(source: Path, event: str) -> str:
-    import difflib  # only when there is a name to suggest for
-
-    close = difflib.get_close_matches(event, EVENTS, n=1, cutoff=0.7)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    hint = did_you_mean(event, EVENTS, cutoff=0.7)
     return f"{source}: unknown hook event '{event}' is ignored{hint}; known: {', '.join(EVENTS)}"
 
 

@@ -113,15 +113,20 @@ def _required_text(meta: dict[str, Any], key: str) -> str:
     return " ".join(value.split())
 
 
-def parse_skill(path: Path, skill_id: str, source: str) -> Skill:
-    import yaml
-
+def read_markdown(path: Path) -> str:
+    """The text of a Markdown file (a skill, a custom command); SkillError saying why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise SkillError("the file is not UTF-8 text") from exc
     except OSError as exc:
         raise SkillError(f"cannot read the file: {exc.strerror or exc}") from exc
+
+
+def parse_skill(path: Path, skill_id: str, source: str) -> Skill:
+    import yaml
+
+    text = read_markdown(path)
     head, body = split_frontmatter(text)
     try:
         meta = yaml.safe_load(head)

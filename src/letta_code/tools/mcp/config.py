@@ -58,6 +58,10 @@ class McpServerConfig:
         """What its tools' names start with: `mcp__<server>__`."""
         return f"mcp__{normalize_name(self.name)}__"
 
+    def qualified(self, name: str) -> str:
+        """The name the model (or the user, for a prompt) calls one of its tools or prompts by."""
+        return self.tool_prefix + normalize_name(name)
+
     def target(self) -> str:
         """What it runs or reaches, in one line: the command line, or the URL."""
         if self.transport == "stdio":

@@ -10,7 +10,7 @@ stream-json `init` event show every configured server.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -129,32 +129,32 @@ class McpServers:
         reason = entry.reason
         if connection is not None:
             state, reason = connection.check(), connection.error
-        tools = tuple(config.tool_prefix + normalize_name(t.name) for t in connection.tools) if connection else ()
-        prompts = tuple(config.tool_prefix + normalize_name(p.name) for p in connection.prompts) if connection else ()
+        tools = tuple(config.qualified(t.name) for t in connection.tools) if connection else ()
+        prompts = tuple(config.qualified(p.name) for p in connection.prompts) if connection else ()
         return ServerStatus(config.name, config.scope, config.transport, config.target(), state, reason, tools, prompts)
+
+    def _connected(self) -> Iterator[tuple[McpServerConfig, McpConnection]]:
+        for entry in self.entries:
+            if entry.connection is not None and entry.connection.status == "connected":
+                yield entry.config, entry.connection
 
     def tools(self) -> list[McpTool]:
         """The tools of the connected servers (a name two servers would share: the first one's)."""
         found: dict[str, McpTool] = {}
-        for entry in self.entries:
-            connection = entry.connection
-            if connection is None or connection.status != "connected":
-                continue
+        for config, connection in self._connected():
             for info in connection.tools:
-                name = entry.config.tool_prefix + normalize_name(info.name)
+                name = config.qualified(info.name)
                 found.setdefault(
                     name, McpTool(name, info.name, info.description, info.input_schema, info.read_only, connection)
                 )
         return list(found.values())
 
     def prompts(self) -> list[McpPrompt]:
+        """The prompts of the connected servers, as slash commands (the first of a name wins)."""
         found: dict[str, McpPrompt] = {}
-        for entry in self.entries:
-            connection = entry.connection
-            if connection is None or connection.status != "connected":
-                continue
+        for config, connection in self._connected():
             for info in connection.prompts:
-                name = entry.config.tool_prefix + normalize_name(info.name)
+                name = config.qualified(info.name)
                 found.setdefault(name, McpPrompt(name, info, connection))
         return list(found.values())
 
