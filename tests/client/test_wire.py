@@ -15,7 +15,7 @@ from letta_code.client.backend import BackendError
 from letta_code.client.http import HttpBackend
 from letta_code.client.wire import checked_chunk
 from letta_code.harness.executor import PendingCall
-from letta_code.harness.turn import TurnResult, TurnRunner
+from letta_code.harness.turn import TurnResult, absorb_chunk
 from letta_code.schemas.chunks import StreamChunk
 
 
@@ -135,7 +135,7 @@ def test_a_turn_through_foreign_chunks(foreign: list[ForeignServer]) -> None:
     ]
     result, calls = TurnResult(), dict[str, PendingCall]()
     for chunk in chunks:
-        TurnRunner._absorb(chunk, result, {}, calls)  # the harness reads them without a KeyError
+        absorb_chunk(chunk, result, {}, calls)  # the harness reads them without a KeyError
     assert result.text == "Looking." and result.stop_reason == "requires_approval"
     assert [(c.tool_call_id, c.name, c.arguments) for c in calls.values()] == [
         ("c1", "Read", '{"file_path": "a"}'),

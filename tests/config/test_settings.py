@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from letta_code.config.settings import (
+    ReflectionSettings,
     Settings,
     SettingsError,
     clear_credentials,
@@ -144,3 +145,21 @@ def test_clear_credentials_removes_the_env_map_and_nothing_else(letta_home: Path
 def test_clear_credentials_without_a_settings_file_creates_none(letta_home: Path) -> None:
     assert clear_credentials() == []
     assert not (letta_home / "settings.json").exists()
+
+
+def test_reflection_settings_merge_and_refuse_bad_values(letta_home: Path, project: Path) -> None:
+    assert Settings.load(project).reflection() == ReflectionSettings(every=5, model=None)
+    (letta_home / "settings.json").write_text(json.dumps({"reflection": {"every": 3, "model": "openai/gpt-4.1-mini"}}))
+    (project / ".letta").mkdir()
+    (project / ".letta" / "settings.json").write_text(json.dumps({"reflection": {"every": 0}}))
+    assert Settings.load(project).reflection() == ReflectionSettings(every=0, model="openai/gpt-4.1-mini")
+    for bad, message in (
+        ({"every": -1}, "'reflection.every' must be a whole number"),
+        ({"every": True}, "'reflection.every' must be a whole number"),
+        ({"model": ""}, "'reflection.model' must be a model handle"),
+        ({"often": 1}, "unknown key 'reflection.often'"),
+        ([], "'reflection' must be an object"),
+    ):
+        (project / ".letta" / "settings.json").write_text(json.dumps({"reflection": bad}))
+        with pytest.raises(SettingsError, match=re.escape(message)):
+            Settings.load(project)

@@ -22,7 +22,7 @@ from letta_code.schemas.chunks import (
     ToolCallData,
 )
 from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_MAX_STEPS, DEFAULT_PAGE_SIZE
-from letta_code.schemas.state import AgentState, BlockState, ConversationState
+from letta_code.schemas.state import AgentState, BlockState, ConversationState, ReflectionStart
 
 
 class BackendError(UserError):
@@ -99,6 +99,20 @@ class Backend(Protocol):
         The Letta CompactionResponse (`num_messages_before`, `num_messages_after`,
         `summary`) plus `num_messages_summarized`; None when there was nothing to compact.
         """
+        ...
+
+    # reflection (service/agent/reflection.py)
+    async def reflection_pending(self, agent_id: str) -> int:
+        """How many user turns of the agent came since its last reflection pass."""
+        ...
+
+    async def reflect(
+        self, agent_id: str, *, min_user_turns: int = 1, model: str | None = None
+    ) -> ReflectionStart | None:
+        """Start a reflection pass (a run of the agent's reflection agent, followed with
+        `resume(run_id, 0)`); None when fewer than `min_user_turns` user turns came since the
+        last pass, or one is still running. Embedded, the run lives in this process; a server
+        runs it in the background."""
         ...
 
     # runs

@@ -22,7 +22,7 @@ from letta_code.schemas.chunks import (
     ToolCallData,
 )
 from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_MAX_STEPS, DEFAULT_PAGE_SIZE
-from letta_code.schemas.state import AgentState, BlockState, ConversationState
+from letta_code.schemas.state import AgentState, BlockState, ConversationState, ReflectionStart
 from letta_code.service.agent.history import to_letta_messages
 from letta_code.service.errors import NotFoundError, ServiceError
 from letta_code.service.service import AgentService
@@ -124,6 +124,20 @@ class EmbeddedBackend:
         rows = self.service.conversations.list_messages(conversation_id=conversation_id, limit=limit, ascending=False)
         views = [view.to_wire() for row in reversed(rows) for view in to_letta_messages(row)]
         return cast("list[MessageView]", views)
+
+    async def reflection_pending(self, agent_id: str) -> int:
+        try:
+            return self.service.reflections.pending_turns(agent_id)
+        except ServiceError as exc:
+            raise BackendError(exc.detail, exc.status_code) from exc
+
+    async def reflect(
+        self, agent_id: str, *, min_user_turns: int = 1, model: str | None = None
+    ) -> ReflectionStart | None:
+        try:  # not a background run: it lives and dies with this process, as `send`'s do
+            return self.service.reflect(agent_id, min_user_turns=min_user_turns, model=model)
+        except ServiceError as exc:
+            raise BackendError(exc.detail, exc.status_code) from exc
 
     async def compact(self, conversation_id: str) -> CompactionReport | None:
         try:

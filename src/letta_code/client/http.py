@@ -35,7 +35,7 @@ from letta_code.schemas.defaults import (
     DEFAULT_PAGE_SIZE,
 )
 from letta_code.schemas.sse import parse_sse_lines, sse_lines
-from letta_code.schemas.state import AgentState, BlockState, ConversationState
+from letta_code.schemas.state import AgentState, BlockState, ConversationState, ReflectionStart
 
 if TYPE_CHECKING:
     import httpx
@@ -307,6 +307,24 @@ class HttpBackend:
         params = {"limit": limit, "order": "desc"}
         views = await self._call("GET", f"/v1/conversations/{conversation_id}/messages", params=params)
         return [_naive_date(v) for v in reversed(views)]
+
+    async def reflection_pending(self, agent_id: str) -> int:
+        data = await self._call("GET", f"/v1/agents/{agent_id}/reflection")
+        return int(data.get("pending_user_turns") or 0)
+
+    async def reflect(
+        self, agent_id: str, *, min_user_turns: int = 1, model: str | None = None
+    ) -> ReflectionStart | None:
+        body = {"min_user_turns": min_user_turns, **({"model": model} if model else {})}
+        data = await self._call("POST", f"/v1/agents/{agent_id}/reflection", json=body)
+        if not data.get("run_id"):
+            return None
+        return ReflectionStart(
+            run_id=str(data["run_id"]),
+            reflection_agent_id=str(data.get("reflection_agent_id") or ""),
+            messages=int(data.get("messages") or 0),
+            user_turns=int(data.get("user_turns") or 0),
+        )
 
     async def compact(self, conversation_id: str) -> CompactionReport | None:
         report: CompactionReport = await self._call("POST", f"/v1/conversations/{conversation_id}/compact", json={})

@@ -138,6 +138,40 @@ def check_types(data: dict[str, Any], source: Path) -> None:
     check_sandbox(data, source)
     check_models(data, source)
     check_env(data, source)
+    check_reflection(data, source)
+
+
+DEFAULT_REFLECTION_EVERY = 5
+
+
+def check_reflection(data: dict[str, Any], source: Path) -> None:
+    """`"reflection": {"every": N, "model": "provider/model"}`, nothing else."""
+    if "reflection" not in data:
+        return
+    value = data["reflection"]
+    if not isinstance(value, dict):
+        raise SettingsError(f"{source}: 'reflection' must be an object, not {type(value).__name__}")
+    for key, item in value.items():
+        if key == "every":
+            if not isinstance(item, int) or isinstance(item, bool) or item < 0:
+                raise SettingsError(
+                    f"{source}: 'reflection.every' must be a whole number of user turns (0 = off), "
+                    f"not {json.dumps(item)}"
+                )
+        elif key == "model":
+            if not isinstance(item, str) or not item.strip():
+                raise SettingsError(f"{source}: 'reflection.model' must be a model handle (a string)")
+        else:
+            raise SettingsError(f"{source}: unknown key 'reflection.{key}' (known: every, model)")
+
+
+@dataclass(frozen=True)
+class ReflectionSettings:
+    """The `reflection` object of the settings files, merged (later files win): a pass every
+    `every` user turns (0: only on /reflect), on `model` (None: the agent's)."""
+
+    every: int = DEFAULT_REFLECTION_EVERY
+    model: str | None = None
 
 
 def check_env(data: dict[str, Any], source: Path) -> None:
@@ -289,6 +323,14 @@ class Settings:
                 path = os.path.join(self.cwd, os.path.expanduser(entry.strip()))
                 allow.append(os.path.normpath(path))
         return SandboxSettings(enabled, network, tuple(dict.fromkeys(allow)))
+
+    def reflection(self) -> ReflectionSettings:
+        """The merged `reflection` settings: global, then project, then project-local."""
+        merged: dict[str, Any] = {}
+        for data in (self.global_, self.project, self.local):
+            merged.update(data.get("reflection") or {})
+        model = merged.get("model")
+        return ReflectionSettings(int(merged.get("every", DEFAULT_REFLECTION_EVERY)), model.strip() if model else None)
 
     def model_windows(self) -> list[tuple[str, int]]:
         """`models.NAME.contextWindow` of the three files: global, project, then local.

@@ -25,6 +25,7 @@ OWN_KEYS = frozenset(
         "localSharedBlockIds",
         "lastAgent",
         "lastConversation",
+        "reflection",
         # hooks and MCP servers, in Claude Code's format
         "hooks",
         "mcpServers",

@@ -225,7 +225,7 @@ class TurnRunner:
                     if chunk.get("run_id") and chunk["run_id"] != self.current_run:
                         self.current_run = chunk["run_id"]
                         result.run_ids.append(chunk["run_id"])
-                    self._absorb(chunk, result, text_parts, calls)
+                    absorb_chunk(chunk, result, text_parts, calls)
                     self.on_chunk(chunk)
                 break
             except BackendError:
@@ -238,30 +238,6 @@ class TurnRunner:
                 stream = self.backend.resume(self.current_run, last_seq)
         self.current_run = None
         return list(calls.values())
-
-    @staticmethod
-    def _absorb(
-        chunk: StreamChunk, result: TurnResult, text_parts: dict[str, str], calls: dict[str, PendingCall]
-    ) -> None:
-        if chunk["message_type"] == "assistant_message":
-            # One entry per message id and otid, in the order they came: the last is the answer.
-            key = f"{chunk.get('id') or ''}\n{chunk.get('otid') or ''}"
-            text_parts[key] = text_parts.pop(key, "") + str(chunk.get("content", ""))
-            result.text = text_parts[key]
-        elif chunk["message_type"] == "event_message" and chunk["event_type"] == "message_superseded":
-            dropped = f"{(chunk.get('event_data') or {}).get('message_id')}\n"
-            for key in [k for k in text_parts if k.startswith(dropped)]:
-                del text_parts[key]
-            result.text = next(reversed(text_parts.values()), "")
-        elif chunk["message_type"] == "approval_request_message":
-            for call in chunk.get("tool_calls") or [chunk["tool_call"]]:
-                calls[call["tool_call_id"]] = PendingCall(call["tool_call_id"], call["name"], call["arguments"])
-        elif chunk["message_type"] == "stop_reason":
-            result.stop_reason = chunk["stop_reason"]
-        elif chunk["message_type"] == "usage_statistics":
-            result.add_usage(chunk)
-        elif chunk["message_type"] == "error_message":
-            result.error = str(chunk.get("message") or chunk.get("detail") or "unknown error")
 
     def _report_local_return(self, call: PendingCall, item: ApprovalItem) -> None:
         status: Literal["success", "error"]
@@ -398,3 +374,26 @@ def _with_context(content: str | list[ContentPart], context: list[str]) -> str |
 def _approval(items: list[ApprovalItem]) -> ApprovalInput:
     """The message that delivers `items`, the answers to a run's approval request."""
     return {"type": "approval", "approvals": items, "otid": _otid()}
+
+
+def absorb_chunk(chunk: StreamChunk, result: TurnResult, texts: dict[str, str], calls: dict[str, PendingCall]) -> None:
+    """Fold one chunk of a run into `result` (text, stop reason, usage, error) and `calls`."""
+    if chunk["message_type"] == "assistant_message":
+        # One entry per message id and otid, in the order they came: the last is the answer.
+        key = f"{chunk.get('id') or ''}\n{chunk.get('otid') or ''}"
+        texts[key] = texts.pop(key, "") + str(chunk.get("content", ""))
+        result.text = texts[key]
+    elif chunk["message_type"] == "event_message" and chunk["event_type"] == "message_superseded":
+        dropped = f"{(chunk.get('event_data') or {}).get('message_id')}\n"
+        for key in [k for k in texts if k.startswith(dropped)]:
+            del texts[key]
+        result.text = next(reversed(texts.values()), "")
+    elif chunk["message_type"] == "approval_request_message":
+        for call in chunk.get("tool_calls") or [chunk["tool_call"]]:
+            calls[call["tool_call_id"]] = PendingCall(call["tool_call_id"], call["name"], call["arguments"])
+    elif chunk["message_type"] == "stop_reason":
+        result.stop_reason = chunk["stop_reason"]
+    elif chunk["message_type"] == "usage_statistics":
+        result.add_usage(chunk)
+    elif chunk["message_type"] == "error_message":
+        result.error = str(chunk.get("message") or chunk.get("detail") or "unknown error")

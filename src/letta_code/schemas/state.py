@@ -83,6 +83,16 @@ class RunTotals(TypedDict, total=False):
 
 
 @dataclass
+class ReflectionStart:
+    """A reflection pass that started: its run, the reflection agent, and what it reviews."""
+
+    run_id: str
+    reflection_agent_id: str
+    messages: int
+    user_turns: int
+
+
+@dataclass
 class RunState:
     id: str
     agent_id: str

@@ -173,3 +173,8 @@ class ConversationUpdate(_Open):
     model: str | None = None
     context_window_limit: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
     model_settings: dict[str, Any] | None = None
+
+
+class ReflectionRequest(_Open):
+    min_user_turns: int = Field(1, ge=0, le=1_000_000, description="Start only when this many user turns came since")
+    model: str | None = Field(None, description="The model of the pass (default: the agent's)")

@@ -11,11 +11,12 @@ from typing import Any
 
 from letta_code.schemas.chunks import ClientSkillSchema, ClientToolSchema, CompactionReport, StreamChunk
 from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
-from letta_code.schemas.state import AgentState, BlockState, ConversationState, NewBlock, RunState
+from letta_code.schemas.state import AgentState, BlockState, ConversationState, NewBlock, ReflectionStart, RunState
 from letta_code.service.agent.compaction import CompactionResult, context_size
 from letta_code.service.agent.loop import AgentLoop, RunRequest
 from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES, MEMORY_TOOL_SPECS
 from letta_code.service.agent.prompt import base_instructions
+from letta_code.service.agent.reflection import REFLECTION_MAX_STEPS, Reflections
 from letta_code.service.agent.search_tools import (
     SEARCH_TOOL_NAMES,
     SEARCH_TOOL_SPECS,
@@ -48,6 +49,7 @@ class AgentService:
         self.runs = RunStore(sessions)
         self.search = SearchStore(sessions)  # conversation search and archival passages
         self.registry = RunRegistry(self.runs)
+        self.reflections = Reflections(self.agents, self.conversations)
         self.loop = AgentLoop(
             self.agents,
             self.conversations,
@@ -200,6 +202,34 @@ class AgentService:
         live = self.registry.open(run.id, conv.id)
         live.task = asyncio.get_running_loop().create_task(self.loop.execute(live, request))
         return run
+
+    def reflect(
+        self, agent_id: str, *, min_user_turns: int = 1, model: str | None = None, background: bool = False
+    ) -> ReflectionStart | None:
+        """Start a reflection pass over the agent's messages since its last one, as a run of its
+        reflection agent (`service/agent/reflection.py`); None when fewer than `min_user_turns`
+        user turns came since, or a pass of this agent is still running."""
+        parent = self.agents.get_agent(agent_id)
+        reflector = self.reflections.reflector(parent)
+        if self.runs.active_for(self.conversations.default_for(reflector.id).id) is not None:
+            return None
+        job = self.reflections.prepare(agent_id, min_user_turns=min_user_turns, model=model)
+        if job is None:
+            return None
+        run = self.start_run(
+            agent_id=job.reflector.id,
+            conversation_id=job.conversation_id,
+            messages=[{"role": "user", "content": job.prompt}],
+            max_steps=REFLECTION_MAX_STEPS,
+            background=background,
+            override_model=job.model,
+        )
+        return ReflectionStart(
+            run_id=run.id,
+            reflection_agent_id=job.reflector.id,
+            messages=job.transcript.messages,
+            user_turns=job.transcript.user_turns,
+        )
 
     def resume_interrupted_runs(self) -> list[str]:
         """Resume the background runs a dead process left running; fail the others (`letta server` start).

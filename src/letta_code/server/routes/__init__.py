@@ -7,6 +7,14 @@ service. Part of `server`, so it must not import `cli`, `harness` or `tools`
 
 from __future__ import annotations
 
-from letta_code.server.routes import agents, blocks, conversations, messages, misc, runs
+from letta_code.server.routes import agents, blocks, conversations, messages, misc, reflection, runs
 
-ROUTERS = [misc.router, agents.router, messages.router, conversations.router, runs.router, blocks.router]
+ROUTERS = [
+    misc.router,
+    agents.router,
+    messages.router,
+    conversations.router,
+    runs.router,
+    blocks.router,
+    reflection.router,
+]

@@ -62,6 +62,8 @@ MEMORY_TOOL_SPECS = [
     ),
 ]
 MEMORY_TOOL_NAMES = {spec.name for spec in MEMORY_TOOL_SPECS}
+# The tag of a reflection agent (`reflection.py`): its edits are recorded with this source.
+REFLECTION_TAG = "reflection"
 
 
 def _require_str(args: dict[str, Any], key: str) -> str:
@@ -132,8 +134,10 @@ def run_memory_tool(
     landed = store.edit_by_tool_call(tool_call_id) if replay and tool_call_id else None
     if landed is not None:
         return _confirmation(label, len(landed[1]), store.get_block(landed[0]).limit)
-    for _ in range(max_attempts):
-        block = _block_by_label(store, agent_id, label)
+    agent = store.get_agent(agent_id)
+    source = REFLECTION_TAG if REFLECTION_TAG in agent.tags else tool_name
+    for attempt in range(max_attempts):
+        block = _block_by_label(agent.blocks if attempt == 0 else store.get_agent(agent_id).blocks, label)
         if block.read_only:
             raise MemoryToolError(f"block '{label}' is read-only and cannot be edited")
         new_value = edit(block.value, args)
@@ -148,7 +152,7 @@ def run_memory_tool(
             expected_version=block.version,
             agent_id=agent_id,
             conversation_id=conversation_id,
-            source=tool_name,
+            source=source,
             tool_call_id=tool_call_id,
         )
         if written is not None:
@@ -163,8 +167,7 @@ def _confirmation(label: str, size: int, limit: int) -> str:
     )
 
 
-def _block_by_label(store: AgentStore, agent_id: str, label: str) -> BlockState:
-    blocks = store.get_agent(agent_id).blocks
+def _block_by_label(blocks: list[BlockState], label: str) -> BlockState:
     for block in blocks:
         if block.label == label:
             return block

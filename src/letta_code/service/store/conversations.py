@@ -173,13 +173,24 @@ class ConversationStore:
     def seq_of(self, message_id: str) -> int:
         return self.get_message(message_id).seq
 
-    def count_messages(self, *, agent_id: str | None = None, conversation_id: str | None = None) -> int:
+    def count_messages(
+        self,
+        *,
+        agent_id: str | None = None,
+        conversation_id: str | None = None,
+        role: str | None = None,
+        after_seq: int | None = None,
+    ) -> int:
         with self.sessions() as session:
             query = select(func.count()).select_from(Message)
             if agent_id:
                 query = query.where(Message.agent_id == agent_id)
             if conversation_id:
                 query = query.where(Message.conversation_id == conversation_id)
+            if role:
+                query = query.where(Message.role == role)
+            if after_seq is not None:
+                query = query.where(Message.seq > after_seq)
             return int(session.scalar(query) or 0)
 
     def clear_context(self, conversation_id: str) -> None:
