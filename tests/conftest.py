@@ -51,6 +51,9 @@ def letta_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "letta-home"
     home.mkdir()
     monkeypatch.setenv("LETTA_HOME", str(home))
+    # No automatic reflection pass unless a test asks for one (tests/e2e/test_reflection.py):
+    # a pass is a model request, and it would take a reply another test scripted for a turn.
+    monkeypatch.setenv("LETTA_REFLECTION_EVERY", "0")
     return home
 
 
@@ -162,6 +165,7 @@ def letta(letta_home: Path, project: Path, model_server: ModelServer) -> Letta:
     }
     env.update(model_server.env())
     env["LETTA_HOME"] = str(letta_home)
+    env["LETTA_REFLECTION_EVERY"] = "0"  # as the letta_home fixture says
     env["LETTA_LLM_RETRY_BASE_DELAY"] = "0.01"
     env["NO_COLOR"] = "1"
     return Letta(letta_home, project, env)

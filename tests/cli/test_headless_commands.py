@@ -40,12 +40,14 @@ def test_hello_runs_with_its_arguments_filled_in(letta: Letta, model_server: Mod
     assert "/hello" not in model_server.last_user_text()
 
 
-def test_an_unknown_slash_prompt_is_sent_as_text(letta: Letta, model_server: ModelServer, commands: Path) -> None:
+def test_an_unknown_slash_command_is_an_error_naming_the_commands(
+    letta: Letta, model_server: ModelServer, commands: Path
+) -> None:
     write(commands / "hello.md", "Say hello.")
-    model_server.script([Reply(text="ok")])
     proc = letta.run("-p", "/nothing-like-it here", *MODEL)
-    assert proc.returncode == 0, proc.stderr
-    assert "/nothing-like-it here" in model_server.last_user_text()
+    assert proc.returncode == 1
+    assert "unknown command /nothing-like-it" in proc.stderr and "/hello" in proc.stderr and "/init" in proc.stderr
+    assert model_server.model_requests == []  # never sent to the model by mistake
 
 
 def test_user_commands_subfolders_and_the_project_winning(

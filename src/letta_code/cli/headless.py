@@ -19,16 +19,18 @@ from typing import Any, Literal, NotRequired, TypedDict
 from letta_code.cli import conversation_lock
 from letta_code.cli.args import CliOptions
 from letta_code.cli.failure import debug_enabled, error_line, is_expected
+from letta_code.cli.headless_commands import run_builtin
 from letta_code.cli.mcp_setup import init_event_servers
 from letta_code.cli.notices import compaction_note, is_overflow_compaction
 from letta_code.cli.prompt_input import read_prompt
+from letta_code.cli.reflection_setup import make_reflector, reflect_after_headless_turn
 from letta_code.cli.sandbox_setup import sandbox_state
 from letta_code.cli.session import EXIT_OUTPUT_CLOSED, SessionContext, close_session, open_session, silence_stdout
 from letta_code.cli.session_hooks import session_ended, session_started
 from letta_code.client.backend import BackendError
 from letta_code.config import paths
 from letta_code.harness.executor import PendingCall, ToolExecutor, UserAnswer
-from letta_code.harness.prompt_commands import expand_invocation
+from letta_code.harness.prompt_commands import Expanded, expand_invocation
 from letta_code.harness.turn import TurnResult, TurnRunner
 from letta_code.permissions import Decision, headless_denial_message
 from letta_code.schemas.chunks import StreamChunk
@@ -219,6 +221,7 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
     try:
         prompt = await read_prompt(args)
         ctx = await open_session(args, env, exclusive=True)
+        reflector = make_reflector(ctx, env)  # a bad LETTA_REFLECTION_EVERY stops us before the turn
         agent_id, conversation_id = ctx.target.agent.id, ctx.target.conversation.id
         if ctx.target.busy_conversation:
             print(busy_note(ctx.target.busy_conversation, conversation_id), file=sys.stderr)
@@ -288,19 +291,29 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
         restore_sigint = kill_tools_on_sigint(ctx.tool_session)
         try:
             await runner.discard_pending("the session that asked for it was interrupted")
-            # `/name args`: a custom command, on its file's model when it names one (a bad one: one line)
-            expanded = await expand_invocation(ctx.prompt_commands, prompt, ctx.backend.models)
-            prompt = expanded.text
-            try:
-                result = await runner.run(prompt, model=expanded.model)
-            except BackendError as exc:
-                # Another process (the TUI, a server's run) has a run in the conversation.
-                moved = await _move_off_busy(ctx) if is_busy(exc) else None
-                if moved is None:
-                    raise
-                conversation_id = moved
-                runner = make_runner(moved)
-                result = await runner.run(prompt, model=expanded.model)
+            builtin = await run_builtin(ctx, prompt, env)  # /init, /remember, /reflect, /compact, /clear
+            if builtin is not None and builtin.line is not None:
+                result = TurnResult(text=builtin.line, stop_reason="end_turn")
+            else:
+                # `/name args`: a custom command, on its file's model when it names one (a bad one: one line)
+                expanded = (
+                    Expanded(builtin.prompt)
+                    if builtin is not None and builtin.prompt is not None
+                    else await expand_invocation(ctx.prompt_commands, prompt, ctx.backend.models)
+                )
+                prompt = expanded.text
+                try:
+                    result = await runner.run(prompt, model=expanded.model)
+                except BackendError as exc:
+                    # Another process (the TUI, a server's run) has a run in the conversation.
+                    moved = await _move_off_busy(ctx) if is_busy(exc) else None
+                    if moved is None:
+                        raise
+                    conversation_id = moved
+                    runner = make_runner(moved)
+                    result = await runner.run(prompt, model=expanded.model)
+                if not result.error:  # a pass that is due starts now and never holds up the exit
+                    await reflect_after_headless_turn(reflector, env, ctx.backend.base_url is None)
         except OutputClosed:
             await _stop_turn(runner)
             raise

@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     revert.add_argument("rev", type=int)
     sub.add_parser("export", help="write one Markdown file per block").add_argument("dir")
     sub.add_parser("import", help="update blocks from Markdown files").add_argument("dir")
+    reflect = sub.add_parser("reflect", help="review the work since the last reflection and update memory now")
+    reflect.add_argument("--if-due", action="store_true", help="only when the reflection setting says one is due")
     return p
 
 
@@ -65,6 +67,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     agent_id = args.agent or settings.local.get("lastAgent")
     if not agent_id:
         raise MemoryCommandError("no agent in this directory yet: run letta here first, or pass --agent ID")
+    if args.command == "reflect":
+        return _reflect(agent_id, settings, if_due=args.if_due)
     service = AgentService(paths.database_path())
     revisions = RevisionStore(service.agents.sessions)
     try:
@@ -133,6 +137,36 @@ def _dispatch(args: argparse.Namespace) -> int:
                 new = service.agents.create_block(label, value)
                 service.agents.attach_block(agent.id, new.id)
                 print(f"{label}: created")
+    return 0
+
+
+def _reflect(agent_id: str, settings: Settings, *, if_due: bool) -> int:
+    """One reflection pass on the local database, waited for; with `if_due`, only when the
+    setting says one is due (how `letta -p` runs a due pass without waiting for it)."""
+    import asyncio
+    import os
+
+    from letta_code.cli.reflection_setup import reflection_settings
+    from letta_code.client.embedded import EmbeddedBackend
+    from letta_code.config.settings import settings_env
+    from letta_code.harness.reflection import ReflectionOutcome, Reflector
+
+    env = {**settings_env(), **os.environ}
+    config = reflection_settings(settings, env)
+
+    async def run() -> ReflectionOutcome | None:
+        reflector = Reflector(EmbeddedBackend(paths.database_path(), env), lambda: agent_id, config)
+        if if_due and not await reflector.due():
+            return None
+        return await reflector.reflect_now()
+
+    outcome = asyncio.run(run())
+    if outcome is None:
+        print(f"reflection: not due (a pass every {config.every} user turns; 0 = off)")
+        return 0
+    if outcome.error:
+        raise MemoryCommandError(outcome.summary())
+    print(outcome.summary().removesuffix(" — /memory to see"))
     return 0
 
 

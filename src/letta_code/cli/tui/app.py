@@ -23,26 +23,19 @@ from rich.text import Text
 
 from letta_code.cli import conversation_lock
 from letta_code.cli.args import CliOptions
+from letta_code.cli.reflection_setup import make_reflector
 from letta_code.cli.sandbox_setup import sandbox_state
 from letta_code.cli.session import SessionContext, close_session, open_session
 from letta_code.cli.session_hooks import session_ended
 from letta_code.cli.tui import mcp_view, recap, render
 from letta_code.cli.tui.approval import Approver
 from letta_code.cli.tui.command_env import CommandEnv
-from letta_code.cli.tui.commands import (
-    completions,
-    is_command,
-    print_stats,
-    run_command,
-)
+from letta_code.cli.tui.commands import completions, is_command, print_stats, run_command
 from letta_code.cli.tui.conversations import pick_conversation, replay_on_start
 from letta_code.cli.tui.hook_events import hook_stop_line, notifying, start_hooks
-from letta_code.cli.tui.interrupts import (
-    DISCARDED_REASON,
-    INTERRUPTED_REASON,
-    InterruptibleBackend,
-)
+from letta_code.cli.tui.interrupts import DISCARDED_REASON, INTERRUPTED_REASON, InterruptibleBackend
 from letta_code.cli.tui.prompt import InputPrompt, TuiCompleter
+from letta_code.cli.tui.reflection_view import announce, reflect_before_exit
 from letta_code.cli.tui.shell import ShellCommand
 from letta_code.cli.tui.state import TuiState
 from letta_code.cli.tui.view import TurnView
@@ -50,6 +43,7 @@ from letta_code.cli.tui.widgets import INTERRUPT, KeyWatcher, ask_text, choose
 from letta_code.client.backend import BackendError
 from letta_code.config import paths
 from letta_code.harness.executor import ToolExecutor
+from letta_code.harness.memory_prompts import remember_prompt
 from letta_code.harness.turn import TurnResult, TurnRunner, answer_without_running
 
 CANCEL_WAIT = 5.0
@@ -66,6 +60,7 @@ class Tui:
         self.cwd = ctx.tool_session.cwd
         self.watcher = KeyWatcher()
         self.commands = CommandEnv(self.state, self.console, choose, send=self.run_turn)
+        self.reflector = self.state.reflector = make_reflector(ctx, env, lambda o: announce(self.console, o))
         self.prompt = InputPrompt(
             history_path=paths.letta_home() / "history",
             completer=TuiCompleter(lambda: completions(ctx.prompt_commands), self.cwd),
@@ -138,11 +133,14 @@ class Tui:
                 await self.run_shell(line[1:].strip())
             elif is_command(line):
                 await run_command(self.commands, line)
+            elif line.startswith("#") and line[1:].strip():  # `#text`: remember it (as /remember)
+                await self.run_turn(remember_prompt(line[1:]))
             else:
                 if self.maybe_pending:
                     await self.offer_pending()
                 await self.run_turn(text)
             typeahead = self.watcher.take_typeahead().lstrip()
+        await reflect_before_exit(self.reflector, self.console)  # what no pass reviewed yet
         print_stats(self.commands)
         return self.state.exit_code
 
@@ -213,6 +211,7 @@ class Tui:
             hook_stop_line(self.console, await self._drive(view, runner, runner.run(text, model=model)))
         self.state.stats.turns += 1
         self.console.print()
+        await self.reflector.after_turn()  # a pass when one is due; it runs while the user goes on
 
     async def _drive(self, view: TurnView, runner: TurnRunner, work: Any) -> TurnResult | None:
         self.view, self.runner, self.interrupted = view, runner, False

@@ -43,5 +43,12 @@ class CommandEnv:
     def backend(self) -> Backend:
         return self.state.ctx.backend
 
+    async def send_turn(self, text: str) -> None:
+        """Send `text` as the user's turn (a command environment without a session loop says so)."""
+        if self.send is None:
+            self.say("This command needs the interactive session to send its prompt.", "red")
+            return
+        await self.send(text)
+
     def say(self, text: str | Text, style: str = "") -> None:
         self.console.print(text if isinstance(text, Text) else Text(text, style=style))

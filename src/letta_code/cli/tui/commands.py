@@ -282,6 +282,30 @@ async def _mcp(env: CommandEnv, arg: str) -> None:
     env.console.print(mcp_table(env.state.ctx.mcp), soft_wrap=True)
 
 
+@command("init", "learn this repository into the project block (and offer an AGENTS.md)")
+async def _init(env: CommandEnv, arg: str) -> None:
+    from letta_code.harness.memory_prompts import init_prompt
+
+    await env.send_turn(init_prompt(env.state.ctx.tool_session.cwd))
+
+
+@command("remember", "file a note into the right memory block (also: #note)", "<text>")
+async def _remember(env: CommandEnv, arg: str) -> None:
+    from letta_code.harness.memory_prompts import remember_prompt
+
+    if not arg:
+        raise CommandError("Usage: /remember <text> (or start a line with #)")
+    await env.send_turn(remember_prompt(arg))
+
+
+@command("reflect", "review the work since the last reflection and update memory now")
+async def _reflect(env: CommandEnv, arg: str) -> None:
+    from letta_code.cli.reflection_setup import make_reflector
+    from letta_code.cli.tui.reflection_view import reflect_and_show
+
+    await reflect_and_show(env.state.reflector or make_reflector(env.state.ctx, env.state.env), env.console)
+
+
 @command("memory", "show the agent's memory blocks")
 async def _memory(env: CommandEnv, arg: str) -> None:
     agent = await _refresh_agent(env)

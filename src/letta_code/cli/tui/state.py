@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from letta_code.cli.session import SessionContext
+    from letta_code.harness.reflection import Reflector
     from letta_code.schemas.chunks import CompactionEventData, ContextSizes, UsageChunk
     from letta_code.schemas.state import AgentState, ConversationState
 
@@ -46,6 +47,7 @@ class TuiState:
     last_reasoning: str = ""  # so /reasoning can show the latest one in full
     exit_requested: bool = False
     exit_code: int = 0
+    reflector: Reflector | None = None  # the session's reflection passes (set by the Tui)
 
     @property
     def agent(self) -> AgentState:
