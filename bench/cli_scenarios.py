@@ -50,6 +50,9 @@ class Cli:
                 "HOME": str(home),
                 "LETTA_HOME": str(home / ".letta"),
                 "DO_NOT_TRACK": "1",
+                # Our reflection pass after every 5th turn is a detached process: never part of a
+                # measured turn, but its model calls would load the machine while the next one runs.
+                "LETTA_REFLECTION_EVERY": "0",
             }
         )
 

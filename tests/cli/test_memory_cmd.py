@@ -87,7 +87,8 @@ def test_export_and_import(letta: Letta, model_server: ModelServer, tmp_path: Pa
     out = tmp_path / "exported"
     exported = letta.run("memory", "export", str(out))
     assert exported.returncode == 0, exported.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["human.md", "persona.md", "project.md"]
+    # skills.md: the read-only catalog (every session has the bundled skill-creator).
+    assert sorted(p.name for p in out.iterdir()) == ["human.md", "persona.md", "project.md", "skills.md"]
     text = (out / "human.md").read_text()
     assert text.startswith("---\nlabel: human\n") and text.endswith("---\nPrefers tabs.\nUses vim.\n")
 
@@ -100,6 +101,7 @@ def test_export_and_import(letta: Letta, model_server: ModelServer, tmp_path: Pa
         "notes: created",
         "persona: unchanged",
         "project: unchanged",
+        "skills: unchanged",
     }
     assert letta.run("memory", "show", "human").stdout == "Prefers tabs.\nUses emacs.\n"
     assert letta.run("memory", "show", "notes").stdout == "Ship on Fridays.\n"

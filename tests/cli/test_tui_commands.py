@@ -237,19 +237,20 @@ def test_unlink_and_link_change_the_agent_tools_and_client_tools(session: Callab
         assert h.state.ctx.client_tools
         await h.run("/unlink")
         assert not set(ALL_TOOL_NAMES) & set(h.state.agent.tools)
-        assert h.state.ctx.client_tools == [] and h.state.ctx.tool_names == []
+        # Only the harness's Skill tool stays (every session has the bundled skill-creator).
+        assert [t["name"] for t in h.state.ctx.client_tools] == h.state.ctx.tool_names == ["Skill"]
         stored = await h.env.backend.find_agent(h.state.agent.id)
         assert stored is not None and not set(ALL_TOOL_NAMES) & set(stored.tools)
         out = await h.run("/link")
         assert set(ALL_TOOL_NAMES) <= set(h.state.agent.tools)
-        assert {t["name"] for t in h.state.ctx.client_tools} == set(ALL_TOOL_NAMES)
+        assert {t["name"] for t in h.state.ctx.client_tools} == {*ALL_TOOL_NAMES, "Skill"}
         assert "Linked" in out
 
     session(body)
 
 
 def write_skill(project: Path) -> None:
-    """A project skill, so that the session offers the Skill tool."""
+    """A project skill, next to the bundled skill-creator."""
     skill_dir = project / ".skills" / "deploy"
     skill_dir.mkdir(parents=True)
     (skill_dir / "SKILL.md").write_text("---\nname: Deploy\ndescription: Ships it\n---\nRun make deploy.\n")
@@ -357,6 +358,17 @@ def test_memory_shows_blocks(session: Callable[..., None]) -> None:
             assert label in out
         assert "/20,000 chars" in out
         assert "Letta Code" in out  # the persona's value
+
+    session(body)
+
+
+def test_memory_names_the_loaded_instructions_files(session: Callable[..., None], project: Path) -> None:
+    (project / "AGENTS.md").write_text("SENTINEL-RULE\n")
+
+    async def body(h: Harness) -> None:
+        out = await h.run("/memory")
+        assert "SENTINEL-RULE" in out  # a long path wraps: compared without the spaces
+        assert f"instructions:{project.resolve() / 'AGENTS.md'}" in out.replace(" ", "")
 
     session(body)
 

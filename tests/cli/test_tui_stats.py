@@ -68,7 +68,7 @@ def test_compact_leaves_the_gauge_at_the_smaller_prompt(
         buf = io.StringIO()
         tui = Tui(ctx, env, Console(file=buf, width=100, color_system=None))
         try:
-            model_env.script([Reply(text="long answer " * 400), Reply(text="another " * 400), Reply(text="short")])
+            model_env.script([Reply(text="long answer " * 800), Reply(text="another " * 400), Reply(text="short")])
             for question in ("first question " * 300, "second question", "third question"):
                 await tui.run_turn(question)
             measured = tui.state.context_tokens

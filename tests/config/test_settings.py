@@ -163,3 +163,16 @@ def test_reflection_settings_merge_and_refuse_bad_values(letta_home: Path, proje
         (project / ".letta" / "settings.json").write_text(json.dumps({"reflection": bad}))
         with pytest.raises(SettingsError, match=re.escape(message)):
             Settings.load(project)
+
+
+def test_project_memory_file_defaults_names_a_path_inside_or_is_off(letta_home: Path, project: Path) -> None:
+    assert Settings.load(project).project_memory_file() == project / ".letta" / "project.md"
+    (project / ".letta").mkdir()
+    (project / ".letta" / "settings.json").write_text(json.dumps({"projectMemoryFile": "docs/TEAM.md"}))
+    assert Settings.load(project).project_memory_file() == project / "docs" / "TEAM.md"
+    (project / ".letta" / "settings.local.json").write_text(json.dumps({"projectMemoryFile": False}))
+    assert Settings.load(project).project_memory_file() is None
+    for bad in ("/etc/passwd", "../outside.md", "~/notes.md", "", 3, None):
+        (project / ".letta" / "settings.json").write_text(json.dumps({"projectMemoryFile": bad}))
+        with pytest.raises(SettingsError, match=re.escape("'projectMemoryFile' must be a path inside the project")):
+            Settings.load(project)

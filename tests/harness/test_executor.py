@@ -191,3 +191,32 @@ def test_post_tool_use_sees_the_result_and_its_feedback_reaches_the_model(tmp_pa
     failure = json.loads((tmp_path / "failure.json").read_text())
     assert failure["tool_name"] == "Read" and failure["tool_response"]["status"] == "error"
     assert failed.get("status") == "error" and failure["error"] == failed.get("tool_return")
+
+
+def test_a_file_tool_that_succeeds_reports_the_path_it_touched(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "notes.txt").write_text("alpha\n")
+    touched: list[Path] = []
+
+    async def on_file_touched(path: Path) -> None:
+        touched.append(path)
+
+    async def never_asked(call: PendingCall, decision: Decision) -> UserAnswer:
+        raise AssertionError(f"{call.name} needed no question")
+
+    executor = ToolExecutor(
+        ToolSession(cwd=tmp_path),
+        PermissionChecker("bypassPermissions", cwd=tmp_path),
+        never_asked,
+        on_file_touched=on_file_touched,
+    )
+    calls = [
+        PendingCall("c1", "Read", '{"file_path": "pkg/notes.txt"}'),
+        PendingCall("c2", "Read", '{"file_path": "pkg/missing.txt"}'),  # an error: nothing was read
+        PendingCall("c3", "Grep", json.dumps({"pattern": "alpha", "path": str(tmp_path / "pkg")})),
+        PendingCall("c4", "Bash", '{"command": "true"}'),  # names no path
+        PendingCall("c5", "Write", '{"file_path": "new/out.txt", "content": "x"}'),
+    ]
+    items = asyncio.run(executor.run_calls(calls))
+    assert [item.get("status") for item in items] == ["success", "error", "success", "success", "success"]
+    assert sorted(touched) == sorted([tmp_path / "pkg" / "notes.txt", tmp_path / "pkg", tmp_path / "new" / "out.txt"])

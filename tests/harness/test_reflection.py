@@ -122,3 +122,21 @@ def test_block_changes_count_lines_and_skip_unchanged_blocks() -> None:
     after = [BlockState(id="b1", label="project", value="a\nc\nd"), BlockState(id="b2", label="human", value="x")]
     assert block_changes(before, after) == [BlockChange("project", 2, 1)]
     assert BlockChange("project", 2, 1).describe() == "project +2/-1 lines"
+
+
+def test_a_pass_runs_on_the_reflection_model_and_leaves_the_agents_own(
+    make_backend: BackendFactory, model_server: ModelServer, tmp_path: Any
+) -> None:
+    async def go() -> None:
+        backend = make_backend()
+        _, agent_id = await _session(backend, tmp_path, 1, model_server)
+        model_server.script(["nothing to keep"])
+        reflector = Reflector(backend, lambda: agent_id, ReflectionSettings(every=0, model="openai/gpt-4.1-mini"))
+        assert (await reflector.reflect_now()).error is None
+        assert model_server.last_request()["model"] == "gpt-4.1-mini"
+        assert model_server.model_requests[0]["model"] == "gpt-4.1"
+        agent = await backend.find_agent(agent_id)
+        assert agent is not None and agent.model == "openai/gpt-4.1"
+        await backend.close()
+
+    asyncio.run(go())

@@ -6,8 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from letta_code.skills.discovery import discover_skills, skill_roots
+from letta_code.skills.discovery import (
+    BUNDLED_DIR,
+    Skill,
+    SkillRoot,
+    discover_skills,
+    plain_frontmatter,
+    skill_roots,
+    split_frontmatter,
+)
 from letta_code.skills.render import (
+    CREATOR_HINT,
     NO_LOADED,
     parse_loaded,
     render_catalog,
@@ -26,6 +35,10 @@ def write_skill(
     return path
 
 
+def bundled_creator() -> Skill:
+    return discover_skills([SkillRoot(BUNDLED_DIR, "bundled")]).skills["skill-creator"]
+
+
 def test_recursive_ids_and_case_insensitive_names(tmp_path: Path) -> None:
     root = tmp_path / ".skills"
     write_skill(
@@ -36,7 +49,7 @@ def test_recursive_ids_and_case_insensitive_names(tmp_path: Path) -> None:
     write_skill(root, ".hidden/thing", "Hidden")
     catalog = discover_skills(skill_roots(tmp_path, tmp_path / "home"))
     assert catalog.warnings == []
-    assert sorted(catalog.skills) == ["data-analysis", "web", "web/scraper"]
+    assert sorted(catalog.skills) == ["data-analysis", "skill-creator", "web", "web/scraper"]
     data = catalog.skills["data-analysis"]
     assert (data.name, data.description, data.category, data.tags) == (
         "Data Analysis Skill",
@@ -63,6 +76,7 @@ def test_priority_flag_over_project_over_global(tmp_path: Path) -> None:
         "shared": "Project Shared",
         "agents-only": "Agents Only",
         "global-only": "Global Only",
+        "skill-creator": "Skill Creator",
     }
     assert catalog.skills["global-only"].source == "global" and catalog.skills["flagged"].source == "flag"
 
@@ -70,7 +84,7 @@ def test_priority_flag_over_project_over_global(tmp_path: Path) -> None:
 def test_skill_md_at_a_root_is_named_after_the_folder(tmp_path: Path) -> None:
     write_skill(tmp_path / "pdf-tools", "", "PDF")
     catalog = discover_skills(skill_roots(tmp_path / "nowhere", tmp_path / "home", tmp_path / "pdf-tools"))
-    assert list(catalog.skills) == ["pdf-tools"]
+    assert list(catalog.skills) == ["pdf-tools", "skill-creator"]
 
 
 @pytest.mark.parametrize(
@@ -94,7 +108,7 @@ def test_bad_frontmatter_is_skipped_with_one_warning(tmp_path: Path, text: str, 
     bad.parent.mkdir(parents=True)
     bad.write_text(text, encoding="utf-8")
     catalog = discover_skills(skill_roots(tmp_path, tmp_path / "home"))
-    assert list(catalog.skills) == ["good"]
+    assert list(catalog.skills) == ["good", "skill-creator"]
     assert len(catalog.warnings) == 1
     assert str(bad) in catalog.warnings[0] and problem in catalog.warnings[0]
     assert "\n" not in catalog.warnings[0]
@@ -126,11 +140,16 @@ def test_catalog_groups_by_category_other_last(tmp_path: Path) -> None:
         "## alpha",
         "- a: Ay - Does Ay [tags: t1, t2]",
         "",
+        "## Built-in",
+        f"- skill-creator: Skill Creator - {bundled_creator().description}",
+        "",
         "## Zeta",
         "- b: Bee - Does Bee",
         "",
         "## Other",
         "- c: See - Does See",
+        "",
+        CREATOR_HINT,
     ]
 
 
@@ -151,3 +170,62 @@ def test_loaded_sections_round_trip(tmp_path: Path) -> None:
     )
     assert [s.id for s in sections] == ["web/scraper", "pdf"]
     assert "## Steps\n1. fetch" in sections[0].section and sections[1].section.endswith("Use pdftotext.\n</skill>")
+
+
+def test_the_bundled_skill_creator_is_always_found(tmp_path: Path) -> None:
+    catalog = discover_skills(skill_roots(tmp_path / "proj", tmp_path / "home"))
+    assert catalog.warnings == []
+    creator = catalog.skills["skill-creator"]
+    assert (creator.name, creator.source, creator.category) == ("Skill Creator", "bundled", "Built-in")
+    assert creator.path == BUNDLED_DIR / "skill-creator" / "SKILL.md" and creator.path.is_file()
+    for where in (".skills/<id>/SKILL.md", "$LETTA_HOME/skills/<id>/SKILL.md", "~/.letta/skills/<id>/SKILL.md"):
+        assert where in creator.body
+    assert "Write tool" in creator.body and "denied" in creator.body
+    assert render_catalog(catalog.sorted()).endswith("\n\n" + CREATOR_HINT)
+
+
+def test_the_example_in_skill_creator_is_a_valid_skill(tmp_path: Path) -> None:
+    body = bundled_creator().body
+    example = body.split("```markdown\n", 1)[1].split("\n```", 1)[0]
+    target = tmp_path / ".skills" / "run-tests" / "SKILL.md"
+    target.parent.mkdir(parents=True)
+    target.write_text(example + "\n", encoding="utf-8")
+    catalog = discover_skills(skill_roots(tmp_path, tmp_path / "home"))
+    assert catalog.warnings == []
+    run_tests = catalog.skills["run-tests"]
+    assert (run_tests.name, run_tests.category, run_tests.tags) == ("Run the tests", "Testing", ("pytest",))
+    assert len(example.splitlines()) < 40  # the skill asks for short skills; its example is one
+
+
+@pytest.mark.parametrize("root", [".skills", ".agents/skills", "home"])
+def test_a_project_or_global_skill_of_the_same_id_replaces_the_bundled_one(tmp_path: Path, root: str) -> None:
+    project, home = tmp_path / "proj", tmp_path / "home"
+    write_skill(home / "skills" if root == "home" else project / root, "skill-creator", "Our Own Creator")
+    catalog = discover_skills(skill_roots(project, home))
+    mine = catalog.skills["skill-creator"]
+    assert mine.name == "Our Own Creator" and mine.source == ("global" if root == "home" else "project")
+    assert list(catalog.skills) == ["skill-creator"] and catalog.warnings == []
+    assert "Skill Creator - " not in render_catalog(catalog.sorted())
+
+
+def test_no_hint_without_skill_creator(tmp_path: Path) -> None:
+    write_skill(tmp_path / ".skills", "deploy", "Deploy")
+    others = [s for s in discover_skills(skill_roots(tmp_path, tmp_path / "home")).sorted() if s.source != "bundled"]
+    assert render_catalog(others) == "## Other\n- deploy: Deploy - Does Deploy"
+
+
+def test_bundled_frontmatter_is_read_as_yaml_reads_it_without_yaml() -> None:
+    import yaml
+
+    files = sorted(BUNDLED_DIR.rglob("SKILL.md"))
+    assert files
+    for path in files:
+        head, _ = split_frontmatter(path.read_text(encoding="utf-8"))
+        assert plain_frontmatter(head) == yaml.safe_load(head), path
+
+
+@pytest.mark.parametrize(
+    "head", ["name: 'quoted'", "tags: [a, b]", "name: yes", "name: 12", "name: a: b", "name: x # note", "x:\n  - a"]
+)
+def test_anything_but_plain_text_is_left_to_yaml(head: str) -> None:
+    assert plain_frontmatter(f"description: fine\n{head}") is None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from letta_code.client.backend import Backend
 from letta_code.harness.skills import SkillManager, start_skills
-from letta_code.skills.discovery import discover_skills, skill_roots
+from letta_code.skills.discovery import SkillCatalog, discover_skills, skill_roots
 from tests.conftest import BackendFactory
 from tests.skills.test_discovery import write_skill
 
@@ -57,7 +57,7 @@ async def sync_load_unload(backend: Backend, project: Path, home: Path) -> None:
     assert value.count("<skill id=") == 2 and value.index("web/scraper") < value.index('"pdf"')
 
     missing = await manager.run_tool({"command": "load", "skill": "nope"})
-    assert missing.status == "error" and "available: pdf, web/scraper" in missing.output
+    assert missing.status == "error" and "available: pdf, skill-creator, web/scraper" in missing.output
     bad = await manager.run_tool({"command": "explode", "skill": "pdf"})
     assert bad.status == "error"
 
@@ -84,12 +84,17 @@ def test_no_skills_no_block(make_backend: BackendFactory, tmp_path: Path) -> Non
         backend = make_backend()
         try:
             agent = await backend.create_agent(name="n", model="openai/gpt-4.1", block_ids=[], tools=[])
-            manager = await start_skills(
-                backend, agent.id, cwd=tmp_path, home=tmp_path / "home", extra_dir=None, warn=print
-            )
+            manager = SkillManager(backend, agent.id, SkillCatalog())
+            await manager.sync()
             assert not manager.offered
             found = await backend.find_agent(agent.id)
             assert found is not None and [b.label for b in found.blocks] == []
+            # With nothing configured there is still the bundled skill-creator: block and tool.
+            manager = await start_skills(
+                backend, agent.id, cwd=tmp_path, home=tmp_path / "home", extra_dir=None, warn=print
+            )
+            assert manager.offered and list(manager.catalog.skills) == ["skill-creator"]
+            assert "- skill-creator: Skill Creator - " in (await labels(backend, agent.id))["skills"]
         finally:
             await backend.close()
 

@@ -266,6 +266,7 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
             special_tools=ctx.special_tools,
             external_tools=ctx.external_tools,
             hooks=ctx.hooks,
+            on_file_touched=ctx.instructions.touched,
         )
 
         def on_chunk(chunk: StreamChunk) -> None:
@@ -314,6 +315,7 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
                     result = await runner.run(prompt, model=expanded.model)
                 if not result.error:  # a pass that is due starts now and never holds up the exit
                     await reflect_after_headless_turn(reflector, env, ctx.backend.base_url is None)
+            await ctx.team_memory.after_turn()  # the turn's memory edits into .letta/project.md
         except OutputClosed:
             await _stop_turn(runner)
             raise

@@ -86,6 +86,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"{'label':12} {'chars':>12} {'rev':>4}  id")
         for b in agent.blocks:
             print(f"{b.label:12} {len(b.value):>5}/{b.limit:<6} {b.version:>4}  {b.id}")
+        if "instructions" in blocks:  # which AGENTS.md / CLAUDE.md files the agent sees
+            from letta_code.harness.instructions import instructions_line
+
+            print(instructions_line(blocks["instructions"].value))
     elif args.command == "show":
         print(block(args.label).value)
     elif args.command == "log":
@@ -149,16 +153,24 @@ def _reflect(agent_id: str, settings: Settings, *, if_due: bool) -> int:
     from letta_code.cli.reflection_setup import reflection_settings
     from letta_code.client.embedded import EmbeddedBackend
     from letta_code.config.settings import settings_env
+    from letta_code.harness.agent_setup import SessionTarget
     from letta_code.harness.reflection import ReflectionOutcome, Reflector
+    from letta_code.harness.team_memory import TeamMemory
 
     env = {**settings_env(), **os.environ}
     config = reflection_settings(settings, env)
 
     async def run() -> ReflectionOutcome | None:
-        reflector = Reflector(EmbeddedBackend(paths.database_path(), env), lambda: agent_id, config)
+        backend = EmbeddedBackend(paths.database_path(), env)
+        reflector = Reflector(backend, lambda: agent_id, config)
         if if_due and not await reflector.due():
             return None
-        return await reflector.reflect_now()
+        outcome = await reflector.reflect_now()
+        agent = await backend.find_agent(agent_id) if outcome.changes else None
+        if agent is not None:  # its edits into the team memory file, as a session's are
+            target = SessionTarget(agent, await backend.default_conversation(agent_id), created_agent=False)
+            await TeamMemory(backend, settings, target, lambda line: print(f"warning: {line}", file=sys.stderr)).sync()
+        return outcome
 
     outcome = asyncio.run(run())
     if outcome is None:

@@ -27,8 +27,10 @@ from letta_code.config.settings import Settings
 from letta_code.errors import UserError
 from letta_code.harness.agent_setup import SessionTarget, resolve_session
 from letta_code.harness.executor import ExternalTool, SpecialTool, client_tool_schema
+from letta_code.harness.instructions import ProjectInstructions, start_instructions
 from letta_code.harness.prompt_commands import PromptCommand, command_dirs
 from letta_code.harness.skills import SKILL_TOOL, SKILL_TOOL_SCHEMA, start_skills
+from letta_code.harness.team_memory import TeamMemory
 from letta_code.permissions import (
     PermissionChecker,
     PermissionMode,
@@ -59,6 +61,12 @@ class SessionContext:
     checker: PermissionChecker
     tool_session: ToolSession
     mode: PermissionMode
+    # The project block <-> .letta/project.md: synced at start; `await ctx.team_memory.after_turn()`
+    # after each turn and reflection pass.
+    team_memory: TeamMemory
+    # The AGENTS.md / CLAUDE.md files in the `instructions` block: written at start;
+    # ToolExecutor(on_file_touched=ctx.instructions.touched) loads a subfolder's file.
+    instructions: ProjectInstructions
     # Harness-side tools for the executor (ToolExecutor(special_tools=...)): the Skill tool.
     special_tools: dict[str, SpecialTool] = field(default_factory=dict)
     # Tools served by other processes (MCP servers), by the name the model calls them.
@@ -214,9 +222,12 @@ async def open_session(
         flag=args.context_window,
         model_changed=target.model_switched_from is not None,
     )
+    team_memory = TeamMemory(backend, settings, target, _warn)
+    await team_memory.sync()  # before the first request: a teammate's edits reach this agent's prompt
     skills = await start_skills(
         backend, agent.id, cwd=cwd, home=paths.letta_home(), extra_dir=_skills_dir(args), warn=_warn
     )
+    instructions = await start_instructions(backend, lambda: target.agent.id, cwd=cwd, home=paths.letta_home())
     special_tools: dict[str, SpecialTool] = {}
     if skills.offered and (args.tools is None or SKILL_TOOL in [n.strip() for n in args.tools.split(",")]):
         special_tools[SKILL_TOOL] = skills.run_tool
@@ -239,6 +250,8 @@ async def open_session(
             sandbox=open_session_sandbox(settings, mode, checker, env, _warn) if "Bash" in tool_names else None,
         ),
         mode=mode,
+        team_memory=team_memory,
+        instructions=instructions,
         special_tools=special_tools,
         external_tools=mcp_external_tools(mcp),
         hooks=hooks,

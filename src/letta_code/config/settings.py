@@ -139,6 +139,7 @@ def check_types(data: dict[str, Any], source: Path) -> None:
     check_models(data, source)
     check_env(data, source)
     check_reflection(data, source)
+    check_project_memory_file(data, source)
 
 
 DEFAULT_REFLECTION_EVERY = 5
@@ -172,6 +173,21 @@ class ReflectionSettings:
 
     every: int = DEFAULT_REFLECTION_EVERY
     model: str | None = None
+
+
+DEFAULT_PROJECT_MEMORY_FILE = ".letta/project.md"
+
+
+def check_project_memory_file(data: dict[str, Any], source: Path) -> None:
+    """`"projectMemoryFile"`: a path inside the project, true (the default file) or false (no file)."""
+    value = data.get("projectMemoryFile", True)
+    text = value.strip() if isinstance(value, str) else ""
+    inside = bool(text) and not Path(text).is_absolute() and ".." not in Path(text).parts and text[0] != "~"
+    if not isinstance(value, bool) and not inside:
+        raise SettingsError(
+            f"{source}: 'projectMemoryFile' must be a path inside the project (a string) or false, "
+            f"not {json.dumps(value)}"
+        )
 
 
 def check_env(data: dict[str, Any], source: Path) -> None:
@@ -331,6 +347,16 @@ class Settings:
             merged.update(data.get("reflection") or {})
         model = merged.get("model")
         return ReflectionSettings(int(merged.get("every", DEFAULT_REFLECTION_EVERY)), model.strip() if model else None)
+
+    def project_memory_file(self) -> Path | None:
+        """The committed file that holds the project block's text (`projectMemoryFile`: global, then
+        project, then project-local; `.letta/project.md` unless one says otherwise), None when turned off."""
+        value: object = True
+        for data in (self.global_, self.project, self.local):
+            value = data.get("projectMemoryFile", value)
+        if value is False:
+            return None
+        return self.cwd / (value.strip() if isinstance(value, str) else DEFAULT_PROJECT_MEMORY_FILE)
 
     def model_windows(self) -> list[tuple[str, int]]:
         """`models.NAME.contextWindow` of the three files: global, project, then local.

@@ -25,6 +25,8 @@ OWN_KEYS = frozenset(
         "localSharedBlockIds",
         "lastAgent",
         "lastConversation",
+        "projectMemoryFile",  # team memory (harness/team_memory.py)
+        "projectMemorySynced",
         "reflection",
         # hooks and MCP servers, in Claude Code's format
         "hooks",

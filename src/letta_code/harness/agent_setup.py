@@ -2,7 +2,10 @@
 
 - The first agent creates global `persona` and `human` blocks; their ids go into
   `~/.letta/settings.json` and every later agent shares them.
-- Each project gets a `project` block; its id goes into `./.letta/settings.json`.
+- Each project gets a `project` block; its id goes into `./.letta/settings.json`. A
+  teammate whose database lacks that block gets a new one, filled from the committed team
+  memory file (`.letta/project.md`, see harness/team_memory.py), and its id goes into
+  their own `./.letta/settings.local.json` (read first), never into the committed file.
 - The last agent (and conversation) of a directory is kept in
   `./.letta/settings.local.json`; `letta` resumes it.
 - A session that must have its conversation to itself (`letta -p`) passes `claim`:
@@ -22,6 +25,7 @@ from typing import Any
 from letta_code.client.backend import Backend
 from letta_code.config.settings import Settings
 from letta_code.errors import UserError
+from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT
 from letta_code.schemas.state import AgentState, BlockState, ConversationState
 
 DEFAULT_BLOCKS: dict[str, tuple[str, str]] = {
@@ -55,24 +59,53 @@ class SessionTarget:
 
 
 async def _ensure_block(backend: Backend, settings: Settings, label: str, *, fresh: bool) -> BlockState:
-    """The shared block for `label`, created (and its id saved) when missing."""
+    """The shared block for `label`, created (and its id saved) when missing.
+
+    A project block's id is looked up in the project-local file first (a teammate's own
+    block), then in the committed one; a new one starts from the team memory file's text.
+    """
     is_global = label in GLOBAL_LABELS
-    source = settings.global_ if is_global else settings.project
     key = "globalSharedBlockIds" if is_global else "localSharedBlockIds"
-    ids = dict(source.get(key) or {})
-    if not fresh and ids.get(label):
-        block = await backend.find_block(ids[label])
-        if block is not None:
-            return block
+    sources = [settings.global_] if is_global else [settings.local, settings.project]
+    for source in [] if fresh else sources:
+        block_id = (source.get(key) or {}).get(label)
+        found = await backend.find_block(block_id) if isinstance(block_id, str) and block_id else None
+        if found is not None:
+            return found
     description, value = DEFAULT_BLOCKS[label]
-    block = await backend.create_block(label, value, description=description)
-    if not fresh:
-        ids[label] = block.id
-        if is_global:
-            settings.save_global(**{key: ids})
-        else:
-            save_in_project(settings.save_project, **{key: ids})
+    if not is_global:
+        value = _team_memory_or_none(settings) or value
+    limit = max(DEFAULT_BLOCK_LIMIT, len(value))
+    block = await backend.create_block(label, value, description=description, limit=limit)
+    if fresh:
+        return block
+    if is_global:
+        settings.save_global(**{key: {**(settings.global_.get(key) or {}), label: block.id}})
+    elif (settings.project.get(key) or {}).get(label):  # a teammate's id: this user keeps their own
+        save_in_project(settings.save_local, **{key: {**(settings.local.get(key) or {}), label: block.id}})
+    else:
+        save_in_project(settings.save_project, **{key: {**(settings.project.get(key) or {}), label: block.id}})
     return block
+
+
+def read_team_memory(path: Path) -> str | None:
+    """The text of the team memory file as the project block holds it (no final newline);
+    None when there is no file. OSError and UnicodeDecodeError are the caller's to report."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    return text.rstrip("\r\n")
+
+
+def _team_memory_or_none(settings: Settings) -> str | None:
+    """The team memory file's text for a new project block (None: none, or the sync will say why)."""
+    path = settings.project_memory_file()
+    try:
+        text = read_team_memory(path) if path is not None else None
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if text and text.strip() else None
 
 
 def save_in_project(save: Callable[..., None], **updates: Any) -> None:

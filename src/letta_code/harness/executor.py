@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, cast
 
 from letta_code.config.paths import letta_home
 from letta_code.permissions import Decision, PermissionChecker
+from letta_code.permissions.categories import PATH_ARGUMENT
 from letta_code.schemas.chunks import (
     ApprovalDecisionItem,
     ApprovalItem,
@@ -41,6 +42,7 @@ from letta_code.schemas.chunks import (
 )
 from letta_code.schemas.text import scrub
 from letta_code.tools.base import ClientTool, ToolResult, ToolSession
+from letta_code.tools.core import resolve_path
 from letta_code.tools.registry import get_tool
 
 if TYPE_CHECKING:  # imported only by a session that has hooks
@@ -149,6 +151,7 @@ class ToolExecutor:
         special_tools: dict[str, SpecialTool] | None = None,
         external_tools: Mapping[str, ExternalTool] | None = None,
         hooks: HookRunner | None = None,
+        on_file_touched: Callable[[Path], Awaitable[None]] | None = None,
     ) -> None:
         self.session = session
         self.checker = checker
@@ -159,6 +162,7 @@ class ToolExecutor:
         self.special_tools = dict(special_tools or {})
         self.external_tools = external_tools if external_tools is not None else {}
         self.hooks = hooks
+        self.on_file_touched = on_file_touched  # a file tool read or changed this path (project instructions)
         self.stop_request: str | None = None  # a hook answered "continue": false (its stopReason)
         self.tool_calls = 0
 
@@ -313,6 +317,8 @@ class ToolExecutor:
             result = ToolResult(f"Error: {call.name} failed: {type(exc).__name__}: {exc}", "error")
         if self.observer:
             self.observer(call, "end", result, time.monotonic() - started)
+        if tool is not None and special is None and external is None and result.status != "error":
+            await self._touched(call)
         notes = await self._post_tool_hook(call, result)
         content: str | list[ContentPart] = result.output + notes
         if result.images:
@@ -322,6 +328,12 @@ class ToolExecutor:
                 for img in result.images
             ]
         return _item(call, content, result.status)
+
+    async def _touched(self, call: PendingCall) -> None:
+        """Tell `on_file_touched` the path a file tool (`PATH_ARGUMENT`) just worked on."""
+        raw = call.args().get(PATH_ARGUMENT.get(call.name, ""))
+        if self.on_file_touched is not None and isinstance(raw, str) and raw.strip():
+            await self.on_file_touched(resolve_path(self.session, raw))
 
     async def _post_tool_hook(self, call: PendingCall, result: ToolResult) -> str:
         """What PostToolUse (PostToolUseFailure after an error) hooks add to the result the model

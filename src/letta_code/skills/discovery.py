@@ -5,7 +5,9 @@ places is taken from the first):
 
 1. the `--skills DIR` directory (the user asked for it on this command line);
 2. the project: `./.skills/`, then `./.agents/skills/`;
-3. the user's global skills: `~/.letta/skills/` (`$LETTA_HOME/skills`).
+3. the user's global skills: `~/.letta/skills/` (`$LETTA_HOME/skills`);
+4. the skills shipped in this package (`bundled/`, e.g. `skill-creator`), so any of
+   the above with the same id replaces them.
 
 Each directory is scanned recursively (hidden folders and symlinked folders are
 skipped). A skill's id is the path of its folder relative to the root, with `/`
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 SKILL_FILE = "skill.md"  # compared case-insensitively
+BUNDLED_DIR = Path(__file__).parent / "bundled"  # package data (pyproject `package-data`)
 
 
 class SkillError(Exception):
@@ -39,7 +42,7 @@ class Skill:
     description: str
     body: str
     path: Path  # the SKILL.md file
-    source: str  # "flag" | "project" | "global"
+    source: str  # "flag" | "project" | "global" | "bundled"
     category: str | None = None
     tags: tuple[str, ...] = ()
 
@@ -68,6 +71,7 @@ def skill_roots(cwd: Path, home: Path, extra: Path | None = None) -> list[SkillR
     roots = [SkillRoot(extra, "flag")] if extra is not None else []
     roots += [SkillRoot(cwd / ".skills", "project"), SkillRoot(cwd / ".agents" / "skills", "project")]
     roots.append(SkillRoot(home / "skills", "global"))
+    roots.append(SkillRoot(BUNDLED_DIR, "bundled"))
     return roots
 
 
@@ -123,15 +127,35 @@ def read_markdown(path: Path) -> str:
         raise SkillError(f"cannot read the file: {exc.strerror or exc}") from exc
 
 
-def parse_skill(path: Path, skill_id: str, source: str) -> Skill:
-    import yaml
+def plain_frontmatter(head: str) -> dict[str, Any] | None:
+    """`key: value` lines of plain text as a dict, or None if YAML is needed to read them.
 
+    Used for the bundled skills only (their files are ours, and a test checks this reads them
+    as YAML does), so that a session with nothing configured does not import the YAML parser.
+    """
+    meta: dict[str, Any] = {}
+    for line in head.splitlines():
+        key, sep, value = line.partition(": ")
+        value = value.strip()
+        if not sep or not key.isidentifier() or not value or value[0] in "[]{}&*!|>'\"%@`#-?:,~.+0123456789":
+            return None
+        if ": " in value or " #" in value or value.lower() in ("yes", "no", "true", "false", "null", "on", "off"):
+            return None
+        meta[key] = value
+    return meta
+
+
+def parse_skill(path: Path, skill_id: str, source: str) -> Skill:
     text = read_markdown(path)
     head, body = split_frontmatter(text)
-    try:
-        meta = yaml.safe_load(head)
-    except yaml.YAMLError as exc:
-        raise SkillError(_yaml_problem(exc)) from exc
+    meta = plain_frontmatter(head) if source == "bundled" else None
+    if meta is None:
+        import yaml
+
+        try:
+            meta = yaml.safe_load(head)
+        except yaml.YAMLError as exc:
+            raise SkillError(_yaml_problem(exc)) from exc
     if not isinstance(meta, dict):
         raise SkillError("the frontmatter must be a YAML mapping (name: ..., description: ...)")
     name = _required_text(meta, "name")

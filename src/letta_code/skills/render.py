@@ -1,7 +1,8 @@
 """The two memory blocks of skills: `skills` (the catalog) and `loaded_skills` (full text).
 
 `skills` lists every available skill grouped by category (id, name,
-description, tags); skills without a category come last, under "Other".
+description, tags); skills without a category come last, under "Other". When the
+built-in `skill-creator` is there, one last line says what it is for.
 `loaded_skills` holds the full body of each loaded skill between
 `<skill id="..."> ... </skill>` markers, which is also how a loaded skill is found
 again to unload or refresh it.
@@ -28,6 +29,8 @@ LOADED_DESCRIPTION = (
 NO_SKILLS = "(No skills found. Skills live in .skills/ in the project, ~/.letta/skills/, or --skills DIR.)"
 NO_LOADED = "(No skills loaded.)"
 OTHER = "Other"
+SKILL_CREATOR = "skill-creator"
+CREATOR_HINT = f"To save a procedure that worked and will recur as a new skill, load {SKILL_CREATOR} first."
 
 _SECTION = re.compile(r'^<skill id="(?P<id>[^"]+)"[^>\n]*>\n(?P<body>.*?)\n</skill>$', re.MULTILINE | re.DOTALL)
 
@@ -47,6 +50,8 @@ def render_catalog(skills: list[Skill]) -> str:
         for skill in sorted(groups[category], key=lambda s: s.id):
             tags = f" [tags: {', '.join(skill.tags)}]" if skill.tags else ""
             lines.append(f"- {skill.id}: {skill.name} - {skill.description}{tags}")
+    if any(skill.id == SKILL_CREATOR for skill in skills):
+        lines += ["", CREATOR_HINT]
     return "\n".join(lines)
 
 

@@ -35,7 +35,7 @@ from letta_code.cli.tui.conversations import pick_conversation, replay_on_start
 from letta_code.cli.tui.hook_events import hook_stop_line, notifying, start_hooks
 from letta_code.cli.tui.interrupts import DISCARDED_REASON, INTERRUPTED_REASON, InterruptibleBackend
 from letta_code.cli.tui.prompt import InputPrompt, TuiCompleter
-from letta_code.cli.tui.reflection_view import announce, reflect_before_exit
+from letta_code.cli.tui.reflection_view import after_turn, announce, reflect_before_exit
 from letta_code.cli.tui.shell import ShellCommand
 from letta_code.cli.tui.state import TuiState
 from letta_code.cli.tui.view import TurnView
@@ -60,7 +60,7 @@ class Tui:
         self.cwd = ctx.tool_session.cwd
         self.watcher = KeyWatcher()
         self.commands = CommandEnv(self.state, self.console, choose, send=self.run_turn)
-        self.reflector = self.state.reflector = make_reflector(ctx, env, lambda o: announce(self.console, o))
+        self.reflector = self.state.reflector = make_reflector(ctx, env, lambda o: announce(self.console, o, ctx))
         self.prompt = InputPrompt(
             history_path=paths.letta_home() / "history",
             completer=TuiCompleter(lambda: completions(ctx.prompt_commands), self.cwd),
@@ -140,7 +140,7 @@ class Tui:
                     await self.offer_pending()
                 await self.run_turn(text)
             typeahead = self.watcher.take_typeahead().lstrip()
-        await reflect_before_exit(self.reflector, self.console)  # what no pass reviewed yet
+        await reflect_before_exit(self.reflector, self.console, self.state.ctx)  # what no pass reviewed yet
         print_stats(self.commands)
         return self.state.exit_code
 
@@ -168,6 +168,7 @@ class Tui:
             special_tools=ctx.special_tools,
             external_tools=ctx.external_tools,
             hooks=ctx.hooks,
+            on_file_touched=ctx.instructions.touched,
         )
         return TurnRunner(
             self.backend,
@@ -211,7 +212,7 @@ class Tui:
             hook_stop_line(self.console, await self._drive(view, runner, runner.run(text, model=model)))
         self.state.stats.turns += 1
         self.console.print()
-        await self.reflector.after_turn()  # a pass when one is due; it runs while the user goes on
+        await after_turn(self.state.ctx, self.reflector)  # the team memory file, then a pass when one is due
 
     async def _drive(self, view: TurnView, runner: TurnRunner, work: Any) -> TurnResult | None:
         self.view, self.runner, self.interrupted = view, runner, False

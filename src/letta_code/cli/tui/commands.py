@@ -20,6 +20,7 @@ from letta_code.cli.tui.conversations import pick_conversation, show_recap, swit
 from letta_code.cli.tui.custom_commands import completion_rows, help_rows, run_prompt_command
 from letta_code.cli.tui.state import TuiState
 from letta_code.config import paths
+from letta_code.harness.instructions import INSTRUCTIONS_LABEL, instructions_line
 from letta_code.harness.prompt_commands import PromptCommand, find_prompt_command, parse_invocation
 from letta_code.schemas.state import AgentState
 
@@ -303,13 +304,16 @@ async def _reflect(env: CommandEnv, arg: str) -> None:
     from letta_code.cli.reflection_setup import make_reflector
     from letta_code.cli.tui.reflection_view import reflect_and_show
 
-    await reflect_and_show(env.state.reflector or make_reflector(env.state.ctx, env.state.env), env.console)
+    reflector = env.state.reflector or make_reflector(env.state.ctx, env.state.env)
+    await reflect_and_show(reflector, env.console, env.state.ctx)
 
 
 @command("memory", "show the agent's memory blocks")
 async def _memory(env: CommandEnv, arg: str) -> None:
     agent = await _refresh_agent(env)
     env.console.print(render.memory_blocks(list(agent.blocks)))
+    if block := next((b for b in agent.blocks if b.label == INSTRUCTIONS_LABEL), None):
+        env.say(instructions_line(block.value))  # which AGENTS.md / CLAUDE.md files the agent sees
 
 
 @command("mode", "show or set the permission mode", "[mode]")
