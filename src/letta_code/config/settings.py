@@ -65,22 +65,26 @@ def update_json_file(path: Path, updates: dict[str, Any], remove: tuple[str, ...
     data.update(updates)
     for key in remove:
         data.pop(key, None)
+    write_text_atomically(path, json.dumps(data, indent=2) + "\n", _mode_for(path))
+    _fsync_dir(path.parent)
+    return data
+
+
+def write_text_atomically(path: Path, text: str, mode: int) -> None:
+    """Write `path` through a flushed temp file in its folder (made when missing) and a
+    rename: a reader, or a crash, sees the old text or the new one, never half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = _mode_for(path)
-    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             os.fchmod(handle.fileno(), mode)
-            json.dump(data, handle, indent=2)
-            handle.write("\n")
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
-    return data
 
 
 def _mode_for(path: Path) -> int:

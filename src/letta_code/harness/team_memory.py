@@ -22,7 +22,6 @@ warning line, and that sync is skipped; the next one picks up from the same last
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import Literal
 
 from letta_code.client.backend import Backend, BackendError
-from letta_code.config.settings import Settings
+from letta_code.config.settings import Settings, write_text_atomically
 from letta_code.harness.agent_setup import DEFAULT_BLOCKS, SessionTarget, read_team_memory, save_in_project
 from letta_code.schemas.state import BlockState
 
@@ -197,24 +196,12 @@ def _git_merge(git: str, base: str, file_text: str, block_text: str, shown: str)
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write `path` through a temp file in its folder and a rename (its folder made when
-    missing): a reader, or `git`, sees the old text or the new one, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the team memory file atomically, keeping its mode (a new one is readable by all)."""
     try:
         mode = path.stat().st_mode & 0o777
     except OSError:
         mode = NEW_FILE_MODE
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, text, mode)
 
 
 def _shown(path: Path, cwd: Path) -> str:
