@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Literal
 
 from letta_code.client.backend import Backend, BackendError
-from letta_code.config.settings import Settings, write_text_atomically
+from letta_code.config.json_files import write_text_atomically
+from letta_code.config.settings import Settings
 from letta_code.harness.agent_setup import DEFAULT_BLOCKS, SessionTarget, read_team_memory, save_in_project
 from letta_code.schemas.state import BlockState
 
