@@ -34,6 +34,7 @@ def test_defaults() -> None:
         "unlink": False,
         "max_steps": 50,
         "stream": True,
+        "wait_background": False,
     }
 
 
@@ -69,6 +70,7 @@ def test_every_flag_is_a_typed_field() -> None:
             "--max-steps",
             "7",
             "--no-stream",
+            "--wait-background",
         ]
     )
     assert (options.prompt, options.output_format, options.model) == ("fix it", "stream-json", "sonnet")
@@ -77,7 +79,7 @@ def test_every_flag_is_a_typed_field() -> None:
     assert options.tools == "Bash,Read" and options.skills == "skills" and options.agent == "agent-1"
     assert options.allowed_tools == ("Read", "Bash(ls:*),Grep")  # each value as given, in order
     assert options.disallowed_tools == ("Bash(curl:*)",)
-    assert options.permission_mode == "plan" and options.stream is False
+    assert options.permission_mode == "plan" and options.stream is False and options.wait_background is True
     assert parse_args(["-p"]).prompt == ""  # -p alone: the prompt comes from stdin
     assert parse_args(["--continue", "--new-agent", "-v"]).continue_last is True
 

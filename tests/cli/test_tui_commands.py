@@ -50,6 +50,11 @@ REQUIRED = {
     "compact",
 }
 
+# The harness-side tools every session offers, after the registry tools: not the agent's, /unlink keeps them.
+HARNESS_TOOLS = ["Skill", "AskUserQuestion", "Task"]
+# The registry tools a session offers when the agent has them all (WebSearch needs a search provider).
+OFFERED = [name for name in ALL_TOOL_NAMES if name != "WebSearch"]
+
 
 class Harness:
     def __init__(self, env: CommandEnv, buf: io.StringIO, picks: list[int | None]) -> None:
@@ -237,13 +242,13 @@ def test_unlink_and_link_change_the_agent_tools_and_client_tools(session: Callab
         assert h.state.ctx.client_tools
         await h.run("/unlink")
         assert not set(ALL_TOOL_NAMES) & set(h.state.agent.tools)
-        # Only the harness's Skill tool stays (every session has the bundled skill-creator).
-        assert [t["name"] for t in h.state.ctx.client_tools] == h.state.ctx.tool_names == ["Skill"]
+        # Only the harness's own tools stay (every session has the bundled skill-creator).
+        assert [t["name"] for t in h.state.ctx.client_tools] == h.state.ctx.tool_names == HARNESS_TOOLS
         stored = await h.env.backend.find_agent(h.state.agent.id)
         assert stored is not None and not set(ALL_TOOL_NAMES) & set(stored.tools)
         out = await h.run("/link")
         assert set(ALL_TOOL_NAMES) <= set(h.state.agent.tools)
-        assert {t["name"] for t in h.state.ctx.client_tools} == {*ALL_TOOL_NAMES, "Skill"}
+        assert {t["name"] for t in h.state.ctx.client_tools} == {*OFFERED, *HARNESS_TOOLS}
         assert "Linked" in out
 
     session(body)
@@ -260,13 +265,13 @@ def test_unlink_and_link_keep_the_skill_tool(session: Callable[..., None], proje
     write_skill(project)  # the Skill tool is the harness's own, not the agent's: it stays
 
     async def body(h: Harness) -> None:
-        assert h.state.ctx.tool_names[-1] == "Skill"
+        assert h.state.ctx.tool_names[-len(HARNESS_TOOLS) :] == HARNESS_TOOLS
         await h.run("/unlink")
-        assert h.state.ctx.tool_names == ["Skill"]
-        assert [t["name"] for t in h.state.ctx.client_tools] == ["Skill"]
+        assert h.state.ctx.tool_names == HARNESS_TOOLS
+        assert [t["name"] for t in h.state.ctx.client_tools] == HARNESS_TOOLS
         await h.run("/link")
-        assert h.state.ctx.tool_names == [*ALL_TOOL_NAMES, "Skill"]
-        assert [t["name"] for t in h.state.ctx.client_tools] == [*ALL_TOOL_NAMES, "Skill"]
+        assert h.state.ctx.tool_names == [*OFFERED, *HARNESS_TOOLS]
+        assert [t["name"] for t in h.state.ctx.client_tools] == [*OFFERED, *HARNESS_TOOLS]
 
     session(body)
 

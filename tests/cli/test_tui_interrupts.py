@@ -67,7 +67,7 @@ def test_nothing_waiting_is_nothing_to_answer(letta_home: Path, project: Path, m
         tui = Tui(ctx, dict(model_env.env()), Console(file=io.StringIO(), width=100, color_system=None))
         try:
             tui.maybe_pending = True
-            assert await tui._answer_without_running(DISCARDED_REASON)
+            assert await tui.answer_waiting_calls(DISCARDED_REASON)
             assert tui.maybe_pending is False
             assert model_env.requests == []  # nothing was sent to the model
         finally:
@@ -125,7 +125,7 @@ def test_the_tui_and_letta_p_tell_the_model_the_same_of_discarded_calls(
         conv = ctx.target.conversation.id
         try:
             await leave_two_calls(ctx.backend, conv, ctx.client_tools, "t")
-            assert await tui._answer_without_running(DISCARDED_REASON)
+            assert await tui.answer_waiting_calls(DISCARDED_REASON)
             assert await ctx.backend.pending_approvals(conv) == []
             await tui.run_turn("what now?")
         finally:

@@ -23,7 +23,7 @@ def test_skill_tool_runs_in_tui_turns(letta_home: Path, project: Path, model_env
     async def main() -> str:
         ctx = await open_session(parse_args(["-m", "openai/gpt-4.1"]), dict(model_env.env()))
         tui = Tui(ctx, dict(model_env.env()), Console(file=io.StringIO(), width=80, color_system=None))
-        runner = tui._make_runner(tui._new_view())
+        runner = tui.make_runner(tui.new_view())
         items = await runner.executor.run_calls(
             [PendingCall("call-1", "Skill", '{"command": "load", "skill": "deploy"}')]
         )

@@ -253,7 +253,7 @@ SUGGESTIONS = [
     ("Read", {"file_path": "/etc/hosts"}, ("Read(//etc/**)",)),
     ("Read", {"file_path": "~/.bashrc"}, ("Read(~/.bashrc)",)),
     ("LS", {"path": "/etc"}, ("Read(//etc/**)",)),
-    ("WebFetch", {"url": "https://x.org"}, ("WebFetch",)),
+    ("WebFetch", {"url": "https://x.org"}, ("WebFetch(domain:x.org)",)),
     ("ExitPlanMode", {}, ()),
 ]
 

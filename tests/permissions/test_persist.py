@@ -81,7 +81,7 @@ def test_headless_message_example(project: Path) -> None:
         ),
         ("Edit", {"file_path": "src/a.py"}, "default", ["Edit(src/a.py) needs approval", '"Edit(./src/**)"', "--yolo"]),
         ("Read", {"file_path": "/etc/hosts"}, "default", ['--allowedTools "Read(//etc/**)"']),
-        ("WebFetch", {"url": "https://x.org"}, "default", ['--allowedTools "WebFetch"']),
+        ("WebFetch", {"url": "https://x.org"}, "default", ['--allowedTools "WebFetch(domain:x.org)"']),
         ("Bash", {"command": "eval ls"}, "default", ["No rule can allow it", "--yolo", "eval"]),
         ("ExitPlanMode", {}, "plan", ["ExitPlanMode needs approval", "--yolo"]),
         ("Bash", {"command": 'git commit -m "x y"'}, "default", ['--allowedTools "Bash(git commit:*)"']),

@@ -11,13 +11,13 @@ import pytest
 from letta_code.tools.base import ClientTool, ToolError, ToolSession
 from letta_code.tools.registry import ALL_TOOL_NAMES, get_tool, select_tools
 
-READ_ONLY = {"Read", "Grep", "Glob", "LS", "BashOutput", "TodoWrite", "ExitPlanMode"}
+READ_ONLY = {"Read", "Grep", "Glob", "LS", "BashOutput", "TodoWrite", "ExitPlanMode", "WebFetch", "WebSearch"}
 
 
 def test_names_in_order() -> None:
     assert ALL_TOOL_NAMES == (
         "Bash", "BashOutput", "KillBash", "Read", "Write", "Edit", "MultiEdit",
-        "Grep", "Glob", "LS", "TodoWrite", "ExitPlanMode",
+        "Grep", "Glob", "LS", "TodoWrite", "ExitPlanMode", "WebFetch", "WebSearch",
     )  # fmt: skip
 
 
@@ -36,7 +36,7 @@ def test_select_tools() -> None:
         select_tools(["Read", "Frobnicate", "Teleport"])
     assert str(err.value) == (
         "Unknown tools: Frobnicate, Teleport. Valid tools: Bash, BashOutput, KillBash, Read, "
-        "Write, Edit, MultiEdit, Grep, Glob, LS, TodoWrite, ExitPlanMode."
+        "Write, Edit, MultiEdit, Grep, Glob, LS, TodoWrite, ExitPlanMode, WebFetch, WebSearch."
     )
 
 

@@ -28,6 +28,7 @@ examples:
 environment:
   OPENAI_API_KEY / OPENAI_BASE_URL, ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL,
   OLLAMA_BASE_URL, LETTA_HOME (default ~/.letta), LETTA_BASE_URL + LETTA_API_KEY
+  web search: BRAVE_API_KEY, TAVILY_API_KEY, EXA_API_KEY or SEARXNG_URL (docs/web-tools.md)
 """
 
 
@@ -66,6 +67,7 @@ class CliOptions(NamedTuple):
     unlink: bool
     max_steps: int
     stream: bool
+    wait_background: bool  # headless: stay until the background commands end, each end a turn
 
 
 def context_window_arg(text: str) -> int:
@@ -161,6 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"stop a turn after this many model steps ({DEFAULT_MAX_STEPS})",
     )
     p.add_argument("--no-stream", dest="stream", action="store_false", help="turn off token streaming")
+    p.add_argument(
+        "--wait-background",
+        action="store_true",
+        help="headless: after the turn, wait for background commands to end and tell the agent of each",
+    )
     return p
 
 

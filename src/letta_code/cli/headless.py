@@ -313,6 +313,13 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
                     conversation_id = moved
                     runner = make_runner(moved)
                     result = await runner.run(prompt, model=expanded.model)
+                if args.wait_background:  # each end of a background command: a turn of its own
+                    from letta_code.harness.background import report_until_done
+
+                    answer = (lambda r: write_out(r.text + "\n")) if fmt == "text" else None
+                    result = await report_until_done(
+                        ctx.tool_session, runner.run, result, before_next=answer, subagents=ctx.subagents
+                    )
                 if not result.error:  # a pass that is due starts now and never holds up the exit
                     await reflect_after_headless_turn(reflector, env, ctx.backend.base_url is None)
             await ctx.team_memory.after_turn()  # the turn's memory edits into .letta/project.md

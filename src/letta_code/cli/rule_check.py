@@ -8,14 +8,16 @@ from letta_code.client.models import server_tool_names
 from letta_code.config import paths
 from letta_code.config.settings import Settings, SettingsError
 from letta_code.config.settings_keys import did_you_mean
+from letta_code.harness.questions import ASK_TOOL
 from letta_code.harness.skills import SKILL_TOOL
+from letta_code.harness.subagents import TASK_TOOL
 from letta_code.permissions import RuleError, parse_rule, split_rule_list
 from letta_code.permissions.categories import KNOWN_TOOLS
 from letta_code.tools.registry import ALL_TOOL_NAMES
 
 # Tools of Claude Code that letta has not got: a settings file shared with it may name them.
-_OTHER_AGENT_TOOLS = frozenset({"WebFetch", "WebSearch", "Task", "NotebookRead"})
-_CODING_TOOLS = frozenset(ALL_TOOL_NAMES) | KNOWN_TOOLS | {SKILL_TOOL}
+_OTHER_AGENT_TOOLS = frozenset({"WebFetch", "WebSearch", "NotebookRead"})
+_CODING_TOOLS = frozenset(ALL_TOOL_NAMES) | KNOWN_TOOLS | {SKILL_TOOL, ASK_TOOL, TASK_TOOL}
 
 
 def _known_rule_tool(name: str) -> bool:

@@ -20,6 +20,7 @@ from letta_code.cli.mcp_setup import mcp_client_tools, mcp_external_tools, mcp_p
 from letta_code.cli.model_window import settle_window
 from letta_code.cli.rule_check import check_rules
 from letta_code.cli.sandbox_setup import open_session_sandbox
+from letta_code.cli.tool_setup import tools_added_since, without_unconfigured
 from letta_code.client.backend import Backend
 from letta_code.client.models import resolve_handle
 from letta_code.config import paths
@@ -29,7 +30,9 @@ from letta_code.harness.agent_setup import SessionTarget, resolve_session
 from letta_code.harness.executor import ExternalTool, SpecialTool, client_tool_schema
 from letta_code.harness.instructions import ProjectInstructions, start_instructions
 from letta_code.harness.prompt_commands import PromptCommand, command_dirs
+from letta_code.harness.questions import ASK_TOOL, ASK_TOOL_SCHEMA, QuestionTool
 from letta_code.harness.skills import SKILL_TOOL, SKILL_TOOL_SCHEMA, start_skills
+from letta_code.harness.subagents import TASK_TOOL, Subagents
 from letta_code.harness.team_memory import TeamMemory
 from letta_code.permissions import (
     PermissionChecker,
@@ -67,7 +70,7 @@ class SessionContext:
     # The AGENTS.md / CLAUDE.md files in the `instructions` block: written at start;
     # ToolExecutor(on_file_touched=ctx.instructions.touched) loads a subfolder's file.
     instructions: ProjectInstructions
-    # Harness-side tools for the executor (ToolExecutor(special_tools=...)): the Skill tool.
+    # Harness-side tools for the executor (ToolExecutor(special_tools=...)): Skill, AskUserQuestion.
     special_tools: dict[str, SpecialTool] = field(default_factory=dict)
     # Tools served by other processes (MCP servers), by the name the model calls them.
     external_tools: dict[str, ExternalTool] = field(default_factory=dict)
@@ -78,6 +81,11 @@ class SessionContext:
     hooks: HookRunner | None = None
     # The MCP servers of the session (None when none is configured): /mcp shows them.
     mcp: McpServers | None = None
+    # AskUserQuestion (in special_tools when offered): no `asker` (headless) until the TUI sets its picker.
+    questions: QuestionTool = field(default_factory=QuestionTool)
+    # The Task tool's subagents (in special_tools when offered): the TUI shows the running ones,
+    # headless mode waits for background ones with --wait-background.
+    subagents: Subagents | None = None
 
 
 # What the shell reports for a process that SIGPIPE ended (128 + 13), as `yes | head -1` shows.
@@ -109,12 +117,14 @@ def make_backend(env: dict[str, str]) -> Backend:
 
 
 def requested_tools(args: CliOptions) -> list[str]:
-    """The registry tools `--tools` asks for (every one without it; the Skill tool is apart)."""
+    """The registry tools `--tools` asks for (every one without it; Skill and AskUserQuestion are apart)."""
     if args.tools is None:
-        return list(ALL_TOOL_NAMES)
-    names = [n.strip() for n in args.tools.split(",") if n.strip() and n.strip() != SKILL_TOOL]
+        return without_unconfigured(list(ALL_TOOL_NAMES), asked=False)
+    names = [
+        n.strip() for n in args.tools.split(",") if n.strip() and n.strip() not in (SKILL_TOOL, ASK_TOOL, TASK_TOOL)
+    ]
     try:
-        return [t.name for t in select_tools(names)]
+        return without_unconfigured([t.name for t in select_tools(names)], asked=True)
     except ToolError as exc:
         raise CliUsageError(f"--tools: {exc}") from exc
 
@@ -214,6 +224,8 @@ async def open_session(
             linked += list(ALL_TOOL_NAMES)
         agent = await backend.update_agent(agent.id, tools=linked)
         target.agent = agent
+    elif added := tools_added_since(agent):
+        agent = target.agent = await backend.update_agent(agent.id, tools=[*agent.tools, *added])
     backend.models.check_provider(agent.model)  # fails early, with one clear line, if not configured
     agent = target.agent = await settle_window(
         backend,
@@ -231,6 +243,9 @@ async def open_session(
     special_tools: dict[str, SpecialTool] = {}
     if skills.offered and (args.tools is None or SKILL_TOOL in [n.strip() for n in args.tools.split(",")]):
         special_tools[SKILL_TOOL] = skills.run_tool
+    questions = QuestionTool()  # no asker (nobody answers, headless) until the TUI sets its picker
+    if args.tools is None or ASK_TOOL in [n.strip() for n in args.tools.split(",")]:
+        special_tools[ASK_TOOL] = questions.run_tool
     bypass = mode == PermissionMode.BYPASS_PERMISSIONS
     mcp = await start_mcp(settings, env, bypass=bypass, ask=ask_mcp, warn=_warn)  # None: no server configured
     tool_names, client_tools = offered_tools(requested, agent, special_tools, mcp)
@@ -256,7 +271,10 @@ async def open_session(
         external_tools=mcp_external_tools(mcp),
         hooks=hooks,
         mcp=mcp,
+        questions=questions,
     )
+    if args.tools is None or TASK_TOOL in [n.strip() for n in args.tools.split(",")]:
+        _offer_subagents(ctx, requested)
     ctx.prompt_commands.extend(_file_commands(ctx))  # custom command files; MCP prompts join them
     ctx.prompt_commands.extend(mcp_prompt_commands(mcp))
     return ctx
@@ -269,16 +287,43 @@ def offered_tools(
     mcp: McpServers | None = None,
 ) -> tuple[list[str], list[ClientToolSchema]]:
     """The tools a session offers the model, by name and as schemas: the requested registry
-    tools the agent has (`/link` and `/unlink` change which), then the Skill tool when the
-    session runs it, then the MCP servers' tools. Start-up and the TUI's `/link` and `/unlink`
-    both ask here."""
+    tools the agent has (`/link` and `/unlink` change which), then the Skill and AskUserQuestion
+    tools when the session runs them, then the MCP servers' tools. Start-up and the TUI's
+    `/link` and `/unlink` both ask here."""
     names = [name for name in requested if name in agent.tools]
     schemas = [client_tool_schema(t) for t in select_tools(names)] if names else []
     if SKILL_TOOL in special_tools:
         names.append(SKILL_TOOL)
         schemas.append(SKILL_TOOL_SCHEMA)
+    if ASK_TOOL in special_tools:
+        names.append(ASK_TOOL)
+        schemas.append(ASK_TOOL_SCHEMA)
+    task = special_tools.get(TASK_TOOL)
+    if isinstance(task, Subagents):
+        names.append(TASK_TOOL)
+        schemas.append(task.schema())
     mcp_schemas = mcp_client_tools(mcp)
     return names + [t["name"] for t in mcp_schemas], schemas + mcp_schemas
+
+
+def _offer_subagents(ctx: SessionContext, requested: list[str]) -> None:
+    """Add the Task tool: its subagents get the session's other tools (`ctx.client_tools`)."""
+    from letta_code.cli.subagent_setup import make_subagents
+
+    ctx.subagents = make_subagents(
+        ctx.backend,
+        ctx.settings,
+        ctx.target,
+        client_tools=lambda: ctx.client_tools,
+        checker=ctx.checker,
+        tool_session=ctx.tool_session,
+        external_tools=ctx.external_tools,
+        hooks=ctx.hooks,
+        max_steps=ctx.args.max_steps,
+        warn=_warn,
+    )
+    ctx.special_tools[TASK_TOOL] = ctx.subagents
+    ctx.tool_names, ctx.client_tools = offered_tools(requested, ctx.target.agent, ctx.special_tools, ctx.mcp)
 
 
 async def close_session(ctx: SessionContext) -> None:

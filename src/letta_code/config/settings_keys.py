@@ -28,6 +28,7 @@ OWN_KEYS = frozenset(
         "projectMemoryFile",  # team memory (harness/team_memory.py)
         "projectMemorySynced",
         "reflection",
+        "webSearch",  # the web search provider (config/web.py; read from the global file)
         # hooks and MCP servers, in Claude Code's format
         "hooks",
         "mcpServers",

@@ -1,7 +1,8 @@
 """Run the client tool calls of an approval request: permission check, then execute.
 
-Read-only tools run in parallel; tools that change things run one at a time, in
-the order the model asked for them. Each call ends as one approval item for the
+Read-only tools (and harness-side tools that say they may, as `Task` does) run in
+parallel; tools that change things run one at a time, in the order the model asked
+for them. Each call ends as one approval item for the
 service (`schemas/chunks.py`): a `ToolResultItem` `{type: "tool", tool_call_id,
 tool_return, status}` or, when the user said no, an `ApprovalDecisionItem`.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import json
 import time
@@ -91,6 +93,23 @@ ToolObserver = Callable[[PendingCall, str, ToolResult | None, float], None]
 # agent's memory through the backend): args -> result. Always allowed, run in order.
 SpecialTool = Callable[[ToolArguments], Awaitable[ToolResult]]
 OnStart = Callable[[PendingCall], None]
+
+
+@dataclass(frozen=True)
+class SpecialCall:
+    """The harness-side tool call being run, and the executor running it: what a tool that runs
+    tool calls of its own (`Task`'s subagents) asks through, so its prompts are the caller's."""
+
+    executor: ToolExecutor
+    call: PendingCall
+
+
+_SPECIAL_CALL: contextvars.ContextVar[SpecialCall | None] = contextvars.ContextVar("special_call", default=None)
+
+
+def current_special_call() -> SpecialCall | None:
+    """Inside a harness-side tool: its call and executor (None elsewhere)."""
+    return _SPECIAL_CALL.get()
 
 
 class ExternalTool(Protocol):
@@ -195,6 +214,10 @@ class ToolExecutor:
         batch.clear()
 
     def _read_only(self, name: str) -> bool:
+        """Whether the call may run alongside others: a read-only tool, or a harness-side tool that
+        says it may (`concurrent = True`, as `Task` does: each subagent's calls are checked on their own)."""
+        if getattr(self.special_tools.get(name), "concurrent", False):
+            return True
         external = self.external_tools.get(name)
         if external is not None:
             return external.read_only
@@ -307,7 +330,11 @@ class ToolExecutor:
             self.observer(call, "start", None, 0.0)
         try:
             if special is not None:
-                result = await special(call.args())
+                token = _SPECIAL_CALL.set(SpecialCall(self, call))
+                try:
+                    result = await special(call.args())
+                finally:
+                    _SPECIAL_CALL.reset(token)
             elif external is not None:
                 result = await external.call(call.args())
             else:

@@ -12,8 +12,14 @@ SESSION_TOOLS: frozenset[str] = frozenset({"TodoWrite", "BashOutput", "KillBash"
 READ_ONLY_TOOLS: frozenset[str] = FILE_READ_TOOLS | frozenset({"BashOutput", "TodoWrite"})
 SHELL_TOOL = "Bash"
 EXIT_PLAN_TOOL = "ExitPlanMode"
+# Tools that reach the network (nothing on disk): they ask unless a rule allows them, in plan mode too.
+WEB_FETCH_TOOL = "WebFetch"
+WEB_SEARCH_TOOL = "WebSearch"
+WEB_TOOLS: frozenset[str] = frozenset({WEB_FETCH_TOOL, WEB_SEARCH_TOOL})
 
-KNOWN_TOOLS: frozenset[str] = FILE_READ_TOOLS | EDIT_TOOLS | SESSION_TOOLS | frozenset({SHELL_TOOL, EXIT_PLAN_TOOL})
+KNOWN_TOOLS: frozenset[str] = (
+    FILE_READ_TOOLS | EDIT_TOOLS | SESSION_TOOLS | WEB_TOOLS | frozenset({SHELL_TOOL, EXIT_PLAN_TOOL})
+)
 # Tools whose rule specifier is a path pattern.
 PATH_TOOLS: frozenset[str] = FILE_READ_TOOLS | EDIT_TOOLS
 

@@ -23,6 +23,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from letta_code.config.hosts import url_host
 from letta_code.config.settings import PermissionRules
 from letta_code.permissions.bash_check import check_bash
 from letta_code.permissions.categories import (
@@ -33,13 +34,15 @@ from letta_code.permissions.categories import (
     PATH_TOOLS,
     SESSION_TOOLS,
     SHELL_TOOL,
+    WEB_FETCH_TOOL,
+    WEB_SEARCH_TOOL,
 )
 from letta_code.permissions.checker_base import CheckerBase
 from letta_code.permissions.decision import PLAN_MODE_REASON, Decision, allow, ask, deny
 from letta_code.permissions.modes import PermissionMode
 from letta_code.permissions.paths import ResolvedPath, expand_home
 from letta_code.permissions.rules import Rule, parse_rule
-from letta_code.permissions.suggest import path_rule_for
+from letta_code.permissions.suggest import path_rule_for, web_fetch_rule_for
 
 
 class PermissionChecker(CheckerBase):
@@ -102,8 +105,12 @@ class PermissionChecker(CheckerBase):
 
     def _check_tool(self, tool: str, args: dict[str, Any]) -> Decision:
         targets = self._targets(tool, args) if tool in PATH_TOOLS else []
-        if targets is None:  # a path that cannot be resolved may be one a rule covers
-            unknown = f"cannot tell which files {tool} would touch, so the rule {{}} applies"
+        host = url_host(args.get("url")) if tool == WEB_FETCH_TOOL else None
+        if tool == WEB_FETCH_TOOL and host is None:
+            targets = None  # no host a domain rule could be matched against
+        what = "which host WebFetch would reach" if tool == WEB_FETCH_TOOL else f"which files {tool} would touch"
+        if targets is None:  # a path (or a URL's host) that cannot be read may be one a rule covers
+            unknown = f"cannot tell {what}, so the rule {{}} applies"
             for rule in self.deny_rules:
                 if rule.covers_tool(tool):
                     return deny(unknown.format(rule.text), rule.text)
@@ -129,10 +136,9 @@ class PermissionChecker(CheckerBase):
             return allow(f"allowed by the rule {found.text}", found.text)
         if tool in SESSION_TOOLS:
             return allow(f"{tool} only touches this session's own state")
-        suggestions = self._suggestions(tool, targets)
-        if tool in PATH_TOOLS and targets is None:
-            return ask(f"cannot tell which files {tool} would touch")
-        assert targets is not None
+        suggestions = self._suggestions(tool, targets, host)
+        if targets is None:
+            return ask(f"cannot tell {what}")
         shown = ", ".join(self.display(t) for t in targets)
         if self.mode == PermissionMode.STRICT:
             return ask("strict mode: every call needs approval unless a rule allows it", suggestions)
@@ -148,6 +154,10 @@ class PermissionChecker(CheckerBase):
                     return ask(f"{shown} is in a protected folder (.git, .letta): edits there always ask", suggestions)
                 return allow("acceptEdits mode allows edits inside the working directory")
             return ask(f"{tool} changes {shown}", suggestions)
+        if tool == WEB_FETCH_TOOL:
+            return ask(f"WebFetch reaches {host} over the network", suggestions)
+        if tool == WEB_SEARCH_TOOL:
+            return ask("WebSearch sends the query to the web search provider", suggestions)
         return ask(f"{tool} needs approval", (tool,))
 
     def _rule(
@@ -167,7 +177,9 @@ class PermissionChecker(CheckerBase):
                 return rule
         return None
 
-    def _suggestions(self, tool: str, targets: list[ResolvedPath] | None) -> list[str]:
+    def _suggestions(self, tool: str, targets: list[ResolvedPath] | None, host: str | None) -> list[str]:
+        if tool == WEB_FETCH_TOOL:
+            return [web_fetch_rule_for(host)] if host else []
         if tool not in PATH_TOOLS:
             return [tool]
         if not targets:

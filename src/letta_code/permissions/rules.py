@@ -6,7 +6,9 @@
 - `Read(...)`, `Edit(...)`, `Write(...)`, `Grep(...)`, ...: a path pattern (see
   `paths`). A `Read` rule covers every file reader (Read, Grep, Glob, LS), an
   `Edit` rule every file editor (Write, Edit, MultiEdit, NotebookEdit).
-- `WebFetch(domain:example.com)`: that host and its subdomains.
+- `WebFetch(domain:example.com)`: that host and its subdomains (`domain:*.example.com`:
+  the subdomains only; an IP address: only itself), matched on the URL's host as
+  `config/hosts.py` reads it, the same function the WebFetch tool fetches by.
 - Any other `Tool(pattern)`: a glob matched against the call's string arguments.
 - `mcp__server` (or `mcp__server__*`) covers every tool of that MCP server;
   `mcp__server__tool` that one tool.
@@ -19,14 +21,15 @@ import shlex
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Literal
-from urllib.parse import urlparse
 
+from letta_code.config.hosts import host_in_domain, normalize_host, url_host
 from letta_code.permissions.categories import (
     EXIT_PLAN_TOOL,
     KNOWN_TOOLS,
     PATH_TOOLS,
     SESSION_TOOLS,
     SHELL_TOOL,
+    WEB_FETCH_TOOL,
     rule_family,
 )
 from letta_code.permissions.paths import PathPattern, PathPatternError, parse_path_pattern
@@ -67,10 +70,9 @@ class Rule:
     def matches_generic(self, args: dict[str, Any]) -> bool:
         """Match a specifier rule of a tool that is neither Bash nor a file tool."""
         spec = self.specifier or ""
-        if self.tool == "WebFetch" and spec.startswith("domain:"):
-            host = (urlparse(str(args.get("url", ""))).hostname or "").lower()
-            want = spec[len("domain:") :].strip().lower()
-            return bool(host) and (host == want or host.endswith("." + want))
+        if self.tool == WEB_FETCH_TOOL and spec.startswith("domain:"):
+            host = url_host(args.get("url"))
+            return host is not None and host_in_domain(host, spec[len("domain:") :])
         return any(isinstance(v, str) and fnmatchcase(v, spec) for v in args.values())
 
 
@@ -143,6 +145,12 @@ def parse_rule(text: str) -> Rule:
         return Rule(text=stripped, tool=tool, kind="path", path=pattern, specifier=spec.strip())
     if tool in SESSION_TOOLS or tool == EXIT_PLAN_TOOL:
         raise RuleError(f"invalid rule {text!r}: {tool} takes no specifier; write just {tool!r}")
+    if tool == WEB_FETCH_TOOL:
+        domain = spec.strip()[len("domain:") :] if spec.strip().startswith("domain:") else ""
+        if not normalize_host(domain.removeprefix("*.")):
+            raise RuleError(
+                f"invalid rule {text!r}: a WebFetch rule names a domain, as in 'WebFetch(domain:example.com)'"
+            )
     return Rule(text=stripped, tool=tool, kind="generic", specifier=spec.strip())
 
 

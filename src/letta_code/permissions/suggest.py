@@ -106,3 +106,8 @@ def path_rule_for(family: str, target: ResolvedPath, root: str, *, is_dir: bool)
     else:
         spelled = f"/{path}/**"
     return f"{family}({spelled})"
+
+
+def web_fetch_rule_for(host: str) -> str:
+    """`WebFetch(domain:<host>)`: the one host the call reaches (not its parent domain)."""
+    return f"WebFetch(domain:{host})"

@@ -1,11 +1,12 @@
 """The client-side coding tools: the built-in tools themselves, one module each in
 `builtin/` (Bash, Read, Write, Edit, MultiEdit, Grep, Glob, LS, TodoWrite, BashOutput,
-KillBash, ExitPlanMode), and here what they stand on: the `Tool` classes (`base.py`,
-`core.py`), the registry by name (`registry.py`), file state and editing
-(`filestate.py`, `editing.py`), walking and matching files (`walk.py`, `globs.py`,
-`ripgrep.py`, `pysearch.py`), background shells (`shells.py`), output truncation and
-the numbered, cut file line Read and Edit show (`truncate.py`), the Bash sandbox
-(`sandbox/`), and the tools of MCP servers (`mcp/`: their configuration, one connection
+KillBash, ExitPlanMode, WebFetch, WebSearch), and here what they stand on: the `Tool`
+classes (`base.py`, `core.py`), the registry by name (`registry.py`), file state and
+editing (`filestate.py`, `editing.py`), walking and matching files (`walk.py`,
+`globs.py`, `ripgrep.py`, `pysearch.py`), background shells (`shells.py`), output
+truncation and the numbered, cut file line Read and Edit show (`truncate.py`), the Bash
+sandbox (`sandbox/`), fetching pages and asking search providers for the web tools
+(`web/`), and the tools of MCP servers (`mcp/`: their configuration, one connection
 task per server over the official `mcp` SDK, imported only when a server is configured).
 
 A tool knows nothing of the service or of permissions: the harness checks a call, then

@@ -22,9 +22,14 @@ _TOOLS: dict[str, tuple[str, str]] = {
     "LS": ("ls", "LSTool"),
     "TodoWrite": ("todo_write", "TodoWriteTool"),
     "ExitPlanMode": ("exit_plan_mode", "ExitPlanModeTool"),
+    "WebFetch": ("web_fetch", "WebFetchTool"),
+    "WebSearch": ("web_search", "WebSearchTool"),
 }
 
 ALL_TOOL_NAMES: tuple[str, ...] = tuple(_TOOLS)
+# Tools added after agents were first linked: `cli/session.py` gives them to an agent that
+# has every other registry tool (one linked by an earlier version). A new tool goes here too.
+ADDED_LATER: tuple[str, ...] = ("WebFetch", "WebSearch")
 
 
 def get_tool(name: str) -> ClientTool | None:

@@ -16,6 +16,12 @@ tells the watcher so and it exits. (PR_SET_PDEATHSIG on the shell would not do:
 it kills the shell alone, not `sleep 2; touch marker`'s running `sleep`, and it
 fires when the *thread* that started the shell ends.) Under bubblewrap the
 sandbox does it (`--die-with-parent`, its own pid namespace).
+
+Each background shell has a waiting thread that learns when it ends (`os.waitid`
+with WNOWAIT, which neither reaps it nor takes Popen's lock, so `poll()` elsewhere
+keeps working) and calls the session's exit listener (`on_background_exit`) unless
+it was killed. Whoever tells the agent of the end calls `claim_end()` first: it is
+True once, and never for a shell whose end the model already saw (BashOutput).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from letta_code.tools.base import ToolSession
@@ -37,6 +44,7 @@ from letta_code.tools.truncate import read_capped
 
 SHELLS_KEY = "background_shells"
 RUNNING_KEY = "foreground_processes"
+EXIT_LISTENER_KEY = "background_exit_listener"
 _READ_CHUNK = 2_000_000
 
 _live: set[BackgroundShell] = set()
@@ -218,6 +226,8 @@ class BackgroundShell:
         default_factory=lambda: [codecs.getincrementaldecoder("utf-8")("replace") for _ in "12"]
     )
     lock: threading.Lock = field(default_factory=threading.Lock)
+    end_seen: bool = False  # a status the model read (BashOutput, KillBash) said it had ended
+    end_reported: bool = False  # the agent was told of its end (claim_end)
 
     def status(self) -> str:
         code = self.proc.poll()
@@ -225,6 +235,7 @@ class BackgroundShell:
             return "killed"
         if code is None:
             return "running"
+        self.end_seen = True
         _unwatch(self.proc)
         if code < 0:
             return f"exited (killed by signal {signal.Signals(-code).name})"
@@ -254,6 +265,22 @@ class BackgroundShell:
                 self.killed = True
             kill_group(self.proc)
 
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.poll()
+
+    def end_unreported(self) -> bool:
+        """Ended on its own, and neither the model saw its end nor was it reported."""
+        return not (self.killed or self.end_seen or self.end_reported) and self.proc.poll() is not None
+
+    def claim_end(self) -> bool:
+        """True (once) when the agent should now be told that this shell ended."""
+        with self.lock:
+            if not self.end_unreported():
+                return False
+            self.end_reported = True
+            return True
+
     def remove_files(self) -> None:
         for p in (self.out_path, self.err_path):
             with contextlib.suppress(OSError):
@@ -263,6 +290,29 @@ class BackgroundShell:
 def session_shells(session: ToolSession) -> dict[str, BackgroundShell]:
     shells: dict[str, BackgroundShell] = session.state.setdefault(SHELLS_KEY, {})
     return shells
+
+
+ExitListener = Callable[[BackgroundShell], None]
+
+
+def on_background_exit(session: ToolSession, listener: ExitListener | None) -> None:
+    """Call `listener(shell)` when a background shell of `session` ends on its own (not
+    killed). It runs in the shell's waiting thread: hand over to an event loop with
+    `call_soon_threadsafe`. None stops listening."""
+    session.state[EXIT_LISTENER_KEY] = listener
+
+
+def _wait_for_end(shell: BackgroundShell, session: ToolSession) -> None:
+    """The body of a shell's waiting thread: block until it exits, reap it, tell the listener."""
+    with contextlib.suppress(ChildProcessError, OSError):  # ChildProcessError: already reaped
+        os.waitid(os.P_PID, shell.proc.pid, os.WEXITED | os.WNOWAIT)
+    while shell.proc.poll() is None:  # a zombie now; poll() fails only while another thread reaps it
+        time.sleep(0.01)
+    _unwatch(shell.proc)  # reaped: its pgid may be reused, so the watcher must go
+    listener: ExitListener | None = session.state.get(EXIT_LISTENER_KEY)
+    if listener is not None and not shell.killed:
+        with contextlib.suppress(Exception):
+            listener(shell)
 
 
 def start_background(command: str, session: ToolSession) -> BackgroundShell:
@@ -285,6 +335,7 @@ def start_background(command: str, session: ToolSession) -> BackgroundShell:
         shells[shell_id] = shell
     with _live_lock:
         _live.add(shell)
+    threading.Thread(target=_wait_for_end, args=(shell, session), name=f"letta-{shell_id}", daemon=True).start()
     return shell
 
 

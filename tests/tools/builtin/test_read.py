@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import base64
+import io
 import os
 import time
+import zlib
 from pathlib import Path
 
-from letta_code.tools.base import ToolSession
+from PIL import Image
+
+from letta_code.tools.base import ToolResult, ToolSession
 from letta_code.tools.filestate import ENCODINGS_KEY
 from tests.tools.conftest import call
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
-    b"\x00\x00\x00IEND\xaeB`\x82"
-)
+
+def image_bytes(size: tuple[int, int], fmt: str = "PNG", mode: str = "RGB", noise: bool = False) -> bytes:
+    """An image made with Pillow; `noise` makes it incompressible (a photo's worst case)."""
+    if noise:
+        img = Image.frombytes(mode, size, os.urandom(size[0] * size[1] * len(mode)))
+    else:
+        img = Image.new(mode, size, (40, 120, 200, 128)[: len(mode)])
+    out = io.BytesIO()
+    img.save(out, format=fmt)
+    return out.getvalue()
+
+
+def sent_image(r: ToolResult) -> Image.Image:
+    assert r.status == "success", r.output
+    [image] = r.images
+    return Image.open(io.BytesIO(base64.b64decode(image["data"])))
+
+
+PNG = image_bytes((3, 2))
 
 
 def test_numbers_lines_like_cat_n(session: ToolSession) -> None:
@@ -162,14 +180,88 @@ def test_image_returned_as_image(session: ToolSession) -> None:
     (session.cwd / "dot.png").write_bytes(PNG)
     r = call("Read", {"file_path": "dot.png"}, session)
     assert r.status == "success"
-    assert r.output == f"Read image {session.cwd / 'dot.png'} (image/png, {len(PNG)} bytes)."
-    assert r.images == [{"media_type": "image/png", "data": base64.b64encode(PNG).decode()}]
+    assert r.output == f"Read image {session.cwd / 'dot.png'} (image/png, 3x2, {len(PNG)} bytes)."
+    assert r.images == [{"media_type": "image/png", "data": base64.b64encode(PNG).decode()}]  # as it is
 
 
 def test_image_type_follows_content_not_extension(session: ToolSession) -> None:
     (session.cwd / "really_png.jpg").write_bytes(PNG)
     r = call("Read", {"file_path": "really_png.jpg"}, session)
     assert r.images[0]["media_type"] == "image/png"
+
+
+def test_a_big_png_is_downscaled_to_2000_px_and_stays_png(session: ToolSession) -> None:
+    (session.cwd / "big.png").write_bytes(image_bytes((4000, 3000)))
+    r = call("Read", {"file_path": "big.png"}, session)
+    with sent_image(r) as sent:
+        assert (sent.format, sent.size) == ("PNG", (2000, 1500))
+    assert r.images[0]["media_type"] == "image/png"
+    assert "(image/png, 4000x3000, " in r.output and "; sent downscaled to 2000x1500 (image/png, " in r.output
+
+
+def test_a_tall_jpeg_is_downscaled_on_its_longest_side(session: ToolSession) -> None:
+    (session.cwd / "tall.jpg").write_bytes(image_bytes((900, 4500), "JPEG"))
+    r = call("Read", {"file_path": "tall.jpg"}, session)
+    with sent_image(r) as sent:
+        assert sent.format == "JPEG" and max(sent.size) == 2000 and sent.size[0] in (399, 400, 401)
+    assert r.images[0]["media_type"] == "image/jpeg"
+
+
+def test_a_png_too_big_for_5_mb_goes_out_as_jpeg(session: ToolSession) -> None:
+    # 2000x1500 of noise is about 9 MB as PNG: within the side limit, over the size limit.
+    (session.cwd / "noise.png").write_bytes(image_bytes((2000, 1500), noise=True))
+    r = call("Read", {"file_path": "noise.png"}, session)
+    assert len(r.images[0]["data"]) <= 5 * 1024 * 1024
+    with sent_image(r) as sent:
+        assert sent.format == "JPEG" and max(sent.size) <= 2000
+    assert "; sent downscaled to " in r.output and "(image/jpeg, " in r.output
+
+
+def test_transparency_and_other_formats_are_kept_readable(session: ToolSession) -> None:
+    (session.cwd / "alpha.webp").write_bytes(image_bytes((3000, 100), "WEBP", mode="RGBA"))
+    (session.cwd / "anim.gif").write_bytes(image_bytes((2500, 50), "GIF"))
+    with sent_image(call("Read", {"file_path": "alpha.webp"}, session)) as sent:
+        assert (sent.format, sent.mode, sent.size) == ("PNG", "RGBA", (2000, 67))
+    with sent_image(call("Read", {"file_path": "anim.gif"}, session)) as sent:
+        assert (sent.format, sent.size) == ("PNG", (2000, 40))
+    small = image_bytes((10, 10), "WEBP")
+    (session.cwd / "small.webp").write_bytes(small)
+    assert call("Read", {"file_path": "small.webp"}, session).images[0]["media_type"] == "image/webp"
+
+
+def test_a_corrupt_image_is_a_clear_error(session: ToolSession) -> None:
+    (session.cwd / "junk.png").write_bytes(b"this is not an image at all")
+    r = call("Read", {"file_path": "junk.png"}, session)
+    assert (r.status, r.images) == ("error", [])
+    assert r.output == (
+        f"Error: Cannot read the image {session.cwd / 'junk.png'}: it is not a PNG, JPEG, GIF or WebP image "
+        "Pillow can read (the file may be damaged)."
+    )
+    (session.cwd / "cut.png").write_bytes(image_bytes((300, 300), noise=True)[:5000])
+    r = call("Read", {"file_path": "cut.png"}, session)
+    assert r.status == "error" and "the PNG data is damaged or truncated" in r.output
+
+
+def test_an_image_of_another_format_is_refused(session: ToolSession) -> None:
+    (session.cwd / "pic.png").write_bytes(image_bytes((4, 4), "BMP"))
+    r = call("Read", {"file_path": "pic.png"}, session)
+    assert r.output.endswith("it is a BMP image; only PNG, JPEG, GIF and WebP images are sent.")
+
+
+def test_huge_image_files_are_refused_before_decoding(session: ToolSession) -> None:
+    big = session.cwd / "huge.png"
+    with open(big, "wb") as f:
+        f.write(PNG)
+        f.truncate(51 * 1024 * 1024)
+    r = call("Read", {"file_path": "huge.png"}, session)
+    assert r.status == "error" and r.output.endswith("it is 51.0 MB; image files over 50 MB are not read.")
+    # A small file that claims 100,000 x 100,000 pixels (a decompression bomb) is not decoded.
+    header = bytearray(image_bytes((1, 1)))
+    header[16:24] = (100_000).to_bytes(4, "big") * 2  # IHDR's width and height
+    header[29:33] = zlib.crc32(header[12:29]).to_bytes(4, "big")
+    (session.cwd / "bomb.png").write_bytes(bytes(header))
+    r = call("Read", {"file_path": "bomb.png"}, session)
+    assert r.status == "error" and "it is 100000x100000 pixels; images over 80 megapixels are not read" in r.output
 
 
 def test_wrong_argument_types(session: ToolSession) -> None:

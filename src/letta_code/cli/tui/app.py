@@ -27,17 +27,21 @@ from letta_code.cli.reflection_setup import make_reflector
 from letta_code.cli.sandbox_setup import sandbox_state
 from letta_code.cli.session import SessionContext, close_session, open_session
 from letta_code.cli.session_hooks import session_ended
-from letta_code.cli.tui import mcp_view, recap, render
+from letta_code.cli.tui import images, mcp_view, render
 from letta_code.cli.tui.approval import Approver
+from letta_code.cli.tui.background import BackgroundWaker, Wake
 from letta_code.cli.tui.command_env import CommandEnv
 from letta_code.cli.tui.commands import completions, is_command, print_stats, run_command
 from letta_code.cli.tui.conversations import pick_conversation, replay_on_start
 from letta_code.cli.tui.hook_events import hook_stop_line, notifying, start_hooks
-from letta_code.cli.tui.interrupts import DISCARDED_REASON, INTERRUPTED_REASON, InterruptibleBackend
+from letta_code.cli.tui.interrupts import INTERRUPTED_REASON, InterruptibleBackend
+from letta_code.cli.tui.pending import offer_pending_calls
 from letta_code.cli.tui.prompt import InputPrompt, TuiCompleter
+from letta_code.cli.tui.questions import QuestionPicker
 from letta_code.cli.tui.reflection_view import after_turn, announce, reflect_before_exit
-from letta_code.cli.tui.shell import ShellCommand
+from letta_code.cli.tui.shell import run_shell_command
 from letta_code.cli.tui.state import TuiState
+from letta_code.cli.tui.subagents_view import subagent_status
 from letta_code.cli.tui.view import TurnView
 from letta_code.cli.tui.widgets import INTERRUPT, KeyWatcher, ask_text, choose
 from letta_code.client.backend import BackendError
@@ -67,12 +71,22 @@ class Tui:
             toolbar=self.toolbar_text,
             cycle_mode=self.cycle_mode,
         )
+        self.background = BackgroundWaker(
+            self.console, self.prompt, ctx.tool_session, ctx.subagents
+        )  # ends wake the agent
         self.view: TurnView | None = None
         self.runner: TurnRunner | None = None
         self.backend: InterruptibleBackend | None = None
         self.turn_task: asyncio.Future[TurnResult | None] | None = None
         self.interrupted = self.maybe_pending = False
         self.cancelling: asyncio.Future[None] | None = None
+        ctx.questions.asker = QuestionPicker(  # AskUserQuestion: the user answers in a picker
+            self.console,
+            choose=self._choose_in_turn,
+            ask_text=ask_text,
+            suspend=self._suspended,
+            on_interrupt=lambda: self._on_key("c-c"),
+        )
 
     # ------------------------------------------------------------ chrome
     def toolbar_text(self) -> str:
@@ -120,10 +134,14 @@ class Tui:
         typeahead = ""
         while not self.state.exit_requested:
             try:
-                text = await self.prompt.read(typeahead)
+                text = await self.background.read(typeahead)  # or a background command's end
             except EOFError:
                 break
             except KeyboardInterrupt:
+                continue
+            if isinstance(text, Wake):  # the agent hears of it in a turn of its own
+                await self.run_turn(text.message, typed=False)  # no image paths in a notification
+                typeahead = self.watcher.take_typeahead().lstrip()
                 continue
             line = text.strip()
             if not line:
@@ -145,7 +163,7 @@ class Tui:
         return self.state.exit_code
 
     # ------------------------------------------------------------ turns
-    def _make_runner(self, view: TurnView) -> TurnRunner:
+    def make_runner(self, view: TurnView) -> TurnRunner:
         ctx = self.state.ctx
         self.backend = InterruptibleBackend(ctx.backend)
         approver = Approver(
@@ -181,7 +199,7 @@ class Tui:
             hooks=ctx.hooks,
         )
 
-    def _new_view(self) -> TurnView:
+    def new_view(self) -> TurnView:
         def count_tool() -> None:
             self.state.stats.tool_calls += 1
 
@@ -198,23 +216,25 @@ class Tui:
             on_reasoning=lambda text: setattr(self.state, "last_reasoning", text),
             on_compaction=self.state.absorb_compaction,
             typeahead=lambda: self.watcher.typeahead,
+            subagent_tool=subagent_status(self.state.ctx.subagents),
         )
 
-    def _busy(self, by: str) -> None:
+    def busy(self, by: str) -> None:
         self.console.print(Text(f"This conversation is busy with {by}: wait for it, or /new.", style="yellow"))
 
-    async def run_turn(self, text: str, *, model: str | None = None) -> None:
+    async def run_turn(self, text: str, *, model: str | None = None, typed: bool = True) -> None:
         with conversation_lock.held(paths.letta_home(), self.state.conversation.id) as taken_by:
             if taken_by:  # a `letta -p` is working in it
-                return self._busy(taken_by)
-            view = self._new_view()
-            runner = self._make_runner(view)
-            hook_stop_line(self.console, await self._drive(view, runner, runner.run(text, model=model)))
+                return self.busy(taken_by)
+            view = self.new_view()
+            runner = self.make_runner(view)
+            message = images.with_images(text, self.cwd, self.console, self.background.attach) if typed else text
+            hook_stop_line(self.console, await self.drive(view, runner, runner.run(message, model=model)))
         self.state.stats.turns += 1
         self.console.print()
         await after_turn(self.state.ctx, self.reflector)  # the team memory file, then a pass when one is due
 
-    async def _drive(self, view: TurnView, runner: TurnRunner, work: Any) -> TurnResult | None:
+    async def drive(self, view: TurnView, runner: TurnRunner, work: Any) -> TurnResult | None:
         self.view, self.runner, self.interrupted = view, runner, False
         task: asyncio.Future[TurnResult | None] = asyncio.ensure_future(work)
         self.turn_task = task
@@ -295,9 +315,9 @@ class Tui:
         """Answer tool calls the interrupted turn left open, so the next message is accepted."""
         with contextlib.suppress(Exception):
             await self.state.ctx.backend.cancel(self.state.conversation.id)
-        await self._answer_without_running(INTERRUPTED_REASON)
+        await self.answer_waiting_calls(INTERRUPTED_REASON)
 
-    async def _answer_without_running(self, reason: str) -> bool:
+    async def answer_waiting_calls(self, reason: str) -> bool:
         """Answer the calls waiting in the conversation without running them (the harness
         tells the model what is known of each); False when that failed."""
         ctx = self.state.ctx
@@ -346,44 +366,11 @@ class Tui:
     # ------------------------------------------------------------ pending calls
     async def offer_pending(self) -> None:
         """Tool calls waiting since an earlier (crashed or interrupted) session: run or discard."""
-        try:
-            pending = await self.state.ctx.backend.pending_approvals(self.state.conversation.id)
-        except Exception:
-            pending = []
-        self.maybe_pending = False
-        if not pending:
-            return
-        self.console.print(recap.waiting_calls(pending, self.console.width, self.cwd))
-        with conversation_lock.held(paths.letta_home(), self.state.conversation.id) as taken_by:
-            if taken_by:  # a `letta -p` in it answers them
-                return self._busy(taken_by)
-            picked = await choose(
-                "What should happen to them?",
-                [
-                    "Run them now (asking permission as usual)",
-                    "Discard them (the agent is told they did not run, or may have if they were cut short)",
-                ],
-            )
-            if picked == 0:
-                view = self._new_view()
-                runner = self._make_runner(view)
-                await self._drive(view, runner, runner.resolve_pending())
-            elif await self._answer_without_running(DISCARDED_REASON):
-                self.console.print(Text("Discarded.", style="dim"))
+        await offer_pending_calls(self)
 
     # ------------------------------------------------------------ shell
     async def run_shell(self, command: str) -> None:
-        if not command:
-            self.console.print(Text("Usage: !command (runs in the working directory)", style="dim"))
-            return
-        shell = ShellCommand(command, self.cwd, self.console)
-        self.watcher.start(lambda key: shell.kill())
-        try:
-            await shell.run()
-        except OSError as exc:
-            self.console.print(Text(f"Could not run the command: {exc}", style="red"))
-        finally:
-            self.watcher.stop()
+        await run_shell_command(command, self.cwd, self.console, self.watcher)
 
 
 async def run_tui(args: CliOptions, env: dict[str, str]) -> int:

@@ -316,6 +316,25 @@ async def _memory(env: CommandEnv, arg: str) -> None:
         env.say(instructions_line(block.value))  # which AGENTS.md / CLAUDE.md files the agent sees
 
 
+@command("todos", "show the agent's todo list (what TodoWrite keeps)")
+async def _todos(env: CommandEnv, arg: str) -> None:
+    from letta_code.cli.tui.todos import session_todos, todo_list
+
+    todos = session_todos(env.state.ctx.tool_session.state)
+    if todos is None:
+        env.say("No todo list yet: the agent has not used TodoWrite in this session.", "dim")
+        return
+    env.console.print(todo_list(todos, env.console.width, prefix="  "))
+
+
+@command("agents", "list the subagent types of the Task tool, or create one", "[create NAME DESCRIPTION]")
+async def _agents(env: CommandEnv, arg: str) -> None:
+    from letta_code.cli.tui.subagents_view import agents_command
+
+    ctx = env.state.ctx
+    agents_command(env.console, arg, ctx.tool_session.cwd, paths.letta_home(), ctx.subagents)
+
+
 @command("mode", "show or set the permission mode", "[mode]")
 async def _mode(env: CommandEnv, arg: str) -> None:
     from letta_code.permissions import parse_mode

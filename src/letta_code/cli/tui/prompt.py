@@ -206,3 +206,16 @@ class InputPrompt:
     async def read(self, default: str = "") -> str:
         """The next input; raises EOFError when the user wants to leave."""
         return await self.session.prompt_async(FormattedText([("class:prompt", "> ")]), default=default)
+
+    def typed(self) -> str:
+        """What the user has typed into the running prompt so far."""
+        return self.session.default_buffer.text
+
+    def end_reading(self, exception: BaseException) -> bool:
+        """Make the running `read` raise `exception` (something else needs the session);
+        False when no prompt is running yet (or it is already ending)."""
+        app = self.session.app
+        if not app.is_running or app.future is None or app.future.done():
+            return False
+        app.exit(exception=exception)
+        return True

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from letta_code.cli.tui import render
+from letta_code.cli.tui.widgets import KeyWatcher
 
 MAX_SHOWN_LINES = 400
 
@@ -94,3 +95,18 @@ class ShellCommand:
             self.killed = True
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.proc.pid, signal.SIGTERM)
+
+
+async def run_shell_command(command: str, cwd: Path, console: Console, watcher: KeyWatcher) -> None:
+    """`!command` in the TUI: run it with any key killing it, its output on the terminal only."""
+    if not command:
+        console.print(Text("Usage: !command (runs in the working directory)", style="dim"))
+        return
+    shell = ShellCommand(command, cwd, console)
+    watcher.start(lambda key: shell.kill())
+    try:
+        await shell.run()
+    except OSError as exc:
+        console.print(Text(f"Could not run the command: {exc}", style="red"))
+    finally:
+        watcher.stop()

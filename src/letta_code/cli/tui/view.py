@@ -21,7 +21,10 @@ from rich.text import Text
 from letta_code.cli.notices import compaction_note
 from letta_code.cli.tui import render
 from letta_code.cli.tui.diffs import FileSnapshots
+from letta_code.cli.tui.questions import answers_summary
+from letta_code.cli.tui.todos import TODO_TOOL, todo_list
 from letta_code.harness.executor import PendingCall
+from letta_code.harness.questions import ASK_TOOL
 from letta_code.schemas.chunks import CompactionEventData, StreamChunk, ToolArguments, ToolReturnChunk, UsageChunk
 from letta_code.tools.base import ToolResult
 
@@ -82,6 +85,7 @@ class TurnView:
         on_reasoning: Callable[[str], None] | None = None,
         on_compaction: Callable[[CompactionEventData], None] | None = None,
         typeahead: Callable[[], str] | None = None,
+        subagent_tool: Callable[[str], str | None] | None = None,
     ) -> None:
         self.console = console
         self.cwd = cwd
@@ -93,6 +97,8 @@ class TurnView:
         self.on_reasoning = on_reasoning
         self.on_compaction = on_compaction
         self.typeahead = typeahead or (lambda: "")
+        # tool_call_id of a running Task call -> the tool its subagent runs now (None: none)
+        self.subagent_tool = subagent_tool or (lambda call_id: None)
         self.started = time.monotonic()
         self.snapshots = FileSnapshots(cwd)
         self._open: _Open | None = None
@@ -143,11 +149,14 @@ class TurnView:
             tail = Text("\n").join(list(lines)[-budget:])
             parts.append(Text("  ").append_text(tail) if style else tail)
         frame = SPINNER[int(time.monotonic() * 10) % len(SPINNER)]
-        for run in self._running.values():
+        for call_id, run in self._running.items():
             line = Text(f"{frame} ", style="cyan")
             line.append(render.tool_line(run.name, run.args, width - 12, self.cwd), style="bold")
             line.append(f" {render.format_elapsed(time.monotonic() - run.started)}", style="dim")
             parts.append(line)
+            inner = self.subagent_tool(call_id)
+            if inner:  # a Task call: what its subagent is doing
+                parts.append(Text(f"  ⎿ {render.clip(inner, width - 6)}", style="dim"))
         if not self._running:
             status = Text(f"{frame} ", style="magenta")
             status.append(self.status_text)
@@ -293,6 +302,10 @@ class TurnView:
                 summary = f"Updated {path}: +{added} -{removed} lines"
             self.print(render.result_line(render.clip(summary, width - 6), status, render.format_elapsed(seconds)))
             self.print(render.render_diff(diff, indent="     "))
+        elif name == TODO_TOOL and status == "success":  # the list itself, as Claude Code shows it
+            self.print(todo_list(args.get("todos"), width))
+        elif name == ASK_TOOL:  # each question and the user's answer
+            self.print(answers_summary(output, status, width))
         else:
             summary = render.result_summary(name, output, status, width - 14)
             self.print(render.result_line(summary, status, render.format_elapsed(seconds)))

@@ -37,6 +37,7 @@ from letta_code.service.llm.types import (
     ToolCallDelta,
     Usage,
 )
+from letta_code.service.llm.vision import without_images
 
 ANTHROPIC_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 8192
@@ -160,6 +161,7 @@ class AnthropicMessagesProvider:
         self.base_env = base_env
         self.default_max_tokens = default_max_tokens
         self.prompt_caching = prompt_caching
+        self.accepts_images = True  # False: each image goes out as a one-line note (vision.py)
 
     @property
     def messages_url(self) -> str:
@@ -168,8 +170,11 @@ class AnthropicMessagesProvider:
         return f"{self.base_url}/v1/messages"
 
     def build_body(self, request: ChatRequest) -> dict[str, Any]:
-        _, turns = to_anthropic(request.messages)
-        system = system_blocks(request.messages, caching=self.prompt_caching)
+        messages = request.messages
+        if not self.accepts_images:
+            messages = without_images(messages, f"{self.name}/{request.model}")
+        _, turns = to_anthropic(messages)
+        system = system_blocks(messages, caching=self.prompt_caching)
         max_tokens = request.max_tokens or self.default_max_tokens
         body: dict[str, Any] = {
             "model": request.model,

@@ -34,6 +34,7 @@ class Provider(Protocol):
 
     name: str  # the handle prefix: "openai", "anthropic", "ollama", ...
     base_url: str
+    accepts_images: bool  # False: images go out as a one-line note (`vision.without_images`)
 
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """Stream one model response (an async generator)."""

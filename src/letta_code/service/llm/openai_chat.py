@@ -45,6 +45,7 @@ from letta_code.service.llm.types import (
     ToolCallDelta,
     Usage,
 )
+from letta_code.service.llm.vision import without_images
 
 
 def _image_part(image: dict[str, str]) -> dict[str, Any]:
@@ -145,11 +146,15 @@ class OpenAIChatProvider:
         self.quirks = quirks_for(name)
         self.extra_headers = dict(self.quirks.extra_headers if extra_headers is None else extra_headers)
         self.max_tokens_field = max_tokens_field or self.quirks.max_tokens_field
+        self.accepts_images = True  # False: each image goes out as a one-line note (vision.py)
 
     def build_body(self, request: ChatRequest, *, stream: bool = True) -> dict[str, Any]:
+        messages = request.messages
+        if not self.accepts_images:
+            messages = without_images(messages, f"{self.name}/{request.model}")
         body: dict[str, Any] = {
             "model": request.model,
-            "messages": to_openai_messages(request.messages),
+            "messages": to_openai_messages(messages),
             "stream": stream,
         }
         if stream:

@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 from letta_code.schemas.defaults import DEFAULT_CONTEXT_WINDOW
 from letta_code.service.llm import discovery
 from letta_code.service.llm.types import LLMError
+from letta_code.service.llm.vision import accepts_images
 
 if TYPE_CHECKING:
     from letta_code.service.llm.base import Provider
@@ -223,19 +224,12 @@ def get_provider(handle: str, env: Mapping[str, str] | None = None) -> tuple[Pro
     if spec.kind == "anthropic":
         from letta_code.service.llm.anthropic_messages import AnthropicMessagesProvider
 
-        return AnthropicMessagesProvider(url, key, name=prefix, key_env=key_env, base_env=spec.base_env), model
-    from letta_code.service.llm.openai_chat import OpenAIChatProvider
+        provider: Provider = AnthropicMessagesProvider(url, key, name=prefix, key_env=key_env, base_env=spec.base_env)
+    else:  # the server's headers and max-tokens field come from quirks.py
+        from letta_code.service.llm.openai_chat import OpenAIChatProvider
 
-    headers = {"X-Title": "Letta Code"} if spec.name == "openrouter" else {}
-    provider = OpenAIChatProvider(
-        url,
-        key or None,
-        name=prefix,
-        key_env=key_env,
-        base_env=spec.base_env,
-        extra_headers=headers,
-        max_tokens_field="max_completion_tokens" if spec.name == "openai" else "max_tokens",
-    )
+        provider = OpenAIChatProvider(url, key or None, name=prefix, key_env=key_env, base_env=spec.base_env)
+    provider.accepts_images = accepts_images(full, env)
     return provider, model
 
 

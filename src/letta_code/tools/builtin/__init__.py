@@ -1,5 +1,6 @@
 """The built-in client tools, one module each: Bash, BashOutput, KillBash, Read, Write,
-Edit, MultiEdit, Grep, Glob (`glob_tool.py`), LS, TodoWrite and ExitPlanMode.
+Edit, MultiEdit, Grep, Glob (`glob_tool.py`), LS, TodoWrite, ExitPlanMode, WebFetch and
+WebSearch.
 
 Each is a `Tool` (`tools/core.py`) named in `tools/registry.py`, which imports a
 module only when its tool is first used. What they share (file state, editing,

@@ -2,11 +2,12 @@
 
 Small files are decoded whole; big ones are streamed, so showing 2,000 lines of a
 50 MB log reads little more than those lines (plus one fast pass counting newlines).
+An image (by its extension) goes to the model as an image, made to fit by
+`tools/images.py`: at most 2000 px and 5 MB, the sizes said in the result's text.
 """
 
 from __future__ import annotations
 
-import base64
 import errno
 import os
 import stat
@@ -29,7 +30,6 @@ DEFAULT_LIMIT = 2000
 MAX_OUTPUT_CHARS = 100_000
 WHOLE_FILE_BYTES = 2 * 1024 * 1024  # decode files up to this size in one go
 COUNT_LINES_MAX_BYTES = 1024**3  # beyond this, don't count the lines of the rest
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 IMAGE_TYPES = {
     ".png": "image/png",
@@ -38,12 +38,6 @@ IMAGE_TYPES = {
     ".gif": "image/gif",
     ".webp": "image/webp",
 }
-_MAGIC = [
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-]
 
 
 def _strip_eol(line: str) -> str:
@@ -92,23 +86,17 @@ def _stream_lines(f: BinaryIO, encoding: str, offset: int, limit: int) -> list[s
 
 
 def _image_result(path: Path, size: int) -> ToolResult:
-    if size > MAX_IMAGE_BYTES:
-        raise ToolError(
-            f"{path} is an image of {size / 1024 / 1024:.1f} MB; images over "
-            f"{MAX_IMAGE_BYTES // 1024 // 1024} MB cannot be sent to the model."
-        )
-    data = path.read_bytes()
-    media = IMAGE_TYPES[path.suffix.lower()]
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            media = kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        media = "image/webp"
-    encoded = base64.b64encode(data).decode("ascii")
-    return ToolResult(
-        f"Read image {path} ({media}, {size:,} bytes).",
-        images=[{"media_type": media, "data": encoded}],
-    )
+    from letta_code.tools.images import ImageError, prepare_image  # Pillow, only once an image is read
+
+    try:
+        image = prepare_image(path, size)
+    except ImageError as exc:
+        raise ToolError(f"Cannot read the image {path}: {exc}.") from None
+    (w, h), (sw, sh) = image.original_size, image.sent_size
+    text = f"Read image {path} ({image.original_media_type}, {w}x{h}, {size:,} bytes)"
+    if image.resized:
+        text += f"; sent downscaled to {sw}x{sh} ({image.media_type}, {image.sent_bytes:,} bytes)"
+    return ToolResult(text + ".", images=[{"media_type": image.media_type, "data": image.data}])
 
 
 def _missing_message(path: Path, session: ToolSession) -> str:
@@ -132,7 +120,8 @@ class ReadTool(Tool):
     description = (
         "Read a file from the local filesystem. Returns lines numbered like `cat -n` "
         f"(up to {DEFAULT_LIMIT} from `offset`; lines over {MAX_LINE_CHARS} chars are cut). "
-        "Images (png, jpg, gif, webp) are returned as images. Read a file before you "
+        "Images (png, jpg, gif, webp) are returned as images (downscaled to at most 2000 px). "
+        "Read a file before you "
         "Edit or overwrite it."
     )
     parameters = {
@@ -175,10 +164,9 @@ class ReadTool(Tool):
         if st.st_size == 0:
             remember_read(session, path, "utf-8")
             return ToolResult(f"The file {path} exists but is empty.")
-        if path.suffix.lower() in IMAGE_TYPES:
-            result = _image_result(path, st.st_size)
+        if path.suffix.lower() in IMAGE_TYPES:  # seen even when it cannot be sent: it may be overwritten
             remember_read(session, path)
-            return result
+            return _image_result(path, st.st_size)
         with open(path, "rb") as f:
             head = f.read(max(SNIFF_BYTES, 64 * 1024))
             if looks_binary(head):

@@ -1,0 +1,38 @@
+"""Which registry tools a session offers beyond `--tools`: WebSearch only with a search
+provider, and the tools added since an older version linked the agent.
+
+`cli/session.py` asks here at start-up (and the TUI's `/link` through `requested_tools`).
+"""
+
+from __future__ import annotations
+
+import os
+
+from letta_code.cli.args import CliUsageError
+from letta_code.permissions.categories import WEB_SEARCH_TOOL
+from letta_code.schemas.state import AgentState
+from letta_code.tools.registry import ADDED_LATER, ALL_TOOL_NAMES
+
+
+def without_unconfigured(names: list[str], *, asked: bool) -> list[str]:
+    """`names` without WebSearch when no search provider is configured (`config/web.py`);
+    `asked` (it was named in `--tools`): refused instead, with how to enable it."""
+    if WEB_SEARCH_TOOL not in names:
+        return names
+    from letta_code.config.web import HOW_TO_ENABLE, load_web_search
+
+    if load_web_search(os.environ) is not None:
+        return names
+    if asked:
+        raise CliUsageError(f"--tools: {WEB_SEARCH_TOOL}: {HOW_TO_ENABLE}")
+    return [n for n in names if n != WEB_SEARCH_TOOL]
+
+
+def tools_added_since(agent: AgentState) -> list[str]:
+    """The registry tools of `ADDED_LATER` the agent lacks, when it has every other registry
+    tool (an earlier version linked it); an unlinked agent, or one given a tool list of its
+    own, keeps its list."""
+    older = [t for t in ALL_TOOL_NAMES if t not in ADDED_LATER]
+    if not all(t in agent.tools for t in older):
+        return []
+    return [t for t in ADDED_LATER if t not in agent.tools]
