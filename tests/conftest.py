@@ -27,6 +27,16 @@ from letta_code.testing import ModelServer
 BackendFactory = Callable[[], Backend]
 
 
+@pytest.fixture(autouse=True)
+def no_web_search_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own search key must not change which tools a test's session offers
+    (WebSearch is offered only with a provider); the web search tests set their own."""
+    from letta_code.config.web import KEY_VARS, PROVIDER_VAR, URL_VARS
+
+    for name in (PROVIDER_VAR, *KEY_VARS.values(), *URL_VARS.values()):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def model_server() -> Iterator[ModelServer]:
     """A started scripted model server (`letta_code.testing`), one per test."""
@@ -161,7 +171,9 @@ def letta(letta_home: Path, project: Path, model_server: ModelServer) -> Letta:
     env = {
         k: v
         for k, v in os.environ.items()
+        # model providers, and the web search providers (WebSearch is offered only with one)
         if not k.startswith(("OPENAI_", "ANTHROPIC_", "OLLAMA_", "LETTA_", "GEMINI_", "OPENROUTER_"))
+        and not k.startswith(("BRAVE_", "TAVILY_", "EXA_", "SEARXNG_"))
     }
     env.update(model_server.env())
     env["LETTA_HOME"] = str(letta_home)
