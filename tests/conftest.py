@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -23,8 +23,40 @@ from letta_code.client.backend import Backend
 from letta_code.schemas.chunks import StreamChunk
 from letta_code.testing import ModelServer
 
+if TYPE_CHECKING:
+    from tests.cli.test_tui_terminal import Terminal
+    from tests.tools.web.site import Site
+
 # Makes a backend; call it inside the test's event loop (the HTTP client belongs to one).
 BackendFactory = Callable[[], Backend]
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    """A web site on 127.0.0.1 (`tests.tools.web.site`) for the web tools to fetch and search."""
+    from tests.tools.web.site import Site
+
+    server = Site().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def terminals() -> Iterator[list[Terminal]]:
+    """The tmux terminals a test opens (`tests.cli.test_tui_terminal.start`), closed at its end;
+    without tmux the test fails in one line saying how to get it."""
+    from tests.cli.test_tui_terminal import TMUX
+
+    if TMUX is None:
+        pytest.fail(
+            "the terminal UI tests need tmux: run 'sudo apt-get install -y tmux' (make test installs it)", pytrace=False
+        )
+    opened: list[Terminal] = []
+    yield opened
+    for term in opened:
+        term.close()
 
 
 @pytest.fixture(autouse=True)

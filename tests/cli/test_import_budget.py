@@ -32,7 +32,10 @@ sys.exit(main())
 """
 
 # Never loaded by a headless turn that configures none of them.
-HEAVY = ("mcp", "yaml", "pydantic", "fastapi", "starlette", "uvicorn", "alembic", "rich", "prompt_toolkit")
+HEAVY = (
+    *("mcp", "yaml", "pydantic", "fastapi", "starlette", "uvicorn", "alembic", "rich", "prompt_toolkit"),
+    *("bs4", "markdownify", "PIL"),  # loaded only when a tool needs them: WebFetch, Read of an image
+)
 # Never loaded by the commands that print and exit.
 STARTUP = (*HEAVY, "asyncio", "httpcore", "sqlalchemy", "sqlite3", "tree_sitter", "letta_code.service")
 

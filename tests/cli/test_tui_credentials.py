@@ -7,7 +7,7 @@ import json
 import pytest
 
 from letta_code.testing import ModelServer
-from tests.cli.test_tui_terminal import Terminal, start, terminals  # noqa: F401  (fixture)
+from tests.cli.test_tui_terminal import Terminal, start
 from tests.conftest import Letta
 
 pytestmark = pytest.mark.slow
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 def test_logout_clears_the_settings_env_and_names_what_the_environment_still_has(
     letta: Letta,
     model_server: ModelServer,
-    terminals: list[Terminal],  # noqa: F811
+    terminals: list[Terminal],
 ) -> None:
     settings = letta.home / "settings.json"
     letta.env.pop("ANTHROPIC_API_KEY")  # only in the settings: letta copies it into its environment

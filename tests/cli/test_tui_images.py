@@ -132,3 +132,20 @@ def test_the_image_reaches_the_model_on_both_transports(
     kinds = [(b["type"], b.get("text") or b.get("source", {}).get("media_type")) for b in user["content"]]
     assert kinds == [("text", "what is [Image #1]?"), ("image", "image/png")]
     assert user["content"][1]["source"]["data"] == base64.b64encode(shot.read_bytes()).decode()
+
+
+def test_an_image_the_read_deny_rules_cover_is_not_attached(shot: Path, tmp_path: Path) -> None:
+    checker = PermissionChecker("default", deny=[f"Read({shot.parent}/**)"], cwd=tmp_path)
+    session = ToolSession(cwd=tmp_path, hidden=lambda path: checker.denied_by("Read", path) is not None)
+    console = Console(record=True, width=200)
+    link = tmp_path / "innocent.png"
+    link.symlink_to(shot)  # a link to the denied file is refused too
+    for path in (shot, link):
+        message = with_images(f"look at '{path}'", tmp_path, console, hidden=session.is_hidden)
+        assert message == f"look at '{path}'"  # text only: no image part reaches the model
+    assert console.export_text().count("a deny rule keeps it from the agent") == 2
+
+
+@pytest.mark.parametrize("word", ["~nosuchuser-xyz/a.png", "/" + "x" * 5000 + ".png", "/tmp/a\x00b.png"])
+def test_a_path_the_system_cannot_read_stays_text(word: str, tmp_path: Path) -> None:
+    assert with_images(f"see {word}", tmp_path) == f"see {word}"

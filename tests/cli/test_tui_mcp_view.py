@@ -13,7 +13,7 @@ from rich.console import Console
 
 from letta_code.cli.tui.mcp_view import mcp_table
 from letta_code.testing import ModelServer, Reply
-from tests.cli.test_tui_terminal import MODEL, Terminal, terminals  # noqa: F401  (fixture)
+from tests.cli.test_tui_terminal import MODEL, Terminal
 from tests.conftest import Letta
 from tests.tools.mcp.conftest import make_servers, server_config, stdio_entry
 
@@ -54,7 +54,7 @@ def test_mcp_lists_each_server_with_scope_status_tools_and_prompts(tmp_path: Pat
 def test_the_tui_asks_about_a_project_server_once_then_uses_it(
     letta: Letta,
     model_server: ModelServer,
-    terminals: list[Terminal],  # noqa: F811
+    terminals: list[Terminal],
 ) -> None:
     (letta.cwd / ".mcp.json").write_text(json.dumps({"mcpServers": {"echo": stdio_entry()}}))
     model_server.script([Reply(tool_calls=[("mcp__echo__echo", {"text": "via the tui"})]), Reply(text="Echoed.")])

@@ -19,7 +19,7 @@ from letta_code.harness.executor import PendingCall
 from letta_code.harness.questions import Answer, Option, Question
 from letta_code.testing import ModelServer, Reply
 from letta_code.tools.base import ToolResult
-from tests.cli.test_tui_terminal import Terminal, start, terminals  # noqa: F401  (fixture)
+from tests.cli.test_tui_terminal import Terminal, start
 from tests.conftest import Letta
 
 DATABASE = Question(
@@ -112,7 +112,7 @@ def test_the_turn_view_shows_each_question_with_its_answer(tmp_path: Path) -> No
 def test_the_user_answers_the_models_questions_in_the_terminal(
     letta: Letta,
     model_server: ModelServer,
-    terminals: list[Terminal],  # noqa: F811 - the fixture
+    terminals: list[Terminal],
 ) -> None:
     todos = [
         {"content": "Explore the code", "status": "completed", "activeForm": "Exploring the code"},

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from letta_code.testing import ModelServer, Reply
-from tests.cli.test_tui_terminal import Terminal, start, terminals  # noqa: F401 - the fixture
+from tests.cli.test_tui_terminal import Terminal, start
 from tests.conftest import Letta
 
 pytestmark = pytest.mark.slow
@@ -22,7 +22,7 @@ def _edit(label: str, text: str, delay: float = 0.0) -> Reply:
 def test_background_pass_remember_and_exit_pass(
     letta: Letta,
     model_server: ModelServer,
-    terminals: list[Terminal],  # noqa: F811 - the fixture
+    terminals: list[Terminal],
 ) -> None:
     letta.env["LETTA_REFLECTION_EVERY"] = "2"
     model_server.script(
@@ -62,7 +62,7 @@ def test_background_pass_remember_and_exit_pass(
 def test_reflect_command_reports_nothing_new(
     letta: Letta,
     model_server: ModelServer,
-    terminals: list[Terminal],  # noqa: F811 - the fixture
+    terminals: list[Terminal],
 ) -> None:
     model_server.script(["hello", _edit("project", "- greets"), "ok"])
     term = start(terminals, letta)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from letta_code.testing import ModelServer, Reply
-from tests.cli.test_tui_terminal import MODEL, Terminal, picker_options, start, terminals  # noqa: F401
+from tests.cli.test_tui_terminal import MODEL, Terminal, picker_options, start
 from tests.conftest import Letta
 
 pytestmark = pytest.mark.slow
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 def test_the_picker_shows_each_conversations_first_request(
     letta: Letta,
     model_server: ModelServer,
-    terminals: list[Terminal],  # noqa: F811
+    terminals: list[Terminal],
 ) -> None:
     model_server.script([Reply(text="a1"), Reply(text="a2"), Reply(text="b1")])
     assert letta.run("-p", "plan the garden party", *MODEL).returncode == 0
@@ -38,7 +38,7 @@ def test_the_picker_shows_each_conversations_first_request(
 def test_plain_letta_replays_the_last_three_exchanges(
     letta: Letta,
     model_server: ModelServer,
-    terminals: list[Terminal],  # noqa: F811
+    terminals: list[Terminal],
 ) -> None:
     model_server.script(
         [
@@ -78,7 +78,7 @@ def test_plain_letta_replays_the_last_three_exchanges(
 def test_a_new_conversation_has_nothing_to_replay(
     letta: Letta,
     model_server: ModelServer,
-    terminals: list[Terminal],  # noqa: F811
+    terminals: list[Terminal],
 ) -> None:
     model_server.script([Reply(text="an answer")])
     assert letta.run("-p", "an old question", *MODEL).returncode == 0

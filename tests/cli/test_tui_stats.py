@@ -16,7 +16,7 @@ from letta_code.cli.session import open_session
 from letta_code.cli.tui.app import Tui
 from letta_code.cli.tui.commands import run_command
 from letta_code.testing import ModelServer, Reply
-from tests.cli.test_tui_terminal import Terminal, start, terminals  # noqa: F401  (fixture)
+from tests.cli.test_tui_terminal import Terminal, start
 from tests.conftest import Letta
 
 pytestmark = pytest.mark.slow
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 def test_exit_counts_denied_tool_calls_too(
     letta: Letta,
     model_server: ModelServer,
-    terminals: list[Terminal],  # noqa: F811
+    terminals: list[Terminal],
 ) -> None:
     model_server.script(
         [
@@ -91,7 +91,7 @@ def test_compact_leaves_the_gauge_at_the_smaller_prompt(
 def test_the_status_line_shows_the_smaller_context_after_compact(
     letta: Letta,
     model_server: ModelServer,
-    terminals: list[Terminal],  # noqa: F811
+    terminals: list[Terminal],
 ) -> None:
     model_server.script(
         [

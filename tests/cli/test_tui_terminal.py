@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -108,18 +107,6 @@ class Terminal:
 
     def close(self) -> None:
         self._tmux("kill-server")
-
-
-@pytest.fixture
-def terminals(tmp_path: Path) -> Iterator[list[Terminal]]:
-    if TMUX is None:
-        pytest.fail(
-            "the terminal UI tests need tmux: run 'sudo apt-get install -y tmux' (make test installs it)", pytrace=False
-        )
-    opened: list[Terminal] = []
-    yield opened
-    for term in opened:
-        term.close()
 
 
 def start(terminals: list[Terminal], letta: Letta, *args: str, color: bool = False) -> Terminal:

@@ -5,26 +5,15 @@ one line, `/hooks` lists them, SessionEnd runs at /exit."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from letta_code.testing import ModelServer, Reply
-from tests.cli.test_tui_terminal import TMUX, Terminal, start
+from tests.cli.test_tui_terminal import Terminal, start
 from tests.conftest import Letta
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def terms() -> Iterator[list[Terminal]]:
-    if TMUX is None:
-        pytest.fail("the terminal UI tests need tmux (make test installs it)", pytrace=False)
-    opened: list[Terminal] = []
-    yield opened
-    for term in opened:
-        term.close()
 
 
 def write_hooks(project: Path, hooks: dict[str, str], matcher: str = "") -> None:
@@ -35,7 +24,7 @@ def write_hooks(project: Path, hooks: dict[str, str], matcher: str = "") -> None
 
 
 def test_hooks_guard_notify_and_report_in_the_terminal_ui(
-    letta: Letta, model_server: ModelServer, terms: list[Terminal]
+    letta: Letta, model_server: ModelServer, terminals: list[Terminal]
 ) -> None:
     write_hooks(
         letta.cwd,
@@ -55,7 +44,7 @@ def test_hooks_guard_notify_and_report_in_the_terminal_ui(
             Reply(text="Made it."),
         ]
     )
-    term = start(terms, letta)
+    term = start(terminals, letta)
     term.wait_for("hook SessionStart \"echo 'start hook is broken' >&2; exit 1\" failed: exit 1: start hook is broken")
 
     term.say("/hooks")

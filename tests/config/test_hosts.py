@@ -47,3 +47,19 @@ def test_host_in_domain(host: str, domain: str, inside: bool) -> None:
 
 def test_normalize_host_refuses_what_is_no_host() -> None:
     assert normalize_host("a b") is None and normalize_host("") is None and normalize_host("x/y") is None
+
+
+@pytest.mark.parametrize(
+    ("host", "spelled"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("127.1", None),  # a resolver reads these as 127.0.0.1: refused, never matched
+        ("2130706433", None),
+        ("0x7f.0.0.1", None),
+        ("[0:0::1]", "::1"),
+        ("faß.de", "xn--fa-hia.de"),  # IDNA 2008, as httpx spells it (IDNA 2003 said fass.de)
+        ("host_1.lan", "host_1.lan"),
+    ],
+)
+def test_an_address_has_one_spelling(host: str, spelled: str | None) -> None:
+    assert normalize_host(host) == spelled

@@ -5,25 +5,13 @@ user's next message."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from letta_code.testing import ModelServer, Reply
-from tests.cli.test_tui_terminal import TMUX, Terminal, start
+from tests.cli.test_tui_terminal import Terminal, start
 from tests.conftest import Letta
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def terms() -> Iterator[list[Terminal]]:
-    if TMUX is None:
-        pytest.fail("the terminal UI tests need tmux (make test installs it)", pytrace=False)
-    opened: list[Terminal] = []
-    yield opened
-    for term in opened:
-        term.close()
 
 
 def in_background(command: str) -> Reply:
@@ -31,7 +19,7 @@ def in_background(command: str) -> Reply:
 
 
 def test_a_finished_background_command_wakes_the_idle_prompt(
-    letta: Letta, model_server: ModelServer, terms: list[Terminal]
+    letta: Letta, model_server: ModelServer, terminals: list[Terminal]
 ) -> None:
     model_server.script(
         [
@@ -43,7 +31,7 @@ def test_a_finished_background_command_wakes_the_idle_prompt(
             Reply(text="Hello, and the second job is done."),
         ]
     )
-    term = start(terms, letta, "--yolo")
+    term = start(terminals, letta, "--yolo")
     term.say("start the job")
     term.wait_for("Started it.")
     # Nobody types: about a second later the end starts a turn of its own.

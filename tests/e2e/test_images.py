@@ -22,7 +22,7 @@ from letta_code.permissions import Decision, PermissionChecker
 from letta_code.testing import ModelServer, Reply
 from letta_code.tools.base import ToolSession
 from letta_code.tools.registry import select_tools
-from tests.cli.test_tui_terminal import Terminal, start, terminals  # noqa: F401  (fixture)
+from tests.cli.test_tui_terminal import Terminal, start
 from tests.conftest import BackendFactory, Letta
 
 
@@ -117,7 +117,7 @@ def test_the_vision_setting_overrides_the_rule(letta: Letta, model_server: Model
 def test_a_path_dropped_into_the_tui_is_sent_as_the_image(
     letta: Letta,
     model_server: ModelServer,
-    terminals: list[Terminal],  # noqa: F811
+    terminals: list[Terminal],
 ) -> None:
     png = write_png(letta.cwd / "my shots" / "screen shot.png", (64, 48))
     model_server.script([Reply(text="I see a red square.")])

@@ -4,25 +4,13 @@ subagent, a background task's answer wakes the idle prompt, and /agents lists th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from letta_code.testing import ModelServer, Reply
-from tests.cli.test_tui_terminal import TMUX, Terminal, start
+from tests.cli.test_tui_terminal import Terminal, start
 from tests.conftest import Letta
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def terms() -> Iterator[list[Terminal]]:
-    if TMUX is None:
-        pytest.fail("the terminal UI tests need tmux (make test installs it)", pytrace=False)
-    opened: list[Terminal] = []
-    yield opened
-    for term in opened:
-        term.close()
 
 
 def task(prompt: str, **extra: object) -> Reply:
@@ -31,7 +19,7 @@ def task(prompt: str, **extra: object) -> Reply:
 
 
 def test_a_subagents_command_is_shown_and_asked_in_the_parents_prompt(
-    letta: Letta, model_server: ModelServer, terms: list[Terminal]
+    letta: Letta, model_server: ModelServer, terminals: list[Terminal]
 ) -> None:
     marker = letta.cwd / "built.txt"
     model_server.script(
@@ -42,7 +30,7 @@ def test_a_subagents_command_is_shown_and_asked_in_the_parents_prompt(
             Reply(text="All done: the subagent ran the build."),
         ]
     )
-    term = start(terms, letta)
+    term = start(terminals, letta)
     term.say("build it")
     # While the subagent thinks, the Task line shows it under the call.
     term.wait_for("Task(check the build)", "⎿ general-purpose: thinking…")
@@ -55,7 +43,7 @@ def test_a_subagents_command_is_shown_and_asked_in_the_parents_prompt(
 
 
 def test_a_background_task_wakes_the_idle_prompt_and_agents_lists_the_types(
-    letta: Letta, model_server: ModelServer, terms: list[Terminal]
+    letta: Letta, model_server: ModelServer, terminals: list[Terminal]
 ) -> None:
     model_server.script(
         [
@@ -73,7 +61,7 @@ def test_a_background_task_wakes_the_idle_prompt_and_agents_lists_the_types(
             Reply(text="The background task reported back."),
         ]
     )
-    term = start(terms, letta)
+    term = start(terminals, letta)
     term.say("look around in the background")
     term.wait_for("Started it in the background.")
     model_server.wait_for_requests(4, timeout=20)

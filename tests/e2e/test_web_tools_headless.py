@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from letta_code.client.embedded import EmbeddedBackend
-from letta_code.config.web import KEY_VARS, PROVIDER_VAR, URL_VARS
 from letta_code.testing import ModelServer, Reply
 from letta_code.tools.registry import ADDED_LATER, ALL_TOOL_NAMES
 from tests.conftest import Letta
@@ -22,32 +20,15 @@ MODEL = ["-m", "openai/gpt-4.1"]
 SECRET = "The launch code is 4-8-15-16-23-42."
 
 
-@pytest.fixture
-def site() -> Iterator[Site]:
-    server = Site().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def web_letta(letta: Letta) -> Letta:
-    """`letta` with no search provider from the developer's own environment."""
-    for name in (PROVIDER_VAR, *KEY_VARS.values(), *URL_VARS.values()):
-        letta.env.pop(name, None)
-    return letta
-
-
 def tool_results(model_server: ModelServer) -> list[str]:
     return [m["content"] for m in model_server.last_messages() if m.get("role") == "tool"]
 
 
-def test_an_allowed_fetch_brings_the_page_to_the_model(web_letta: Letta, model_server: ModelServer, site: Site) -> None:
+def test_an_allowed_fetch_brings_the_page_to_the_model(letta: Letta, model_server: ModelServer, site: Site) -> None:
     site.pages["/launch"] = Page(f"<html><title>Launch</title><body><h1>Codes</h1><p>{SECRET}</p></body></html>")
     call = ("WebFetch", {"url": site.url("/launch"), "prompt": "the launch code"})
     model_server.script([Reply(tool_calls=[call]), Reply(text="Got it.")])
-    proc = web_letta.run("-p", "read the launch page", "--allowedTools", "WebFetch(domain:127.0.0.1)", *MODEL)
+    proc = letta.run("-p", "read the launch page", "--allowedTools", "WebFetch(domain:127.0.0.1)", *MODEL)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "Got it.\n"
     [result] = tool_results(model_server)
@@ -65,12 +46,12 @@ def test_an_allowed_fetch_brings_the_page_to_the_model(web_letta: Letta, model_s
     ids=["no-rule", "other-domain", "deny-rule"],
 )
 def test_a_refused_fetch_never_reaches_the_page(
-    web_letta: Letta, model_server: ModelServer, site: Site, flags: list[str]
+    letta: Letta, model_server: ModelServer, site: Site, flags: list[str]
 ) -> None:
     site.pages["/launch"] = Page(f"<p>{SECRET}</p>")
     call = ("WebFetch", {"url": site.url("/launch"), "prompt": "the launch code"})
     model_server.script([Reply(tool_calls=[call]), Reply(text="Could not read it.")])
-    proc = web_letta.run("-p", "read the launch page", *flags, *MODEL)
+    proc = letta.run("-p", "read the launch page", *flags, *MODEL)
     assert proc.returncode == 0, proc.stderr
     [result] = tool_results(model_server)
     assert result.startswith("Permission denied"), result
@@ -80,50 +61,63 @@ def test_a_refused_fetch_never_reaches_the_page(
     assert "4-8-15-16-23-42" not in json.dumps(model_server.model_requests)
 
 
-def test_websearch_is_offered_only_with_a_provider(web_letta: Letta, model_server: ModelServer, site: Site) -> None:
+def test_websearch_is_offered_only_with_a_provider(letta: Letta, model_server: ModelServer, site: Site) -> None:
     model_server.script([Reply(text="hi")])
-    proc = web_letta.run("-p", "hello", *MODEL)
+    proc = letta.run("-p", "hello", *MODEL)
     assert proc.returncode == 0, proc.stderr
     assert "WebFetch" in model_server.last_tools() and "WebSearch" not in model_server.last_tools()
 
     site.pages["/brave"] = json_page(
         {"web": {"results": [{"title": "Frob", "url": "https://frob.dev/", "description": "d"}]}}
     )
-    web_letta.env.update({"BRAVE_API_KEY": "bk", "BRAVE_API_URL": site.url("/brave")})
+    letta.env.update({"BRAVE_API_KEY": "bk", "BRAVE_API_URL": site.url("/brave")})
     model_server.script([Reply(tool_calls=[("WebSearch", {"query": "frob"})]), Reply(text="found")])
-    proc = web_letta.run("-p", "search frob", "--allowedTools", "WebSearch", *MODEL)
+    proc = letta.run("-p", "search frob", "--allowedTools", "WebSearch", *MODEL)
     assert proc.returncode == 0, proc.stderr
     assert "WebSearch" in model_server.last_tools()
     assert tool_results(model_server) == ['Results for "frob" from Brave Search:\n\n1. [Frob](https://frob.dev/)\n   d']
     assert site.requests[0].headers["x-subscription-token"] == "bk"
 
 
-def test_asking_for_websearch_without_a_provider_says_how_to_enable_it(web_letta: Letta) -> None:
-    proc = web_letta.run("-p", "hello", "--tools", "Read,WebSearch", *MODEL)
+def test_asking_for_websearch_without_a_provider_says_how_to_enable_it(letta: Letta) -> None:
+    proc = letta.run("-p", "hello", "--tools", "Read,WebSearch", *MODEL)
     assert proc.returncode != 0
     assert "--tools: WebSearch: web search is not configured. To enable it, set BRAVE_API_KEY" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
-def test_an_agent_linked_by_an_earlier_version_gets_the_new_tools(web_letta: Letta, model_server: ModelServer) -> None:
+def test_a_provider_missing_its_key_leaves_websearch_out_but_every_session_starts(
+    letta: Letta, model_server: ModelServer
+) -> None:
+    letta.env["LETTA_WEB_SEARCH_PROVIDER"] = "tavily"  # and no TAVILY_API_KEY
+    model_server.script([Reply(text="hi")])
+    proc = letta.run("-p", "hello", *MODEL)
+    assert proc.returncode == 0, proc.stderr
+    assert "WebSearch is not offered: web search provider tavily needs an API key" in proc.stderr
+    assert "WebFetch" in model_server.last_tools() and "WebSearch" not in model_server.last_tools()
+    proc = letta.run("-p", "hello", "--tools", "WebSearch", *MODEL)  # asked for by name: refused, saying why
+    assert proc.returncode != 0 and "--tools: WebSearch: web search provider tavily needs an API key" in proc.stderr
+
+
+def test_an_agent_linked_by_an_earlier_version_gets_the_new_tools(letta: Letta, model_server: ModelServer) -> None:
     model_server.script([Reply(text="one")])
-    first = json.loads(web_letta.run("-p", "hi", "--output-format", "json", *MODEL).stdout)
+    first = json.loads(letta.run("-p", "hi", "--output-format", "json", *MODEL).stdout)
     older = [t for t in ALL_TOOL_NAMES if t not in ADDED_LATER]
 
     async def set_tools(tools: list[str]) -> list[str]:
-        backend = EmbeddedBackend(web_letta.home / "letta.db", model_server.env())
+        backend = EmbeddedBackend(letta.home / "letta.db", model_server.env())
         agent = await backend.update_agent(first["agent_id"], tools=tools)
         await backend.close()
         return agent.tools
 
     asyncio.run(set_tools([*older, "memory_insert"]))  # as an earlier version left it
     model_server.script([Reply(text="two")])
-    proc = web_letta.run("-p", "hi again", *MODEL)
+    proc = letta.run("-p", "hi again", *MODEL)
     assert proc.returncode == 0, proc.stderr
     assert "WebFetch" in model_server.last_tools()
 
     async def stored() -> list[str]:
-        backend = EmbeddedBackend(web_letta.home / "letta.db", model_server.env())
+        backend = EmbeddedBackend(letta.home / "letta.db", model_server.env())
         agent = await backend.find_agent(first["agent_id"])
         await backend.close()
         assert agent is not None
@@ -134,5 +128,5 @@ def test_an_agent_linked_by_an_earlier_version_gets_the_new_tools(web_letta: Let
     # An unlinked agent (none of the coding tools) stays without them.
     asyncio.run(set_tools(["memory_insert"]))
     model_server.script([Reply(text="three")])
-    assert web_letta.run("-p", "hi", *MODEL).returncode == 0
+    assert letta.run("-p", "hi", *MODEL).returncode == 0
     assert "WebFetch" not in model_server.last_tools()

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from letta_code.client.backend import Backend
 from letta_code.harness.executor import PendingCall, ToolExecutor, UserAnswer, client_tool_schema
-from letta_code.harness.subagent_types import builtin_types
+from letta_code.harness.subagent_types import SubagentType, builtin_types
 from letta_code.harness.subagents import SUBAGENT_TAG, TASK_TOOL, Subagents
 from letta_code.harness.turn import TurnRunner
 from letta_code.permissions import Decision, PermissionChecker
@@ -30,9 +30,13 @@ T = TypeVar("T")
 class Parent:
     """A parent agent's session with the Task tool, and a scripted user for approval prompts."""
 
-    def __init__(self, backend: Backend, cwd: Path) -> None:
+    def __init__(
+        self, backend: Backend, cwd: Path, mode: str = "default", types: list[SubagentType] | None = None
+    ) -> None:
         self.backend = backend
         self.cwd = cwd
+        self.mode = mode
+        self.types = types if types is not None else builtin_types()
         self.asked: list[tuple[str, str]] = []
         self.answer = UserAnswer("allow")
         self.agent: AgentState | None = None
@@ -49,12 +53,12 @@ class Parent:
             name="parent", model="openai/gpt-4.1", block_ids=[human.id], tools=TOOLS
         )
         self.conversation = await self.backend.default_conversation(self.agent.id)
-        checker = PermissionChecker("default", cwd=self.cwd)
+        checker = PermissionChecker(self.mode, cwd=self.cwd)
         self.subagents = Subagents(
             self.backend,
             parent=lambda: self._agent(),
             conversation=lambda: self._conversation(),
-            types=builtin_types(),
+            types=self.types,
             client_tools=lambda: self.schemas,
             checker=checker,
             tool_session=ToolSession(cwd=self.cwd),
@@ -77,12 +81,14 @@ class Parent:
         return self.conversation
 
 
-def run(scenario: Callable[[Parent], Awaitable[T]], backend: Backend, cwd: Path) -> T:
+def run(scenario: Callable[[Parent], Awaitable[T]], backend: Backend, cwd: Path, **parent: Any) -> T:
     """Run `scenario` with a parent on `backend`, closing its connections at the end (the HTTP
     backend's keep-alive sockets would otherwise be left to the garbage collector)."""
 
+    parent_options = parent
+
     async def main() -> T:
-        parent = Parent(backend, cwd)
+        parent = Parent(backend, cwd, **parent_options)
         try:
             return await scenario(parent)
         finally:
@@ -206,3 +212,39 @@ def test_a_fork_starts_from_the_parent_conversation(
     fork_request = model_server.model_requests[2]
     assert "FORK-SEES-THIS" in all_text(fork_request)
     assert "Summarize what we know." in all_text(fork_request)
+
+
+def test_a_types_mode_narrows_the_session_but_never_loosens_it(
+    make_backend: BackendFactory, model_server: ModelServer, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("secret plans\n")
+    lax = SubagentType("lax", "asks for the default mode", "Work.", permission_mode="default")
+    planner = SubagentType("planner", "plans only", "Plan.", permission_mode="plan")
+    model_server.script(
+        [
+            Reply(tool_calls=[task("Read the notes.", "lax")]),
+            Reply(tool_calls=[("Read", {"file_path": str(tmp_path / "notes.txt")})]),
+            Reply(text="Read them."),
+            Reply(text="ok"),
+            Reply(tool_calls=[task("Write a file.", "planner")]),
+            Reply(tool_calls=[("Bash", {"command": f"touch {tmp_path / 'planned.txt'}"})]),
+            Reply(text="Could not."),
+            Reply(text="ok"),
+        ]
+    )
+
+    async def strict_session(parent: Parent) -> list[tuple[str, str]]:
+        await (await parent.start()).run("read the notes")
+        return parent.asked
+
+    # A strict session asks even for a read inside the project; `default` in the type does not undo that.
+    asked = run(strict_session, make_backend(), tmp_path, mode="strict", types=[lax, planner])
+    assert [name for name, _ in asked] == ["Read"]
+
+    async def bypass_session(parent: Parent) -> None:
+        await (await parent.start()).run("write a file")
+
+    # A bypassPermissions session: the planner's own mode still keeps its command from running.
+    run(bypass_session, make_backend(), tmp_path, mode="bypassPermissions", types=[lax, planner])
+    assert not (tmp_path / "planned.txt").exists()
+    assert "plan mode" in tool_results(model_server.model_requests[-2])[-1].lower()

@@ -115,3 +115,25 @@ def test_bad_webfetch_rules_are_refused(text: str, message: str) -> None:
 def test_a_webfetch_rule_parses() -> None:
     rule = parse_rule("WebFetch(domain:docs.python.org)")
     assert (rule.tool, rule.kind, rule.specifier) == ("WebFetch", "generic", "domain:docs.python.org")
+
+
+@pytest.mark.parametrize(
+    ("deny", "url"),
+    [
+        ("WebFetch(domain:127.0.0.1)", "http://127.1/"),
+        ("WebFetch(domain:127.0.0.1)", "http://2130706433/"),
+        ("WebFetch(domain:127.0.0.1)", "http://0x7f.0.0.1/"),
+        ("WebFetch(domain:[::1])", "http://[0:0::1]/"),
+        ("WebFetch(domain:faß.de)", "https://xn--fa-hia.de/"),
+        ("WebFetch(domain:xn--fa-hia.de)", "https://faß.de/"),
+    ],
+)
+def test_no_other_spelling_of_a_denied_host_gets_past_the_rule(make_checker: MakeChecker, deny: str, url: str) -> None:
+    # Even with every other check off: another spelling of an address, or the same name in IDNA.
+    assert make_checker("bypassPermissions", deny=[deny]).check("WebFetch", fetch(url)).behavior == "deny"
+
+
+@pytest.mark.parametrize("rule", ["WebFetch(domain:*)", "WebFetch(domain:*.*)", "WebFetch(domain:example.com:443)"])
+def test_a_domain_rule_that_could_match_nothing_is_refused(rule: str) -> None:
+    with pytest.raises(RuleError, match="names a domain"):
+        parse_rule(rule)

@@ -71,3 +71,16 @@ def test_importing_read_does_not_import_pillow() -> None:
     code = "import sys, letta_code.tools.registry; print('PIL' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "WEBP"])
+def test_an_animated_image_is_sent_as_its_first_frame(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"anim.{fmt.lower()}"
+    frames = [Image.new("RGB", (20, 10), colour) for colour in ((255, 0, 0), (0, 0, 255))]
+    frames[0].save(path, format=fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    image = prepare_image(path, path.stat().st_size)
+    assert image.media_type == "image/png"
+    sent = decoded(image.data)
+    assert getattr(sent, "n_frames", 1) == 1 and sent.size == (20, 10)
+    pixel = sent.convert("RGB").getpixel((0, 0))  # the first frame's red (WebP is lossy)
+    assert isinstance(pixel, tuple) and pixel[0] > 200 and pixel[1] < 50 and pixel[2] < 50

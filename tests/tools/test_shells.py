@@ -5,6 +5,7 @@ or at shutdown, nor for one whose end the model already read with BashOutput."""
 from __future__ import annotations
 
 import threading
+import time
 
 from letta_code.tools.base import ToolSession
 from letta_code.tools.registry import shutdown
@@ -78,3 +79,13 @@ def test_shutdown_reports_nothing_and_no_listener_is_fine(session: ToolSession) 
     assert sleeper not in ends.shells
     on_background_exit(session, None)
     assert session_shells(session) == {}
+
+
+def test_killing_a_shell_still_kills_what_ignored_sigterm(session: ToolSession) -> None:
+    # The waiting thread must not reap the shell while KillBash runs: the group's SIGKILL needs it unreaped.
+    marker = session.cwd / "survived"
+    shell = background(session, f"(trap '' TERM; sleep 1; touch {marker}) & sleep 100")
+    time.sleep(0.2)  # both processes are up
+    shell.kill()
+    time.sleep(1.5)
+    assert not marker.exists()

@@ -16,7 +16,7 @@ from letta_code.permissions.categories import KNOWN_TOOLS
 from letta_code.tools.registry import ALL_TOOL_NAMES
 
 # Tools of Claude Code that letta has not got: a settings file shared with it may name them.
-_OTHER_AGENT_TOOLS = frozenset({"WebFetch", "WebSearch", "NotebookRead"})
+_OTHER_AGENT_TOOLS = frozenset({"NotebookRead"})
 _CODING_TOOLS = frozenset(ALL_TOOL_NAMES) | KNOWN_TOOLS | {SKILL_TOOL, ASK_TOOL, TASK_TOOL}
 
 

@@ -20,6 +20,7 @@ from letta_code.cli.mcp_setup import mcp_client_tools, mcp_external_tools, mcp_p
 from letta_code.cli.model_window import settle_window
 from letta_code.cli.rule_check import check_rules
 from letta_code.cli.sandbox_setup import open_session_sandbox
+from letta_code.cli.subagent_setup import session_types
 from letta_code.cli.tool_setup import tools_added_since, without_unconfigured
 from letta_code.client.backend import Backend
 from letta_code.client.models import resolve_handle
@@ -70,7 +71,7 @@ class SessionContext:
     # The AGENTS.md / CLAUDE.md files in the `instructions` block: written at start;
     # ToolExecutor(on_file_touched=ctx.instructions.touched) loads a subfolder's file.
     instructions: ProjectInstructions
-    # Harness-side tools for the executor (ToolExecutor(special_tools=...)): Skill, AskUserQuestion.
+    # Harness-side tools for the executor (ToolExecutor(special_tools=...)): Skill, AskUserQuestion, Task.
     special_tools: dict[str, SpecialTool] = field(default_factory=dict)
     # Tools served by other processes (MCP servers), by the name the model calls them.
     external_tools: dict[str, ExternalTool] = field(default_factory=dict)
@@ -117,16 +118,27 @@ def make_backend(env: dict[str, str]) -> Backend:
 
 
 def requested_tools(args: CliOptions) -> list[str]:
-    """The registry tools `--tools` asks for (every one without it; Skill and AskUserQuestion are apart)."""
+    """The registry tools `--tools` asks for (every one without it; the harness's own tools are apart)."""
     if args.tools is None:
-        return without_unconfigured(list(ALL_TOOL_NAMES), asked=False)
-    names = [
-        n.strip() for n in args.tools.split(",") if n.strip() and n.strip() not in (SKILL_TOOL, ASK_TOOL, TASK_TOOL)
-    ]
+        return without_unconfigured(list(ALL_TOOL_NAMES), asked=False, warn=_warn)
+    names = [n for n in _tool_list(args.tools) if n not in HARNESS_TOOLS]
     try:
-        return without_unconfigured([t.name for t in select_tools(names)], asked=True)
+        return without_unconfigured([t.name for t in select_tools(names)], asked=True, warn=_warn)
     except ToolError as exc:
         raise CliUsageError(f"--tools: {exc}") from exc
+
+
+# The tools the harness itself runs (not registry tools): `--tools` may name them too.
+HARNESS_TOOLS = (SKILL_TOOL, ASK_TOOL, TASK_TOOL)
+
+
+def _tool_list(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
+
+
+def _asks_for(args: CliOptions, harness_tool: str) -> bool:
+    """Whether the session offers one of the harness's own tools: always, unless `--tools` leaves it out."""
+    return args.tools is None or harness_tool in _tool_list(args.tools)
 
 
 def _permission_mode(args: CliOptions, settings: Settings) -> PermissionMode:
@@ -240,16 +252,39 @@ async def open_session(
         backend, agent.id, cwd=cwd, home=paths.letta_home(), extra_dir=_skills_dir(args), warn=_warn
     )
     instructions = await start_instructions(backend, lambda: target.agent.id, cwd=cwd, home=paths.letta_home())
-    special_tools: dict[str, SpecialTool] = {}
-    if skills.offered and (args.tools is None or SKILL_TOOL in [n.strip() for n in args.tools.split(",")]):
-        special_tools[SKILL_TOOL] = skills.run_tool
-    questions = QuestionTool()  # no asker (nobody answers, headless) until the TUI sets its picker
-    if args.tools is None or ASK_TOOL in [n.strip() for n in args.tools.split(",")]:
-        special_tools[ASK_TOOL] = questions.run_tool
     bypass = mode == PermissionMode.BYPASS_PERMISSIONS
     mcp = await start_mcp(settings, env, bypass=bypass, ask=ask_mcp, warn=_warn)  # None: no server configured
-    tool_names, client_tools = offered_tools(requested, agent, special_tools, mcp)
     hooks = _hook_runner(hook_config, cwd, target, checker) if hook_config else None
+    external_tools = mcp_external_tools(mcp)
+    tool_session = ToolSession(
+        cwd=cwd,
+        hidden=lambda path: checker.denied_by("Read", path) is not None,
+        # The sandbox (and its walk of the project) only for sessions that offer Bash.
+        sandbox=open_session_sandbox(settings, mode, checker, env, _warn)
+        if "Bash" in requested and "Bash" in agent.tools
+        else None,
+    )
+    special_tools: dict[str, SpecialTool] = {}
+    if skills.offered and _asks_for(args, SKILL_TOOL):
+        special_tools[SKILL_TOOL] = skills.run_tool
+    questions = QuestionTool()  # no asker (nobody answers, headless) until the TUI sets its picker
+    if _asks_for(args, ASK_TOOL):
+        special_tools[ASK_TOOL] = questions.run_tool
+    subagents = None
+    if _asks_for(args, TASK_TOOL):
+        subagents = special_tools[TASK_TOOL] = Subagents(
+            backend,
+            parent=lambda: target.agent,
+            conversation=lambda: target.conversation,
+            types=session_types(settings, cwd, _warn),
+            client_tools=lambda: ctx.client_tools,  # the session's tools, as /link and /unlink leave them
+            checker=checker,
+            tool_session=tool_session,
+            external_tools=external_tools,
+            hooks=hooks,
+            max_steps=args.max_steps,
+        )
+    tool_names, client_tools = offered_tools(requested, agent, special_tools, mcp)
     ctx = SessionContext(
         args=args,
         settings=settings,
@@ -258,23 +293,17 @@ async def open_session(
         client_tools=client_tools,
         tool_names=tool_names,
         checker=checker,
-        tool_session=ToolSession(
-            cwd=cwd,
-            hidden=lambda path: checker.denied_by("Read", path) is not None,
-            # The sandbox (and its walk of the project) only for sessions that offer Bash.
-            sandbox=open_session_sandbox(settings, mode, checker, env, _warn) if "Bash" in tool_names else None,
-        ),
+        tool_session=tool_session,
         mode=mode,
         team_memory=team_memory,
         instructions=instructions,
         special_tools=special_tools,
-        external_tools=mcp_external_tools(mcp),
+        external_tools=external_tools,
         hooks=hooks,
         mcp=mcp,
         questions=questions,
+        subagents=subagents,
     )
-    if args.tools is None or TASK_TOOL in [n.strip() for n in args.tools.split(",")]:
-        _offer_subagents(ctx, requested)
     ctx.prompt_commands.extend(_file_commands(ctx))  # custom command files; MCP prompts join them
     ctx.prompt_commands.extend(mcp_prompt_commands(mcp))
     return ctx
@@ -287,8 +316,8 @@ def offered_tools(
     mcp: McpServers | None = None,
 ) -> tuple[list[str], list[ClientToolSchema]]:
     """The tools a session offers the model, by name and as schemas: the requested registry
-    tools the agent has (`/link` and `/unlink` change which), then the Skill and AskUserQuestion
-    tools when the session runs them, then the MCP servers' tools. Start-up and the TUI's
+    tools the agent has (`/link` and `/unlink` change which), then the Skill, AskUserQuestion
+    and Task tools when the session runs them, then the MCP servers' tools. Start-up and the TUI's
     `/link` and `/unlink` both ask here."""
     names = [name for name in requested if name in agent.tools]
     schemas = [client_tool_schema(t) for t in select_tools(names)] if names else []
@@ -304,26 +333,6 @@ def offered_tools(
         schemas.append(task.schema())
     mcp_schemas = mcp_client_tools(mcp)
     return names + [t["name"] for t in mcp_schemas], schemas + mcp_schemas
-
-
-def _offer_subagents(ctx: SessionContext, requested: list[str]) -> None:
-    """Add the Task tool: its subagents get the session's other tools (`ctx.client_tools`)."""
-    from letta_code.cli.subagent_setup import make_subagents
-
-    ctx.subagents = make_subagents(
-        ctx.backend,
-        ctx.settings,
-        ctx.target,
-        client_tools=lambda: ctx.client_tools,
-        checker=ctx.checker,
-        tool_session=ctx.tool_session,
-        external_tools=ctx.external_tools,
-        hooks=ctx.hooks,
-        max_steps=ctx.args.max_steps,
-        warn=_warn,
-    )
-    ctx.special_tools[TASK_TOOL] = ctx.subagents
-    ctx.tool_names, ctx.client_tools = offered_tools(requested, ctx.target.agent, ctx.special_tools, ctx.mcp)
 
 
 async def close_session(ctx: SessionContext) -> None:

@@ -7,22 +7,32 @@ provider, and the tools added since an older version linked the agent.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from letta_code.cli.args import CliUsageError
+from letta_code.config.json_files import SettingsError
 from letta_code.permissions.categories import WEB_SEARCH_TOOL
 from letta_code.schemas.state import AgentState
 from letta_code.tools.registry import ADDED_LATER, ALL_TOOL_NAMES
 
 
-def without_unconfigured(names: list[str], *, asked: bool) -> list[str]:
+def without_unconfigured(names: list[str], *, asked: bool, warn: Callable[[str], None]) -> list[str]:
     """`names` without WebSearch when no search provider is configured (`config/web.py`);
-    `asked` (it was named in `--tools`): refused instead, with how to enable it."""
+    `asked` (it was named in `--tools`): refused instead, with how to enable it. A provider
+    configured wrongly (a key missing) refuses an asked WebSearch; otherwise the session
+    starts without it, and `warn` says why."""
     if WEB_SEARCH_TOOL not in names:
         return names
     from letta_code.config.web import HOW_TO_ENABLE, load_web_search
 
-    if load_web_search(os.environ) is not None:
-        return names
+    try:
+        if load_web_search(os.environ) is not None:
+            return names
+    except SettingsError as exc:
+        if asked:
+            raise CliUsageError(f"--tools: {WEB_SEARCH_TOOL}: {exc}") from exc
+        warn(f"{WEB_SEARCH_TOOL} is not offered: {exc}")
+        return [n for n in names if n != WEB_SEARCH_TOOL]
     if asked:
         raise CliUsageError(f"--tools: {WEB_SEARCH_TOOL}: {HOW_TO_ENABLE}")
     return [n for n in names if n != WEB_SEARCH_TOOL]

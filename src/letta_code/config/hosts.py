@@ -3,29 +3,62 @@ rules (`WebFetch(domain:example.com)`) and the web tools, so the host a rule is 
 against is the host that is fetched. (`config` is the one leaf both layers may import.)
 
 A host is lowercased, loses a trailing dot (`example.com.` is `example.com`) and is spelled
-in ASCII (`bücher.de` is `xn--bcher-kva.de`); one that cannot be spelled so is no host.
+in ASCII as httpx spells it (IDNA 2008 with UTS 46: `bücher.de` is `xn--bcher-kva.de`,
+`faß.de` is `xn--fa-hia.de`); one that cannot be spelled so is no host. An IP address has
+one spelling: IPv6 compressed (`0:0::1` is `::1`), IPv4 as a dotted quad; the other ways a
+resolver reads an IPv4 address (`127.1`, `2130706433`, `0x7f.0.0.1`) are no host at all,
+so a rule can never be matched against one spelling while another is fetched.
 `domain:example.com` covers `example.com` and every subdomain; `domain:*.example.com`
 only the subdomains; an IP address only itself.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
+
+_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*")  # a host name in ASCII, label by label
+_NUMBER = re.compile(r"0x[0-9a-f]*|[0-9]+")  # a label a resolver reads as part of an IPv4 address
 
 
 def normalize_host(host: str) -> str | None:
-    """`host` lowercased, without a trailing dot, in ASCII (IDNA); None when it is not a host name."""
+    """`host` lowercased, without a trailing dot, in ASCII, an IP address in its one spelling;
+    None when it is not a host name."""
     text = host.strip().lower().rstrip(".")
-    if text.startswith("[") and text.endswith("]"):
+    bracketed = text.startswith("[") and text.endswith("]")
+    if bracketed:
         text = text[1:-1]
     if not text or any(c.isspace() or c in "/\\@?#%" for c in text):
         return None
+    if bracketed or ":" in text:
+        return _ip_spelling(text, version=6)
     if not text.isascii():
+        import idna  # httpx's own IDNA: only for a host that is not ASCII
+
         try:
-            text = text.encode("idna").decode("ascii")
-        except UnicodeError:
+            text = idna.encode(text, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
             return None
+    if _NUMBER.fullmatch(text.rsplit(".", 1)[-1]):  # read as an IPv4 address, however it is spelt
+        return _ip_spelling(text, version=4)
     return text
+
+
+def _ip_spelling(text: str, *, version: int) -> str | None:
+    import ipaddress
+
+    try:
+        address = ipaddress.IPv6Address(text) if version == 6 else ipaddress.IPv4Address(text)
+    except ValueError:  # IPv4Address takes dotted quads only: `127.1` and `0x7f.0.0.1` are refused
+        return None
+    return address.compressed
+
+
+def valid_domain(domain: str) -> bool:
+    """A domain a `WebFetch(domain:...)` rule may name: a host name (`example.com`, `*.example.com`)
+    or an IP address; not `*`, not a port."""
+    host = normalize_host(domain.strip().removeprefix("*."))
+    return host is not None and (_NAME.fullmatch(host) is not None or is_ip(host))
 
 
 def url_host(url: object) -> str | None:

@@ -29,6 +29,7 @@ OWN_KEYS = frozenset(
         "projectMemorySynced",
         "reflection",
         "webSearch",  # the web search provider (config/web.py; read from the global file)
+        "subagents",  # {"exploreModel": ...} for the Task tool (cli/subagent_setup.py)
         # hooks and MCP servers, in Claude Code's format
         "hooks",
         "mcpServers",

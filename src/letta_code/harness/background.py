@@ -12,13 +12,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-import signal
 from collections.abc import Awaitable, Callable
 
 from letta_code.harness.subagents import Subagents
 from letta_code.harness.turn import TurnResult
 from letta_code.tools.base import ToolSession
-from letta_code.tools.shells import BackgroundShell, session_shells
+from letta_code.tools.shells import BackgroundShell, session_shells, signal_name
 
 TAIL_LINES = 20
 TAIL_CHARS = 2_000
@@ -31,11 +30,7 @@ def exit_text(code: int | None) -> str:
     if code is None:
         return "still running"
     if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = str(-code)
-        return f"killed by signal {name} (exit code {code})"
+        return f"killed by signal {signal_name(-code)} (exit code {code})"
     return f"exit code {code}"
 
 
@@ -109,6 +104,23 @@ def claim_notifications(shells: list[BackgroundShell]) -> tuple[list[BackgroundS
     return claimed, "\n\n".join(notification(s) for s in claimed)
 
 
+@dataclasses.dataclass(frozen=True)
+class Ended:
+    """What ended since the agent was last told, now claimed: the shells, how many background
+    subagent tasks answered, and the one message that tells it all ("" when nothing did)."""
+
+    shells: list[BackgroundShell]
+    tasks: int
+    message: str
+
+
+def take_ended(session: ToolSession, subagents: Subagents | None = None) -> Ended:
+    """Claim every unreported end of a background shell and every background Task answer."""
+    claimed, message = claim_notifications(ended_unreported(session))
+    answers = subagents.take_finished() if subagents is not None else []
+    return Ended(claimed, len(answers), "\n\n".join(part for part in (message, *answers) if part))
+
+
 def ended_unreported(session: ToolSession) -> list[BackgroundShell]:
     return [s for s in session_shells(session).values() if s.end_unreported()]
 
@@ -122,9 +134,7 @@ async def next_notification(session: ToolSession, subagents: Subagents | None = 
     the message for every one that has (claimed). None when nothing runs and nothing is left
     to report."""
     while True:
-        _, message = claim_notifications(ended_unreported(session))
-        answers = subagents.take_finished() if subagents is not None else []
-        message = "\n\n".join(part for part in (message, *answers) if part)
+        message = take_ended(session, subagents).message
         if message:
             return message
         if not still_running(session) and (subagents is None or not subagents.background_running()):

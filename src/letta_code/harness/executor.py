@@ -2,9 +2,9 @@
 
 Read-only tools (and harness-side tools that say they may, as `Task` does) run in
 parallel; tools that change things run one at a time, in the order the model asked
-for them. Each call ends as one approval item for the
-service (`schemas/chunks.py`): a `ToolResultItem` `{type: "tool", tool_call_id,
-tool_return, status}` or, when the user said no, an `ApprovalDecisionItem`.
+for them. Each call ends as one approval item for the service (`schemas/chunks.py`):
+a `ToolResultItem` `{type: "tool", tool_call_id, tool_return, status}` or, when the
+user said no, an `ApprovalDecisionItem`.
 
 With hooks (`harness/hooks.py`): PreToolUse runs before the permission checker, in
 every mode (a block stops the call; a rewritten input is what the checker checks and

@@ -10,7 +10,7 @@ are Markdown files in `.letta/agents/*.md` of the project and `$LETTA_HOME/agent
 subagent's instructions.
 
 A type can only narrow what the parent may do: `permissionMode` may make the
-subagent stricter (`plan`, `default`) but never looser than the session
+subagent stricter (`plan`, `strict`, `default`) but never looser than the session
 (`acceptEdits` and `bypassPermissions` in a file are refused with a warning), since a
 cloned repository's file must not be able to switch the checks off.
 """
@@ -27,7 +27,7 @@ from letta_code.permissions.categories import FILE_READ_TOOLS
 # Tools a subagent never gets: it cannot start subagents of its own or ask the user.
 NEVER_FOR_SUBAGENTS = frozenset({"Task", "AskUserQuestion", "Skill", "ExitPlanMode"})
 # Modes a type may ask for: only ones that narrow what the session allows.
-NARROWING_MODES = ("default", "plan")
+NARROWING_MODES = ("default", "plan", "strict")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 GENERAL_INSTRUCTIONS = (

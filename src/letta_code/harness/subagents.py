@@ -56,18 +56,24 @@ TYPE_BLOCK = "subagent"
 FORK_MESSAGES = 60  # the parent's last messages a fork is given
 FORK_CHARS = 20_000
 MAX_STOP_CONTINUATIONS = 3  # SubagentStop hooks that block: the subagent goes on at most this often
-_STRICTNESS = {PermissionMode.PLAN: 0, PermissionMode.DEFAULT: 1}
+# How much each mode lets through without asking. `strict` (asks for everything) and `plan`
+# (no edits) allow less than `default` in different ways, so neither is traded for the other.
+_LOOSENESS = {
+    PermissionMode.STRICT: 0,
+    PermissionMode.PLAN: 0,
+    PermissionMode.DEFAULT: 1,
+    PermissionMode.ACCEPT_EDITS: 2,
+    PermissionMode.BYPASS_PERMISSIONS: 3,
+}
 
 
 @dataclass
 class SubagentRun:
     """A running subagent, as the TUI shows it."""
 
-    task_id: str
     kind: str
-    description: str
     started: float = field(default_factory=time.monotonic)
-    tool: str | None = None  # the tool it runs now
+    tool: PendingCall | None = None  # the call it runs now
     tool_calls: Counter[str] = field(default_factory=Counter)
 
 
@@ -100,12 +106,11 @@ class Subagents:
         self.external_tools = external_tools if external_tools is not None else {}
         self.hooks = hooks
         self.max_steps = max_steps
-        self.running: dict[str, SubagentRun] = {}
-        self.on_change: Callable[[], None] = lambda: None  # the TUI redraws
+        self.running: dict[str, SubagentRun] = {}  # by the Task call's id
         self.on_finished: Callable[[], None] = lambda: None  # a background task ended (the TUI wakes)
         self._agents: dict[tuple[str, str], AgentState] = {}
         self._asking = asyncio.Lock()  # one approval prompt at a time
-        self._background: dict[str, asyncio.Task[str]] = {}
+        self._background: dict[str, asyncio.Task[ToolResult]] = {}
         self._finished: list[str] = []
 
     # -- the tool's schema -----------------------------------------------------------------
@@ -144,10 +149,10 @@ class Subagents:
         task_id = caller.call.tool_call_id if caller is not None else uuid.uuid4().hex[:12]
         ask = caller.executor.ask_user if caller is not None else None
         if args.get("run_in_background") is True:
-            job: asyncio.Task[str] = asyncio.ensure_future(self._run_text(kind, description, prompt, task_id, ask))
+            job: asyncio.Task[ToolResult] = asyncio.ensure_future(self._run(kind, prompt, task_id, ask))
             self._background[task_id] = job
 
-            def finished(done: asyncio.Task[str]) -> None:
+            def finished(done: asyncio.Task[ToolResult]) -> None:
                 self._done_in_background(task_id, description, done)
 
             job.add_done_callback(finished)
@@ -155,19 +160,10 @@ class Subagents:
                 f"Started subagent task {task_id} ({kind.name}: {description}) in the background; "
                 "its answer will arrive as a message when it is done."
             )
-        return await self._run(kind, description, prompt, task_id, ask)
+        return await self._run(kind, prompt, task_id, ask)
 
-    async def _run_text(
-        self, kind: SubagentType, description: str, prompt: str, task_id: str, ask: AskUser | None
-    ) -> str:
-        result = await self._run(kind, description, prompt, task_id, ask)
-        return result.output
-
-    async def _run(
-        self, kind: SubagentType, description: str, prompt: str, task_id: str, ask: AskUser | None
-    ) -> ToolResult:
-        run = self.running[task_id] = SubagentRun(task_id, kind.name, description)
-        self.on_change()
+    async def _run(self, kind: SubagentType, prompt: str, task_id: str, ask: AskUser | None) -> ToolResult:
+        run = self.running[task_id] = SubagentRun(kind.name)
         try:
             agent = await self._agent(kind)
             conversation = await self.backend.create_conversation(agent.id)
@@ -189,7 +185,6 @@ class Subagents:
             return ToolResult(f"Error: subagent {kind.name} could not run: {exc}", "error")
         finally:
             self.running.pop(task_id, None)
-            self.on_change()
         return _result(kind, result, run)
 
     async def _drive(self, runner: TurnRunner, kind: SubagentType, text: str) -> TurnResult:
@@ -217,10 +212,7 @@ class Subagents:
         def observe(call: PendingCall, phase: str, result: ToolResult | None, seconds: float) -> None:
             if phase == "start":
                 run.tool_calls[call.name] += 1
-                run.tool = _call_line(call)
-            else:
-                run.tool = None
-            self.on_change()
+            run.tool = call if phase == "start" else None
 
         allowed = {t["name"] for t in self._tools_for(kind)}
         return ToolExecutor(
@@ -233,12 +225,12 @@ class Subagents:
         )
 
     def _checker_for(self, kind: SubagentType) -> PermissionChecker:
-        """The parent's checker, or a copy in a stricter mode when the type asks for one."""
+        """The parent's checker, or a copy in the type's mode when that allows less than the
+        session's mode does now (never more: `strict` and `plan` sessions keep their mode)."""
         if kind.permission_mode is None:
             return self.checker
         wanted = parse_mode(kind.permission_mode)
-        current = self.checker.mode
-        if _STRICTNESS.get(wanted, 99) >= _STRICTNESS.get(current, 99):
+        if _LOOSENESS[wanted] >= _LOOSENESS[self.checker.mode]:
             return self.checker
         narrowed = copy.copy(self.checker)
         narrowed.mode = wanted
@@ -256,7 +248,8 @@ class Subagents:
 
     # -- the hidden agent ---------------------------------------------------------------------
     async def _agent(self, kind: SubagentType) -> AgentState:
-        parent = self.parent()
+        # The parent as stored now: its memory tools may have changed its blocks since start.
+        parent = await self.backend.find_agent(self.parent().id) or self.parent()
         key = (parent.id, kind.name)
         agent = self._agents.get(key) or await self._find_agent(parent, kind)
         if agent is None:
@@ -295,13 +288,12 @@ class Subagents:
     async def _refresh(self, parent: AgentState, kind: SubagentType, agent: AgentState) -> AgentState:
         """Bring the read-only copies and the type's instructions up to date before a task."""
         source = {b.label: b for b in parent.blocks}
-        for block in agent.blocks:
-            wanted = _wanted_value(block, source, kind)
-            if wanted is not None and wanted != block.value:
-                await self.backend.update_block(block.id, wanted)
+        stale = [(b, value) for b in agent.blocks if (value := _wanted_value(b, source, kind)) is not None]
+        for block, value in stale:
+            await self.backend.update_block(block.id, value)
         if agent.model != parent.model:
-            agent = await self.backend.update_agent(agent.id, model=parent.model)
-        return agent
+            return await self.backend.update_agent(agent.id, model=parent.model)
+        return (await self.backend.find_agent(agent.id) or agent) if stale else agent
 
     async def _fork_context(self, prompt: str) -> str:
         messages = await self.backend.list_messages(self.conversation().id, limit=FORK_MESSAGES)
@@ -309,12 +301,12 @@ class Subagents:
         return f"<parent-conversation>\n{quoted}\n</parent-conversation>\n\nYour task:\n{prompt}"
 
     # -- background tasks ----------------------------------------------------------------------
-    def _done_in_background(self, task_id: str, description: str, job: asyncio.Task[str]) -> None:
+    def _done_in_background(self, task_id: str, description: str, job: asyncio.Task[ToolResult]) -> None:
         self._background.pop(task_id, None)
         if job.cancelled():
             return
         error = job.exception()
-        answer = f"Error: {type(error).__name__}: {error}" if error is not None else job.result()
+        answer = f"Error: {type(error).__name__}: {error}" if error is not None else job.result().output
         self._finished.append(
             f'<task-notification>\nSubagent task {task_id} ("{description}") finished.\n{answer}\n</task-notification>'
         )
@@ -338,20 +330,13 @@ class Subagents:
 
 
 def _wanted_value(block: BlockState, source: Mapping[str, BlockState], kind: SubagentType) -> str | None:
+    """The value a subagent's block should have now, when it differs from what it has."""
+    wanted = None
     if block.label == TYPE_BLOCK:
-        return kind.instructions
-    if block.label in SHARED_LABELS and block.read_only and block.label in source:
-        return source[block.label].value
-    return None
-
-
-def _call_line(call: PendingCall) -> str:
-    args = call.args()
-    for key in ("command", "file_path", "pattern", "path", "url", "query"):
-        value = args.get(key)
-        if isinstance(value, str) and value:
-            return f"{call.name}({' '.join(value.split())[:60]})"
-    return call.name
+        wanted = kind.instructions
+    elif block.label in SHARED_LABELS and block.read_only and block.label in source:
+        wanted = source[block.label].value
+    return wanted if wanted is not None and wanted != block.value else None
 
 
 def _result(kind: SubagentType, result: TurnResult, run: SubagentRun) -> ToolResult:

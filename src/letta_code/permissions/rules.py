@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Literal
 
-from letta_code.config.hosts import host_in_domain, normalize_host, url_host
+from letta_code.config.hosts import host_in_domain, url_host, valid_domain
 from letta_code.permissions.categories import (
     EXIT_PLAN_TOOL,
     KNOWN_TOOLS,
@@ -147,7 +147,7 @@ def parse_rule(text: str) -> Rule:
         raise RuleError(f"invalid rule {text!r}: {tool} takes no specifier; write just {tool!r}")
     if tool == WEB_FETCH_TOOL:
         domain = spec.strip()[len("domain:") :] if spec.strip().startswith("domain:") else ""
-        if not normalize_host(domain.removeprefix("*.")):
+        if not valid_domain(domain):
             raise RuleError(
                 f"invalid rule {text!r}: a WebFetch rule names a domain, as in 'WebFetch(domain:example.com)'"
             )

@@ -26,6 +26,7 @@ MAX_ENCODED_BYTES = 5 * 1024 * 1024  # of the base64 text
 MAX_IMAGE_FILE_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 80_000_000  # 80 megapixels (Pillow's own bomb limit is 89)
 JPEG_QUALITIES = (85, 70, 55, 40)
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")  # the file names Read and the TUI send as images
 MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 
 
@@ -136,7 +137,9 @@ def prepare_image(path: Path, file_size: int) -> PreparedImage:
                 f"it is {original[0]}x{original[1]} pixels; images over {MAX_PIXELS // 1_000_000} megapixels are not read"
             )
         media = MEDIA_TYPES[fmt]
-        fits = max(original) <= MAX_SIDE and _fits(raw)
+        # An animated GIF or WebP is sent as its first frame (a PNG): not every API takes animations,
+        # and one it refuses would stay in the conversation and fail every later request.
+        fits = max(original) <= MAX_SIDE and _fits(raw) and not getattr(img, "is_animated", False)
         try:
             if fmt == "JPEG" and not fits:
                 img.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at a reduced scale: cheap for big photos
@@ -145,7 +148,7 @@ def prepare_image(path: Path, file_size: int) -> PreparedImage:
             raise ImageError(f"the {fmt} data is damaged or truncated ({exc})") from exc
         if fits:
             return PreparedImage(media, _b64(raw), original, original, media, len(raw))
-        keep_png = fmt in ("PNG", "GIF") or _has_alpha(img)
+        keep_png = fmt in ("PNG", "GIF") or _has_alpha(img) or getattr(img, "is_animated", False)
         work = ImageOps.exif_transpose(img)  # a copy, turned upright as a camera's EXIF says
         if work.mode not in ("RGB", "RGBA", "L", "LA"):  # a palette image would be scaled by nearest pixels
             work = work.convert("RGBA" if _has_alpha(work) else "RGB")

@@ -238,7 +238,7 @@ class BackgroundShell:
         self.end_seen = True
         _unwatch(self.proc)
         if code < 0:
-            return f"exited (killed by signal {signal.Signals(-code).name})"
+            return f"exited (killed by signal {signal_name(-code)})"
         return f"exited with code {code}"
 
     def read_new(self) -> tuple[str, str]:
@@ -295,6 +295,14 @@ def session_shells(session: ToolSession) -> dict[str, BackgroundShell]:
 ExitListener = Callable[[BackgroundShell], None]
 
 
+def signal_name(number: int) -> str:
+    """`SIGTERM` for 15; the number itself for one Python does not know."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
+
+
 def on_background_exit(session: ToolSession, listener: ExitListener | None) -> None:
     """Call `listener(shell)` when a background shell of `session` ends on its own (not
     killed). It runs in the shell's waiting thread: hand over to an event loop with
@@ -306,8 +314,11 @@ def _wait_for_end(shell: BackgroundShell, session: ToolSession) -> None:
     """The body of a shell's waiting thread: block until it exits, reap it, tell the listener."""
     with contextlib.suppress(ChildProcessError, OSError):  # ChildProcessError: already reaped
         os.waitid(os.P_PID, shell.proc.pid, os.WEXITED | os.WNOWAIT)
-    while shell.proc.poll() is None:  # a zombie now; poll() fails only while another thread reaps it
-        time.sleep(0.01)
+    # Reaped only under the shell's lock: a kill in progress (it holds the lock) must see the
+    # leader unreaped, so that it still owns the group id and SIGKILLs what ignored SIGTERM.
+    with shell.lock:
+        while shell.proc.poll() is None:  # a zombie now; poll() fails only while another thread reaps it
+            time.sleep(0.01)
     _unwatch(shell.proc)  # reaped: its pgid may be reused, so the watcher must go
     listener: ExitListener | None = session.state.get(EXIT_LISTENER_KEY)
     if listener is not None and not shell.killed:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 
 import pytest
 
@@ -20,15 +19,6 @@ ARTICLE = """<!doctype html><html><head><title>The Frobnicator</title>
 <body><nav><a href="/">Home</a></nav><h1>Frobnicator manual</h1>
 <p>Install it with <code>pip install frob</code>, then read <a href="/docs/usage">usage</a>.</p>
 <ul><li>fast</li><li>small</li></ul></body></html>"""
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    server = Site().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_html_becomes_markdown_with_title_and_absolute_links(site: Site, session: ToolSession) -> None:

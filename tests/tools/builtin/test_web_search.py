@@ -4,12 +4,11 @@ results as a numbered Markdown list, domain lists, and how to enable it when unc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from letta_code.config.web import KEY_VARS, PROVIDER_VAR, URL_VARS
+from letta_code.config.web import PROVIDER_VAR
 from letta_code.tools.base import ToolSession
 from tests.tools.conftest import call
 from tests.tools.web.site import Site, json_page
@@ -24,19 +23,9 @@ RESULTS = {
 }
 
 
-@pytest.fixture
-def site() -> Iterator[Site]:
-    server = Site().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture(autouse=True)
-def no_provider(letta_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in (PROVIDER_VAR, *KEY_VARS.values(), *URL_VARS.values()):
-        monkeypatch.delenv(name, raising=False)
+def no_provider(letta_home: Path) -> Path:
+    """The home whose global settings may name a provider (tests/conftest.py clears the environment's)."""
     return letta_home
 
 

@@ -4,7 +4,6 @@ failures a fetch can meet, as the one line the model reads."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -14,15 +13,6 @@ from letta_code.tools.web.fetch import Page as Fetched
 from letta_code.tools.web.fetch import check_url, fetch, local_host
 from letta_code.tools.web.net import describe_failure
 from tests.tools.web.site import Page, Site
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    server = Site().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize(

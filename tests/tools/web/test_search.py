@@ -3,23 +3,12 @@ query, domain lists), its answer read as title, URL and snippet, and its refusal
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from letta_code.config.web import WebSearchConfig
 from letta_code.tools.base import ToolError
 from letta_code.tools.web.search import Hit, domain_of, keep, search
 from tests.tools.web.site import Page, Request, Site, json_page
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    server = Site().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_brave(site: Site) -> None:

@@ -71,9 +71,8 @@ class Tui:
             toolbar=self.toolbar_text,
             cycle_mode=self.cycle_mode,
         )
-        self.background = BackgroundWaker(
-            self.console, self.prompt, ctx.tool_session, ctx.subagents
-        )  # ends wake the agent
+        # Background commands and subagent tasks that end wake the agent.
+        self.background = BackgroundWaker(self.console, self.prompt, ctx.tool_session, ctx.subagents)
         self.view: TurnView | None = None
         self.runner: TurnRunner | None = None
         self.backend: InterruptibleBackend | None = None
@@ -216,7 +215,7 @@ class Tui:
             on_reasoning=lambda text: setattr(self.state, "last_reasoning", text),
             on_compaction=self.state.absorb_compaction,
             typeahead=lambda: self.watcher.typeahead,
-            subagent_tool=subagent_status(self.state.ctx.subagents),
+            subagent_tool=subagent_status(self.state.ctx.subagents, self.cwd),
         )
 
     def busy(self, by: str) -> None:
@@ -228,7 +227,10 @@ class Tui:
                 return self.busy(taken_by)
             view = self.new_view()
             runner = self.make_runner(view)
-            message = images.with_images(text, self.cwd, self.console, self.background.attach) if typed else text
+            hidden = self.state.ctx.tool_session.is_hidden  # a path the Read deny rules keep from the agent
+            message = (
+                images.with_images(text, self.cwd, self.console, self.background.attach, hidden) if typed else text
+            )
             hook_stop_line(self.console, await self.drive(view, runner, runner.run(message, model=model)))
         self.state.stats.turns += 1
         self.console.print()

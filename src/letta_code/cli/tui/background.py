@@ -21,10 +21,10 @@ from rich.console import Console
 from rich.text import Text
 
 from letta_code.cli.tui.prompt import InputPrompt
-from letta_code.harness.background import claim_notifications, ended_unreported
+from letta_code.harness.background import Ended, ended_unreported, take_ended
 from letta_code.harness.subagents import Subagents
 from letta_code.tools.base import ToolSession
-from letta_code.tools.shells import BackgroundShell, on_background_exit
+from letta_code.tools.shells import BackgroundShell, on_background_exit, signal_name
 
 RETRY_SECONDS = 0.05  # the prompt was still starting when an end arrived
 
@@ -43,10 +43,7 @@ class WakeUp(Exception):
 def exit_label(code: int | None) -> str:
     """`exit 0`, or the signal: the short form for the user's line."""
     if code is not None and code < 0:
-        import signal
-
-        with contextlib.suppress(ValueError):
-            return f"killed by {signal.Signals(-code).name}"
+        return f"killed by {signal_name(-code)}"
     return f"exit {code}"
 
 
@@ -116,21 +113,21 @@ class BackgroundWaker:
                 self.console.print(line)
 
     def _wake(self) -> Wake | None:
-        claimed, message = claim_notifications(ended_unreported(self.session))
-        for shell in claimed:
-            self.deferred.discard(shell.id)
+        ended = self._take()
+        for shell in ended.shells:
             self.console.print(
                 Text(f"⏺ background command {shell.id} finished ({exit_label(shell.returncode)})", style="bold")
             )
-        answers = self._take_tasks()
-        if answers:
+        if ended.tasks:
             self.console.print(Text("⏺ background subagent task finished", style="bold"))
-        message = "\n\n".join(part for part in (message, *answers) if part)
-        return Wake(message) if message else None
+        return Wake(ended.message) if ended.message else None
 
-    def _take_tasks(self) -> list[str]:
+    def _take(self) -> Ended:
+        """Everything that ended, claimed; none of it is promised to the next message any more."""
+        ended = take_ended(self.session, self.subagents)
+        self.deferred.difference_update(shell.id for shell in ended.shells)
         self.deferred_tasks = False
-        return self.subagents.take_finished() if self.subagents is not None else []
+        return ended
 
     async def read(self, typeahead: str) -> str | Wake:
         """The user's next input, or a `Wake` when a background command ended while the
@@ -157,8 +154,5 @@ class BackgroundWaker:
 
     def attach(self, text: str) -> str:
         """The message the user sends, after the notifications of every end not yet reported."""
-        claimed, message = claim_notifications(ended_unreported(self.session))
-        for shell in claimed:
-            self.deferred.discard(shell.id)
-        message = "\n\n".join(part for part in (message, *self._take_tasks()) if part)
+        message = self._take().message
         return f"{message}\n\n{text}" if message else text

@@ -318,9 +318,10 @@ async def _memory(env: CommandEnv, arg: str) -> None:
 
 @command("todos", "show the agent's todo list (what TodoWrite keeps)")
 async def _todos(env: CommandEnv, arg: str) -> None:
-    from letta_code.cli.tui.todos import session_todos, todo_list
+    from letta_code.cli.tui.todos import todo_list
+    from letta_code.tools.builtin.todo_write import TODOS_KEY
 
-    todos = session_todos(env.state.ctx.tool_session.state)
+    todos = env.state.ctx.tool_session.state.get(TODOS_KEY)  # None before TodoWrite ran
     if todos is None:
         env.say("No todo list yet: the agent has not used TodoWrite in this session.", "dim")
         return
@@ -331,8 +332,7 @@ async def _todos(env: CommandEnv, arg: str) -> None:
 async def _agents(env: CommandEnv, arg: str) -> None:
     from letta_code.cli.tui.subagents_view import agents_command
 
-    ctx = env.state.ctx
-    agents_command(env.console, arg, ctx.tool_session.cwd, paths.letta_home(), ctx.subagents)
+    agents_command(env.console, arg, env.state.ctx.tool_session.cwd, paths.letta_home(), env.state.ctx.subagents)
 
 
 @command("mode", "show or set the permission mode", "[mode]")

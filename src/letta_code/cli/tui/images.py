@@ -27,10 +27,10 @@ from rich.console import Console
 from rich.text import Text
 
 from letta_code.schemas.chunks import ContentPart, ImagePart
+from letta_code.tools.images import IMAGE_SUFFIXES
 
 UserContent: TypeAlias = str | list[ContentPart]  # what a turn sends: text, or text and images
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 # A quoted string, a file:// URL, or a word in which a backslash escapes the next character.
 _WORD = re.compile(r"""'[^'\n]+'|"[^"\n]+"|file://\S+|(?:\\.|[^\s\\])+""")
 _TRAILING = ".,;:!?)]}"
@@ -41,6 +41,7 @@ class Attached:
     """The images found in one prompt so far, by resolved path."""
 
     cwd: Path  # paths under it are shown relative to it
+    hidden: Callable[[str], bool]  # the user's Read deny rules cover this path
     parts: list[ImagePart] = field(default_factory=list)
     numbers: dict[Path, int] = field(default_factory=dict)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (line, style) to show
@@ -62,8 +63,11 @@ def _candidate(word: str) -> str:
 def _image_path(text: str) -> Path | None:
     if not text.lower().endswith(IMAGE_SUFFIXES) or not text.startswith(("/", "~")):
         return None
-    path = Path(text).expanduser()
-    return path if path.is_absolute() and path.is_file() else None
+    try:  # `~nosuchuser/a.png`, a name too long for the file system, a NUL: just text
+        path = Path(text).expanduser()
+        return path if path.is_absolute() and path.is_file() else None
+    except (OSError, RuntimeError, ValueError):
+        return None
 
 
 def _attach(path: Path, found: Attached) -> int | None:
@@ -71,6 +75,11 @@ def _attach(path: Path, found: Attached) -> int | None:
     key = path.resolve()
     if key in found.numbers:
         return found.numbers[key]
+    if found.hidden(str(path)) or found.hidden(str(key)):  # as Read would refuse it
+        found.notes.append(
+            (f"  Not attached: {_shown(path, found.cwd)}: a deny rule keeps it from the agent.", "yellow")
+        )
+        return None
     from letta_code.tools.images import ImageError, prepare_image  # Pillow, only now
 
     try:
@@ -103,15 +112,20 @@ def _replace(match: re.Match[str], found: Attached) -> str:
 
 
 def with_images(
-    text: str, cwd: Path, console: Console | None = None, wrap: Callable[[str], str] | None = None
+    text: str,
+    cwd: Path,
+    console: Console | None = None,
+    wrap: Callable[[str], str] | None = None,
+    hidden: Callable[[str], bool] = lambda path: False,
 ) -> UserContent:
     """The prompt as it is sent: `text`, or its image paths as `[Image #n]` and the images after it.
 
     `wrap` turns the text into the message's text (notices put before it are not searched
     for paths); `cwd` is the working directory the TUI shows paths from. What was attached,
-    or could not be, is printed on `console`, one dim line per image.
+    or could not be, is printed on `console`, one dim line per image. An image `hidden` says
+    the user's Read deny rules cover is not attached, as Read would not show it.
     """
-    found = Attached(cwd)
+    found = Attached(cwd, hidden)
     replaced = _WORD.sub(lambda m: _replace(m, found), text)
     if console is not None:
         for line, style in found.notes:

@@ -14,11 +14,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
+from letta_code.cli.tui import render
 from letta_code.harness.subagent_types import load_types, type_file_template, valid_type_name
 from letta_code.harness.subagents import Subagents
 
+STATUS_WIDTH = 60  # the subagent's current call, in the line under its Task call
 
-def subagent_status(subagents: Subagents | None) -> Callable[[str], str | None]:
+
+def subagent_status(subagents: Subagents | None, cwd: Path) -> Callable[[str], str | None]:
     """For the turn view: the tool a running Task call's subagent runs now, by the call's id."""
 
     def status(call_id: str) -> str | None:
@@ -26,7 +29,8 @@ def subagent_status(subagents: Subagents | None) -> Callable[[str], str | None]:
         if run is None:
             return None
         uses = sum(run.tool_calls.values())
-        doing = run.tool or "thinking…"
+        call = run.tool
+        doing = render.tool_line(call.name, call.args(), STATUS_WIDTH, cwd) if call is not None else "thinking…"
         return f"{run.kind}: {doing} · {uses} tool use{'s' if uses != 1 else ''}"
 
     return status

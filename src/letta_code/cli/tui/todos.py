@@ -8,14 +8,13 @@ through), `☐` pending, and the item in progress in bold with its activeForm
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from rich.text import Text
 
 from letta_code.cli.tui import render
-from letta_code.tools.builtin.todo_write import TODOS_KEY
+from letta_code.tools.builtin.todo_write import TodoWriteTool
 
-TODO_TOOL = "TodoWrite"  # it keeps the list in the ToolSession's state, under TODOS_KEY
+TODO_TOOL = TodoWriteTool.name  # it keeps the list in the ToolSession's state, under TODOS_KEY
 DONE_BOX, OPEN_BOX, ACTIVE_BOX = "☒", "☐", "◐"
 EMPTY = "The todo list is empty."
 
@@ -70,8 +69,3 @@ def todo_list(raw: object, width: int, *, prefix: str = render.RESULT_PREFIX) ->
         if n < len(items) - 1:
             out.append("\n")
     return out
-
-
-def session_todos(state: Mapping[str, Any]) -> object:
-    """The list TodoWrite last wrote in this session (None before it ran)."""
-    return state.get(TODOS_KEY)

@@ -6,7 +6,6 @@ network) is named in the result: `blocked by the sandbox: ...`.
 
 from __future__ import annotations
 
-import signal
 from typing import Any
 
 from letta_code.tools.base import ToolError, ToolResult, ToolSession
@@ -15,13 +14,6 @@ from letta_code.tools.truncate import MAX_OUTPUT_CHARS, truncate_middle
 
 DEFAULT_TIMEOUT_MS = 120_000
 MAX_TIMEOUT_MS = 600_000
-
-
-def _signal_name(num: int) -> str:
-    try:
-        return signal.Signals(num).name
-    except ValueError:
-        return str(num)
 
 
 def _seconds(ms: int) -> str:
@@ -54,7 +46,7 @@ class BashTool(Tool):
     }
 
     def execute(self, args: dict[str, Any], session: ToolSession) -> ToolResult:
-        from letta_code.tools.shells import run_foreground, start_background
+        from letta_code.tools.shells import run_foreground, signal_name, start_background
 
         command: str = args["command"]
         if not command.strip():
@@ -78,7 +70,7 @@ class BashTool(Tool):
         elif run.interrupted:
             note = "Command was interrupted by the user and killed."
         elif run.returncode < 0:
-            note = f"Command was killed by signal {_signal_name(-run.returncode)}."
+            note = f"Command was killed by signal {signal_name(-run.returncode)}."
         elif run.returncode != 0:
             note = f"Exit code: {run.returncode}"
         if not text:

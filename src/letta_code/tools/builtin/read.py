@@ -24,20 +24,13 @@ from letta_code.tools.filestate import (
     looks_binary,
     remember_read,
 )
+from letta_code.tools.images import IMAGE_SUFFIXES
 from letta_code.tools.truncate import MAX_LINE_CHARS, format_line
 
 DEFAULT_LIMIT = 2000
 MAX_OUTPUT_CHARS = 100_000
 WHOLE_FILE_BYTES = 2 * 1024 * 1024  # decode files up to this size in one go
 COUNT_LINES_MAX_BYTES = 1024**3  # beyond this, don't count the lines of the rest
-
-IMAGE_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-}
 
 
 def _strip_eol(line: str) -> str:
@@ -164,7 +157,7 @@ class ReadTool(Tool):
         if st.st_size == 0:
             remember_read(session, path, "utf-8")
             return ToolResult(f"The file {path} exists but is empty.")
-        if path.suffix.lower() in IMAGE_TYPES:  # seen even when it cannot be sent: it may be overwritten
+        if path.suffix.lower() in IMAGE_SUFFIXES:  # seen even when it cannot be sent: it may be overwritten
             remember_read(session, path)
             return _image_result(path, st.st_size)
         with open(path, "rb") as f:

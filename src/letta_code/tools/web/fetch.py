@@ -119,8 +119,7 @@ def is_text(content_type: str) -> bool:
     return (
         content_type.startswith("text/")
         or content_type in _TEXT_TYPES
-        or content_type.endswith(("+json", "+xml"))
-        or content_type in HTML_TYPES
+        or content_type.endswith(("+json", "+xml"))  # HTML_TYPES too: text/html, application/xhtml+xml
     )
 
 

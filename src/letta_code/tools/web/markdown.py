@@ -31,13 +31,11 @@ def page_text(page: Page) -> tuple[str, str | None]:
 
 def decode(body: bytes, charset: str | None) -> str:
     """`body` in its declared charset (UTF-8 when none or an unknown one), bad bytes replaced."""
-    for encoding in (charset, "utf-8"):
-        if not encoding:
-            continue
+    if charset:
         try:
-            return body.decode(encoding, errors="replace")
-        except LookupError:
-            continue
+            return body.decode(charset, errors="replace")
+        except LookupError:  # a charset Python does not know
+            pass
     return body.decode("utf-8", errors="replace")
 
 

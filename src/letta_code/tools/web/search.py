@@ -39,8 +39,7 @@ def domain_of(entry: str) -> str | None:
     """A domain the model gave (`example.com`, `*.example.com`, `https://example.com/docs`)."""
     text = entry.strip()
     if "://" in text:
-        host = url_host(text)
-        return host
+        return url_host(text)
     star = text.startswith("*.")
     host = normalize_host(text[2:] if star else text.split("/")[0])
     return f"*.{host}" if host and star else host
