@@ -6,9 +6,7 @@ Works on the agent of the current directory (or `--agent ID`) in the local datab
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -17,8 +15,6 @@ from letta_code.config import paths
 from letta_code.config.settings import Settings
 from letta_code.errors import UserError
 from letta_code.schemas.state import BlockState
-
-NO_NEWLINE = "\\ No newline at end of file\n"
 
 
 class MemoryCommandError(UserError):
@@ -61,7 +57,6 @@ def run_memory_command(argv: list[str]) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     from letta_code.service.errors import ServiceError
     from letta_code.service.service import AgentService
-    from letta_code.service.store.revisions import RevisionStore
 
     settings = Settings.load()
     agent_id = args.agent or settings.local.get("lastAgent")
@@ -70,7 +65,6 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "reflect":
         return _reflect(agent_id, settings, if_due=args.if_due)
     service = AgentService(paths.database_path())
-    revisions = RevisionStore(service.agents.sessions)
     try:
         agent = service.get_agent(agent_id)
     except ServiceError as exc:
@@ -94,7 +88,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(block(args.label).value)
     elif args.command == "log":
         b = block(args.label)
-        history = revisions.for_block(b.id)
+        history = [entry.revision for entry in service.block_revisions(b.id)]
         if not history:
             print(f"{b.label}: no changes since it was created (rev {b.version})")
         for rev in reversed(history):
@@ -103,29 +97,20 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"rev {rev.version:<4} {rev.created_at:%Y-%m-%d %H:%M:%S}  {rev.source:15} {delta:+6d} chars  {who}")
     elif args.command == "diff":
         b = block(args.label)
-        history = revisions.for_block(b.id)
-        if not history:
+        diffs = service.block_revisions(b.id)
+        if not diffs:
             raise MemoryCommandError(f"block '{b.label}' has no revisions")
-        wanted = args.rev or history[-1].version
-        chosen = next((r for r in history if r.version == wanted), None)
+        wanted = args.rev or diffs[-1].revision.version
+        chosen = next((d for d in diffs if d.revision.version == wanted), None)
         if chosen is None:
             raise MemoryCommandError(f"block '{b.label}' has no revision {wanted}")
-        sys.stdout.writelines(
-            mark_missing_newlines(
-                difflib.unified_diff(
-                    chosen.old_value.splitlines(keepends=True),
-                    chosen.new_value.splitlines(keepends=True),
-                    f"{b.label}@{wanted - 1}",
-                    f"{b.label}@{wanted}",
-                )
-            )
-        )
+        sys.stdout.write(chosen.diff)
     elif args.command == "revert":
         b = block(args.label)
-        value = revisions.value_at(b.id, args.rev, b.value, b.version)
-        if value is None:
-            raise MemoryCommandError(f"block '{b.label}' has no revision {args.rev}")
-        service.agents.write_block(b.id, value, source=f"revert to rev {args.rev}")
+        try:
+            service.revert_block(b.id, args.rev)
+        except ServiceError as exc:
+            raise MemoryCommandError(exc.detail) from exc
         print(f"{b.label}: reverted to rev {args.rev}")
     elif args.command == "export":
         _export(agent.blocks, Path(args.dir))
@@ -180,17 +165,6 @@ def _reflect(agent_id: str, settings: Settings, *, if_due: bool) -> int:
         raise MemoryCommandError(outcome.summary())
     print(outcome.summary().removesuffix(" — /memory to see"))
     return 0
-
-
-def mark_missing_newlines(lines: Iterable[str]) -> Iterator[str]:
-    """A unified diff's lines, each ended; a line the value did not end (its last) is
-    followed by diff's own marker, so "abc" and "abc\\n" differ visibly."""
-    for line in lines:
-        if line.endswith("\n"):
-            yield line
-        else:
-            yield line + "\n"
-            yield NO_NEWLINE
 
 
 def _export(blocks: list[BlockState], target: Path) -> None:

@@ -42,6 +42,7 @@ from letta_code.harness.subagent_types import SubagentType
 from letta_code.harness.turn import TurnResult, TurnRunner
 from letta_code.permissions import Decision, PermissionChecker, PermissionMode, parse_mode
 from letta_code.schemas.chunks import ClientToolSchema, MessageView, ToolArguments
+from letta_code.schemas.defaults import HIDDEN_TAG
 from letta_code.schemas.state import AgentState, BlockState, ConversationState
 from letta_code.tools.base import ToolResult, ToolSession
 
@@ -282,7 +283,7 @@ class Subagents:
             model=parent.model,
             block_ids=[*block_ids, own.id],
             tools=[t["name"] for t in self._tools_for(kind)],
-            tags=["hidden", SUBAGENT_TAG, f"parent:{parent.id}", f"subagent:{kind.name}"],
+            tags=[HIDDEN_TAG, SUBAGENT_TAG, f"parent:{parent.id}", f"subagent:{kind.name}"],
         )
 
     async def _refresh(self, parent: AgentState, kind: SubagentType, agent: AgentState) -> AgentState:

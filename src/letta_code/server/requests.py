@@ -6,13 +6,16 @@ is a 422 naming the field, not a 500.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from letta_code.schemas.chunks import ClientSkillSchema, ClientToolSchema
 from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_MAX_STEPS
 from letta_code.schemas.state import NewBlock
+from letta_code.service.message_search import SEARCH_LIMIT
+from letta_code.service.store.times import end_of_day
 
 # Context windows, in tokens: the largest models take a few million.
 MAX_TOKENS = 1_000_000_000
@@ -22,6 +25,8 @@ MAX_STEPS = 10_000
 # A position in a run's stream: the largest integer every JSON client reads exactly.
 MAX_SEQ = 2**53 - 1
 TOOL_NAME = r"^[a-zA-Z0-9_-]{1,64}$"
+# An end bound: "on or before"; a bare date (2025-01-31) is the whole of that day.
+EndTime = Annotated[datetime | None, BeforeValidator(end_of_day)]
 
 
 class _Open(BaseModel):
@@ -178,3 +183,25 @@ class ConversationUpdate(_Open):
 class ReflectionRequest(_Open):
     min_user_turns: int = Field(1, ge=0, le=1_000_000, description="Start only when this many user turns came since")
     model: str | None = Field(None, description="The model of the pass (default: the agent's)")
+
+
+class PassageCreate(_Open):
+    text: str = Field(description="Text to write to archival memory")
+    created_at: datetime | None = Field(None, description="When the memory was made (default: now)")
+    tags: list[str] | None = None
+
+
+class RevertRequest(_Open):
+    version: int = Field(ge=1, le=MAX_SEQ, description="The revision whose value the block gets back")
+
+
+class MessageSearchRequest(_Open):
+    query: str = Field(description="Words to look for (as the conversation_search tool takes them)")
+    agent_id: str | None = None
+    conversation_id: str | None = None
+    start_date: datetime | None = Field(None, description="Only messages created from then on")
+    end_date: EndTime = Field(None, description="Only messages created on or before then (a date: that whole day)")
+    limit: int = Field(SEARCH_LIMIT, ge=1, le=1000)
+    search_mode: Literal["vector", "fts", "hybrid"] | None = Field(
+        None, description="Accepted; the search is full-text"
+    )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -25,7 +26,10 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
+from letta_code.errors import UserError
 from letta_code.service.errors import ServiceError
+
+log = logging.getLogger(__name__)
 
 DONE = b"data: [DONE]\n\n"
 MAX_BUFFERED_BYTES = 256 * 1024  # frames framed ahead of one client, at most (one bigger frame may wait alone)
@@ -156,12 +160,21 @@ async def sse_events(
                 yield error_frame(detail, 408, resumable=True, run_id=run_id, starting_after=sent)
                 return
             else:
-                status = data.status_code if isinstance(data, ServiceError) else 500
-                detail = data.detail if isinstance(data, ServiceError) else f"{type(data).__name__}: {data}"
-                yield error_frame(detail, status)
+                yield error_frame(*failure_detail(data))
                 return
     finally:
         follower.cancel()  # stops following; never touches the run's own task
+
+
+def failure_detail(exc: BaseException) -> tuple[str, int]:
+    """What a stream says of the failure that ended it: a user error's own words, else (as the
+    app's 500 handler does) the exception's type only, logged in full here."""
+    if isinstance(exc, ServiceError):
+        return exc.detail, exc.status_code
+    if isinstance(exc, UserError):
+        return str(exc), 500
+    log.error("stream failed", exc_info=exc)
+    return f"internal error ({type(exc).__name__}); see the server log", 500
 
 
 def sse_response(events: AsyncIterator[bytes], run_id: str | None) -> StreamingResponse:

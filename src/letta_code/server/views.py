@@ -17,8 +17,12 @@ from letta_code.schemas.state import AgentState, BlockState, ConversationState, 
 from letta_code.service.agent.history import to_letta_messages
 from letta_code.service.agent.memory_tools import MEMORY_TOOL_SPECS
 from letta_code.service.agent.step_calls import approval_requests, stored_calls
+from letta_code.service.blocks import RevisionDiff
+from letta_code.service.context_window import ContextOverview
 from letta_code.service.store.conversations import PendingApproval
 from letta_code.service.store.models import Message
+from letta_code.service.store.passages import PassageRecord
+from letta_code.service.store.search import MessageHit
 
 AGENT_TYPE = "letta_v1_agent"
 # Tool ids are derived from tool names, so every process agrees on them.
@@ -26,6 +30,8 @@ _TOOL_NAMESPACE = uuid.UUID("6b1f8f0e-3c55-4f7b-9a59-7d0f6c1d2e10")
 _MEMORY_SPECS = {spec.name: spec for spec in MEMORY_TOOL_SPECS}
 # Our provider names -> the SDK's `ProviderType` literal.
 _PROVIDER_TYPES = {"lmstudio": "lmstudio_openai", "llamacpp": "openai"}
+# Stored roles -> the message types of a message search result (tool results are not searched).
+SEARCH_MESSAGE_TYPES = {"user": "user_message", "assistant": "assistant_message", "system": "system_message"}
 
 
 def iso(value: datetime | None) -> str | None:
@@ -218,3 +224,86 @@ def model_view(entry: dict[str, Any]) -> dict[str, Any]:
 
 def message_views(rows: list[Message]) -> list[dict[str, Any]]:
     return [_utc_date(view.to_wire()) for row in rows for view in to_letta_messages(row)]
+
+
+def passage_view(passage: PassageRecord) -> dict[str, Any]:
+    """An archival passage as Letta's `Passage` (no embedding: archival search is full-text)."""
+    return {
+        "id": passage.id,
+        "text": passage.text,
+        "tags": passage.tags,
+        "metadata": passage.metadata,
+        "created_at": iso(passage.created_at),
+        "updated_at": iso(passage.created_at),
+        "is_deleted": False,
+        "embedding": None,
+        "embedding_config": None,
+        # extras
+        "agent_id": passage.agent_id,
+    }
+
+
+def passage_hit_view(passage: PassageRecord) -> dict[str, Any]:
+    """One result of an archival search, as the SDK's `PassageSearchResponse` lists it."""
+    return {"id": passage.id, "content": passage.text, "timestamp": iso(passage.created_at), "tags": passage.tags}
+
+
+def revision_view(entry: RevisionDiff, block_id: str) -> dict[str, Any]:
+    rev = entry.revision
+    return {
+        "block_id": block_id,
+        "version": rev.version,
+        "old_value": rev.old_value,
+        "new_value": rev.new_value,
+        "diff": entry.diff,
+        "source": rev.source,
+        "agent_id": rev.agent_id,
+        "conversation_id": rev.conversation_id,
+        "created_at": iso(rev.created_at),
+    }
+
+
+def context_view(ctx: ContextOverview) -> dict[str, Any]:
+    """The next request's parts, named as Letta's `ContextWindowOverview` (plus `blocks`,
+    per-function tokens and the model): `context_window_size_current` is the parts' sum."""
+    return {
+        "agent_id": ctx.agent_id,
+        "conversation_id": ctx.conversation_id,
+        "model": ctx.model,
+        "context_window_size_max": ctx.context_window,
+        "context_window_size_current": ctx.total,
+        "num_tokens_system": ctx.system_tokens,
+        "system_prompt": ctx.system_prompt,
+        "num_tokens_core_memory": ctx.core_memory_tokens,
+        "core_memory": ctx.core_memory,
+        "blocks": [
+            {"id": b.id, "label": b.label, "tokens": b.tokens, "chars": b.chars, "limit": b.limit} for b in ctx.blocks
+        ],
+        "num_tokens_functions_definitions": ctx.functions_tokens,
+        "functions_definitions": [
+            {"name": f.name, "tokens": f.tokens, "source": "client" if f.client else "server"} for f in ctx.functions
+        ],
+        "num_messages": ctx.num_messages,
+        "num_tokens_messages": ctx.messages_tokens,
+        "num_tokens_summary_memory": ctx.summary_tokens,
+        "summary_memory": ctx.summary,
+        "num_archival_memory": ctx.num_archival,
+        "num_recall_memory": ctx.num_recall,
+        "num_tokens_external_memory_summary": 0,
+    }
+
+
+def message_hit_view(hit: MessageHit) -> dict[str, Any]:
+    """One message search result; `content` is the stored text, clipped around the match
+    (with a leading/trailing "…") when the message is long, as conversation_search shows it."""
+    return {
+        "message_id": hit.message_id,
+        "message_type": SEARCH_MESSAGE_TYPES[hit.role],
+        "content": hit.snippet,
+        "created_at": iso(hit.created_at),
+        "agent_id": hit.agent_id,
+        "conversation_id": hit.conversation_id,
+        # extras
+        "matches": hit.matches,
+        "score": hit.score,
+    }

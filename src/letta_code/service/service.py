@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from letta_code.schemas.chunks import ClientSkillSchema, ClientToolSchema, CompactionReport, StreamChunk
 from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
 from letta_code.schemas.state import AgentState, BlockState, ConversationState, NewBlock, ReflectionStart, RunState
+from letta_code.service import archival
 from letta_code.service.agent.compaction import CompactionResult, context_size
 from letta_code.service.agent.loop import AgentLoop, RunRequest
 from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES, MEMORY_TOOL_SPECS
@@ -22,16 +22,23 @@ from letta_code.service.agent.search_tools import (
     SEARCH_TOOL_SPECS,
     make_search_handlers,
 )
-from letta_code.service.errors import ConflictError, NotFoundError
+from letta_code.service.archival import PassagePage, PassageSearch
+from letta_code.service.blocks import RevisionDiff, block_revisions, revert_block
+from letta_code.service.context_window import ContextOverview, context_overview, next_prompt, run_model
+from letta_code.service.errors import BadRequestError, ConflictError, NotFoundError
 from letta_code.service.inputs import RequestMessage, build_input_messages
 from letta_code.service.live_runs import RunRegistry
 from letta_code.service.llm.types import ToolSpec
+from letta_code.service.message_search import SEARCH_LIMIT, search_messages
+from letta_code.service.run_requests import request_json, request_of
 from letta_code.service.store.agents import AgentStore
 from letta_code.service.store.conversations import ConversationStore
 from letta_code.service.store.db import open_database
 from letta_code.service.store.models import Message, utcnow
+from letta_code.service.store.passages import PassageRecord
+from letta_code.service.store.revisions import RevisionStore
 from letta_code.service.store.runs import Orphan, RunStore
-from letta_code.service.store.search import SearchStore
+from letta_code.service.store.search import MessageHit, SearchStore
 from letta_code.service.store.text import check_text
 
 SERVER_TOOL_NAMES = sorted(MEMORY_TOOL_NAMES | SEARCH_TOOL_NAMES)
@@ -48,6 +55,7 @@ class AgentService:
         self.conversations = ConversationStore(sessions)
         self.runs = RunStore(sessions)
         self.search = SearchStore(sessions)  # conversation search and archival passages
+        self.revisions = RevisionStore(sessions)  # block history
         self.registry = RunRegistry(self.runs)
         self.reflections = Reflections(self.agents, self.conversations)
         self.loop = AgentLoop(
@@ -117,12 +125,19 @@ class AgentService:
     def find_block(self, block_id: str) -> BlockState | None:
         return self.agents.find_block(block_id)
 
+    def block_revisions(self, block_id: str) -> list[RevisionDiff]:
+        return block_revisions(self.agents, self.revisions, block_id)
+
+    def revert_block(self, block_id: str, version: int) -> BlockState:
+        """The block's value set back to what it was right after `version`, as a new revision."""
+        return revert_block(self.agents, self.revisions, block_id, version)
+
     # -- conversations ------------------------------------------------------
     def resolve_conversation(self, conversation_id: str | None, agent_id: str | None) -> ConversationState:
         """`None` or "default" (with an agent id) is the agent's primary conversation."""
         if conversation_id in (None, "default"):
             if not agent_id:
-                raise NotFoundError("the default conversation needs an agent_id")
+                raise BadRequestError("the default conversation needs an agent_id")
             self.agents.get_agent(agent_id)
             return self.conversations.default_for(agent_id)
         conv = self.conversations.get(conversation_id)
@@ -176,10 +191,7 @@ class AgentService:
             for t in client_tools
         ]
         # The model: the request's, else the conversation's, else the agent's (and its window).
-        model = override_model or conv.model
-        window = conv.context_window_limit
-        if model and window is None:
-            window = self.context_window_for(model)
+        model, window = run_model(conv, override_model, self.context_window_for)
         request = RunRequest(
             agent_id=conv.agent_id,
             conversation_id=conv.id,
@@ -190,7 +202,7 @@ class AgentService:
             context_window=window,
             client_skills=list(client_skills),
         )
-        run = self.runs.create(conv.agent_id, conv.id, background=background, request=_request_json(request))
+        run = self.runs.create(conv.agent_id, conv.id, background=background, request=request_json(request))
         try:
             rows = build_input_messages(
                 messages, agent_id=conv.agent_id, conversation_id=conv.id, run_id=run.id, pending=pending
@@ -250,7 +262,7 @@ class AgentService:
             live = self.registry.open(orphan.id, orphan.conversation_id, stored)
             if orphan.cancel_requested:
                 live.cancel.set()
-            request = _request_of(orphan.request, orphan.agent_id, orphan.conversation_id)
+            request = request_of(orphan.request, orphan.agent_id, orphan.conversation_id)
             task = self.loop.execute(live, request, resumed=orphan.usage)
             live.task = asyncio.get_running_loop().create_task(task)
             resumed.append(orphan.id)
@@ -291,6 +303,40 @@ class AgentService:
     def context_messages(self, conversation_id: str) -> list[Message]:
         return self.conversations.context_messages(conversation_id)
 
+    def search_messages(
+        self,
+        query: str,
+        *,
+        agent_id: str | None = None,
+        conversation_id: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = SEARCH_LIMIT,
+    ) -> list[MessageHit]:
+        """conversation_search over one conversation, one agent or (neither named) every agent
+        not hidden; `start` on, `end` inclusive (`service/message_search.py`)."""
+        if conversation_id:
+            conv = self.resolve_conversation(conversation_id, agent_id)
+            agent_id, conversation_id = conv.agent_id, conv.id
+        elif agent_id:
+            self.get_agent(agent_id)
+        return search_messages(self.search, query, agent_id, conversation_id, start=start, end=end, limit=limit)
+
+    # -- archival memory (`service/archival.py`) ----------------------------
+    def add_passage(
+        self, agent_id: str, text: str, *, tags: Sequence[str] | None = None, created_at: datetime | None = None
+    ) -> PassageRecord:
+        return archival.add_passage(self.agents, self.search, agent_id, text, tags=tags, created_at=created_at)
+
+    def list_passages(self, agent_id: str, page: PassagePage) -> list[PassageRecord]:
+        return archival.list_passages(self.agents, self.search, agent_id, page)
+
+    def delete_passage(self, agent_id: str, passage_id: str) -> None:
+        archival.delete_passage(self.agents, self.search, agent_id, passage_id)
+
+    def search_passages(self, agent_id: str, search: PassageSearch) -> list[PassageRecord]:
+        return archival.search_passages(self.agents, self.search, agent_id, search)
+
     async def compact(self, conversation_id: str | None, agent_id: str | None = None) -> CompactionResult | None:
         """`/compact`: summarize all but the last turn now (None: nothing to compact)."""
         from letta_code.service.llm.registry import get_provider
@@ -327,47 +373,14 @@ class AgentService:
     def prompt_estimate(self, conversation_id: str) -> int:
         """About how many tokens the conversation's next model call sends (the loop's
         calibrated estimate), leaving out client tools: only a run knows those."""
-        from letta_code.service.agent.step_prompt import build_step_prompt
-        from letta_code.service.llm.registry import get_provider
+        nxt = next_prompt(self.loop, self.conversations.get(conversation_id), self.context_window_for)
+        return self.loop.compactor.estimate(nxt.model_name, nxt.prompt.estimate)
 
+    def context_overview(self, conversation_id: str) -> ContextOverview:
+        """The conversation's next model request, part by part, with the client tools and skills
+        of its latest run (`service/context_window.py`)."""
         conv = self.conversations.get(conversation_id)
-        agent = self.agents.get_agent(conv.agent_id)
-        _, model_name = get_provider(conv.model or agent.model, self.env)
-        prompt = build_step_prompt(
-            agent,
-            self.conversations,
-            self.loop.compactor,
-            conversation_id=conv.id,
-            model_name=model_name,
-            server_tools=self.loop.server_tools,
-            client_tools=[],
-            client_skills=[],
-        )
-        return self.loop.compactor.estimate(model_name, prompt.estimate)
-
-
-def _request_json(request: RunRequest) -> dict[str, Any]:
-    """What a resumed run needs to know of how it was requested (ids are on the run)."""
-    return {
-        "client_tools": [
-            {"name": t.name, "description": t.description, "parameters": t.parameters} for t in request.client_tools
-        ],
-        "stream_tokens": request.stream_tokens,
-        "max_steps": request.max_steps,
-        "override_model": request.override_model,
-        "context_window": request.context_window,
-        "client_skills": request.client_skills,
-    }
-
-
-def _request_of(data: dict[str, Any], agent_id: str, conversation_id: str) -> RunRequest:
-    return RunRequest(
-        agent_id=agent_id,
-        conversation_id=conversation_id,
-        client_tools=[ToolSpec(t["name"], t.get("description") or "", t["parameters"]) for t in data["client_tools"]],
-        stream_tokens=bool(data.get("stream_tokens")),
-        max_steps=int(data.get("max_steps") or DEFAULT_MAX_STEPS),
-        override_model=data.get("override_model"),
-        context_window=data.get("context_window"),
-        client_skills=list(data.get("client_skills") or []),
-    )
+        data = self.runs.latest_request(conv.id)
+        last = request_of(data, conv.agent_id, conv.id) if data else None
+        tools, skills = (last.client_tools, last.client_skills) if last else ([], [])
+        return context_overview(self.loop, self.search, conv, self.context_window_for, tools, skills)

@@ -7,7 +7,7 @@ service. Part of `server`, so it must not import `cli`, `harness` or `tools`
 
 from __future__ import annotations
 
-from letta_code.server.routes import agents, blocks, conversations, messages, misc, reflection, runs
+from letta_code.server.routes import agents, blocks, context, conversations, messages, misc, passages, reflection, runs
 
 ROUTERS = [
     misc.router,
@@ -16,5 +16,7 @@ ROUTERS = [
     conversations.router,
     runs.router,
     blocks.router,
+    passages.router,
+    context.router,
     reflection.router,
 ]

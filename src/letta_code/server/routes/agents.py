@@ -118,6 +118,7 @@ async def create_agent(body: AgentCreate, request: Request) -> dict[str, Any]:
 async def list_agents(
     request: Request,
     name: str | None = None,
+    query_text: str | None = None,
     tags: QueryList = None,
     match_all_tags: bool = False,
     include: QueryList = None,
@@ -127,7 +128,9 @@ async def list_agents(
     order: Order = "desc",
 ) -> list[dict[str, Any]]:
     service = service_of(request)
-    agents = service.agents.list_agents(name=name)
+    agents = service.agents.list_agents(name=name)  # `name`: exactly; `query_text`: a part, any case
+    if query_text:
+        agents = [a for a in agents if query_text.casefold() in a.name.casefold()]
     if tags:
         wanted = set(tags)
         agents = [a for a in agents if (wanted <= set(a.tags) if match_all_tags else wanted & set(a.tags))]

@@ -1,4 +1,4 @@
-"""Memory blocks on their own: create, list, retrieve, update, delete (shared by id)."""
+"""Memory blocks on their own: create, list, retrieve, update, delete (shared by id); their history."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from fastapi import Request
 from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_PAGE_SIZE
 from letta_code.schemas.state import BlockState
 from letta_code.server.common import Limit, Order, Router, check_order, page, service_of
-from letta_code.server.requests import BlockCreate, BlockUpdate
-from letta_code.server.views import agent_view, block_view
+from letta_code.server.requests import BlockCreate, BlockUpdate, RevertRequest
+from letta_code.server.views import agent_view, block_view, revision_view
 from letta_code.service.errors import BadRequestError, ConflictError
 from letta_code.service.service import AgentService
 
@@ -99,3 +99,13 @@ async def block_agents(
     agents = [a for a in service.agents.list_agents() if any(b.id == block_id for b in a.blocks)]
     chosen = page(agents, lambda a: a.id, after=after, before=before, limit=limit, order=check_order(order))
     return [agent_view(a) for a in chosen]
+
+
+@router.get("/blocks/{block_id}/revisions", summary="A block's revisions, oldest first, each with its diff")
+async def block_revisions(block_id: str, request: Request) -> list[dict[str, Any]]:
+    return [revision_view(entry, block_id) for entry in service_of(request).block_revisions(block_id)]
+
+
+@router.post("/blocks/{block_id}/revert", summary="Set a block back to its value at a revision (a new revision)")
+async def revert_block(block_id: str, body: RevertRequest, request: Request) -> dict[str, Any]:
+    return block_view(service_of(request).revert_block(block_id, body.version))

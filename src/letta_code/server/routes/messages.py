@@ -1,4 +1,4 @@
-"""An agent's messages (its default conversation): send, stream, list, cancel, summarize, reset."""
+"""An agent's messages (its default conversation): send, stream, list, cancel, summarize, reset; search."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from letta_code.server.common import (
     resolve_conversation,
     service_of,
 )
-from letta_code.server.requests import CancelRequest, CompactRequest, MessageRequest
+from letta_code.server.requests import CancelRequest, CompactRequest, MessageRequest, MessageSearchRequest
 from letta_code.server.routes.agents import render
 from letta_code.server.turns import send_messages
-from letta_code.server.views import message_views, run_view
+from letta_code.server.views import message_hit_view, message_views, run_view
 from letta_code.service.service import AgentService
 
 router = Router(prefix="/v1", tags=["messages"])
@@ -134,3 +134,16 @@ async def reset_messages(agent_id: str, request: Request) -> dict[str, Any]:
 @router.get("/messages/{message_id}", summary="Retrieve a message (as its Letta message views)")
 async def retrieve_message(message_id: str, request: Request) -> list[dict[str, Any]]:
     return message_views([service_of(request).conversations.get_message(message_id)])
+
+
+@router.post("/messages/search", summary="Search messages (conversation_search) of an agent, a conversation or all")
+async def search_messages(body: MessageSearchRequest, request: Request) -> list[dict[str, Any]]:
+    found = service_of(request).search_messages(
+        body.query,
+        agent_id=body.agent_id,
+        conversation_id=body.conversation_id,
+        start=body.start_date,
+        end=body.end_date,
+        limit=body.limit,
+    )
+    return [message_hit_view(hit) for hit in found]

@@ -20,13 +20,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from letta_code.schemas.defaults import HIDDEN_TAG
 from letta_code.schemas.state import AgentState, BlockState
 from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES, REFLECTION_TAG
 from letta_code.service.store.agents import AgentStore
 from letta_code.service.store.conversations import ConversationStore
 from letta_code.service.store.models import Message
 
-HIDDEN_TAG = "hidden"
 METADATA_KEY = "reflection"
 NEAR_LIMIT = 0.8  # a block past this share of its limit is consolidated by the next pass
 MAX_TRANSCRIPT_CHARS = 30_000  # about 7.5k tokens: the newest messages are kept

@@ -13,11 +13,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
+from letta_code.schemas.defaults import DEFAULT_TOP_K
+from letta_code.service.errors import BadRequestError
 from letta_code.service.llm.types import ToolSpec
-from letta_code.service.store.search import MessageHit, PassageRecord, SearchStore
+from letta_code.service.store.passages import PassageRecord
+from letta_code.service.store.search import MessageHit, SearchStore
+from letta_code.service.store.times import parse_when
 
 
 class ServerToolError(Exception):
@@ -35,6 +39,8 @@ class ToolContext:
 
 ServerToolHandler = Callable[[dict[str, Any], ToolContext], str]
 
+MAX_RESULTS = 50
+MAX_PASSAGE_CHARS = 20000
 _DATE = "ISO date or date-time, e.g. 2025-01-31 or 2025-01-31T14:00 (local time unless it has an offset)"
 SEARCH_TOOL_SPECS = [
     ToolSpec(
@@ -55,7 +61,10 @@ SEARCH_TOOL_SPECS = [
                     "items": {"type": "string", "enum": ["user", "assistant", "tool", "system"]},
                     "description": "Only messages with these roles",
                 },
-                "limit": {"type": "integer", "description": "Maximum number of results (default 10, max 50)"},
+                "limit": {
+                    "type": "integer",
+                    "description": f"Maximum number of results (default {DEFAULT_TOP_K}, max {MAX_RESULTS})",
+                },
                 "start_date": {"type": "string", "description": f"Only messages from then on; {_DATE}"},
                 "end_date": {
                     "type": "string",
@@ -93,7 +102,10 @@ SEARCH_TOOL_SPECS = [
                     "enum": ["any", "all"],
                     "description": "Entries with any (default) or all of the tags",
                 },
-                "top_k": {"type": "integer", "description": "Maximum number of results (default 10, max 50)"},
+                "top_k": {
+                    "type": "integer",
+                    "description": f"Maximum number of results (default {DEFAULT_TOP_K}, max {MAX_RESULTS})",
+                },
             },
             "required": ["query"],
         },
@@ -102,29 +114,26 @@ SEARCH_TOOL_SPECS = [
 SEARCH_TOOL_NAMES = {spec.name for spec in SEARCH_TOOL_SPECS}
 # Tools whose results must not be indexed for conversation_search.
 UNINDEXED_RESULT_TOOLS = frozenset({"conversation_search", "archival_memory_search"})
-MAX_RESULTS = 50
-MAX_PASSAGE_CHARS = 20000
 
 
-def parse_when(value: Any, name: str, *, end: bool = False) -> datetime | None:
-    """An ISO date or date-time argument as an aware datetime (local time when naive).
+def passage_text_problem(content: object, name: str) -> str | None:
+    """What is wrong with `content` as the text of a new archival passage (None: nothing).
 
-    A bare date as an end bound means the end of that day.
+    The one check of `archival_memory_insert` and `POST /v1/agents/{id}/archival-memory`.
     """
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        raise ServerToolError(f"{name} must be a string such as 2025-01-31")
-    raw = value.strip()
+    if not isinstance(content, str) or not content.strip():
+        return f"{name} is required and must be non-empty text"
+    if len(content) > MAX_PASSAGE_CHARS:
+        return f"{name} is {len(content)} characters; split it into entries of at most {MAX_PASSAGE_CHARS}"
+    return None
+
+
+def _when(value: Any, name: str, *, end: bool = False) -> datetime | None:
+    """A date argument (`parse_when`: naive is local time; an end date includes its day)."""
     try:
-        if len(raw) == 10:
-            day = date.fromisoformat(raw)
-            moment = datetime.combine(day + timedelta(days=1) if end else day, time())
-        else:
-            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ServerToolError(f"{name} {value!r} is not an ISO date (2025-01-31) or date-time") from exc
-    return moment if moment.tzinfo else moment.astimezone()
+        return parse_when(value, name, end=end)
+    except BadRequestError as exc:
+        raise ServerToolError(exc.detail) from exc
 
 
 def _count(args: dict[str, Any], name: str, default: int) -> int:
@@ -206,13 +215,13 @@ def make_search_handlers(store: SearchStore) -> dict[str, ServerToolHandler]:
         bad = [r for r in roles if r not in ("user", "assistant", "tool", "system")]
         if bad:
             raise ServerToolError(f"unknown role(s) {', '.join(bad)}: use user, assistant, tool or system")
-        start = parse_when(args.get("start_date"), "start_date")
-        end = parse_when(args.get("end_date"), "end_date", end=True)
+        start = _when(args.get("start_date"), "start_date")
+        end = _when(args.get("end_date"), "end_date", end=True)
         hits = store.search_messages(
             ctx.agent_id,
             query,
             roles=roles or None,
-            limit=_count(args, "limit", 10),
+            limit=_count(args, "limit", DEFAULT_TOP_K),
             start=start,
             end=end,
             exclude_run_id=ctx.run_id,
@@ -221,12 +230,9 @@ def make_search_handlers(store: SearchStore) -> dict[str, ServerToolHandler]:
 
     def archival_memory_insert(args: dict[str, Any], ctx: ToolContext) -> str:
         content = args.get("content")
-        if not isinstance(content, str) or not content.strip():
-            raise ServerToolError("content is required and must be non-empty text")
-        if len(content) > MAX_PASSAGE_CHARS:
-            raise ServerToolError(
-                f"content is {len(content)} characters; split it into entries of at most {MAX_PASSAGE_CHARS}"
-            )
+        problem = passage_text_problem(content, "content")
+        if problem is not None or not isinstance(content, str):
+            raise ServerToolError(problem or "content must be text")
         passage = store.passage_by_tool_call(ctx.agent_id, ctx.tool_call_id) if ctx.replay else None
         if passage is None:
             metadata = {"conversation_id": ctx.conversation_id, "tool_call_id": ctx.tool_call_id}
@@ -246,7 +252,7 @@ def make_search_handlers(store: SearchStore) -> dict[str, ServerToolHandler]:
             query,
             tags=_strings(args, "tags"),
             match_all_tags=mode == "all",
-            top_k=_count(args, "top_k", 10),
+            top_k=_count(args, "top_k", DEFAULT_TOP_K),
         )
         return format_passages(query, passages)
 

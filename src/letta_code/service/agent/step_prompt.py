@@ -37,6 +37,7 @@ class StepPrompt:
     estimate: int  # raw (characters / 4) estimate of the whole request
     fixed: int  # the part of `estimate` that is not history: system prompt, summary, tools
     head: int  # leading messages of `chat.messages` that are not history
+    summary: int = 0  # the part of `fixed` that is the newest summary (0: none)
 
 
 def build_step_prompt(
@@ -74,8 +75,9 @@ def build_step_prompt(
     if summary is not None:
         head.append(summary_chat_message(summary))
     chat = ChatRequest(model=model_name, messages=[*head, *to_chat_messages(history)], tools=tools)
-    fixed = compactor.raw_estimate(f"{stable}\n\n{memory}", [summary] if summary else [], tools)
-    return StepPrompt(chat, fixed + compactor.raw_estimate("", history, []), fixed, len(head))
+    summary_size = compactor.raw_estimate("", [summary], []) if summary else 0
+    fixed = compactor.raw_estimate(f"{stable}\n\n{memory}", [], tools) + summary_size
+    return StepPrompt(chat, fixed + compactor.raw_estimate("", history, []), fixed, len(head), summary_size)
 
 
 def fit_to_window(prompt: StepPrompt, agent: AgentState, compactor: Compactor, model_name: str) -> ChatRequest:

@@ -170,6 +170,12 @@ class RunStore:
                 query = query.where(Run.status.in_(statuses))
             return [_run_state(r) for r in session.scalars(query)]
 
+    def latest_request(self, conversation_id: str) -> dict[str, Any] | None:
+        """How the conversation's newest run was requested (client tools and skills), if any."""
+        with self.sessions() as session:
+            query = select(Run.request).where(Run.conversation_id == conversation_id)
+            return session.scalar(query.order_by(Run.created_at.desc()).limit(1))
+
     def active_for(self, conversation_id: str) -> RunState | None:
         """The conversation's running run, failing runs whose process died."""
         with self.sessions.begin() as session:

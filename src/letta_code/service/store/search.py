@@ -1,13 +1,16 @@
-"""Full-text search over stored messages and archival passages (SQLite FTS5).
+"""Full-text search over stored messages (SQLite FTS5); archival passages are `PassageStore`'s.
 
 The FTS tables and the triggers that keep them in sync are created by migration
-0002. Queries are built from free text: words are quoted (no FTS syntax errors,
-whatever the model sends), `"quoted phrases"` stay phrases, `word*` is a prefix,
-and common English words are dropped when other words remain. A search first
+0002; queries are built from free text by `service/store/fts.py`. A search first
 asks for messages containing all words; when that finds fewer than wanted, it
 tops up with messages containing any of them. Both are ranked by BM25.
 
-Message search ranks the `RANK_WINDOW` most recent matches of the agent: the
+A search is over one agent's messages or, with no agent named, over every agent
+but the hidden ones (tag `hidden`: reflection agents and subagents, whose
+transcripts repeat their parent's messages), in one query and one ranking for
+the `conversation_search` tool and `POST /v1/messages/search` alike.
+
+Message search ranks the `RANK_WINDOW` most recent matches of the search: the
 cost of a query stays bounded on a history of millions of messages (a word in
 every third message would otherwise score hundreds of thousands of rows), and a
 conversation history is a place where recent matches matter most. Words rarer
@@ -20,16 +23,15 @@ again) and, separately, the words that matched.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import Session
 
-from letta_code.service.errors import NotFoundError
+from letta_code.schemas.defaults import HIDDEN_TAG
 from letta_code.service.store.excerpts import (
     CLOSE,
     CUT,
@@ -40,67 +42,26 @@ from letta_code.service.store.excerpts import (
     head_excerpt,
     parse_snippet,
 )
-from letta_code.service.store.models import Message, Passage, new_id, utcnow
+from letta_code.service.store.fts import STOPWORDS, FtsQuery, build_fts_query
+from letta_code.service.store.models import Message
+from letta_code.service.store.passages import PassageRecord, PassageStore
+from letta_code.service.store.times import aware, db_time
 
+__all__ = ["STOPWORDS", "FtsQuery", "MessageHit", "PassageRecord", "SearchStore", "build_fts_query"]
 RANK_WINDOW = 5000
 SNIPPET_TOKENS = 24  # a long message comes back as the best window of this many tokens
-
-_STOPWORD_TEXT = """a about after again all also am an and any are as at be been before being but by can could
-    did do does doing done for from had has have having he her here hers him his how i if in into is
-    it its just me my no nor not of off on once only or our ours out over own said same she should so
-    some such than that the their theirs them then there these they this those through to too under
-    until up very was we were what when where which while who whom why will with would you your
-    yours"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_TOKEN = re.compile(r'"([^"]*)"|([\w]+\*?)', re.UNICODE)
-
-
-@dataclass
-class FtsQuery:
-    all_terms: str  # every term must match
-    any_terms: str  # at least one term matches (same as all_terms for one term)
-    terms: list[str] = field(default_factory=list)
-
-
-def _quote(term: str) -> str:
-    prefix = term.endswith("*")
-    body = term.rstrip("*").replace('"', '""')
-    return f'"{body}"*' if prefix else f'"{body}"'
-
-
-def build_fts_query(query: str) -> FtsQuery | None:
-    """An FTS5 query for free text, or None when it has no searchable word."""
-    terms: list[str] = []
-    for phrase, word in _TOKEN.findall(query or ""):
-        if phrase:
-            words = re.findall(r"\w+", phrase, re.UNICODE)
-            if words:
-                terms.append(" ".join(w.lower() for w in words))
-        elif word.rstrip("*"):
-            terms.append(word.lower())
-    content = [t for t in terms if " " in t or t.rstrip("*") not in STOPWORDS]
-    terms = list(dict.fromkeys(content or terms))
-    if not terms:
-        return None
-    quoted = [_quote(t) for t in terms]
-    return FtsQuery(" AND ".join(quoted), " OR ".join(quoted), terms)
-
-
-def db_time(value: datetime) -> str:
-    """A datetime in the form SQLAlchemy stores DateTime columns in SQLite (naive UTC)."""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+# The tag of agents a search over every agent leaves out (reflection agents, subagents).
+_VISIBLE_AGENTS = (
+    "m.agent_id IN (SELECT a.id FROM agents a"
+    " WHERE NOT EXISTS (SELECT 1 FROM json_each(a.tags) t WHERE t.value = :hidden))"
+)
 
 
 @dataclass
 class MessageHit:
     message_id: str
     seq: int
+    agent_id: str
     conversation_id: str
     role: str
     created_at: datetime
@@ -116,39 +77,12 @@ class MessageHit:
         return (ELLIPSIS if self.clipped_start else "") + self.text + (ELLIPSIS if self.clipped_end else "")
 
 
-@dataclass
-class PassageRecord:
-    id: str
-    agent_id: str
-    text: str
-    tags: list[str]
-    created_at: datetime
-    metadata: dict[str, Any] = field(default_factory=dict)
-    score: float | None = None
+class SearchStore(PassageStore):
+    """Message search (and, inherited, archival passages) over one sessionmaker."""
 
-
-def _passage_record(row: Passage, score: float | None = None) -> PassageRecord:
-    return PassageRecord(
-        id=row.id,
-        agent_id=row.agent_id,
-        text=row.text,
-        tags=[str(t) for t in row.tags or []],
-        created_at=_aware(row.created_at),
-        metadata=row.metadata_ or {},
-        score=score,
-    )
-
-
-class SearchStore:
-    """Message search and archival passages over one sessionmaker."""
-
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self.sessions = sessions
-
-    # -- messages -----------------------------------------------------------
     def search_messages(
         self,
-        agent_id: str,
+        agent_id: str | None,
         query: str,
         *,
         roles: Sequence[str] | None = None,
@@ -156,25 +90,30 @@ class SearchStore:
         start: datetime | None = None,
         end: datetime | None = None,
         exclude_run_id: str | None = None,
+        conversation_id: str | None = None,
     ) -> list[MessageHit]:
-        """Messages of the agent (all conversations) matching `query`, best first.
+        """Messages of the agent (all conversations; no agent: every agent not hidden) matching
+        `query`, best first, made from `start` on and on or before `end`.
 
         An empty query lists the newest messages that pass the filters.
         """
-        where = ["m.agent_id = :agent"]
-        params: dict[str, Any] = {"agent": agent_id}
+        where = ["m.agent_id = :agent" if agent_id is not None else _VISIBLE_AGENTS]
+        params: dict[str, Any] = {"agent": agent_id} if agent_id is not None else {"hidden": HIDDEN_TAG}
         if roles:
             where.append("m.role IN :roles")
             params["roles"] = list(roles)
         if start is not None:
             where.append("m.created_at >= :start")
-            params["start"] = db_time(start)
+            params["start"] = db_time(start, "start")
         if end is not None:
-            where.append("m.created_at < :end")
-            params["end"] = db_time(end)
+            where.append("m.created_at <= :end")
+            params["end"] = db_time(end, "end")
         if exclude_run_id:
             where.append("(m.run_id IS NULL OR m.run_id != :run)")
             params["run"] = exclude_run_id
+        if conversation_id:
+            where.append("m.conversation_id = :conv")
+            params["conv"] = conversation_id
         fts = build_fts_query(query)
         with self.sessions() as session:
             if fts is None:
@@ -252,9 +191,9 @@ class SearchStore:
     ) -> list[MessageHit]:
         seqs = [seq for seq, _ in ranked]
         rows = session.execute(
-            select(Message.seq, Message.id, Message.conversation_id, Message.role, Message.created_at).where(
-                Message.seq.in_(seqs)
-            )
+            select(
+                Message.seq, Message.id, Message.agent_id, Message.conversation_id, Message.role, Message.created_at
+            ).where(Message.seq.in_(seqs))
         ).all()
         by_seq = {r.seq: r for r in rows}
         hits = []
@@ -266,9 +205,10 @@ class SearchStore:
                 MessageHit(
                     message_id=row.id,
                     seq=seq,
+                    agent_id=row.agent_id,
                     conversation_id=row.conversation_id,
                     role=row.role,
-                    created_at=_aware(row.created_at),
+                    created_at=aware(row.created_at),
                     text=excerpt.text,
                     matches=excerpt.matches,
                     clipped_start=excerpt.clipped_start,
@@ -277,119 +217,3 @@ class SearchStore:
                 )
             )
         return hits
-
-    # -- archival passages --------------------------------------------------
-    def insert_passage(
-        self,
-        agent_id: str,
-        content: str,
-        *,
-        tags: Sequence[str] | None = None,
-        metadata: dict[str, Any] | None = None,
-    ) -> PassageRecord:
-        row = Passage(
-            id=new_id("passage"),
-            agent_id=agent_id,
-            text=content,
-            tags=list(dict.fromkeys(str(t) for t in tags or [])),
-            metadata_=metadata or {},
-            created_at=utcnow(),
-        )
-        with self.sessions.begin() as session:
-            session.add(row)
-        return _passage_record(row)
-
-    def passage_by_tool_call(self, agent_id: str, tool_call_id: str) -> PassageRecord | None:
-        """The passage an `archival_memory_insert` call stored (its metadata names the call)."""
-        if not tool_call_id:
-            return None
-        with self.sessions() as session:
-            row = session.scalars(
-                select(Passage).where(
-                    Passage.agent_id == agent_id, Passage.metadata_["tool_call_id"].as_string() == tool_call_id
-                )
-            ).first()
-            return _passage_record(row) if row else None
-
-    def get_passage(self, passage_id: str) -> PassageRecord:
-        with self.sessions() as session:
-            row = session.scalars(select(Passage).where(Passage.id == passage_id)).first()
-            if row is None:
-                raise NotFoundError(f"passage {passage_id} not found")
-            return _passage_record(row)
-
-    def delete_passage(self, passage_id: str) -> None:
-        with self.sessions.begin() as session:
-            result = session.execute(delete(Passage).where(Passage.id == passage_id))
-            if result.rowcount == 0:  # type: ignore[attr-defined]
-                raise NotFoundError(f"passage {passage_id} not found")
-
-    def list_passages(self, agent_id: str, *, limit: int = 100, ascending: bool = False) -> list[PassageRecord]:
-        with self.sessions() as session:
-            order = Passage.seq.asc() if ascending else Passage.seq.desc()
-            rows = session.scalars(select(Passage).where(Passage.agent_id == agent_id).order_by(order).limit(limit))
-            return [_passage_record(r) for r in rows]
-
-    def count_passages(self, agent_id: str) -> int:
-        with self.sessions() as session:
-            query = select(func.count()).select_from(Passage).where(Passage.agent_id == agent_id)
-            return int(session.scalar(query) or 0)
-
-    def search_passages(
-        self,
-        agent_id: str,
-        query: str,
-        *,
-        tags: Sequence[str] | None = None,
-        match_all_tags: bool = False,
-        top_k: int = 10,
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> list[PassageRecord]:
-        """The agent's passages matching `query` (BM25, best first) and the tag filter."""
-        where = ["p.agent_id = :agent"]
-        params: dict[str, Any] = {"agent": agent_id, "limit": top_k}
-        wanted = list(dict.fromkeys(str(t) for t in tags or []))
-        if wanted:
-            params["tags"] = wanted
-            if match_all_tags:
-                where.append(
-                    "(SELECT count(DISTINCT t.value) FROM json_each(p.tags) t WHERE t.value IN :tags) = :ntags"
-                )
-                params["ntags"] = len(wanted)
-            else:
-                where.append("EXISTS (SELECT 1 FROM json_each(p.tags) t WHERE t.value IN :tags)")
-        if start is not None:
-            where.append("p.created_at >= :start")
-            params["start"] = db_time(start)
-        if end is not None:
-            where.append("p.created_at < :end")
-            params["end"] = db_time(end)
-        fts = build_fts_query(query)
-        with self.sessions() as session:
-            if fts is None:
-                sql = f"SELECT p.seq, NULL FROM archival_passages p WHERE {' AND '.join(where)} ORDER BY p.seq DESC LIMIT :limit"
-                ranked = self._passage_rows(session, sql, params)
-            else:
-                sql = (
-                    "SELECT p.seq, bm25(archival_passages_fts, 1.0, 2.0) AS score"
-                    " FROM archival_passages_fts JOIN archival_passages p ON p.seq = archival_passages_fts.rowid"
-                    f" WHERE archival_passages_fts MATCH :match AND {' AND '.join(where)}"
-                    " ORDER BY score, p.seq DESC LIMIT :limit"
-                )
-                ranked = self._passage_rows(session, sql, {**params, "match": fts.all_terms})
-                if len(ranked) < top_k and fts.any_terms != fts.all_terms:
-                    seen = {seq for seq, _ in ranked}
-                    more = self._passage_rows(session, sql, {**params, "match": fts.any_terms})
-                    ranked += [(seq, score) for seq, score in more if seq not in seen][: top_k - len(ranked)]
-            if not ranked:
-                return []
-            rows = {r.seq: r for r in session.scalars(select(Passage).where(Passage.seq.in_([s for s, _ in ranked])))}
-            return [_passage_record(rows[seq], score) for seq, score in ranked if seq in rows]
-
-    def _passage_rows(self, session: Session, sql: str, params: dict[str, Any]) -> list[tuple[int, float | None]]:
-        statement = text(sql)
-        if "tags" in params:
-            statement = statement.bindparams(bindparam("tags", expanding=True))
-        rows = session.execute(statement, params).all()
-        return [(int(seq), None if score is None else float(score)) for seq, score in rows]
