@@ -15,7 +15,7 @@ LLAMACPP := $(LLAMACPP_VENV)/.installed-$(LLAMACPP_VERSION)-avx2
 LLAMACPP_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 LLAMACPP_WHEELS ?= $(HOME)/.cache/letta-code/llama-cpp-python-$(LLAMACPP_VERSION)-avx2
 
-.PHONY: run test lint bench clean bwrap tmux llamacpp
+.PHONY: run test lint bench clean bwrap tmux chromium llamacpp
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -53,6 +53,11 @@ bwrap:
 tmux:
 	@$(call deb,tmux,tmux,for the terminal UI tests)
 
+# The headless browser the ADE tests drive through Playwright (tests/server/ade/; never
+# `playwright install`, which downloads a browser).
+chromium:
+	@$(call deb,chromium,chromium,for the ADE browser tests)
+
 # The real model server of tests/e2e/test_real_model_server.py, in its own venv: PyPI's
 # llama-cpp-python server, compiled once per machine (5 to 25 minutes on two cores; the wheel
 # in $(LLAMACPP_WHEELS) makes later builds take about a minute), and the SmolLM2-135M GGUF that
@@ -79,7 +84,7 @@ llamacpp: $(LLAMACPP)
 # stalls), so the total moves a little between runs. `make test COVERAGE=` runs without it.
 COVERAGE ?= --cov=letta_code --cov-report= --cov-fail-under=86
 
-test: $(STAMP_TEST) $(OFFICIAL_CLI) bwrap tmux $(LLAMACPP)
+test: $(STAMP_TEST) $(OFFICIAL_CLI) bwrap tmux chromium $(LLAMACPP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy

@@ -152,3 +152,17 @@ def test_every_module_is_small_and_says_what_it_is_for() -> None:
     assert len(modules) > 100
     problems = [line for path in modules for line in module_problems(path)]
     assert problems == [], "\n".join(problems)
+
+
+def test_every_script_of_the_ade_is_small_and_says_what_it_is_for() -> None:
+    """The same rule for the browser's ES modules: at most 400 lines, opening with a comment."""
+    scripts = sorted((PACKAGE / "server" / "ade" / "static").glob("*.js"))
+    assert len(scripts) > 10
+    problems = []
+    for path in scripts:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if len(lines) > MAX_LINES:
+            problems.append(f"{path.name}: {len(lines)} lines (at most {MAX_LINES})")
+        if not lines or not lines[0].startswith("// ") or len(lines[0]) < 30:
+            problems.append(f"{path.name}: does not open with a comment saying what it is for")
+    assert problems == [], "\n".join(problems)

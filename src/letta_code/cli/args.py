@@ -15,7 +15,8 @@ from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
 
 EPILOG = """\
 subcommands:
-  letta server [--host H] [--port P] [--api-key K]   serve the Letta REST API
+  letta server [--host H] [--port P] [--api-key K]   serve the Letta REST API (and the ADE at /)
+  letta ade [--port P] [--no-browser]                open the ADE (agents in a browser) on the local database
   letta memory list|show|log|diff|revert|export|import   inspect and manage memory blocks
   letta mcp add|list|get|remove                      manage MCP servers (see 'letta mcp --help')
 

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{__version__} (Letta Code, Python)")
         return 0
     _skip_httpx_cli()
-    prog = f"letta {argv[0]}" if argv[:1] in (["server"], ["memory"], ["mcp"]) else "letta"
+    prog = f"letta {argv[0]}" if argv[:1] in (["server"], ["ade"], ["memory"], ["mcp"]) else "letta"
     try:
         return _dispatch(argv)
     except KeyboardInterrupt:
@@ -46,6 +46,10 @@ def _dispatch(argv: list[str]) -> int:
         from letta_code.cli.server_cmd import run_server_command
 
         return run_server_command(argv[1:])
+    if argv[:1] == ["ade"]:
+        from letta_code.cli.server_cmd import run_ade_command
+
+        return run_ade_command(argv[1:])
     if argv[:1] == ["memory"]:
         from letta_code.cli.memory_cmd import run_memory_command
 

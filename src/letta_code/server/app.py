@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from letta_code import __version__
 from letta_code.errors import UserError
 from letta_code.server import guards
+from letta_code.server.ade.routes import router as ade_router
 from letta_code.server.auth import ApiKeyMiddleware
 from letta_code.server.routes import ROUTERS
 from letta_code.server.turns import NO_RETRY
@@ -52,6 +53,8 @@ def create_app(
 
     app = FastAPI(
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are our own offline page (server/ade/routes.py)
+        redoc_url=None,
         title="Letta Code server",
         version=__version__,
         description="A subset of the Letta REST API (agents, blocks, conversations, messages, runs) "
@@ -63,6 +66,7 @@ def create_app(
     app.state.tool_names = set()  # tool names seen since start (a detached tool stays attachable)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(ade_router)  # the browser view at / (server/ade/)
 
     # One mapping for every error: a UserError (ServiceError, LLMError, DatabaseError, ...)
     # answers its status and its message; anything else is a 500 without internals.

@@ -1,4 +1,8 @@
-"""API-key check: with a key configured, every route but /v1/health needs `Authorization: Bearer <key>`.
+"""API-key check: with a key configured, every route but /v1/health and the ADE's files needs `Authorization: Bearer <key>`.
+
+The ADE's page and assets (`/`, `/ade/...`) and the API reference page (`/docs`, `/redoc`)
+hold no data: they are open so the page can load and ask for the key, which every API call
+it makes (`/openapi.json` too) then carries.
 
 A plain ASGI middleware (not BaseHTTPMiddleware), so streaming responses and
 client disconnects pass through untouched.
@@ -10,7 +14,8 @@ import hmac
 import json
 from typing import Any
 
-OPEN_PATHS = {"/v1/health", "/v1/health/"}
+OPEN_PATHS = {"/v1/health", "/v1/health/", "/", "/docs", "/redoc"}  # the pages hold no data; /openapi.json stays closed
+OPEN_PREFIXES = ("/ade/",)
 
 
 class ApiKeyMiddleware:
@@ -19,7 +24,7 @@ class ApiKeyMiddleware:
         self.api_key = api_key.encode()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] not in ("http", "websocket") or scope.get("path") in OPEN_PATHS or self._authorized(scope):
+        if scope["type"] not in ("http", "websocket") or is_open(scope.get("path", "")) or self._authorized(scope):
             await self.app(scope, receive, send)
             return
         body = json.dumps(
@@ -52,3 +57,8 @@ class ApiKeyMiddleware:
             elif name == b"x-api-key" and hmac.compare_digest(value.strip(), self.api_key):
                 return True
         return False
+
+
+def is_open(path: str) -> bool:
+    """A path anyone may fetch without the key."""
+    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from letta_code.cli.notices import format_tokens
 from letta_code.cli.tui import render
+from letta_code.cli.tui.agent_view import agent_rows
 from letta_code.cli.tui.command_env import CommandEnv
 from letta_code.cli.tui.conversations import pick_conversation, show_recap, switch_conversation
 from letta_code.cli.tui.custom_commands import completion_rows, help_rows, run_prompt_command
@@ -116,24 +117,7 @@ async def _help(env: CommandEnv, arg: str) -> None:
 
 @command("agent", "show the agent's id, name and how to reach it")
 async def _agent(env: CommandEnv, arg: str) -> None:
-    agent, conv = env.state.agent, env.state.conversation
-    base = env.backend.base_url
-    rows = [("Agent", agent.name), ("ID", agent.id), ("Model", agent.model), ("Conversation", conv.id)]
-    if base:
-        root = base.rstrip("/")
-        rows += [
-            ("Server", f"{root} (LETTA_BASE_URL)"),
-            ("REST", f"{root}/v1/agents/{agent.id}"),
-        ]
-    else:
-        rows += [
-            ("Service", f"embedded, stored in {paths.database_path()}"),
-            (
-                "REST",
-                f"/v1/agents/{agent.id} — run `letta server` and point LETTA_BASE_URL "
-                "at it to reach this agent from the Letta SDKs and other clients",
-            ),
-        ]
+    rows = agent_rows(env.state.agent, env.state.conversation, env.backend.base_url)
     env.console.print(render.two_columns(rows))
 
 
