@@ -27,6 +27,38 @@ function headers(extra) {
   return out;
 }
 
+// The key dialog, made on first use (every page that loads api.js shares it). A key a header
+// cannot carry (a space, a line break, a letter outside ASCII) is refused in it, before it is saved.
+let dialogParts = null;
+function keyDialog() {
+  if (dialogParts) return dialogParts;
+  const make = (tag, attrs = {}, text = "") => {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+    if (text) el.textContent = text;
+    return el;
+  };
+  const dialog = make("dialog", { id: "key-dialog" });
+  const form = make("form", { method: "dialog", id: "key-form" });
+  const input = make("input", { id: "key-input", type: "password", autocomplete: "off", required: "", "aria-label": "API key" });
+  const error = make("p", { class: "error", id: "key-error", role: "alert" }, "That key was refused.");
+  error.hidden = true;
+  const menu = make("menu");
+  menu.append(make("button", { type: "submit", class: "primary", value: "use" }, "Use this key"));
+  const note = "This server was started with an API key. Enter it once; it is kept for this browser tab only.";
+  form.append(make("h2", {}, "API key"), make("p", {}, note), input, error, menu);
+  dialog.append(form);
+  document.body.append(dialog);
+  form.addEventListener("submit", (event) => {
+    if (KEY_SHAPE.test(input.value.trim())) return;
+    event.preventDefault();
+    error.textContent = "An API key has no spaces, line breaks or letters outside ASCII: check what was pasted.";
+    error.hidden = false;
+  });
+  dialogParts = { dialog, input, error };
+  return dialogParts;
+}
+
 let asking = null;
 let declined = false; // the dialog was closed without a key: only the header button asks again
 
@@ -41,9 +73,7 @@ function setDeclined(value) {
 function askForKey(refused) {
   if (!asking) {
     asking = new Promise((resolve) => {
-      const dialog = document.getElementById("key-dialog");
-      const input = document.getElementById("key-input");
-      const error = document.getElementById("key-error");
+      const { dialog, input, error } = keyDialog();
       error.textContent = "That key was refused.";
       error.hidden = !refused;
       input.value = "";
@@ -74,14 +104,6 @@ export async function enterKey() {
 
 // A key a header cannot carry (a space, a line break, a letter outside ASCII) is refused in
 // the dialog, before it is saved.
-document.getElementById("key-form")?.addEventListener("submit", (event) => {
-  const value = document.getElementById("key-input").value.trim();
-  if (KEY_SHAPE.test(value)) return;
-  event.preventDefault();
-  const error = document.getElementById("key-error");
-  error.textContent = "An API key has no spaces, line breaks or letters outside ASCII: check what was pasted.";
-  error.hidden = false;
-});
 document.getElementById("key-button")?.addEventListener("click", enterKey);
 
 async function send(method, path, body, signal) {
