@@ -103,14 +103,18 @@ export class Transcript {
     }
     insert(item.el);
     item.anchor = item.el;
-    if (item.kind === "call") {
-      const ret = this.items.get(`ret:${item.callId}`);
-      if (ret) {
-        item.slot.append(ret.el);
-        ret.anchor = item.el;
-      }
-      this.approval(item);
+    this.adoptReturn(item);
+  }
+
+  // A tool call just placed takes in its result, if that came first, and shows its approval state.
+  adoptReturn(item) {
+    if (item.kind !== "call") return;
+    const ret = this.items.get(`ret:${item.callId}`);
+    if (ret) {
+      item.slot.append(ret.el);
+      ret.anchor = item.el;
     }
+    this.approval(item);
   }
 
   approval(call) {
@@ -155,14 +159,7 @@ export class Transcript {
         if (old) {
           old.el.replaceWith(item.el);
           item.anchor = old.anchor === old.el ? item.el : old.anchor;
-          if (item.kind === "call") {
-            const ret = this.items.get(`ret:${item.callId}`);
-            if (ret) {
-              item.slot.append(ret.el);
-              ret.anchor = item.el;
-            }
-            this.approval(item);
-          }
+          this.adoptReturn(item);
         } else {
           this.place(item, insertAt);
         }
