@@ -29,7 +29,13 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@ $(STAMP_RUN)
 
+# Byte-code for our sources, as `pip install` writes it for every other package: where
+# PYTHONDONTWRITEBYTECODE is set (as on some shared machines), Python would otherwise
+# recompile every module of ours on every `letta` start. Only changed files are redone.
+PYC := $(BIN)/python -m compileall -q src > /dev/null
+
 run: $(STAMP_RUN)
+	@$(PYC)
 	$(BIN)/letta $(ARGS)
 
 # The official Letta Code CLI (PyPI `letta`, version pinned in bench/official.py) in its own
@@ -85,6 +91,7 @@ llamacpp: $(LLAMACPP)
 COVERAGE ?= --cov=letta_code --cov-report= --cov-fail-under=86
 
 test: $(STAMP_TEST) $(OFFICIAL_CLI) bwrap tmux chromium $(LLAMACPP)
+	@$(PYC)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
@@ -100,6 +107,7 @@ lint: $(STAMP_TEST)
 	$(BIN)/lint-imports
 
 bench: $(STAMP_TEST)
+	@$(PYC)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:

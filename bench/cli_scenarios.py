@@ -6,12 +6,18 @@
 
 Every CLI gets its own fresh HOME (and LETTA_HOME) and an empty project folder. A warm-up
 run creates the agent; each measured run is then a new conversation with that agent (ours:
-`--new`; the official CLI starts a new conversation for every `-p`). Runs of the two CLIs
-alternate, so a burst of load on this shared machine hits both alike.
+`--new`; the official CLI starts a new conversation for every `-p`). Runs of the CLIs
+alternate, so a burst of load on this shared machine hits all alike.
+
+Ours runs three ways: as installed (a `letta -p` after the first is served by the preload
+server the first one left, in a runtime folder of the scenario's own), cold
+(`LETTA_PRELOAD=0`: every run imports everything), and for the one-call turn over the HTTP
+backend against a warm `letta server` (`LETTA_BASE_URL`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Callable
@@ -19,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import CommandFailed, FakeModel, Sample, clean_env, run_once, summarize
+from bench.common import CommandFailed, FakeModel, Sample, clean_env, run_once, stop_preload_servers, summarize
 from bench.official import configure
+from bench.server_load import LettaServer
 
 MODEL = "gpt-4.1"
 TASKS = {
@@ -34,14 +41,17 @@ Log = Callable[[str], None]
 
 @dataclass
 class Cli:
-    key: str  # "ours" | "official"
+    key: str  # "ours" | "official" | "ours_cold" | "ours_http"
     letta: Path
     handle: str  # model handle on the command line
     extra_args: list[str] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def env(self, tmp: Path, model: FakeModel) -> dict[str, str]:
         home = tmp / "home"
         home.mkdir(parents=True, exist_ok=True)
+        runtime = tmp / "run"  # where our preload server's socket goes: the scenario's own
+        runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
         # DO_NOT_TRACK: the official CLI would otherwise try to send telemetry to its cloud,
         # which this machine cannot reach; ours sends none either way.
         return clean_env(
@@ -53,6 +63,9 @@ class Cli:
                 # Our reflection pass after every 5th turn is a detached process: never part of a
                 # measured turn, but its model calls would load the machine while the next one runs.
                 "LETTA_REFLECTION_EVERY": "0",
+                "XDG_RUNTIME_DIR": str(runtime),
+                "LETTA_PRELOAD_RUSAGE": str(tmp / "preload-usage.txt"),
+                **self.extra_env,
             }
         )
 
@@ -70,6 +83,14 @@ class Cli:
 
 def ours(letta: Path) -> Cli:
     return Cli("ours", letta, f"openai/{MODEL}", ["--new"])
+
+
+def ours_cold(letta: Path) -> Cli:
+    return Cli("ours_cold", letta, f"openai/{MODEL}", ["--new"], {"LETTA_PRELOAD": "0"})
+
+
+def ours_http(letta: Path, server_url: str) -> Cli:
+    return Cli("ours_http", letta, f"openai/{MODEL}", ["--new"], {"LETTA_BASE_URL": server_url})
 
 
 def official(letta: Path) -> Cli:
@@ -110,6 +131,8 @@ def startup(clis: list[Cli], tmp: Path, runs: int, log: Log) -> dict[str, Any]:
             log(f"  letta {flag}")
             cmds = {cli.key: ([str(cli.letta), flag], *prepared[cli.key]) for cli in clis}
             results[flag] = compare(cmds, runs, None, log)
+        for env, _ in prepared.values():
+            stop_preload_servers(env)
     return results
 
 
@@ -117,16 +140,25 @@ def turns(clis: list[Cli], tmp: Path, runs: int, log: Log) -> tuple[dict[str, An
     """Scenario 2 (timed turns) and scenario 3 (prompt size of the 5-call task)."""
     results: dict[str, Any] = {}
     prompts: dict[str, Any] = {}
+    mine = next(cli for cli in clis if cli.key == "ours")
     for tools, task in TASKS.items():
         log(f"  headless turn, {tools} Bash call(s)")
-        with FakeModel(tools) as model:
-            prepared = {cli.key: cli.prepare(tmp / f"turn{tools}" / cli.key, model) for cli in clis}
-            cmds = {cli.key: (cli.turn(task), *prepared[cli.key]) for cli in clis}
-            results[str(tools)] = compare(cmds, runs, EXPECT, log)
-            if tools == max(TASKS):
-                for cli in clis:
-                    if "error" not in results[str(tools)][cli.key]:
-                        prompts[cli.key] = probe_prompt(cli, task, model, *prepared[cli.key])
+        with FakeModel(tools) as model, contextlib.ExitStack() as stack:
+            variants = [*clis, ours_cold(mine.letta)]
+            if tools == 1:
+                server = stack.enter_context(LettaServer(mine.letta, tmp / "server", model))
+                variants.append(ours_http(mine.letta, server.url))
+            prepared = {cli.key: cli.prepare(tmp / f"turn{tools}" / cli.key, model) for cli in variants}
+            cmds = {cli.key: (cli.turn(task), *prepared[cli.key]) for cli in variants}
+            try:
+                results[str(tools)] = compare(cmds, runs, EXPECT, log)
+                if tools == max(TASKS):
+                    for cli in clis:
+                        if "error" not in results[str(tools)][cli.key]:
+                            prompts[cli.key] = probe_prompt(cli, task, model, *prepared[cli.key])
+            finally:
+                for env, _ in prepared.values():
+                    stop_preload_servers(env)
     return results, prompts
 
 

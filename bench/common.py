@@ -3,6 +3,8 @@
 `run_once` measures one command with `wait4`, so wall time, CPU time (user + system, the
 command and every descendant it waited for) and peak RSS (the largest single process of
 the tree) belong to that command alone, not to everything the benchmark ran before it.
+A `letta -p` that handed its run to our preload server has that run's CPU time and peak
+RSS added: the client reports them (LETTA_PRELOAD_RUSAGE), as `wait4` cannot see them.
 """
 
 from __future__ import annotations
@@ -75,8 +77,32 @@ def run_once(
         raise CommandFailed(f"`{' '.join(cmd)}` failed ({reason}): {tail}")
     if expect is not None and expect not in stdout:
         raise CommandFailed(f"`{' '.join(cmd)}` did not print {expect!r}: {stdout.strip()[-400:]}")
-    cpu = usage.ru_utime + usage.ru_stime
-    return Sample(wall, cpu, usage.ru_maxrss / 1024, stdout)
+    cpu, rss_kb = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+    for served in _served_usage(env):
+        cpu += served.get("user", 0.0) + served.get("system", 0.0)
+        rss_kb = max(rss_kb, int(served.get("maxrss_kb", 0)))
+    return Sample(wall, cpu, rss_kb / 1024, stdout)
+
+
+def _served_usage(env: dict[str, str]) -> list[dict[str, float]]:
+    """What the preload server reported for the runs it served since the last call."""
+    where = env.get("LETTA_PRELOAD_RUSAGE")
+    if not where or not os.path.exists(where):
+        return []
+    with open(where, "r+", encoding="utf-8") as f:
+        lines = f.read().splitlines()
+        f.truncate(0)
+    return [{k: float(v) for k, v in (pair.split("=", 1) for pair in line.split())} for line in lines if line]
+
+
+def stop_preload_servers(env: dict[str, str]) -> None:
+    """Kill the preload servers a scenario's `letta -p` runs started (in its own runtime folder)."""
+    folder = Path(env.get("XDG_RUNTIME_DIR", "/nonexistent")) / "letta-preload"
+    for lock in folder.glob("*.lock"):
+        pid = lock.read_text().strip()
+        if pid.isdigit():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
 
 
 def _kill_group(pid: int) -> None:

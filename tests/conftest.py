@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from tests.cli.test_tui_terminal import Terminal
     from tests.tools.web.site import Site
 
+# No test's `letta -p` hands its run to a preload server or leaves one behind: that is
+# tested on its own, with a private socket folder (tests/cli/preload/).
+os.environ["LETTA_PRELOAD"] = "0"
+
 # Makes a backend; call it inside the test's event loop (the HTTP client belongs to one).
 BackendFactory = Callable[[], Backend]
 
@@ -212,6 +216,7 @@ def letta(letta_home: Path, project: Path, model_server: ModelServer) -> Letta:
     env["LETTA_REFLECTION_EVERY"] = "0"  # as the letta_home fixture says
     env["LETTA_LLM_RETRY_BASE_DELAY"] = "0.01"
     env["NO_COLOR"] = "1"
+    env["LETTA_PRELOAD"] = "0"  # as at the top of this file
     return Letta(letta_home, project, env)
 
 

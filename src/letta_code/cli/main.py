@@ -23,11 +23,28 @@ def _skip_httpx_cli() -> None:
         sys.modules.setdefault("httpx._main", stub)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, preload: bool = True) -> int:
+    """Run `letta argv`. A headless run goes to the preload server when one is up (`preload`
+    is False in the run the server forked, which must not hand itself over again)."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] in (["--version"], ["-v"]):
         print(f"{__version__} (Letta Code, Python)")
         return 0
+    from letta_code.cli.preload import place
+
+    if preload and place.eligible(argv):
+        from letta_code.cli.preload import client
+
+        served = client.handoff(argv)
+        if served is not None:
+            return served
+        code = _run(argv)
+        client.start_server_after(argv)
+        return code
+    return _run(argv)
+
+
+def _run(argv: list[str]) -> int:
     _skip_httpx_cli()
     prog = f"letta {argv[0]}" if argv[:1] in (["server"], ["ade"], ["memory"], ["mcp"]) else "letta"
     try:
