@@ -58,16 +58,6 @@ def become(request: Request) -> int:
     threading.Thread(target=_watch, args=(request,), name="preload-client", daemon=True).start()
     from letta_code.cli.main import main
 
-    if os.environ.get("TMP_PRELOAD_PROFILE"):
-        import cProfile
-
-        pr = cProfile.Profile()
-        pr.enable()
-        try:
-            return main(request.argv[1:], preload=False)
-        finally:
-            pr.disable()
-            pr.dump_stats(os.environ["TMP_PRELOAD_PROFILE"])
     return main(request.argv[1:], preload=False)
 
 
