@@ -337,6 +337,7 @@ def run_corpus(cfg: Config, root: Path, out: Path, server: ModelServer) -> Outco
     }
     env.update(server.env())
     env.update({"LETTA_HOME": str(layout.home), "NO_COLOR": "1", "LETTA_LLM_RETRY_BASE_DELAY": "0.01"})
+    env["LETTA_PRELOAD"] = "0"  # as tests/conftest.py says
     proc = subprocess.run(
         [*letta_executable(), "-p", "try these", *cfg.flags, "-m", "openai/gpt-4.1"],
         cwd=layout.project,

@@ -68,6 +68,7 @@ class Backend:
             LLAMACPP_BASE_URL=self.proxy.url,
             LETTA_LLM_RETRY_BASE_DELAY="0.01",
             NO_COLOR="1",
+            LETTA_PRELOAD="0",  # as tests/conftest.py says
         )
         return env
 

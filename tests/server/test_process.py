@@ -31,6 +31,7 @@ def server_env(home: Path, model: ModelServer) -> dict[str, str]:
     env.update(model.env())
     env["LETTA_HOME"] = str(home)
     env["LETTA_SERVER_PING_INTERVAL"] = "0.2"
+    env["LETTA_PRELOAD"] = "0"  # as tests/conftest.py says
     return env
 
 
@@ -135,7 +136,7 @@ def test_refuses_a_public_address_without_a_key(tmp_path: Path, model_server: Mo
 
 def client_env(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_", "LETTA_"))}
-    return {**env, "LETTA_HOME": str(home), "NO_COLOR": "1", **extra}
+    return {**env, "LETTA_HOME": str(home), "NO_COLOR": "1", "LETTA_PRELOAD": "0", **extra}
 
 
 def test_headless_letta_over_the_server(server_process: ServerProcess, tmp_path: Path) -> None:

@@ -12,6 +12,9 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
+from letta_code.cli.preload import client, server
 from letta_code.testing import ModelServer, Reply
 from tests.cli.preload.conftest import MODEL, Preload
 
@@ -58,6 +61,16 @@ def test_a_run_after_the_first_is_served_and_is_the_same_run(preload: Preload, m
     printed = bash_result(model_server)
     assert str(preload.letta.cwd / "sub") in printed
     assert "from-the-client" in printed and "0027" in printed
+
+
+def test_a_run_longer_than_the_servers_request_timeout_is_not_cut_short(
+    preload: Preload, model_server: ModelServer
+) -> None:
+    warm(preload, model_server)
+    model_server.script([Reply(text="took a while", delay=server._REQUEST_TIMEOUT + 1)])
+    slow = preload.run("-p", "hi", *MODEL)
+    assert slow.returncode == 0, slow.stderr
+    assert slow.stdout == "took a while\n" and preload.served() == 1
 
 
 def test_output_format_and_exit_status_come_through(preload: Preload, model_server: ModelServer) -> None:
@@ -187,3 +200,24 @@ def test_off_switch_and_other_commands_start_no_server(preload: Preload, model_s
     assert preload.run("--help").returncode == 0
     time.sleep(1.0)
     assert not preload.folder.exists() or not list(preload.folder.glob("*.sock"))
+
+
+def test_the_client_in_this_process_starts_a_server_hands_over_and_restores_its_signals(
+    preload: Preload, model_server: ModelServer, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The same client code as `letta` runs, driven here so that what it does is seen from
+    inside: no server (run in-process, then start one), then a run handed over."""
+    for key, value in preload.env.items():
+        monkeypatch.setenv(key, value)
+    argv = ["-p", "hi", *MODEL]
+    assert client.handoff(argv) is None  # nothing listening yet
+    client.start_server_after(argv)
+    preload.wait_for_server(timeout=60)
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGTSTP)}
+    capfd.readouterr()
+    model_server.script([Reply(text="served in a child")])
+    assert client.handoff(argv) == 0
+    assert capfd.readouterr().out == "served in a child\n"  # written by the child, to our stdout
+    assert preload.served() == 1
+    assert {s: signal.getsignal(s) for s in handlers} == handlers
+    assert client.handoff(["--help"]) is None  # not a headless run: never handed over

@@ -20,11 +20,12 @@ from letta_code.cli.preload.protocol import Request
 
 
 def _watch(request: Request) -> None:
-    """Kill the run when the client is gone."""
+    """Kill the run when the client is gone: its end of the connection closed."""
+    request.conn.settimeout(None)
     try:
         while request.conn.recv(4096):
             pass
-    except OSError:
+    except OSError:  # reset by a client that died
         pass
     os.killpg(os.getpgid(0), signal.SIGKILL)
 

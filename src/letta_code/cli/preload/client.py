@@ -115,13 +115,15 @@ def _follow(reader: BinaryIO, pid: int) -> int:
     def resume(_signum: int, _frame: object) -> None:
         _send(lambda: os.killpg(pid, signal.SIGCONT))
 
-    for signum in _GROUP_SIGNALS:
-        signal.signal(signum, to_group)
-    for signum in _FORWARDED:
-        signal.signal(signum, to_child)
-    signal.signal(signal.SIGTSTP, stop)
-    signal.signal(signal.SIGCONT, resume)
-    status = protocol.read_frame(reader)  # reads resume after a handled signal (PEP 475)
+    relays: dict[signal.Signals, Callable[[int, object], None]] = {signum: to_group for signum in _GROUP_SIGNALS}
+    relays.update({signum: to_child for signum in _FORWARDED})
+    relays.update({signal.SIGTSTP: stop, signal.SIGCONT: resume})
+    before = {signum: signal.signal(signum, relay) for signum, relay in relays.items()}
+    try:
+        status = protocol.read_frame(reader)  # reads resume after a handled signal (PEP 475)
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
     if status is None:
         print("letta: the preload server stopped before the run finished", file=sys.stderr)
         return 1
@@ -171,25 +173,37 @@ def start_server_after(argv: list[str]) -> None:
     env["PATH"] = os.environ.get("PATH", os.defpath)
     if place.ENV_IDLE in os.environ:
         env[place.ENV_IDLE] = os.environ[place.ENV_IDLE]
+    argv = [
+        sys.executable,
+        *subprocess._args_from_interpreter_flags(),  # type: ignore[attr-defined]
+        "-m",
+        "letta_code.cli.preload.server",
+        path,
+        marshal.dumps(sys.path).hex(),
+    ]
+    names, feed = os.pipe()
     try:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                *subprocess._args_from_interpreter_flags(),  # type: ignore[attr-defined]
-                "-m",
-                "letta_code.cli.preload.server",
-                path,
-                marshal.dumps(sys.path).hex(),
+        # Spawned, not a Popen: nothing here waits for it, and it outlives this process.
+        os.posix_spawn(
+            sys.executable,
+            argv,
+            env,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, names, 0),
+                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_DUP2, 1, 2),
+                (os.POSIX_SPAWN_CLOSE, feed),
             ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            cwd="/",
-            env=env,
+            setsid=True,
         )
-        assert server.stdin is not None
-        server.stdin.write("\n".join(modules).encode())
-        server.stdin.close()
+        os.close(names)
+        names = -1
+        with open(feed, "wb", closefd=True) as out:
+            feed = -1
+            out.write("\n".join(modules).encode())
     except OSError:
         pass
+    finally:
+        for fd in (names, feed):
+            if fd >= 0:
+                os.close(fd)

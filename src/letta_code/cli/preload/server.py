@@ -205,6 +205,9 @@ def _accept(server: _Server) -> Request | None:
         if outcome == "stale":
             _stop_listening(server)
         return None
+    # Before the fork: the child's copy of the socket object would keep the request's timeout,
+    # and its watchdog would take the timeout for the client going away.
+    conn.settimeout(None)
     pid = os.fork()
     if pid == 0:
         server.selector.close()
@@ -215,7 +218,6 @@ def _accept(server: _Server) -> Request | None:
         os.setpgid(pid, pid)
     for fd in outcome.fds:
         os.close(fd)
-    conn.settimeout(None)
     _reply(conn, {"pid": pid})
     pidfd = os.pidfd_open(pid)
     server.running[pidfd] = _Running(conn=conn, pid=pid, pidfd=pidfd)
@@ -284,6 +286,7 @@ def _serve(server: _Server) -> Request | None:
 
 def _start(argv: list[str]) -> _Server | None:
     path = argv[1]
+    os.chdir("/")  # hold no folder of the user's open
     sys.path[:] = [str(p) for p in marshal.loads(bytes.fromhex(argv[2]))]
     if os.path.basename(path) != place.socket_name():  # not the interpreter it is named for
         return None
