@@ -129,19 +129,36 @@ def server_table(server: dict[str, Any]) -> list[str]:
     return out
 
 
+def soak_overhead(soak: dict[str, Any]) -> dict[int, float]:
+    """A turn's latency less the model's share (one streamed request to the fake model), by turn."""
+    model_ms = soak.get("model_ms", 0.0)
+    return {s["turn"]: max(0.0, s["turn_ms"] - model_ms) for s in soak.get("samples", [])}
+
+
 def soak_table(soak: dict[str, Any]) -> list[str]:
     if "error" in soak:
         return [f"Not available: `{_oneline(soak['error'])}`"]
     out = [
-        "| turn | server RSS | peak RSS so far | median turn latency (last 10) |",
-        "| --- | --- | --- | --- |",
+        "| turn | messages | server RSS | peak RSS so far | median turn latency (last 10) | less the model |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
+    overhead = soak_overhead(soak)
     for s in soak["samples"]:
-        out.append(f"| {s['turn']:,} | {_n(s['rss_mb'], 1)} MB | {_n(s['peak_mb'], 1)} MB | {_n(s['turn_ms'], 1)} ms |")
+        out.append(
+            f"| {s['turn']:,} | {2 * s['turn']:,} | {_n(s['rss_mb'], 1)} MB | {_n(s['peak_mb'], 1)} MB "
+            f"| {_n(s['turn_ms'], 1)} ms | {_n(overhead[s['turn']], 1)} ms |"
+        )
     by_turn = {s["turn"]: s["rss_mb"] for s in soak["samples"]}
     if 100 in by_turn and 1000 in by_turn:
         growth = (by_turn[1000] - by_turn[100]) / by_turn[100] * 100
         out += ["", f"RSS growth from turn 100 to turn 1,000: {growth:+.1f}% (target: under 10%)."]
+    if 5 in overhead and 500 in overhead and overhead[5]:
+        ratio = overhead[500] / overhead[5]
+        out.append(f"A turn's overhead at message 1,000 is {ratio:.2f}× that at message 10 (target: at most 1.5×).")
+    if "model_ms" in soak:
+        out.append(
+            f"The model's share of a turn (one streamed request to the fake model): {_n(soak['model_ms'], 1)} ms."
+        )
     out.append(f"All {soak['turns']:,} turns took {_n(soak['elapsed_s'], 1)} s.")
     return out
 
@@ -197,6 +214,13 @@ def targets(results: dict[str, Any]) -> list[str]:
     if 100 in by_turn and 1000 in by_turn:
         g = (by_turn[1000] - by_turn[100]) / by_turn[100] * 100
         out.append(f"| RSS growth turn 100 → 1,000 < 10% | {g:+.1f}% (our server) | {'yes' if g < 10 else 'no'} |")
+    overhead = soak_overhead(soak)
+    if 5 in overhead and 500 in overhead and overhead[5]:
+        x = overhead[500] / overhead[5]
+        out.append(
+            f"| turn overhead at message 1,000 ≤ 1.5× message 10 | {x:.2f}× (our server, model excluded) "
+            f"| {'yes' if x <= 1.5 else 'no'} |"
+        )
     return out
 
 
@@ -315,7 +339,8 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
             "## 5. A 1,000-turn session",
             "",
             "One conversation on our server, 1,000 user messages one after another (the history grows with "
-            "each), server RSS read from `/proc` at turns 10, 100 and 1,000.",
+            "each: two messages a turn), server RSS read from `/proc` at turns 5, 10, 100, 500 and 1,000. "
+            "*Less the model* is the turn's latency minus one streamed request to the fake model.",
             "",
             *soak_table(results["soak"]),
         ]

@@ -199,7 +199,7 @@ async def _soak(letta: Path, turns: int, marks: tuple[int, ...], log: Log) -> di
                 lat.append(await send(client, conv, f"turn {turn}: note this number"))
                 if turn in marks:
                     rss, peak = proc_rss_mb(server.pid)
-                    recent = lat[-min(len(lat), 10) :]
+                    recent = lat[-min(len(lat) - 1, 10) :]  # not the first turn, which opens the agent
                     samples.append(
                         {
                             "turn": turn,
@@ -210,7 +210,8 @@ async def _soak(letta: Path, turns: int, marks: tuple[int, ...], log: Log) -> di
                     )
                     log(f"  turn {turn}: RSS {rss:.0f} MB")
             elapsed = time.perf_counter() - start
-    return {"turns": turns, "samples": samples, "elapsed_s": elapsed}
+        model_ms = await model_round_trip(model) * 1000
+    return {"turns": turns, "samples": samples, "elapsed_s": elapsed, "model_ms": model_ms}
 
 
 def _guard(coro_fn: Callable[[], Any], what: str, log: Log) -> dict[str, Any]:
@@ -228,7 +229,8 @@ def server_load(letta: Path, quick: bool, log: Log) -> dict[str, Any]:
 
 def soak(letta: Path, quick: bool, log: Log) -> dict[str, Any]:
     turns = 1000
-    return _guard(lambda: _soak(letta, turns, (10, 100, 1000), log), "1,000-turn session", log)
+    # A turn adds two messages (the user's, the answer): turn 5 is message 10, turn 500 message 1,000.
+    return _guard(lambda: _soak(letta, turns, (5, 10, 100, 500, 1000), log), "1,000-turn session", log)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ INTERRUPTED_RESULT = "Error: the tool call was interrupted before it returned a 
 
 
 def text_of(parts: list[dict[str, object]]) -> str:
-    return "".join(str(p.get("text", "")) for p in parts if p.get("type") == "text")
+    texts = [str(p.get("text", "")) for p in parts if p.get("type") == "text"]
+    return texts[0] if len(texts) == 1 else "".join(texts)  # one part: its own string, not a copy
 
 
 def images_of(parts: list[dict[str, object]]) -> list[dict[str, str]]:
@@ -33,46 +34,70 @@ def images_of(parts: list[dict[str, object]]) -> list[dict[str, str]]:
     ]
 
 
+def chat_view(msg: Message) -> ChatMessage:
+    """A user, assistant or tool message as the model sees it."""
+    content = text_of(msg.content)
+    if msg.role == "assistant":
+        calls = [LLMToolCall(c["id"], c["name"], c["arguments"]) for c in msg.tool_calls or []]
+        return ChatMessage(
+            role="assistant",
+            content=content,
+            tool_calls=calls,
+            reasoning=msg.reasoning,
+            reasoning_signature=msg.reasoning_signature,
+        )
+    if msg.role == "tool":
+        return ChatMessage(role="tool", tool_call_id=msg.tool_call_id, content=content, images=images_of(msg.content))
+    return ChatMessage(role="user", content=content, images=images_of(msg.content))
+
+
+class ChatFold:
+    """`to_chat_messages` one stored message at a time, so a longer history can go on from a
+    shorter one's fold (`copy`) instead of starting over."""
+
+    def __init__(self) -> None:
+        self.out: list[ChatMessage] = []
+        self.open_calls: list[str] = []  # tool calls of the last assistant message with no result yet
+
+    def copy(self) -> ChatFold:
+        fold = ChatFold()
+        fold.out = list(self.out)
+        fold.open_calls = list(self.open_calls)
+        return fold
+
+    def add(self, msg: Message) -> None:
+        role = msg.role
+        if role == "tool":
+            if msg.tool_call_id in self.open_calls:
+                self.open_calls.remove(msg.tool_call_id)
+                self.out.append(chat_view(msg))
+            return
+        self._close_open_calls(self.out)
+        self.open_calls.clear()
+        if role == "assistant":
+            view = chat_view(msg)
+            self.out.append(view)
+            self.open_calls.extend(c.id for c in view.tool_calls)
+        elif role == "user":
+            self.out.append(chat_view(msg))
+
+    def closed(self) -> list[ChatMessage]:
+        """The messages so far, with an error result for each call still unanswered."""
+        out = list(self.out)
+        self._close_open_calls(out)
+        return out
+
+    def _close_open_calls(self, out: list[ChatMessage]) -> None:
+        for call_id in self.open_calls:
+            out.append(ChatMessage(role="tool", tool_call_id=call_id, content=INTERRUPTED_RESULT))
+
+
 def to_chat_messages(history: list[Message]) -> list[ChatMessage]:
     """The conversation as the model sees it; unanswered tool calls get an error result."""
-    out: list[ChatMessage] = []
-    open_calls: list[str] = []
-
-    def close_open_calls() -> None:
-        for call_id in open_calls:
-            out.append(ChatMessage(role="tool", tool_call_id=call_id, content=INTERRUPTED_RESULT))
-        open_calls.clear()
-
+    fold = ChatFold()
     for msg in history:
-        if msg.role == "tool":
-            if msg.tool_call_id in open_calls:
-                open_calls.remove(msg.tool_call_id)
-                out.append(
-                    ChatMessage(
-                        role="tool",
-                        tool_call_id=msg.tool_call_id,
-                        content=text_of(msg.content),
-                        images=images_of(msg.content),
-                    )
-                )
-            continue
-        close_open_calls()
-        if msg.role == "assistant":
-            calls = [LLMToolCall(c["id"], c["name"], c["arguments"]) for c in msg.tool_calls or []]
-            out.append(
-                ChatMessage(
-                    role="assistant",
-                    content=text_of(msg.content),
-                    tool_calls=calls,
-                    reasoning=msg.reasoning,
-                    reasoning_signature=msg.reasoning_signature,
-                )
-            )
-            open_calls.extend(c.id for c in calls)
-        elif msg.role == "user":
-            out.append(ChatMessage(role="user", content=text_of(msg.content), images=images_of(msg.content)))
-    close_open_calls()
-    return out
+        fold.add(msg)
+    return fold.closed()
 
 
 def to_letta_messages(msg: Message) -> list[LettaMessage]:

@@ -19,6 +19,7 @@ from letta_code.schemas.messages import ErrorMessage, EventMessage, StopReason, 
 from letta_code.schemas.state import AgentState
 from letta_code.service.agent.compaction import Compactor, estimate_output
 from letta_code.service.agent.model_call import StepOutput, call_model, whole_chunks
+from letta_code.service.agent.prompt_history import PromptHistories
 from letta_code.service.agent.recovery import AwaitApproval, EndTurn, PartialStep, ReplayCall, SentStep, plan_resume
 from letta_code.service.agent.run_usage import RunUsage
 from letta_code.service.agent.search_tools import ServerToolHandler
@@ -68,6 +69,7 @@ class AgentLoop:
         self.env = env
         self.tools = ServerTools(agents, conversations, registry, handlers)
         self.compactor = Compactor(conversations, env)
+        self.histories = PromptHistories()
 
     async def execute(self, live: LiveRun, request: RunRequest, *, resumed: Mapping[str, Any] | None = None) -> None:
         """Run the steps; `resumed`: the usage stored so far (`Run.usage`) of a run resumed after its process died."""
@@ -254,6 +256,7 @@ class AgentLoop:
             server_tools=self.server_tools,
             client_tools=request.client_tools,
             client_skills=request.client_skills,
+            histories=self.histories,
         )
 
     def _learn_window(

@@ -16,10 +16,10 @@ from datetime import datetime
 
 from letta_code.schemas.chunks import ClientSkillSchema
 from letta_code.schemas.state import AgentState
-from letta_code.service.agent.compaction import Compactor, split_history, summary_chat_message
-from letta_code.service.agent.history import to_chat_messages
+from letta_code.service.agent.compaction import Compactor, summary_chat_message
 from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES
 from letta_code.service.agent.prompt import compile_system_parts
+from letta_code.service.agent.prompt_history import PromptHistories
 from letta_code.service.agent.small_window import (
     compact_memory,
     compact_tools,
@@ -50,14 +50,16 @@ def build_step_prompt(
     server_tools: list[ToolSpec],
     client_tools: list[ToolSpec],
     client_skills: list[ClientSkillSchema],
+    histories: PromptHistories | None = None,
 ) -> StepPrompt:
-    """The request for this step and its estimated size."""
-    context = conversations.context_messages(conversation_id)
-    summary, history = split_history(context)
+    """The request for this step and its estimated size (`histories`: the loop's, which
+    carries the history's compile on from the conversation's last step)."""
+    history = (histories or PromptHistories()).compile(conversations, conversation_id)
+    summary = history.summary
     stable, memory = compile_system_parts(
         agent.system,
         agent.blocks,
-        context_messages=len(context),
+        context_messages=history.context_size,
         total_messages=conversations.count_messages(agent_id=agent.id),
         now=datetime.now().astimezone(),
         skills=client_skills,
@@ -74,10 +76,10 @@ def build_step_prompt(
     ]
     if summary is not None:
         head.append(summary_chat_message(summary))
-    chat = ChatRequest(model=model_name, messages=[*head, *to_chat_messages(history)], tools=tools)
+    chat = ChatRequest(model=model_name, messages=[*head, *history.messages], tools=tools)
     summary_size = compactor.raw_estimate("", [summary], []) if summary else 0
     fixed = compactor.raw_estimate(f"{stable}\n\n{memory}", [], tools) + summary_size
-    return StepPrompt(chat, fixed + compactor.raw_estimate("", history, []), fixed, len(head), summary_size)
+    return StepPrompt(chat, fixed + history.tokens, fixed, len(head), summary_size)
 
 
 def fit_to_window(prompt: StepPrompt, agent: AgentState, compactor: Compactor, model_name: str) -> ChatRequest:

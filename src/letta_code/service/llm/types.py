@@ -41,7 +41,7 @@ class ToolCall:
     arguments: str  # JSON text, as the model produced it
 
 
-@dataclass
+@dataclass(slots=True)  # a long conversation keeps thousands (`agent/history.py`)
 class ChatMessage:
     """One message of the conversation, in neutral form.
 

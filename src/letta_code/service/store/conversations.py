@@ -11,12 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from letta_code.schemas.state import ConversationState
 from letta_code.service.errors import NotFoundError
 from letta_code.service.store.models import Conversation, Message, new_id, utcnow
+
+
+@dataclass(frozen=True)
+class ContextShape:
+    """What `context_shape` tells of a conversation's context."""
+
+    start: int  # context_start: the context is the messages numbered above it
+    last_seq: int  # the last message's number (0: none)
+    count: int  # how many messages it has
 
 
 @dataclass
@@ -135,6 +144,28 @@ class ConversationStore:
                 )
             )
 
+    def context_shape(self, conversation_id: str) -> ContextShape:
+        """Where the context starts, its last message and its number of messages, in one query:
+        enough to tell whether only new messages were stored since a caller last read it."""
+        in_context = and_(Message.conversation_id == Conversation.id, Message.seq > Conversation.context_start)
+        with self.sessions() as session:
+            row = session.execute(
+                select(Conversation.context_start, func.max(Message.seq), func.count(Message.seq))
+                .select_from(Conversation)
+                .outerjoin(Message, in_context)
+                .where(Conversation.id == conversation_id)
+                .group_by(Conversation.id)
+            ).one_or_none()
+        if row is None:
+            raise NotFoundError(f"conversation {conversation_id} not found")
+        return ContextShape(start=int(row[0]), last_seq=int(row[1] or 0), count=int(row[2]))
+
+    def messages_after(self, conversation_id: str, seq: int) -> builtins.list[Message]:
+        """The conversation's messages numbered above `seq`, oldest first."""
+        with self.sessions() as session:
+            query = select(Message).where(Message.conversation_id == conversation_id, Message.seq > seq)
+            return list(session.scalars(query.order_by(Message.seq)))
+
     def run_messages(self, run_id: str) -> builtins.list[Message]:
         """The messages a run stored (its input included), oldest first."""
         with self.sessions() as session:
@@ -193,6 +224,23 @@ class ConversationStore:
                 query = query.where(Message.seq > after_seq)
             return int(session.scalar(query) or 0)
 
+    def _since_last_user_message(self, conversation_id: str) -> builtins.list[Message]:
+        """The context from its last user message on (all of it when it has none): what a
+        pending approval can be found in, without reading a long history every turn."""
+        with self.sessions() as session:
+            conv = session.get(Conversation, conversation_id)
+            if conv is None:
+                raise NotFoundError(f"conversation {conversation_id} not found")
+            in_context = (Message.conversation_id == conversation_id, Message.seq > conv.context_start)
+            # Newest first with a limit: the index is walked back from the end, not scanned whole.
+            last_user = session.scalar(
+                select(Message.seq).where(*in_context, Message.role == "user").order_by(Message.seq.desc()).limit(1)
+            )
+            query = select(Message).where(*in_context)
+            if last_user is not None:
+                query = query.where(Message.seq >= last_user)
+            return list(session.scalars(query.order_by(Message.seq)))
+
     def clear_context(self, conversation_id: str) -> None:
         with self.sessions.begin() as session:
             conv = session.get(Conversation, conversation_id)
@@ -204,7 +252,7 @@ class ConversationStore:
 
     def pending_approval(self, conversation_id: str) -> PendingApproval | None:
         """The last assistant message's client tool calls that have no result yet."""
-        history = self.context_messages(conversation_id)
+        history = self._since_last_user_message(conversation_id)
         for index in range(len(history) - 1, -1, -1):
             msg = history[index]
             if msg.role == "assistant" and msg.tool_calls:
