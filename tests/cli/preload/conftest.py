@@ -48,6 +48,18 @@ class Preload:
             timeout=timeout,
         )
 
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """`letta ARGS` started, not waited for (stdout and stderr to pipes)."""
+        return subprocess.Popen(
+            self.command(*args),
+            cwd=self.letta.cwd,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
     def served(self) -> int:
         return len(self.usage.read_text().splitlines()) if self.usage.exists() else 0
 

@@ -89,15 +89,7 @@ def test_output_format_and_exit_status_come_through(preload: Preload, model_serv
 def test_ctrl_c_reaches_the_served_run(preload: Preload, model_server: ModelServer) -> None:
     warm(preload, model_server)
     model_server.script([Reply(text="slow", delay=20)])
-    proc = subprocess.Popen(
-        preload.command("-p", "hi", *MODEL),
-        cwd=preload.letta.cwd,
-        env=preload.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = preload.start("-p", "hi", *MODEL)
     model_server.wait_for_requests(2, timeout=20)
     time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
@@ -117,18 +109,11 @@ def children_of(pid: int) -> list[int]:
 def test_the_run_dies_with_its_client(preload: Preload, model_server: ModelServer) -> None:
     server = warm(preload, model_server)
     model_server.script([Reply(text="slow", delay=30)])
-    proc = subprocess.Popen(
-        preload.command("-p", "hi", *MODEL),
-        cwd=preload.letta.cwd,
-        env=preload.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = preload.start("-p", "hi", *MODEL)
     model_server.wait_for_requests(2, timeout=20)
     assert len(children_of(server)) == 1  # the served run
     proc.kill()
-    proc.wait(timeout=10)
+    proc.communicate(timeout=10)
     deadline = time.monotonic() + 10
     while children_of(server) and time.monotonic() < deadline:
         time.sleep(0.05)
