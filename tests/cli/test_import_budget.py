@@ -3,8 +3,8 @@
 Start-up time is measured by `make bench`, never by a timed test. What keeps it from
 creeping is this: the real entry point runs in a subprocess and reports `sys.modules`
 at exit, and the test names the heavy packages each command must not load. A turn with
-nothing configured loads no MCP SDK, no YAML parser, no pydantic and none of the server
-or TUI stack; `--version` and `--help` load not even the event loop or the HTTP client.
+nothing configured loads no MCP SDK, no YAML parser, no pydantic, no tree-sitter (it
+parses Bash commands) and none of the server or TUI stack; `--version` and `--help` load not even the event loop or the HTTP client.
 """
 
 from __future__ import annotations
@@ -35,9 +35,18 @@ sys.exit(main())
 HEAVY = (
     *("mcp", "yaml", "pydantic", "fastapi", "starlette", "uvicorn", "alembic", "rich", "prompt_toolkit"),
     *("bs4", "markdownify", "PIL"),  # loaded only when a tool needs them: WebFetch, Read of an image
+    "tree_sitter",  # only to check a Bash command
 )
 # Never loaded by the commands that print and exit.
-STARTUP = (*HEAVY, "asyncio", "httpcore", "sqlalchemy", "sqlite3", "tree_sitter", "letta_code.service")
+STARTUP = (
+    *HEAVY,
+    "asyncio",
+    "httpcore",
+    "sqlalchemy",
+    "sqlite3",
+    "letta_code.service",
+    "letta_code.cli.preload.client",
+)
 
 
 def loaded_modules(letta: Letta, tmp_path: Path, *args: str) -> set[str]:
