@@ -34,6 +34,13 @@ def test_the_off_switch(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     assert not place.enabled() and not place.eligible(["-p", "hi"])
 
 
+def test_only_on_linux(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LETTA_PRELOAD", "1")
+    assert place.enabled()
+    monkeypatch.setattr(place.sys, "platform", "darwin")
+    assert not place.enabled() and not place.eligible(["-p", "hi"])
+
+
 def test_what_the_interpreter_starts_with_names_the_socket(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PYTHONSAFEPATH", raising=False)
     before = place.socket_name()

@@ -26,6 +26,10 @@ _LOCALE = ("LANG", "LC_ALL", "LC_CTYPE")
 
 
 def enabled(env: dict[str, str] | os._Environ[str] | None = None) -> bool:
+    """On unless turned off; Linux only (the server watches its children with pidfds, checks
+    its peer with SO_PEERCRED and compares namespaces and limits through /proc)."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "pidfd_open"):
+        return False
     value = (os.environ if env is None else env).get(ENV_SWITCH, "1").strip().lower()
     return value not in ("0", "false", "no", "off")
 
