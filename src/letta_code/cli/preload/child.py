@@ -20,8 +20,8 @@ from letta_code.cli.preload.protocol import Request
 
 
 def _watch(request: Request) -> None:
-    """Kill the run when the client is gone: its end of the connection closed."""
-    request.conn.settimeout(None)
+    """Kill the run when the client is gone: its end of the connection closed. (The server
+    made the socket blocking before the fork, so no timeout reads as the client leaving.)"""
     try:
         while request.conn.recv(4096):
             pass

@@ -1,12 +1,10 @@
 """The `letta` side of the preload server: hand a headless run over, or start a server.
 
 Stdlib only: `handoff` runs before anything heavy is imported, and when no server answers
-it costs one failed `connect` (a few microseconds). The protocol, on a Unix stream socket:
-
-it sends one request (`protocol`) with its stdin/stdout/stderr and working directory, and
-reads `{"pid": N}` once the child runs (or `{"refused": reason}`, and then runs
-in-process), then `{"exit": code}` or `{"signal": n}` with the child's CPU time and peak
-RSS.
+it costs one failed `connect` (a few microseconds). On the Unix socket the client sends
+one request (`protocol`) with its stdin/stdout/stderr and working directory, and reads
+`{"pid": N}` once the child runs (or `{"refused": reason}`, and then runs in-process), then
+`{"exit": code}` or `{"signal": n}` with the child's CPU time and peak RSS.
 
 While the child runs the client forwards the signals a user sends it (Ctrl-C reaches the
 child's process group; Ctrl-Z stops both), and when the client dies its connection closes
@@ -47,10 +45,11 @@ _last = _Outcome()
 
 def handoff(argv: list[str]) -> int | None:
     """Run `argv` in the preload server and return its exit status; None to run in-process."""
-    global _last
-    _last = _Outcome()
-    if not place.eligible(argv) or not place.private_folder(create=False):
-        _last.server_missing = place.eligible(argv)
+    _last.server_missing = False
+    if not place.eligible(argv):
+        return None
+    if not place.private_folder(create=False):
+        _last.server_missing = True
         return None
     path = place.socket_path()
     if path is None:

@@ -52,18 +52,12 @@ def chat_view(msg: Message) -> ChatMessage:
 
 
 class ChatFold:
-    """`to_chat_messages` one stored message at a time, so a longer history can go on from a
-    shorter one's fold (`copy`) instead of starting over."""
+    """`to_chat_messages` one stored message at a time, so a longer history can go on from
+    where a shorter one's left off instead of starting over (`agent/prompt_history.py`)."""
 
     def __init__(self) -> None:
         self.out: list[ChatMessage] = []
         self.open_calls: list[str] = []  # tool calls of the last assistant message with no result yet
-
-    def copy(self) -> ChatFold:
-        fold = ChatFold()
-        fold.out = list(self.out)
-        fold.open_calls = list(self.open_calls)
-        return fold
 
     def add(self, msg: Message) -> None:
         role = msg.role

@@ -48,9 +48,6 @@ class _Compiled:
     summary: Message | None
     tokens: int
 
-    def carry_on(self) -> _Compiled:
-        return _Compiled(self.start, self.after, self.context_size, self.fold.copy(), self.summary, self.tokens)
-
     def add(self, messages: list[Message]) -> None:
         for msg in messages:
             if is_summary(msg):
@@ -71,18 +68,19 @@ class PromptHistories:
 
     def compile(self, conversations: ConversationStore, conversation_id: str) -> PromptHistory:
         shape = conversations.context_shape(conversation_id)
-        last = self._compiled.get(conversation_id)
+        # Taken out while it is extended: if reading or folding fails half-way, the next step
+        # compiles from scratch rather than from a half-extended fold.
+        last = self._compiled.pop(conversation_id, None)
         compiled = None
         if last is not None and last.start == shape.start and last.after <= shape.last_seq:
             added = [] if last.after == shape.last_seq else conversations.messages_after(conversation_id, last.after)
             if last.context_size + len(added) == shape.count:
-                compiled = last.carry_on()
+                compiled = last
                 compiled.add(added)
         if compiled is None:
             compiled = _Compiled(shape.start, shape.start, 0, ChatFold(), None, 0)
             compiled.add(conversations.messages_after(conversation_id, shape.start))
-        self._compiled[conversation_id] = compiled
-        self._compiled.move_to_end(conversation_id)
+        self._compiled[conversation_id] = compiled  # now the most recently used
         while len(self._compiled) > MAX_CONVERSATIONS:
             self._compiled.popitem(last=False)
         return PromptHistory(compiled.summary, compiled.fold.closed(), compiled.tokens, compiled.context_size)
