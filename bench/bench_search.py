@@ -1,6 +1,9 @@
 """conversation_search on a large history: bulk-insert N messages, then time ranked searches.
 
-Usage: python bench/bench_search.py [--messages 1000000] [--agents 1] [--queries 300] [--db PATH]
+Usage: python bench/bench_search.py [--messages 1000000] [--agents 1] [--queries 350] [--db PATH]
+
+With `--db PATH` the database is kept there; when PATH exists it is searched again
+without being rebuilt (the queries are the same for the same seed).
 
 Builds a fresh database with the real schema (migrations, FTS5 triggers), inserts
 generated messages in large transactions through the triggers (the same path the
@@ -62,10 +65,8 @@ class TextGen:
         return " ".join(self.rng.choices(self.phrases, k=count))
 
 
-def populate(
-    db_path: Path, messages: int, agents: int, rng: random.Random, gen: TextGen
-) -> tuple[list[str], float, list[str]]:
-    """The agent ids, the seconds the inserts took, and the agent owning each needle."""
+def populate(db_path: Path, messages: int, agents: int, rng: random.Random, gen: TextGen) -> tuple[list[str], float]:
+    """The agent ids and the seconds the inserts took."""
     service = AgentService(db_path, {})
     agent_ids = [service.create_agent(name=f"bench-{i}", model="openai/gpt-4.1").id for i in range(agents)]
     conversations_per_agent = max(1, messages // agents // 1000)
@@ -87,14 +88,12 @@ def populate(
     step = timedelta(days=365) / messages
     started = time.perf_counter()
     rows = []
-    needle_owner: list[str] = []
     for i in range(messages):
         agent_id, conv = convs[(i * len(convs)) // messages]
         role, low, high = ROLES[i % 3]
         body = gen.text(low, high)
         if i % 1000 == 0:
             body += f" needle{i // 1000:05d}"
-            needle_owner.append(agent_id)
         created = (start + step * i).strftime("%Y-%m-%d %H:%M:%S.%f")
         content = json.dumps([{"type": "text", "text": body}])
         rows.append((f"message-{uuid.uuid4()}", agent_id, conv, role, content, "[]", created))
@@ -106,7 +105,18 @@ def populate(
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     print(file=sys.stderr)
-    return agent_ids, time.perf_counter() - started, needle_owner
+    return agent_ids, time.perf_counter() - started
+
+
+def needle_owner(db_path: Path, needle: str) -> str:
+    """The agent whose history has the needle (each needle is in one message)."""
+    with sqlite3.connect(db_path) as db:
+        row = db.execute(
+            "SELECT m.agent_id FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid"
+            " WHERE messages_fts MATCH ?",
+            (f'"{needle}"',),
+        ).fetchone()
+    return str(row[0])
 
 
 def _insert(db: sqlite3.Connection, rows: list[tuple[str, ...]]) -> None:
@@ -172,18 +182,25 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db_path = opts.db or Path(tmp) / "letta.db"
         if db_path.exists():
-            raise SystemExit(f"{db_path} exists; pass a new path")
-        print(f"inserting {opts.messages:,} messages for {opts.agents} agent(s) ...", file=sys.stderr)
-        agent_ids, seconds, needle_owner = populate(db_path, opts.messages, opts.agents, rng, gen)
+            print(f"searching the existing {db_path} ...", file=sys.stderr)
+            with sqlite3.connect(db_path) as db:
+                agent_ids = [str(r[0]) for r in db.execute("SELECT id FROM agents ORDER BY name")]
+                messages = int(db.execute("SELECT count(*) FROM messages").fetchone()[0])
+            seconds = None
+        else:
+            print(f"inserting {opts.messages:,} messages for {opts.agents} agent(s) ...", file=sys.stderr)
+            agent_ids, seconds = populate(db_path, opts.messages, opts.agents, rng, gen)
+            messages = opts.messages
         size_mb = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*")) / 1e6
         store = SearchStore(open_database(db_path))
-        queries = make_queries(rng, words, gen, opts.queries, max(1, opts.messages // 1000))
+        picks = random.Random(opts.seed + 1)  # the same queries whether the database was just built or not
+        queries = make_queries(picks, words, gen, opts.queries, max(1, messages // 1000))
         for _kind, query in queries[:20]:  # warm-up: open pages, prepare statements
             store.search_messages(agent_ids[0], query, limit=opts.limit)
         times: dict[str, list[float]] = {}
         found = needles = 0
         for kind, query in queries:
-            agent_id = needle_owner[int(query[6:])] if kind == "needle" else rng.choice(agent_ids)
+            agent_id = needle_owner(db_path, query) if kind == "needle" else picks.choice(agent_ids)
             began = time.perf_counter()
             hits = store.search_messages(agent_id, query, limit=opts.limit)
             times.setdefault(kind, []).append((time.perf_counter() - began) * 1000)
@@ -191,10 +208,8 @@ def main() -> int:
                 needles += 1
                 found += bool(hits) and query in hits[0].snippet
     every = [t for values in times.values() for t in values]
-    print(
-        f"messages: {opts.messages:,} ({opts.agents} agent(s)); insert {seconds:.1f}s "
-        f"({opts.messages / seconds:,.0f} msg/s); database {size_mb:,.0f} MB"
-    )
+    insert = "reused" if seconds is None else f"insert {seconds:.1f}s ({messages / seconds:,.0f} msg/s)"
+    print(f"messages: {messages:,} ({len(agent_ids)} agent(s)); {insert}; database {size_mb:,.0f} MB")
     print(f"needle recall (the needle is the top hit): {found}/{needles}")
     print(f"{'query kind':12} {'n':>4} {'p50':>9} {'p95':>9} {'p99':>9} {'max':>9}")
     for kind, values in [*times.items(), ("all", every)]:

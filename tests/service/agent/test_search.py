@@ -268,6 +268,8 @@ def test_build_fts_query() -> None:
     assert q.any_terms == '"staging db" OR "called" OR "deploy"*'
     only_stopwords = build_fts_query("what is it")
     assert only_stopwords is not None and only_stopwords.terms == ["what", "is", "it"]
+    short = build_fts_query("ka* dep* b**")  # a prefix this short would read most of the index
+    assert short is not None and short.terms == ["ka", "dep*", "b"]
 
 
 def test_cleared_and_deleted_messages(tmp_path: Path, model_server: ModelServer) -> None:

@@ -16,6 +16,18 @@ every third message would otherwise score hundreds of thousands of rows), and a
 conversation history is a place where recent matches matter most. Words rarer
 than that are ranked over the whole history.
 
+Some terms are left out of the ranking (they still filter): BM25 weighs a term by
+how rare it is, which FTS5 learns by counting every message that has it, and on a
+long history that count can cost more than the rest of the search together. A
+word in more than `COMMON_ROWS` messages (its weight is near zero anyway), and a
+phrase or prefix whose words are all in more than `PHRASE_ROWS` (counting a phrase
+checks the words' positions in every message that has them all: 10 to 30 ms at a
+million messages) are not counted. How many messages have a word is estimated from
+how close together its newest `PROBE_ROWS` matches are, well under a millisecond.
+When every term of a search is left out, its matches come newest first; the
+top-up with any term uses the terms that are not left out. On a history of fewer
+than `PHRASE_ROWS` messages nothing is left out and the ranking is plain BM25.
+
 A hit carries the message's stored text exactly (FTS5 `snippet()` only picks the
 window of a long message; its marks are private-use characters that are removed
 again) and, separately, the words that matched.
@@ -42,13 +54,16 @@ from letta_code.service.store.excerpts import (
     head_excerpt,
     parse_snippet,
 )
-from letta_code.service.store.fts import STOPWORDS, FtsQuery, build_fts_query
+from letta_code.service.store.fts import STOPWORDS, FtsQuery, all_of, any_of, build_fts_query, words_of
 from letta_code.service.store.models import Message
 from letta_code.service.store.passages import PassageRecord, PassageStore
 from letta_code.service.store.times import aware, db_time
 
 __all__ = ["STOPWORDS", "FtsQuery", "MessageHit", "PassageRecord", "SearchStore", "build_fts_query"]
 RANK_WINDOW = 5000
+COMMON_ROWS = 200_000  # a word in more messages than this is left out of the ranking (it still filters)
+PHRASE_ROWS = 10_000  # the same for a phrase or prefix, when each of its words is in more than this
+PROBE_ROWS = 100  # how many of a word's newest matches estimate how many messages have it
 SNIPPET_TOKENS = 24  # a long message comes back as the best window of this many tokens
 # The tag of agents a search over every agent leaves out (reflection agents, subagents).
 _VISIBLE_AGENTS = (
@@ -118,10 +133,13 @@ class SearchStore(PassageStore):
         with self.sessions() as session:
             if fts is None:
                 return self._recent(session, where, params, limit)
-            ranked = self._ranked(session, fts.all_terms, where, params, limit)
-            if len(ranked) < limit and fts.any_terms != fts.all_terms:
+            unranked = self._unranked_terms(session, fts.terms)
+            ranking = [term for term in fts.terms if term not in unranked]
+            ranked = self._ranked(session, fts.all_terms, all_of(ranking) if ranking else None, where, params, limit)
+            if len(ranked) < limit and len(fts.terms) > 1:
                 seen = {seq for seq, _ in ranked}
-                more = self._ranked(session, fts.any_terms, where, params, limit + len(ranked))
+                top_up = any_of(ranking) if ranking else fts.any_terms
+                more = self._ranked(session, top_up, top_up if ranking else None, where, params, limit + len(ranked))
                 extra = [(seq, score) for seq, score in more if seq not in seen][: limit - len(ranked)]
                 return self._hits(session, fts.all_terms, ranked) + self._hits(session, fts.any_terms, extra)
             return self._hits(session, fts.all_terms, ranked)
@@ -133,20 +151,60 @@ class SearchStore(PassageStore):
             statement = statement.bindparams(bindparam("roles", expanding=True))
         return statement
 
-    def _ranked(
-        self, session: Session, match: str, where: list[str], params: dict[str, Any], limit: int
-    ) -> list[tuple[int, float]]:
-        sql = (
-            "SELECT seq, score FROM ("
-            " SELECT m.seq AS seq, bm25(messages_fts) AS score"
-            " FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid"
-            f" WHERE messages_fts MATCH :match AND {' AND '.join(where)}"
-            " ORDER BY messages_fts.rowid DESC LIMIT :window"
-            ") ORDER BY score, seq DESC LIMIT :limit"
+    def _unranked_terms(self, session: Session, terms: Sequence[str]) -> set[str]:
+        """The terms too costly to rank by (see the module's docstring). A word's newest `PROBE_ROWS`
+        matches spread over the last k rows mean about PROBE_ROWS / k of all rows have it (the rows
+        are the messages' seqs, dense but for deletions)."""
+        words = sorted({word for term in terms for word in words_of(term)})
+        probes = " UNION ALL ".join(
+            f"SELECT {i}, count(*), min(rowid), (SELECT max(rowid) FROM messages_fts) FROM (SELECT rowid"
+            f" FROM messages_fts WHERE messages_fts MATCH :w{i} ORDER BY rowid DESC LIMIT :probe)"
+            for i in range(len(words))
         )
-        values = {**params, "match": match, "window": RANK_WINDOW, "limit": limit}
+        values = {"probe": PROBE_ROWS, **{f"w{i}": word for i, word in enumerate(words)}}
+        estimates: dict[str, float] = {}
+        for i, found, oldest, newest in session.execute(text(probes), values):
+            if newest is None or newest <= min(COMMON_ROWS, PHRASE_ROWS):
+                return set()  # a short history: nothing is common
+            estimates[words[i]] = found if found < PROBE_ROWS else PROBE_ROWS * newest / (newest - oldest + 1)
+        return {
+            term
+            for term in terms
+            if min(estimates[word] for word in words_of(term))
+            > (PHRASE_ROWS if " " in term or term.endswith("*") else COMMON_ROWS)
+        }
+
+    def _ranked(
+        self, session: Session, match: str, rank: str | None, where: list[str], params: dict[str, Any], limit: int
+    ) -> list[tuple[int, float | None]]:
+        """The best `limit` of the newest `RANK_WINDOW` messages matching `match` and `where`, by BM25
+        over the terms of `rank` (which every row matching `match` matches too), or the newest
+        `limit` of them when `rank` is None."""
+        filters = " AND ".join(where)
+        if rank is None:
+            sql = (
+                "SELECT m.seq, NULL FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid"
+                f" WHERE messages_fts MATCH :match AND {filters} ORDER BY messages_fts.rowid DESC LIMIT :limit"
+            )
+        else:
+            # The full match is one set, read once and checked before the join (`+`: as a lookup
+            # per row it would have FTS5 start the ranked search, and its counts, over each time).
+            full = (
+                ""
+                if rank == match
+                else " AND +messages_fts.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :match)"
+            )
+            sql = (
+                "SELECT seq, score FROM ("
+                " SELECT m.seq AS seq, bm25(messages_fts) AS score"
+                " FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid"
+                f" WHERE messages_fts MATCH :rank AND {filters}{full}"
+                " ORDER BY messages_fts.rowid DESC LIMIT :window"
+                ") ORDER BY score, seq DESC LIMIT :limit"
+            )
+        values = {**params, "match": match, "rank": rank, "window": RANK_WINDOW, "limit": limit}
         rows = session.execute(self._bind(sql, params), values).all()
-        return [(int(seq), float(score)) for seq, score in rows]
+        return [(int(seq), None if score is None else float(score)) for seq, score in rows]
 
     def _recent(self, session: Session, where: list[str], params: dict[str, Any], limit: int) -> list[MessageHit]:
         sql = (
@@ -165,7 +223,7 @@ class SearchStore(PassageStore):
         excerpts = {int(r[0]): head_excerpt(str(r[1])) for r in heads}
         return self._details(session, [(s, None) for s in seqs], excerpts)
 
-    def _hits(self, session: Session, match: str, ranked: list[tuple[int, float]]) -> list[MessageHit]:
+    def _hits(self, session: Session, match: str, ranked: list[tuple[int, float | None]]) -> list[MessageHit]:
         if not ranked:
             return []
         rows = session.execute(
