@@ -28,8 +28,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from letta_code.service.service import AgentService
 from letta_code.service.store.db import open_database
@@ -167,6 +169,69 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def measure(
+    messages: int,
+    *,
+    agents: int = 1,
+    queries: int = 350,
+    limit: int = 10,
+    seed: int = 7,
+    db: Path | None = None,
+    log: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+) -> dict[str, Any]:
+    """Build (or reuse, when `db` exists) the history and time the searches: the numbers `make bench`
+    reports and this script prints."""
+    rng = random.Random(seed)
+    words = vocabulary(rng, 30_000)
+    gen = TextGen(rng, words)
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = db or Path(tmp) / "letta.db"
+        if db_path.exists():
+            log(f"searching the existing {db_path} ...")
+            with sqlite3.connect(db_path) as conn:
+                agent_ids = [str(r[0]) for r in conn.execute("SELECT id FROM agents ORDER BY name")]
+                messages = int(conn.execute("SELECT count(*) FROM messages").fetchone()[0])
+            seconds = None
+        else:
+            log(f"inserting {messages:,} messages for {agents} agent(s) ...")
+            agent_ids, seconds = populate(db_path, messages, agents, rng, gen)
+        files = list(db_path.parent.glob(db_path.name + "*"))
+        size_mb = sum(f.stat().st_size for f in files) / 1e6
+        for file in files:  # its pages in the OS cache, as on a server that has been up a while
+            with file.open("rb") as f:
+                while f.read(1 << 24):
+                    pass
+        store = SearchStore(open_database(db_path))
+        picks = random.Random(seed + 1)  # the same queries whether the database was just built or not
+        asked = make_queries(picks, words, gen, queries, max(1, messages // 1000))
+        for _kind, query in asked[:20]:  # warm-up: prepare statements
+            store.search_messages(agent_ids[0], query, limit=limit)
+        times: dict[str, list[float]] = {}
+        found = needles = 0
+        for kind, query in asked:
+            agent_id = needle_owner(db_path, query) if kind == "needle" else picks.choice(agent_ids)
+            began = time.perf_counter()
+            hits = store.search_messages(agent_id, query, limit=limit)
+            times.setdefault(kind, []).append((time.perf_counter() - began) * 1000)
+            if kind == "needle":
+                needles += 1
+                found += bool(hits) and query in hits[0].snippet
+    every = [t for values in times.values() for t in values]
+    return {
+        "messages": messages,
+        "agents": len(agent_ids),
+        "insert_s": seconds,
+        "db_mb": size_mb,
+        "limit": limit,
+        "recall": [found, needles],
+        "kinds": {
+            kind: {"n": len(v), "p50": pct(v, 0.5), "p95": pct(v, 0.95), "p99": pct(v, 0.99), "max": max(v)}
+            for kind, v in [*times.items(), ("all", every)]
+        },
+        "mean_ms": statistics.mean(every),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
@@ -176,48 +241,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--db", type=Path, help="keep the database here (default: a temporary directory)")
     opts = parser.parse_args()
-    rng = random.Random(opts.seed)
-    words = vocabulary(rng, 30_000)
-    gen = TextGen(rng, words)
-    with tempfile.TemporaryDirectory() as tmp:
-        db_path = opts.db or Path(tmp) / "letta.db"
-        if db_path.exists():
-            print(f"searching the existing {db_path} ...", file=sys.stderr)
-            with sqlite3.connect(db_path) as db:
-                agent_ids = [str(r[0]) for r in db.execute("SELECT id FROM agents ORDER BY name")]
-                messages = int(db.execute("SELECT count(*) FROM messages").fetchone()[0])
-            seconds = None
-        else:
-            print(f"inserting {opts.messages:,} messages for {opts.agents} agent(s) ...", file=sys.stderr)
-            agent_ids, seconds = populate(db_path, opts.messages, opts.agents, rng, gen)
-            messages = opts.messages
-        size_mb = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*")) / 1e6
-        store = SearchStore(open_database(db_path))
-        picks = random.Random(opts.seed + 1)  # the same queries whether the database was just built or not
-        queries = make_queries(picks, words, gen, opts.queries, max(1, messages // 1000))
-        for _kind, query in queries[:20]:  # warm-up: open pages, prepare statements
-            store.search_messages(agent_ids[0], query, limit=opts.limit)
-        times: dict[str, list[float]] = {}
-        found = needles = 0
-        for kind, query in queries:
-            agent_id = needle_owner(db_path, query) if kind == "needle" else picks.choice(agent_ids)
-            began = time.perf_counter()
-            hits = store.search_messages(agent_id, query, limit=opts.limit)
-            times.setdefault(kind, []).append((time.perf_counter() - began) * 1000)
-            if kind == "needle":
-                needles += 1
-                found += bool(hits) and query in hits[0].snippet
-    every = [t for values in times.values() for t in values]
-    insert = "reused" if seconds is None else f"insert {seconds:.1f}s ({messages / seconds:,.0f} msg/s)"
-    print(f"messages: {messages:,} ({len(agent_ids)} agent(s)); {insert}; database {size_mb:,.0f} MB")
-    print(f"needle recall (the needle is the top hit): {found}/{needles}")
+    r = measure(opts.messages, agents=opts.agents, queries=opts.queries, limit=opts.limit, seed=opts.seed, db=opts.db)
+    seconds = r["insert_s"]
+    insert = "reused" if seconds is None else f"insert {seconds:.1f}s ({r['messages'] / seconds:,.0f} msg/s)"
+    print(f"messages: {r['messages']:,} ({r['agents']} agent(s)); {insert}; database {r['db_mb']:,.0f} MB")
+    print(f"needle recall (the needle is the top hit): {r['recall'][0]}/{r['recall'][1]}")
     print(f"{'query kind':12} {'n':>4} {'p50':>9} {'p95':>9} {'p99':>9} {'max':>9}")
-    for kind, values in [*times.items(), ("all", every)]:
-        print(
-            f"{kind:12} {len(values):>4} {pct(values, 0.5):8.1f}ms {pct(values, 0.95):8.1f}ms "
-            f"{pct(values, 0.99):8.1f}ms {max(values):8.1f}ms"
-        )
-    print(f"mean {statistics.mean(every):.1f}ms over {len(every)} searches (limit {opts.limit})")
+    for kind, k in r["kinds"].items():
+        print(f"{kind:12} {k['n']:>4} {k['p50']:8.1f}ms {k['p95']:8.1f}ms {k['p99']:8.1f}ms {k['max']:8.1f}ms")
+    print(f"mean {r['mean_ms']:.1f}ms over {r['kinds']['all']['n']} searches (limit {r['limit']})")
     return 0
 
 

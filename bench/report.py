@@ -221,7 +221,32 @@ def targets(results: dict[str, Any]) -> list[str]:
             f"| turn overhead at message 1,000 ≤ 1.5× message 10 | {x:.2f}× (our server, model excluded) "
             f"| {'yes' if x <= 1.5 else 'no'} |"
         )
+    search = results.get("search") or {}
+    if "kinds" in search:
+        p99 = search["kinds"]["all"]["p99"]
+        out.append(
+            f"| `conversation_search` p99 < 50 ms at 1M messages | {p99:.1f} ms at {search['messages']:,} messages "
+            f"| {'yes' if p99 < 50 and search['messages'] >= 1_000_000 else 'no'} |"
+        )
     return out
+
+
+def search_table(search: dict[str, Any]) -> list[str]:
+    out = ["| query kind | searches | p50 | p95 | p99 | max |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for kind, k in search["kinds"].items():
+        name = "**all**" if kind == "all" else kind
+        out.append(
+            f"| {name} | {k['n']} | {k['p50']:.1f} ms | {k['p95']:.1f} ms | {k['p99']:.1f} ms | {k['max']:.1f} ms |"
+        )
+    insert = search["insert_s"]
+    rate = f", inserted at {search['messages'] / insert:,.0f} messages/s through the triggers" if insert else ""
+    found, needles = search["recall"]
+    return [
+        *out,
+        "",
+        f"{search['messages']:,} messages, database {search['db_mb']:,.0f} MB{rate}; "
+        f"{found} of {needles} needles were the top hit; mean {search['mean_ms']:.1f} ms.",
+    ]
 
 
 def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
@@ -347,6 +372,21 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
             "*Less the model* is the turn's latency minus one streamed request to the fake model.",
             "",
             *soak_table(results["soak"]),
+        ]
+    if "search" in results:
+        lines += [
+            "",
+            "## 6. `conversation_search` on a long history",
+            "",
+            "`bench/bench_search.py`: one agent's history of synthetic messages (a 30,000-word vocabulary "
+            "with Zipf frequencies, English stopwords the most common; 5 to 150 words a message) inserted "
+            "through the real schema's triggers, then searches through `SearchStore.search_messages`, what "
+            "the tool and `POST /v1/messages/search` call, snippets included, after the database file has "
+            "been read once (a server that has been up has its pages cached). Kinds: a rare, a medium and a "
+            'common word, two words of one message, a quoted two-word phrase (`"in an"`, mostly stopwords), '
+            "a question, and a needle word planted in every 1,000th message.",
+            "",
+            *search_table(results["search"]),
         ]
     if meta.get("official_error"):
         lines += [

@@ -1,10 +1,11 @@
 """Benchmarks side by side with the official Letta Code CLI; writes docs/benchmarks.md.
 
-Usage: python -m bench.run [--quick] [--runs N] [--only startup,turns,server,soak] [--out PATH]
+Usage: python -m bench.run [--quick] [--runs N] [--only startup,turns,server,soak,search] [--out PATH]
 
 Installs the official CLI (PyPI `letta`, pinned) into bench/.envs/official if it is not there,
 then runs the scenarios (see bench/cli_scenarios.py and bench/server_load.py) and writes the
-report. `--quick` measures 3 runs per scenario and a shorter server load instead of 10.
+report. `--quick` measures 3 runs per scenario, a shorter server load and a search over 100,000
+messages instead of 10 runs, the full load and 1,000,000 messages (bench/bench_search.py).
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import cli_scenarios, official, report, server_load
+from bench import bench_search, cli_scenarios, official, report, server_load
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ("startup", "turns", "server", "soak")
+SCENARIOS = ("startup", "turns", "server", "soak", "search")
 NOISE = (
     "This machine is shared: other engineers' test suites were running during the run, so every "
     "number is noisy (see the load average and the min–max spreads). CPU time is less sensitive to "
@@ -109,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     if "soak" in only:
         log("5. 1,000-turn session")
         results["soak"] = server_load.soak(ours_letta, args.quick, log)
+    if "search" in only:
+        log("6. conversation_search on a long history")
+        results["search"] = bench_search.measure(100_000 if args.quick else 1_000_000, log=log)
     meta["load_end"] = os.getloadavg()[0]
     log(f"done in {time.perf_counter() - started:.0f} s")
 

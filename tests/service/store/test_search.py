@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from letta_code.service.agent.search_tools import format_message_hits
 from letta_code.service.service import AgentService
 from letta_code.service.store import search
 from letta_code.service.store.models import Message, new_id
@@ -65,6 +66,8 @@ def test_a_word_in_most_messages_comes_newest_first(service: AgentService, monke
     common = service.search.search_messages(agent_id, "pelican", limit=5)
     assert found(common) == ids[-1:-6:-1] and all(h.score is None for h in common)
     assert all("pelican" in h.matches for h in common)
+    assert '"order": "newest first"' in format_message_hits("pelican", common, "conv-x")
+    assert '"order": "best match first"' in format_message_hits("pelican", plain, "conv-x")
 
 
 @pytest.mark.usefixtures("long_history")

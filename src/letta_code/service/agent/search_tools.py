@@ -191,7 +191,8 @@ def format_message_hits(query: str, hits: list[MessageHit], conversation_id: str
         if query.strip():
             item["matches"] = hit.matches
         results.append(item)
-    order = "best match first" if query.strip() else "newest first"
+    # Unscored hits: a listing, or a search whose words are all too common to rank by.
+    order = "best match first" if any(hit.score is not None for hit in hits) else "newest first"
     return _results_json(query, order, results)
 
 
