@@ -203,6 +203,53 @@ def test_client_tool_stops_for_approval_and_continues(tmp_path: Path, model_serv
     assert tool_msgs[0]["content"] == "hi\n" and tool_msgs[0]["tool_call_id"] == "call_1"
 
 
+def test_a_stale_approval_is_answered_and_the_turn_goes_on_in_one_send(
+    tmp_path: Path, model_server: ModelServer
+) -> None:
+    """How a client that lost track of a pending approval recovers: the denial of every pending
+    call and its new message in one request (the user message first in the list, even)."""
+    service = make_service(tmp_path, model_server)
+    agent_id = make_agent(service)
+    calls = [("Bash", {"command": "echo one"}, "call_a"), ("Bash", {"command": "echo two"}, "call_b")]
+    model_server.script([Reply(tool_calls=calls), Reply(text="Fine, not running them.")])
+    deny = {
+        "type": "approval",
+        "approvals": [
+            {"type": "approval", "tool_call_id": "call_a", "approve": False, "reason": "stale"},
+            {"type": "approval", "tool_call_id": "call_b", "approve": False, "reason": "stale"},
+        ],
+    }
+
+    async def scenario() -> list[dict[str, Any]]:
+        await drain(
+            service,
+            agent_id=agent_id,
+            conversation_id=None,
+            messages=[{"role": "user", "content": "run both"}],
+            client_tools=[BASH],
+        )
+        conv = service.conversations.default_for(agent_id).id
+        half = {**deny, "approvals": deny["approvals"][:1]}
+        with pytest.raises(BadRequestError, match="approvals missing for tool calls: call_b"):
+            service.start_run(
+                agent_id=agent_id, conversation_id=conv, messages=[half, {"role": "user", "content": "new task"}]
+            )
+        return await drain(
+            service,
+            agent_id=agent_id,
+            conversation_id=conv,
+            client_tools=[BASH],
+            messages=[{"role": "user", "content": "new task"}, deny],
+        )
+
+    chunks = asyncio.run(scenario())
+    assert chunks[-2]["stop_reason"] == "end_turn"
+    sent = [(m["role"], m.get("tool_call_id")) for m in model_server.last_messages()[-4:]]
+    assert sent == [("assistant", None), ("tool", "call_a"), ("tool", "call_b"), ("user", None)]
+    assert "new task" in str(model_server.last_messages()[-1]["content"])
+    assert service.conversations.pending_approval(service.conversations.default_for(agent_id).id) is None
+
+
 def test_max_steps_stops_a_looping_agent(tmp_path: Path, model_server: ModelServer) -> None:
     service = make_service(tmp_path, model_server)
     agent_id = make_agent(service)

@@ -70,36 +70,45 @@ def build_input_messages(
     run_id: str,
     pending: PendingApproval | None,
 ) -> list[Message]:
-    """Validate the request against the conversation's state and build the rows to store."""
+    """Validate the request against the conversation's state and build the rows to store.
+
+    A request may answer the pending calls and go on with new user messages in one go (how a
+    client recovers an approval it had lost track of): the answers are stored first, right
+    after the calls they answer, whatever their place in the request.
+    """
     if not messages:
         raise BadRequestError("messages must not be empty")
-    rows: list[Message] = []
-    answered: set[str] = set()
     for message in messages:
         if not isinstance(message, dict):
             raise BadRequestError("each message must be an object")
+    answers: list[Message] = []
+    answered: set[str] = set()
+    for message in filter(is_approval, messages):
+        if pending is None:
+            raise BadRequestError("there is no pending approval request in this conversation")
+        waiting = {c["id"]: c for c in pending.tool_calls}
+        for item in _approval_items(message):
+            call_id = str(item.get("tool_call_id"))
+            if call_id not in waiting:
+                raise BadRequestError(f"unknown tool_call_id {call_id!r}: the pending calls are {', '.join(waiting)}")
+            answered.add(call_id)
+            answers.append(_tool_result_row(item, agent_id, conversation_id, run_id, message.get("otid")))
+    unanswered = [c for c in pending.tool_calls if c["id"] not in answered] if pending is not None else []
+    if answered and unanswered:
+        raise BadRequestError(f"approvals missing for tool calls: {', '.join(c['id'] for c in unanswered)}")
+    said: list[Message] = []
+    for message in messages:
         if is_approval(message):
-            if pending is None:
-                raise BadRequestError("there is no pending approval request in this conversation")
-            waiting = {c["id"]: c for c in pending.tool_calls}
-            for item in _approval_items(message):
-                call_id = str(item.get("tool_call_id"))
-                if call_id not in waiting:
-                    raise BadRequestError(
-                        f"unknown tool_call_id {call_id!r}: the pending calls are {', '.join(waiting)}"
-                    )
-                answered.add(call_id)
-                rows.append(_tool_result_row(item, agent_id, conversation_id, run_id, message.get("otid")))
             continue
         role = message.get("role", "user")
         if role not in ("user", "system"):
             raise BadRequestError(f"unsupported message role {role!r}")
-        if pending is not None:
-            names = ", ".join(c["name"] for c in pending.tool_calls)
+        if unanswered:
+            names = ", ".join(c["name"] for c in unanswered)
             raise ConflictError(
                 f"the conversation is waiting for approval of tool calls ({names}); send an approval message first"
             )
-        rows.append(
+        said.append(
             Message(
                 id=new_id("message"),
                 agent_id=agent_id,
@@ -111,11 +120,7 @@ def build_input_messages(
                 created_at=utcnow(),
             )
         )
-    if pending is not None and answered:
-        missing = [c["id"] for c in pending.tool_calls if c["id"] not in answered]
-        if missing:
-            raise BadRequestError(f"approvals missing for tool calls: {', '.join(missing)}")
-    return rows
+    return answers + said
 
 
 def _tool_result_row(
