@@ -193,8 +193,10 @@ def test_reset_messages_clears_the_context(live_server: LiveServer, client: Lett
     client.agents.messages.create(agent.id, messages=user("what did I say?"))
     sent = json.dumps(live_server.model.last_messages())
     assert "banana" not in sent
-    # History is kept; only the context window moved.
-    assert len(client.agents.messages.list(agent.id).items) == 4
+    # History is kept; only the context window moved, and the agent's message_ids with it.
+    listed = client.agents.messages.list(agent.id, order="asc").items
+    assert len(listed) == 4
+    assert client.agents.retrieve(agent.id).message_ids == [m.id for m in listed[2:]]
 
 
 def test_client_skills_are_listed_in_the_prompt_of_that_run(live_server: LiveServer, client: Letta) -> None:
@@ -229,3 +231,60 @@ def test_a_conversation_can_run_on_its_own_model(live_server: LiveServer, client
     assert client.agents.retrieve(agent.id).model == "openai/gpt-4.1"  # the agent is unchanged
     with pytest.raises(letta_client.BadRequestError):
         client.conversations.create(agent_id=agent.id, model="nosuch/model-x")
+
+
+def test_parallel_calls_and_a_stale_approval_as_the_official_cli_meets_them(
+    live_server: LiveServer, client: Letta
+) -> None:
+    """Three parallel client calls on a non-default conversation; the client then loses track of
+    them and finds them again as the official CLI does (the last of the conversation's
+    `in_context_message_ids`, then that message's approval requests), and recovers by denying
+    them and sending its new message in one request."""
+    agent = make_agent(client)
+    conv = client.conversations.create(agent_id=agent.id)
+    calls = [("Bash", {"command": f"echo {n}"}, f"call_{n}") for n in ("one", "two", "three")]
+    live_server.model.script([Reply(tool_calls=calls), Reply(text="Not running them; on to the new task.")])
+    first = no_pings(
+        client.conversations.messages.create(conv.id, messages=user("run three"), client_tools=[SDK_BASH_TOOL])
+    )
+    requests = [as_a(ApprovalRequestMessage, c) for c in first if c.message_type == "approval_request_message"]
+    # One request per call, each naming only its own call: gathered by tool_call_id across the
+    # requests, every call's arguments arrive exactly once.
+    gathered: dict[str, str] = {}
+    for request in requests:
+        for call in request.tool_calls if isinstance(request.tool_calls, list) else [request.tool_call]:
+            gathered[call.tool_call_id] = gathered.get(call.tool_call_id, "") + call.arguments
+    assert {k: json.loads(v) for k, v in gathered.items()} == {call_id: args for _, args, call_id in calls}
+
+    found = client.conversations.retrieve(conv.id)
+    assert found.in_context_message_ids is not None and found.in_context_message_ids[-1] == requests[0].id
+    listed = client.conversations.messages.list(conv.id, order="desc", limit=50).items
+    stale = [
+        m for m in listed if m.id == found.in_context_message_ids[-1] and m.message_type == "approval_request_message"
+    ]
+    assert sorted(as_a(ApprovalRequestMessage, m).tool_call.tool_call_id for m in stale) == sorted(c[2] for c in calls)
+
+    denial: ApprovalCreateParam = {
+        "type": "approval",
+        "approvals": [{"type": "approval", "tool_call_id": c[2], "approve": False, "reason": "stale"} for c in calls],
+    }
+    second = no_pings(client.conversations.messages.create(conv.id, messages=[denial, *user("new task")]))
+    assert second[-2].stop_reason == "end_turn"
+    assert [c.content for c in second if c.message_type == "assistant_message"] == [
+        "Not running them; on to the new task."
+    ]
+    assert client.conversations.retrieve(conv.id).in_context_message_ids[-1] != requests[0].id
+
+
+def test_the_default_history_is_not_listed_as_a_conversation(client: Letta) -> None:
+    agent = make_agent(client)
+    conv = client.conversations.create(agent_id=agent.id)
+    no_pings(client.conversations.messages.create("default", agent_id=agent.id, messages=user("hi")))
+    assert [c.id for c in client.conversations.list(agent_id=agent.id)] == [conv.id]
+    everything = client.get(
+        "/v1/conversations", cast_to=object, options={"params": {"agent_id": agent.id, "include_default": True}}
+    )
+    assert isinstance(everything, list) and len(everything) == 2
+    retrieved = client.agents.retrieve(agent.id)
+    default_history = client.conversations.messages.list("default", agent_id=agent.id, order="asc").items
+    assert retrieved.message_ids is not None and retrieved.message_ids[-1] == default_history[-1].id

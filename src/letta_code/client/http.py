@@ -285,7 +285,7 @@ class HttpBackend:
         return conversation_state(data) if data else None
 
     async def list_conversations(self, agent_id: str) -> list[ConversationState]:
-        found = await self._all("/v1/conversations", {"agent_id": agent_id, "order": "desc"})
+        found = await self._all("/v1/conversations", {"agent_id": agent_id, "order": "desc", "include_default": "true"})
         return [conversation_state(c) for c in found]
 
     async def default_conversation(self, agent_id: str) -> ConversationState:

@@ -9,14 +9,13 @@ derived here. A few extra fields the SDK ignores but our `HttpBackend` reads
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from letta_code.schemas.state import AgentState, BlockState, ConversationState, RunState
 from letta_code.service.agent.history import to_letta_messages
 from letta_code.service.agent.memory_tools import MEMORY_TOOL_SPECS
-from letta_code.service.agent.step_calls import approval_requests, stored_calls
+from letta_code.service.agent.step_calls import pending_request, stored_calls
 from letta_code.service.blocks import RevisionDiff
 from letta_code.service.context_window import ContextOverview
 from letta_code.service.store.conversations import PendingApproval
@@ -124,8 +123,10 @@ def agent_view(
     *,
     include: set[str] | None = None,
     pending: dict[str, Any] | None = None,
+    message_ids: list[str] | None = None,
 ) -> dict[str, Any]:
-    """`include` (relationship names like "agent.blocks") limits the lists filled; None = all."""
+    """`include` (relationship names like "agent.blocks") limits the lists filled; None = all.
+    `message_ids`: the default conversation's context, given for one agent (not for lists)."""
 
     def wanted(name: str) -> bool:
         return include is None or f"agent.{name}" in include
@@ -153,25 +154,32 @@ def agent_view(
     }
     if pending is not None or (include is not None and "agent.pending_approval" in include):
         view["pending_approval"] = pending
+    if message_ids is not None:
+        view["message_ids"] = view["in_context_message_ids"] = message_ids
     return view
 
 
 def pending_view(pending: PendingApproval | None) -> dict[str, Any] | None:
-    """A pending approval as Letta's `ApprovalRequestMessage` (all waiting calls in tool_calls):
-    the request the loop streamed for the first waiting call, dated when it was stored."""
+    """A pending approval as Letta's `ApprovalRequestMessage`: the first waiting call in
+    `tool_call`, all of them in `tool_calls`, dated when it was stored."""
     if pending is None:
         return None
-    requests = approval_requests(pending.message_id, None, stored_calls(pending.tool_calls))
-    if not requests:
+    request = pending_request(pending.message_id, stored_calls(pending.tool_calls))
+    if request is None:
         return None
-    view = replace(requests[0], otid=None).to_wire()
+    view = request.to_wire()
     view["date"] = iso(pending.created_at or datetime.now(UTC))
     return view
 
 
 def conversation_view(
-    conv: ConversationState, pending: dict[str, Any] | None = None, *, with_pending: bool = False
+    conv: ConversationState,
+    pending: dict[str, Any] | None = None,
+    *,
+    with_pending: bool = False,
+    in_context: list[str] | None = None,
 ) -> dict[str, Any]:
+    """`in_context`: the context's message ids, given for one conversation (not for lists)."""
     view: dict[str, Any] = {
         "id": conv.id,
         "agent_id": conv.agent_id,
@@ -182,6 +190,7 @@ def conversation_view(
         "last_message_at": iso(conv.updated_at),
         "model": conv.model,
         "context_window_limit": conv.context_window_limit,
+        "in_context_message_ids": in_context,
         # extras
         "is_default": conv.is_default,
         "message_count": conv.message_count,

@@ -78,12 +78,14 @@ def build_input_messages(
     """
     if not messages:
         raise BadRequestError("messages must not be empty")
+    checked: list[dict[str, Any]] = []
     for message in messages:
         if not isinstance(message, dict):
             raise BadRequestError("each message must be an object")
+        checked.append(message)
     answers: list[Message] = []
     answered: set[str] = set()
-    for message in filter(is_approval, messages):
+    for message in filter(is_approval, checked):
         if pending is None:
             raise BadRequestError("there is no pending approval request in this conversation")
         waiting = {c["id"]: c for c in pending.tool_calls}
@@ -97,7 +99,7 @@ def build_input_messages(
     if answered and unanswered:
         raise BadRequestError(f"approvals missing for tool calls: {', '.join(c['id'] for c in unanswered)}")
     said: list[Message] = []
-    for message in messages:
+    for message in checked:
         if is_approval(message):
             continue
         role = message.get("role", "user")

@@ -57,7 +57,7 @@ def test_an_approval_request_that_went_out_is_not_sent_again() -> None:
     assert isinstance(plan.then, AwaitApproval)
     [request] = plan.then.requests
     assert (request.id, request.step_id, request.tool_call) == ("m-1", "step-1", READ.wire())
-    assert request.tool_calls == [BASH.wire(), READ.wire()]
+    assert request.tool_calls == [READ.wire()]
 
 
 def test_a_finished_step_is_resent_and_its_server_tools_without_a_result_are_replayed() -> None:

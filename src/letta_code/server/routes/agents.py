@@ -75,12 +75,16 @@ def _includes(include: list[str] | None) -> set[str] | None:
     return set(values) if values else None
 
 
-def render(service: AgentService, agent: AgentState, include: set[str] | None = None) -> dict[str, Any]:
+def render(
+    service: AgentService, agent: AgentState, include: set[str] | None = None, *, one: bool = False
+) -> dict[str, Any]:
+    """The agent's view; `one`: a single agent's, with the ids of its default history's context."""
     pending = None
     if include is not None and "agent.pending_approval" in include:
         conv = service.conversations.default_for(agent.id)
         pending = pending_view(service.conversations.pending_approval(conv.id))
-    return agent_view(agent, include=include, pending=pending)
+    ids = service.conversations.default_context_ids(agent.id) if one else None
+    return agent_view(agent, include=include, pending=pending, message_ids=ids)
 
 
 @router.post("/agents", summary="Create an agent")
@@ -141,7 +145,7 @@ async def list_agents(
 @router.get("/agents/{agent_id}", summary="Retrieve an agent")
 async def retrieve_agent(agent_id: str, request: Request, include: QueryList = None) -> dict[str, Any]:
     service = service_of(request)
-    return render(service, service.get_agent(agent_id), _includes(include))
+    return render(service, service.get_agent(agent_id), _includes(include), one=True)
 
 
 @router.patch("/agents/{agent_id}", summary="Update an agent")

@@ -57,9 +57,13 @@ async def list_conversations(
     after: str | None = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     order: Order = "desc",
+    include_default: bool = False,  # ours: also the agents' default histories
 ) -> list[dict[str, Any]]:
-    # The store lists newest activity first; `page` wants oldest first.
-    convs = list(reversed(service_of(request).conversations.list(agent_id)))
+    # The store lists newest activity first; `page` wants oldest first. Letta clients show the
+    # default history apart (the official CLI adds its own row for it), so it is left out.
+    convs = [
+        c for c in reversed(service_of(request).conversations.list(agent_id)) if include_default or not c.is_default
+    ]
     chosen = page(convs, lambda c: c.id, after=after, limit=limit, order=check_order(order))
     return [conversation_view(c) for c in chosen]
 
@@ -68,7 +72,12 @@ async def list_conversations(
 async def retrieve_conversation(conversation_id: str, request: Request, agent_id: str | None = None) -> dict[str, Any]:
     service = service_of(request)
     conv = resolve_conversation(service, conversation_id, agent_id)
-    return conversation_view(conv, pending_view(service.conversations.pending_approval(conv.id)), with_pending=True)
+    return conversation_view(
+        conv,
+        pending_view(service.conversations.pending_approval(conv.id)),
+        with_pending=True,
+        in_context=service.conversations.in_context_ids(conv.id),
+    )
 
 
 @router.patch("/conversations/{conversation_id}", summary="Update a conversation")

@@ -4,7 +4,9 @@ A step's calls come from the stream folder (`llm/base.PartialCall`) and are stor
 on the assistant message as `{"id", "name", "arguments", "client"}` (the JSON of
 `Message.tool_calls`); `StepCall` is that record, typed. A client tool call is not
 run by the service: the step ends with one `approval_request_message` per client
-call, built here (`approval_requests`) for a fresh step and for a resumed run alike.
+call, built here (`approval_requests`) for a fresh step and for a resumed run alike;
+`pending_request` is the same approval as one message, for the agent's and the
+conversation's `pending_approval`.
 """
 
 from __future__ import annotations
@@ -59,12 +61,22 @@ def stored_calls(raw: Iterable[Mapping[str, Any]] | None) -> list[StepCall]:
 def approval_requests(
     message_id: str, step_id: str | None, calls: Sequence[StepCall], *, already_sent: Collection[str] = ()
 ) -> list[ApprovalRequestMessage]:
-    """The approval requests of a step's client calls: one per call, naming it in `tool_call` and
-    listing every client call of the step in `tool_calls`; a call whose request is in
-    `already_sent` (tool call ids) gets none."""
-    client = [c.wire() for c in calls if c.client]
+    """The approval requests of a step's client calls as they are streamed: one per call, naming
+    it alone in `tool_call` and `tool_calls` (clients that gather calls by id from `tool_calls`
+    would otherwise take each call once per request: the official CLI joined their arguments
+    N times), all with the message's id; a call whose request is in `already_sent` (tool call
+    ids) gets none."""
     return [
-        ApprovalRequestMessage(id=message_id, otid=new_id("otid"), step_id=step_id, tool_call=call, tool_calls=client)
-        for call in client
+        ApprovalRequestMessage(id=message_id, otid=new_id("otid"), step_id=step_id, tool_call=call, tool_calls=[call])
+        for call in (c.wire() for c in calls if c.client)
         if call.tool_call_id not in already_sent
     ]
+
+
+def pending_request(message_id: str, calls: Sequence[StepCall]) -> ApprovalRequestMessage | None:
+    """The pending approval as one message, the form an agent or conversation reports it in:
+    the first waiting call in `tool_call`, every waiting call in `tool_calls`."""
+    client = [c.wire() for c in calls if c.client]
+    if not client:
+        return None
+    return ApprovalRequestMessage(id=message_id, tool_call=client[0], tool_calls=client)

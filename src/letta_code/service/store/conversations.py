@@ -160,6 +160,24 @@ class ConversationStore:
             raise NotFoundError(f"conversation {conversation_id} not found")
         return ContextShape(start=int(row[0]), last_seq=int(row[1] or 0), count=int(row[2]))
 
+    def in_context_ids(self, conversation_id: str) -> builtins.list[str]:
+        """The ids of the messages in the conversation's context, oldest first (what Letta calls
+        `in_context_message_ids`: a client finds a pending approval at the end of it)."""
+        with self.sessions() as session:
+            start = session.scalar(select(Conversation.context_start).where(Conversation.id == conversation_id))
+            if start is None:
+                raise NotFoundError(f"conversation {conversation_id} not found")
+            query = select(Message.id).where(Message.conversation_id == conversation_id, Message.seq > start)
+            return list(session.scalars(query.order_by(Message.seq)))
+
+    def default_context_ids(self, agent_id: str) -> builtins.list[str]:
+        """`in_context_ids` of the agent's default conversation; none (and none created) before it has one."""
+        with self.sessions() as session:
+            conv_id = session.scalar(
+                select(Conversation.id).where(Conversation.agent_id == agent_id, Conversation.is_default.is_(True))
+            )
+        return [] if conv_id is None else self.in_context_ids(conv_id)
+
     def messages_after(self, conversation_id: str, seq: int) -> builtins.list[Message]:
         """The conversation's messages numbered above `seq`, oldest first."""
         with self.sessions() as session:

@@ -30,7 +30,7 @@ export function parts(ctx) {
 }
 
 export async function renderTab(section, agent, signal) {
-  const convs = await get(`/v1/conversations${query({ agent_id: agent.id, limit: 1000 })}`, { signal });
+  const convs = await get(`/v1/conversations${query({ agent_id: agent.id, limit: 1000, include_default: true })}`, { signal });
   const picker = h(
     "select",
     { "aria-label": "Conversation" },

@@ -10,7 +10,7 @@ const AT_ONCE = 4;
 const EVERY_MS = 3000;
 
 export async function renderTab(section, agent, signal) {
-  const list = () => get(`/v1/conversations${query({ agent_id: agent.id, limit: 1000 })}`, { signal });
+  const list = () => get(`/v1/conversations${query({ agent_id: agent.id, limit: 1000, include_default: true })}`, { signal });
   const previews = lazyPreviews(signal);
   const body = h("div", {});
   const total = h("span", { class: "muted small" });

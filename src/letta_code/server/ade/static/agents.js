@@ -74,7 +74,7 @@ export async function render(main, _params, signal) {
   }
 
   async function loadStats(agent, loadSignal) {
-    const convs = await get(`/v1/conversations${query({ agent_id: agent.id, limit: 1000 })}`, { signal: loadSignal });
+    const convs = await get(`/v1/conversations${query({ agent_id: agent.id, limit: 1000, include_default: true })}`, { signal: loadSignal });
     const last = newest(
       agent.updated_at,
       convs.map((c) => c.last_message_at || c.updated_at),
