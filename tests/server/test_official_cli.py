@@ -172,3 +172,64 @@ def test_a_model_chosen_for_an_existing_agent_is_used(
     assert json.loads(second.stdout)["agent_id"] == json.loads(first.stdout)["agent_id"]
     assert json.loads(second.stdout)["result"] == "second"
     assert model_server.last_request().protocol == "anthropic"
+
+
+@pytest.mark.slow
+def test_three_parallel_tool_calls_all_run(
+    official_letta: Path, server: tuple[str, Path, Path, ModelServer], tmp_path: Path
+) -> None:
+    # It gathers a step's calls by tool_call_id from each approval request's `tool_calls`: one
+    # request listing all three, three times over, had it join the arguments and deny them all.
+    url, _home, _log, model_server = server
+    model_server.clear()
+    calls = [("Bash", {"command": f"echo {n} > {n}.txt", "description": f"Write {n}"}, f"call_{n}") for n in "abc"]
+    model_server.script([Reply(tool_calls=calls), Reply(text="Wrote three files.")])
+    proc = run_official(
+        official_letta, url, tmp_path, "-p", "write three files", "--yolo", "--output-format", "json", "-m",
+        "anthropic/claude-sonnet-4-5",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout)["result"] == "Wrote three files."
+    assert {n: (tmp_path / "project" / f"{n}.txt").read_text() for n in "abc"} == {n: f"{n}\n" for n in "abc"}
+    blocks = [b for m in model_server.last_messages() if isinstance(m.get("content"), list) for b in m["content"]]
+    results = {b["tool_use_id"] for b in blocks if b.get("type") == "tool_result" and not b.get("is_error")}
+    assert results == {"call_a", "call_b", "call_c"}  # each ran once and succeeded
+
+
+@pytest.mark.slow
+def test_a_stale_approval_on_a_conversation_is_recovered(
+    official_letta: Path, server: tuple[str, Path, Path, ModelServer], tmp_path: Path
+) -> None:
+    # Another client left a call waiting for approval on a non-default conversation; the CLI
+    # finds it through the conversation's in_context_message_ids, answers it and sends its own
+    # message in the same request. It used to get 409, then 400, and exit 1.
+    url, _home, _log, model_server = server
+    model_server.clear()
+    model_server.script([Reply(text="ready")])
+    first = run_official(
+        official_letta, url, tmp_path, "-p", "hi", "--output-format", "json", "-m", "anthropic/claude-sonnet-4-5"
+    )
+    assert first.returncode == 0, first.stderr[-2000:]
+    agent_id = json.loads(first.stdout)["agent_id"]
+    headers = {"Authorization": f"Bearer {KEY}"}
+    bash = {"name": "Bash", "description": "Run a command", "parameters": {"type": "object", "properties": {}}}
+    model_server.script([Reply(tool_calls=[("Bash", {"command": "echo stale"}, "call_stale")])])
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+        conv = client.post("/v1/conversations", params={"agent_id": agent_id}, json={}).raise_for_status().json()
+        sent = client.post(
+            f"/v1/conversations/{conv['id']}/messages",
+            json={"messages": [{"role": "user", "content": "run it"}], "client_tools": [bash], "streaming": False},
+        )
+        assert sent.status_code == 200, sent.text
+        pending = client.get(f"/v1/conversations/{conv['id']}").json()
+        assert pending["pending_approval"]["tool_call"]["tool_call_id"] == "call_stale"
+    model_server.script([Reply(text="Back on track.")])
+    proc = run_official(
+        official_letta, url, tmp_path, "-p", "new task", "--conversation", conv["id"], "--yolo",
+        "--output-format", "json",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout)["result"] == "Back on track."
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+        after = client.get(f"/v1/conversations/{conv['id']}").json()
+    assert after["pending_approval"] is None
