@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -32,7 +33,7 @@ def test_bash_turn_json_output_and_stored_messages(letta: Letta, model_server: M
     result = json.loads(proc.stdout)
     assert result["type"] == "result" and result["subtype"] == "success" and result["is_error"] is False
     assert result["result"] == "I wrote out.txt."
-    assert result["agent_id"].startswith("agent-")
+    assert result["agent_id"].startswith("agent-") and result["session_id"] == result["agent_id"]
     assert result["num_turns"] == 2
     assert (
         result["usage"]["total_tokens"] == result["usage"]["prompt_tokens"] + result["usage"]["completion_tokens"] > 0
@@ -89,6 +90,13 @@ def test_stream_json_events_in_seed_order(letta: Letta, model_server: ModelServe
     seqs = [e["seqId"] for e in messages]
     assert seqs == sorted(seqs)
     assert "".join(e["content"] for e in deltas) == "Hi! How can I help you today?"
+    # The envelope hosts written for the official CLI read: on every line, with the seed's shapes kept.
+    agent_id = events[0]["agent_id"]
+    assert {e["session_id"] for e in events} == {agent_id}
+    assert events[0]["uuid"] == f"init-{agent_id}" and events[-1]["uuid"].startswith("result-")
+    assert all(e["uuid"] for e in events) and deltas[0]["uuid"] == deltas[0]["otid"]
+    stamp = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+    assert all(stamp.match(e["timestamp"]) for e in events), events[0]["timestamp"]
 
 
 def test_memory_edit_reaches_new_conversations_and_other_agents(

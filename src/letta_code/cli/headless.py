@@ -14,7 +14,9 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any, Literal, NotRequired, TypedDict
+from uuid import uuid4
 
 from letta_code.cli import conversation_lock
 from letta_code.cli.args import CliOptions
@@ -66,15 +68,23 @@ def write_out(text: str) -> None:
         raise OutputClosed from exc
 
 
-def emit_line(event: Mapping[str, object]) -> None:
-    write_out(json.dumps(event, ensure_ascii=False) + "\n")
+def emit_line(event: Mapping[str, object], *, session: str | None, uuid: str | None = None) -> None:
+    """One stream-json line: the event with `session_id` (the agent's id, or null before there is
+    an agent), `uuid` (given, else the chunk's otid or id, else a new one) and `timestamp`."""
+    line = {
+        **event,
+        "session_id": session,
+        "uuid": uuid or event.get("otid") or event.get("id") or str(uuid4()),
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
+    write_out(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def emit_result(fmt: str, event: ResultEvent) -> None:
     if fmt == "json":
-        write_out(json.dumps(event, indent=2, ensure_ascii=False) + "\n")
+        write_out(json.dumps({**event, "session_id": event["agent_id"]}, indent=2, ensure_ascii=False) + "\n")
     else:
-        emit_line(event)
+        emit_line(event, session=event["agent_id"], uuid=f"result-{uuid4()}")
 
 
 def kill_tools_on_sigint(session: ToolSession) -> Callable[[], None]:
@@ -243,7 +253,9 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
                     "sandbox": sandbox_state(ctx.tool_session.sandbox),
                     "mcp_servers": init_event_servers(ctx.mcp),
                     "slash_commands": [c.name for c in ctx.prompt_commands],
-                }
+                },
+                session=agent_id,
+                uuid=f"init-{agent_id}",
             )
         await session_started(ctx)  # hooks: SessionStart (its context goes with the prompt)
 
@@ -272,7 +284,7 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
         def on_chunk(chunk: StreamChunk) -> None:
             count_progress(chunk, progress)
             if fmt == "stream-json":
-                emit_line({"type": "message", **camelize(chunk)})
+                emit_line({"type": "message", **camelize(chunk)}, session=agent_id)
             elif fmt == "text" and is_overflow_compaction(chunk):
                 print(f"letta: {compaction_note(chunk['event_data'])}", file=sys.stderr)
 
