@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from letta_code.cli.args import CliOptions, CliUsageError, build_parser, parse_args
+from letta_code.cli.args import CliOptions, CliUsageError, build_parser, ignored_note, parse_args
 
 
 def test_defaults() -> None:
@@ -22,6 +22,8 @@ def test_defaults() -> None:
         "new": False,
         "new_agent": False,
         "agent": None,
+        "conversation": None,
+        "name": None,
         "continue_last": False,
         "resume": False,
         "tools": None,
@@ -33,8 +35,12 @@ def test_defaults() -> None:
         "link": False,
         "unlink": False,
         "max_steps": 50,
+        "max_turns": None,
         "stream": True,
         "wait_background": False,
+        "include_partial_messages": False,
+        "no_skills": False,
+        "ignored_flags": (),
     }
 
 
@@ -71,6 +77,12 @@ def test_every_flag_is_a_typed_field() -> None:
             "7",
             "--no-stream",
             "--wait-background",
+            "--max-turns",
+            "3",
+            "--include-partial-messages",
+            "--no-skills",
+            "--name",
+            "helper",
         ]
     )
     assert (options.prompt, options.output_format, options.model) == ("fix it", "stream-json", "sonnet")
@@ -80,6 +92,9 @@ def test_every_flag_is_a_typed_field() -> None:
     assert options.allowed_tools == ("Read", "Bash(ls:*),Grep")  # each value as given, in order
     assert options.disallowed_tools == ("Bash(curl:*)",)
     assert options.permission_mode == "plan" and options.stream is False and options.wait_background is True
+    assert options.max_turns == 3 and options.include_partial_messages and options.no_skills
+    assert options.name == "helper"
+    assert {parse_args([flag, "conv-2"]).conversation for flag in ("-C", "--conv", "--conversation")} == {"conv-2"}
     assert parse_args(["-p"]).prompt == ""  # -p alone: the prompt comes from stdin
     assert parse_args(["--continue", "--new-agent", "-v"]).continue_last is True
 
@@ -87,6 +102,21 @@ def test_every_flag_is_a_typed_field() -> None:
 def test_the_fields_are_exactly_the_parsers_flags() -> None:
     dests = {a.dest for a in build_parser()._actions if a.dest != "help"}
     assert dests == set(CliOptions.__annotations__)
+
+
+def test_the_official_clis_flags_without_meaning_here_are_accepted_and_named_once() -> None:
+    # The argv of the official CLI's own black-box tests, which every script written for it has.
+    options = parse_args(
+        ["-p", "hi", "--memfs-startup", "skip", "--backend", "api", "--no-mods", "--no-system-info-reminder",
+         "--memfs-startup", "skip", "--output-format", "stream-json"]
+    )  # fmt: skip
+    assert options.prompt == "hi" and options.output_format == "stream-json"
+    assert options.ignored_flags == ("--memfs-startup", "--backend", "--no-mods", "--no-system-info-reminder")
+    note = ignored_note(options)
+    assert note is not None and "\n" not in note and note.count("--memfs-startup") == 1
+    assert ignored_note(parse_args(["-p", "hi"])) is None
+    with pytest.raises(CliUsageError, match="unrecognized arguments: --memfs-start"):
+        parse_args(["--memfs-start", "skip"])  # a misspelling is still an error
 
 
 def test_options_are_read_only_and_replace_copies() -> None:
@@ -109,6 +139,10 @@ def test_options_are_read_only_and_replace_copies() -> None:
     ("argv", "expected"),
     [
         (["--max-steps", "0"], "--max-steps must be at least 1"),
+        (["-p", "x", "--max-turns", "0"], "--max-turns must be at least 1"),
+        (["--max-turns", "2"], "--max-turns is for headless runs (-p)"),
+        (["-p", "x", "--conversation", "conv-1", "--new"], "leave out --new and --new-agent"),
+        (["--backend"], "expected one argument"),
         (["--link"], "--link and --unlink need --agent <id>"),
         (["--agent", "a", "--link", "--unlink"], "cannot be used together"),
         (["--output-format", "yaml"], "invalid choice: 'yaml'"),

@@ -253,7 +253,8 @@ def test_parallel_calls_and_a_stale_approval_as_the_official_cli_meets_them(
     gathered: dict[str, str] = {}
     for request in requests:
         for call in request.tool_calls if isinstance(request.tool_calls, list) else [request.tool_call]:
-            gathered[call.tool_call_id] = gathered.get(call.tool_call_id, "") + call.arguments
+            call_id, arguments = str(call.tool_call_id), str(call.arguments)
+            gathered[call_id] = gathered.get(call_id, "") + arguments
     assert {k: json.loads(v) for k, v in gathered.items()} == {call_id: args for _, args, call_id in calls}
 
     found = client.conversations.retrieve(conv.id)
@@ -262,7 +263,9 @@ def test_parallel_calls_and_a_stale_approval_as_the_official_cli_meets_them(
     stale = [
         m for m in listed if m.id == found.in_context_message_ids[-1] and m.message_type == "approval_request_message"
     ]
-    assert sorted(as_a(ApprovalRequestMessage, m).tool_call.tool_call_id for m in stale) == sorted(c[2] for c in calls)
+    assert sorted(str(as_a(ApprovalRequestMessage, m).tool_call.tool_call_id) for m in stale) == sorted(
+        c[2] for c in calls
+    )
 
     denial: ApprovalCreateParam = {
         "type": "approval",
@@ -273,7 +276,7 @@ def test_parallel_calls_and_a_stale_approval_as_the_official_cli_meets_them(
     assert [c.content for c in second if c.message_type == "assistant_message"] == [
         "Not running them; on to the new task."
     ]
-    assert client.conversations.retrieve(conv.id).in_context_message_ids[-1] != requests[0].id
+    assert (client.conversations.retrieve(conv.id).in_context_message_ids or [""])[-1] != requests[0].id
 
 
 def test_the_default_history_is_not_listed_as_a_conversation(client: Letta) -> None:

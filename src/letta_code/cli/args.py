@@ -37,6 +37,36 @@ class CliUsageError(UserError):
     """Bad command-line input; the message is one line for stderr."""
 
 
+# Flags of the official Letta Code CLI that mean nothing here (its memory filesystem, its
+# backends, its toolsets and embeddings): accepted and ignored with one note, so scripts and
+# hosts written for it keep working. True: the flag takes a value.
+FOREIGN_FLAGS: dict[str, bool] = {
+    "--memfs-startup": True,
+    "--backend": True,
+    "--dev-backend": True,
+    "--embedding": True,
+    "--toolset": True,
+    "--memfs": False,
+    "--no-memfs": False,
+    "--no-mods": False,
+    "--no-system-info-reminder": False,
+    "--disable-memory-guard": False,
+    "--no-bundled-skills": False,
+}
+
+
+class _Foreign(argparse.Action):
+    """Records that a flag of `FOREIGN_FLAGS` was given (its value, if any, is dropped)."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object, option: str | None = None
+    ) -> None:
+        given = list(getattr(namespace, self.dest))
+        if option not in given:
+            given.append(option)
+        setattr(namespace, self.dest, given)
+
+
 OutputFormat = Literal["text", "json", "stream-json"]
 
 
@@ -56,6 +86,8 @@ class CliOptions(NamedTuple):
     new: bool
     new_agent: bool
     agent: str | None
+    conversation: str | None  # --conversation: that conversation (and its agent)
+    name: str | None  # --name: the agent with this name
     continue_last: bool
     resume: bool
     tools: str | None  # --tools as given: None loads every client tool, "" none
@@ -67,8 +99,12 @@ class CliOptions(NamedTuple):
     link: bool
     unlink: bool
     max_steps: int
+    max_turns: int | None  # headless: a turn cut at this many model steps is an error (exit 1)
     stream: bool
     wait_background: bool  # headless: stay until the background commands end, each end a turn
+    include_partial_messages: bool  # stream-json: each chunk as a `stream_event` line
+    no_skills: bool
+    ignored_flags: tuple[str, ...]  # FOREIGN_FLAGS given, for one note on stderr
 
 
 def context_window_arg(text: str) -> int:
@@ -122,6 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--new", action="store_true", help="start a new conversation with the same agent")
     p.add_argument("--new-agent", action="store_true", help="create a new agent with new memory blocks")
     p.add_argument("--agent", "-a", metavar="ID", help="use this agent id")
+    p.add_argument("--name", "-n", metavar="NAME", help="use the agent with this name")
+    p.add_argument(
+        "--conversation", "--conv", "-C", metavar="ID", help="use this conversation (and the agent it belongs to)"
+    )
     p.add_argument(
         "--continue",
         dest="continue_last",
@@ -155,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--yolo", action="store_true", help="alias for --permission-mode bypassPermissions")
     p.add_argument("--skills", metavar="DIR", help="also load skills from this directory")
+    p.add_argument("--no-skills", action="store_true", help="load no skills at all")
     p.add_argument("--link", action="store_true", help="attach the Letta Code tools to the agent, then start")
     p.add_argument("--unlink", action="store_true", help="remove the Letta Code tools from the agent, then start")
     p.add_argument(
@@ -163,7 +204,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_STEPS,
         help=f"stop a turn after this many model steps ({DEFAULT_MAX_STEPS})",
     )
+    p.add_argument(
+        "--max-turns",
+        type=int,
+        metavar="N",
+        help="headless: stop after N model steps and exit 1 (maximum turns reached)",
+    )
     p.add_argument("--no-stream", dest="stream", action="store_false", help="turn off token streaming")
+    p.add_argument(
+        "--include-partial-messages",
+        action="store_true",
+        help='stream-json: each chunk as {"type": "stream_event", "event": ...} instead of a message line',
+    )
+    p.set_defaults(ignored_flags=[])
+    for flag, takes_value in FOREIGN_FLAGS.items():
+        p.add_argument(
+            flag, dest="ignored_flags", action=_Foreign, nargs=None if takes_value else 0, help=argparse.SUPPRESS
+        )
     p.add_argument(
         "--wait-background",
         action="store_true",
@@ -180,15 +237,29 @@ def parse_args(argv: list[str]) -> CliOptions:
             **vars(parsed),
             "allowed_tools": tuple(parsed.allowed_tools),
             "disallowed_tools": tuple(parsed.disallowed_tools),
+            "ignored_flags": tuple(parsed.ignored_flags),
         }
     )
     if options.max_steps < 1:
         raise CliUsageError("--max-steps must be at least 1")
+    if options.max_turns is not None and options.max_turns < 1:
+        raise CliUsageError("--max-turns must be at least 1")
+    if options.max_turns is not None and options.prompt is None:
+        raise CliUsageError("--max-turns is for headless runs (-p)")
+    if options.conversation and (options.new or options.new_agent):
+        raise CliUsageError("--conversation names a conversation; leave out --new and --new-agent")
     if (options.link or options.unlink) and not options.agent:
         raise CliUsageError("--link and --unlink need --agent <id>")
     if options.link and options.unlink:
         raise CliUsageError("--link and --unlink cannot be used together")
     return options
+
+
+def ignored_note(options: CliOptions) -> str | None:
+    """The one stderr line for flags of the official CLI that were given and are ignored."""
+    if not options.ignored_flags:
+        return None
+    return f"letta: ignoring {', '.join(options.ignored_flags)} (flags of the official Letta Code CLI with no meaning here)"
 
 
 def print_help() -> None:

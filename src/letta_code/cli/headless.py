@@ -184,11 +184,13 @@ def is_busy(exc: BackendError) -> bool:
     return exc.status == 409 and "is busy" in str(exc)
 
 
-def step_limit_error(result: TurnResult, max_steps: int) -> str | None:
+def step_limit_error(result: TurnResult, args: CliOptions) -> str | None:
     if result.stop_reason != "max_steps":
         return None
+    if args.max_turns is not None and args.max_turns <= args.max_steps:
+        return f"maximum turns reached ({args.max_turns}, --max-turns) before the agent finished"
     return (
-        f"the turn stopped at its limit of {max_steps} model steps (--max-steps) before the agent "
+        f"the turn stopped at its limit of {args.max_steps} model steps (--max-steps) before the agent "
         "finished; raise --max-steps, or go on with --continue"
     )
 
@@ -212,7 +214,7 @@ async def _stop_turn(runner: TurnRunner) -> None:
 async def _move_off_busy(ctx: SessionContext) -> str | None:
     """A new conversation of the agent, taken for this process, when the session may move
     (the user named no conversation); None when it must not."""
-    if ctx.args.continue_last or ctx.args.new:
+    if ctx.args.continue_last or ctx.args.new or ctx.args.conversation:
         return None
     conversation = await ctx.backend.create_conversation(ctx.target.agent.id)
     conversation_lock.claim(paths.letta_home(), conversation.id)
@@ -283,7 +285,10 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
 
         def on_chunk(chunk: StreamChunk) -> None:
             count_progress(chunk, progress)
-            if fmt == "stream-json":
+            if fmt == "stream-json" and args.include_partial_messages:
+                event = camelize(chunk)
+                emit_line({"type": "stream_event", "event": event}, session=agent_id, uuid=event.get("otid"))
+            elif fmt == "stream-json":
                 emit_line({"type": "message", **camelize(chunk)}, session=agent_id)
             elif fmt == "text" and is_overflow_compaction(chunk):
                 print(f"letta: {compaction_note(chunk['event_data'])}", file=sys.stderr)
@@ -296,7 +301,7 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
                 client_tools=ctx.client_tools,
                 stream_tokens=fmt == "stream-json" and args.stream,
                 on_chunk=on_chunk,
-                max_steps=args.max_steps,
+                max_steps=min(args.max_steps, args.max_turns or args.max_steps),
                 hooks=ctx.hooks,
             )
 
@@ -343,7 +348,7 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
             shutdown(ctx.tool_session)
             await session_ended(ctx, "other")  # hooks: SessionEnd
             await close_session(ctx)  # the MCP servers, then the backend
-        error = result.error or step_limit_error(result, args.max_steps)
+        error = result.error or step_limit_error(result, args)
         if error is None and result.stop_reason not in ("end_turn", "requires_approval", "max_steps"):
             error = f"the run stopped: {result.stop_reason}"
     except OutputClosed:

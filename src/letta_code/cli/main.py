@@ -75,7 +75,7 @@ def _dispatch(argv: list[str]) -> int:
         from letta_code.cli.mcp_cmd import run_mcp_command
 
         return run_mcp_command(argv[1:])
-    from letta_code.cli.args import CliUsageError, parse_args
+    from letta_code.cli.args import CliUsageError, ignored_note, parse_args
 
     try:
         options = parse_args(argv)
@@ -83,6 +83,8 @@ def _dispatch(argv: list[str]) -> int:
         from letta_code.cli.failure import report
 
         return report(exc)
+    if note := ignored_note(options):
+        print(note, file=sys.stderr)
     if options.version:
         print(f"{__version__} (Letta Code, Python)")
         return 0

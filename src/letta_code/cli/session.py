@@ -159,6 +159,8 @@ def _refuse_contradictions(args: CliOptions) -> None:
     """Flags that ask for opposite things: refused, rather than one of them silently winning."""
     if args.continue_last and args.new:
         raise CliUsageError("--continue contradicts --new: resume the last conversation, or start a new one")
+    if args.name and (args.agent or args.new_agent):
+        raise CliUsageError(f"--name {args.name} contradicts --agent/--new-agent: name the agent one way")
     if args.agent and args.new_agent:
         raise CliUsageError(f"--agent {args.agent} contradicts --new-agent: use that agent, or create a new one")
     if args.new and args.new_agent:
@@ -228,6 +230,8 @@ async def open_session(
             default_model=lambda: _default_model(settings, backend),
             tools=list(ALL_TOOL_NAMES),
             claim=(lambda conv_id: conversation_lock.claim(paths.letta_home(), conv_id)) if exclusive else None,
+            conversation_id=args.conversation,
+            agent_name=args.name,
         )
     agent = target.agent
     if args.link or args.unlink:
@@ -249,7 +253,13 @@ async def open_session(
     team_memory = TeamMemory(backend, settings, target, _warn)
     await team_memory.sync()  # before the first request: a teammate's edits reach this agent's prompt
     skills = await start_skills(
-        backend, agent.id, cwd=cwd, home=paths.letta_home(), extra_dir=_skills_dir(args), warn=_warn
+        backend,
+        agent.id,
+        cwd=cwd,
+        home=paths.letta_home(),
+        extra_dir=_skills_dir(args),
+        warn=_warn,
+        none=args.no_skills,
     )
     instructions = await start_instructions(backend, lambda: target.agent.id, cwd=cwd, home=paths.letta_home())
     bypass = mode == PermissionMode.BYPASS_PERMISSIONS

@@ -143,14 +143,34 @@ async def resolve_session(
     default_model: Callable[[], str],
     tools: list[str],
     claim: Callable[[str], bool] | None = None,
+    conversation_id: str | None = None,
+    agent_name: str | None = None,
 ) -> SessionTarget:
     """Pick the agent and conversation for this run, and remember them for the directory.
 
     `claim(conversation_id)` takes a conversation for this process and says False when
     another live process has it (see the module docstring for what happens then).
+    `conversation_id` names the conversation (its agent is the one used; a busy one is an
+    error, never moved off); `agent_name` the agent, by its name.
     """
     agent: AgentState | None = None
     created = False
+    named: ConversationState | None = None
+    if conversation_id:
+        named = await backend.find_conversation(conversation_id)
+        if named is None:
+            raise SetupError(f"conversation {conversation_id} not found")
+        if agent_id and agent_id != named.agent_id:
+            raise SetupError(f"conversation {conversation_id} belongs to agent {named.agent_id}, not {agent_id}")
+        agent_id = named.agent_id
+    if agent_name and not agent_id:
+        matches = [a for a in await backend.list_agents() if a.name == agent_name]
+        if not matches:
+            raise SetupError(f"no agent is named {agent_name!r}")
+        if len(matches) > 1:
+            ids = ", ".join(a.id for a in matches)
+            raise SetupError(f"{len(matches)} agents are named {agent_name!r} ({ids}); choose one with --agent")
+        agent_id = matches[0].id
     last_agent = settings.local.get("lastAgent")
     if continue_last and not agent_id:
         last_agent = last_agent or settings.global_.get("lastAgent")
@@ -170,10 +190,10 @@ async def resolve_session(
         switched_from = agent.model
         agent = await backend.update_agent(agent.id, model=model)
 
-    conversation: ConversationState | None = None
-    if new_conversation:
+    conversation: ConversationState | None = named
+    if named is None and new_conversation:
         conversation = await backend.create_conversation(agent.id)
-    elif continue_last and settings.local.get("lastAgent") == agent.id:
+    elif named is None and continue_last and settings.local.get("lastAgent") == agent.id:
         last_conv = settings.local.get("lastConversation")
         if isinstance(last_conv, str):
             conversation = await backend.find_conversation(last_conv)
@@ -181,6 +201,10 @@ async def resolve_session(
         conversation = await backend.default_conversation(agent.id)
     busy = None
     if claim is not None and not claim(conversation.id):
+        if named is not None:
+            raise SetupError(
+                f"conversation {conversation.id} is busy with another letta process; wait for it to finish"
+            )
         if continue_last:
             raise SetupError(
                 f"conversation {conversation.id} is busy with another letta process; wait for it to "

@@ -143,9 +143,11 @@ async def start_skills(
     home: Path,
     extra_dir: Path | None,
     warn: Callable[[str], None],
+    none: bool = False,
 ) -> SkillManager:
-    """Discover the skills, warn about broken ones, and sync the agent's skill blocks."""
-    catalog = discover_skills(skill_roots(cwd, home, extra_dir))
+    """Discover the skills, warn about broken ones, and sync the agent's skill blocks
+    (`none`: no skill is loaded from anywhere, `--no-skills`)."""
+    catalog = discover_skills([] if none else skill_roots(cwd, home, extra_dir))
     for line in catalog.warnings:
         warn(line)
     manager = SkillManager(backend, agent_id, catalog)
