@@ -145,6 +145,15 @@ class AgentService:
             raise NotFoundError(f"conversation {conversation_id} does not belong to agent {agent_id}")
         return conv
 
+    def delete_conversation(self, conversation_id: str) -> None:
+        """Delete a conversation that is not running (409 while a run has it)."""
+        active = self.runs.active_for(conversation_id)
+        if active is not None:
+            raise ConflictError(
+                f"conversation {conversation_id} is busy with run {active.id}; wait for it or cancel it"
+            )
+        self.conversations.delete(conversation_id)
+
     def create_conversation(
         self,
         agent_id: str,

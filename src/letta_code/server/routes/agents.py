@@ -115,7 +115,7 @@ async def create_agent(body: AgentCreate, request: Request) -> dict[str, Any]:
         metadata=body.metadata,
         context_window=body.context_window_limit or llm.get("context_window"),
     )
-    return render(service, agent)
+    return render(service, agent, one=True)
 
 
 @router.get("/agents", summary="List agents")
@@ -180,7 +180,7 @@ async def update_agent(agent_id: str, body: AgentUpdate, request: Request) -> di
             if block_id not in current:
                 service.agents.attach_block(agent_id, block_id)
     agent = service.agents.update_agent(agent_id, **fields) if fields else service.get_agent(agent_id)
-    return render(service, agent)
+    return render(service, agent, one=True)
 
 
 @router.delete("/agents/{agent_id}", summary="Delete an agent")
@@ -258,7 +258,7 @@ async def attach_tool(agent_id: str, tool_id: str, request: Request) -> dict[str
     name = tool_name(request, tool_id)
     if name not in agent.tools:
         agent = service.agents.update_agent(agent_id, tools=[*agent.tools, name])
-    return render(service, agent)
+    return render(service, agent, one=True)
 
 
 @router.patch("/agents/{agent_id}/tools/detach/{tool_id}", summary="Detach a tool")
@@ -268,4 +268,4 @@ async def detach_tool(agent_id: str, tool_id: str, request: Request) -> dict[str
     name = tool_name(request, tool_id)
     if name in agent.tools:
         agent = service.agents.update_agent(agent_id, tools=[t for t in agent.tools if t != name])
-    return render(service, agent)
+    return render(service, agent, one=True)

@@ -97,6 +97,14 @@ async def update_conversation(
     return conversation_view(conv)
 
 
+@router.delete("/conversations/{conversation_id}", summary="Delete a conversation and its messages")
+async def delete_conversation(conversation_id: str, request: Request, agent_id: str | None = None) -> dict[str, Any]:
+    service = service_of(request)
+    conv = resolve_conversation(service, conversation_id, agent_id)
+    service.delete_conversation(conv.id)
+    return {"id": conv.id, "deleted": True}
+
+
 @router.post("/conversations/{conversation_id}/messages", summary="Send messages (SSE unless streaming=false)")
 async def send_conversation_message(conversation_id: str, body: MessageRequest, request: Request) -> Response:
     service = service_of(request)

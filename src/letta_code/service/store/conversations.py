@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from letta_code.schemas.state import ConversationState
-from letta_code.service.errors import NotFoundError
+from letta_code.service.errors import BadRequestError, NotFoundError
 from letta_code.service.store.models import Conversation, Message, new_id, utcnow
 
 
@@ -113,6 +114,21 @@ class ConversationStore:
                 setattr(conv, key, val)
             conv.updated_at = utcnow()
             return _conversation_state(conv, self._count(session, conv.id))
+
+    def delete(self, conversation_id: str) -> None:
+        """Remove a conversation and its messages (the search index follows by trigger); its
+        runs stay, as the record of what ran. The default conversation is the agent's own
+        history and is not deleted."""
+        with self.sessions.begin() as session:
+            conv = session.get(Conversation, conversation_id)
+            if conv is None:
+                raise NotFoundError(f"conversation {conversation_id} not found")
+            if conv.is_default:
+                raise BadRequestError(
+                    f"conversation {conversation_id} is the agent's default history; it can be cleared, not deleted"
+                )
+            session.execute(sa_delete(Message).where(Message.conversation_id == conversation_id))
+            session.delete(conv)
 
     @staticmethod
     def _count(session: Session, conversation_id: str) -> int:
