@@ -886,6 +886,18 @@ def _file_tools() -> list[Attempt]:
     ]
 
 
+# -- 12. lines the parser joins to an allowed command ----------------------------------
+def _joined_lines() -> list[Attempt]:
+    # tree-sitter-bash takes the line after a pipeline of three or more for arguments of
+    # the pipeline's last command; bash runs it on its own.
+    c = "12-joined-lines"
+    return [
+        bash(c, "echo a | echo b | echo c\ntouch @M@"),
+        bash(c, "echo a | echo b | git status\ntouch @M@ && echo done"),
+        bash(c, "echo a | echo b | echo c | echo d\ntouch @OUT@/@M@"),
+    ]
+
+
 def build_corpus() -> list[Attempt]:
     return (
         _bracket_globs()
@@ -899,6 +911,7 @@ def build_corpus() -> list[Attempt]:
         + _paths_and_redirects()
         + _interpreters()
         + _file_tools()
+        + _joined_lines()
     )
 
 

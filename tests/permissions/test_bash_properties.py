@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -108,7 +109,28 @@ def test_compounds_of_allowed_parts_are_allowed(project: Path, parts: list[str],
     ops = [data.draw(st.sampled_from([op for op in OPERATORS if op.strip() != "&"])) for _ in parts[1:]]
     command = parts[0] + "".join(op + p for op, p in zip(ops, parts[1:], strict=True))
     checker = PermissionChecker("default", allow=["Bash(npm test:*)", "Bash(echo:*)", "Bash(git status)"], cwd=project)
-    assert checker.check("Bash", {"command": command}).behavior == "allow", command
+    decision = checker.check("Bash", {"command": command})
+    # The one exception: a line break right after a pipeline of three or more, which
+    # tree-sitter-bash takes for part of the pipeline's last command; that parse is refused
+    # (it asks), since bash runs the next line on its own.
+    joined = "the parser joined two commands" in (decision.reason or "")
+    assert decision.behavior == "allow" or (decision.behavior == "ask" and joined), command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "echo a | echo b | echo x\ntouch pwned && echo c",
+        "npm test | npm test | git status\ntouch pwned",
+        "echo a | echo b | echo c | echo d\nrm -rf pwned",
+    ],
+)
+def test_a_line_the_parser_joins_to_an_allowed_command_is_not_allowed(project: Path, command: str) -> None:
+    # Bash runs `touch pwned` on its own line; the parse made it arguments of an allowed `echo`.
+    checker = PermissionChecker(
+        "default", allow=["Bash(npm test:*)", "Bash(echo:*)", "Bash(git status:*)"], cwd=project
+    )
+    assert checker.check("Bash", {"command": command}).behavior == "ask"
 
 
 @settings(max_examples=200, deadline=None)

@@ -14,6 +14,7 @@ The parse itself is `bash_parser.parse` (tree-sitter, imported on first use).
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from typing import Any
 
@@ -159,6 +160,12 @@ class _Walker(WordReader):
 
     # -- commands -------------------------------------------------------------------
     def command(self, node: Any, level: int) -> None:
+        for before, after in itertools.pairwise(node.children):
+            # tree-sitter-bash 0.25 can take `a | b | c<newline>d` for one command `c d`; bash
+            # runs `d` on its own. A line break between two parts of one command (not a `\`
+            # continuation) means the parse is not what bash will run.
+            if "\n" in self.source[before.end_byte : after.start_byte].replace("\\\n", ""):
+                self.problem("a line break inside one command: the parser joined two commands")
         assignments: list[tuple[str, Word]] = []
         parts: list[Any] = []  # argument nodes; touching ones are one word (see `joined`)
         for child in node.children:
