@@ -17,6 +17,7 @@ def test_defaults() -> None:
         "version": False,
         "prompt": None,
         "output_format": "text",
+        "input_format": "text",
         "model": None,
         "context_window": None,
         "new": False,
@@ -81,8 +82,6 @@ def test_every_flag_is_a_typed_field() -> None:
             "3",
             "--include-partial-messages",
             "--no-skills",
-            "--name",
-            "helper",
         ]
     )
     assert (options.prompt, options.output_format, options.model) == ("fix it", "stream-json", "sonnet")
@@ -93,7 +92,9 @@ def test_every_flag_is_a_typed_field() -> None:
     assert options.disallowed_tools == ("Bash(curl:*)",)
     assert options.permission_mode == "plan" and options.stream is False and options.wait_background is True
     assert options.max_turns == 3 and options.include_partial_messages and options.no_skills
-    assert options.name == "helper"
+    assert parse_args(["-n", "helper"]).name == parse_args(["--name", "helper"]).name == "helper"
+    streamed = parse_args(["-p", "--input-format", "stream-json", "--output-format", "stream-json"])
+    assert streamed.input_format == "stream-json" and streamed.prompt == ""
     assert {parse_args([flag, "conv-2"]).conversation for flag in ("-C", "--conv", "--conversation")} == {"conv-2"}
     assert parse_args(["-p"]).prompt == ""  # -p alone: the prompt comes from stdin
     assert parse_args(["--continue", "--new-agent", "-v"]).continue_last is True
@@ -128,7 +129,9 @@ def test_options_are_read_only_and_replace_copies() -> None:
     piped = options._replace(prompt="")
     assert piped.prompt == "" and options.prompt is None
     assert piped._replace(prompt=None) == options and piped != options and options != options._asdict()
-    assert repr(piped).startswith("CliOptions(version=False, prompt='', output_format='text', model='gpt-4.1',")
+    assert repr(piped).startswith(
+        "CliOptions(version=False, prompt='', output_format='text', input_format='text', model='gpt-4.1',"
+    )
     with pytest.raises(ValueError, match="promt"):
         options._replace(promt="")  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="stream"):
@@ -143,6 +146,11 @@ def test_options_are_read_only_and_replace_copies() -> None:
         (["--max-turns", "2"], "--max-turns is for headless runs (-p)"),
         (["-p", "x", "--conversation", "conv-1", "--new"], "leave out --new and --new-agent"),
         (["--backend"], "expected one argument"),
+        (
+            ["--input-format", "stream-json", "-p", "hi", "--output-format", "stream-json"],
+            "no prompt: it comes on stdin",
+        ),
+        (["--input-format", "stream-json", "-p"], "and --output-format stream-json"),
         (["--link"], "--link and --unlink need --agent <id>"),
         (["--agent", "a", "--link", "--unlink"], "cannot be used together"),
         (["--output-format", "yaml"], "invalid choice: 'yaml'"),

@@ -27,6 +27,7 @@ def refused(proc: subprocess.CompletedProcess[str], text: str) -> None:
         (["--agent", "agent-123", "--new-agent"], "--agent agent-123 contradicts --new-agent"),
         (["--new", "--new-agent"], "--new contradicts --new-agent"),
         (["--continue", "--new-agent"], "--continue contradicts --new-agent"),
+        (["--name", "helper", "--agent", "agent-123"], "--name helper contradicts --agent"),
     ],
 )
 def test_contradicting_flags_are_refused(letta: Letta, flags: list[str], message: str) -> None:

@@ -310,6 +310,28 @@ def test_cancel_stops_the_run(tmp_path: Path, model_server: ModelServer) -> None
     assert service.runs.get(chunks[-1]["run_id"]).status == "cancelled"
 
 
+def test_cancel_does_not_wait_for_a_silent_model(tmp_path: Path, model_server: ModelServer) -> None:
+    # The model sends nothing for 30 s; a cancel must end the run (and free the conversation)
+    # now, not when the first token comes.
+    service = make_service(tmp_path, model_server)
+    agent_id = make_agent(service)
+    model_server.script([Reply(text="too late", delay=30), Reply(text="next turn")])
+
+    async def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        run = service.start_run(agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "x"}])
+        while not model_server.requests:
+            await asyncio.sleep(0.02)
+        assert service.cancel(agent_id=agent_id) == [run.id]
+        first = await asyncio.wait_for(plain_chunks(service.follow_run(run.id)), timeout=10)
+        return first, await drain(
+            service, agent_id=agent_id, conversation_id=None, messages=[{"role": "user", "content": "y"}]
+        )
+
+    first, second = asyncio.run(scenario())
+    assert first[-2]["stop_reason"] == "cancelled"
+    assert [c["content"] for c in second if c["message_type"] == "assistant_message"] == ["next turn"]
+
+
 def test_resume_replays_from_seq(tmp_path: Path, model_server: ModelServer) -> None:
     service = make_service(tmp_path, model_server)
     agent_id = make_agent(service)

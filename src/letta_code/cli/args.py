@@ -81,6 +81,7 @@ class CliOptions(NamedTuple):
     version: bool
     prompt: str | None  # -p: None without it (the terminal UI); "" reads the prompt from stdin
     output_format: OutputFormat
+    input_format: Literal["text", "stream-json"]  # stream-json: a host drives the session over stdin
     model: str | None
     context_window: int | None
     new: bool
@@ -146,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["text", "json", "stream-json"],
         default="text",
         help="headless output: text (default), json (one result object), stream-json (JSONL events)",
+    )
+    p.add_argument(
+        "--input-format",
+        choices=["text", "stream-json"],
+        default="text",
+        help="headless input: text (the prompt), stream-json (JSON lines on stdin: turns and control requests)",
     )
     p.add_argument("-m", "--model", help="model handle or alias, e.g. openai/gpt-4.1, sonnet-4.5")
     p.add_argument(
@@ -244,6 +251,10 @@ def parse_args(argv: list[str]) -> CliOptions:
         raise CliUsageError("--max-steps must be at least 1")
     if options.max_turns is not None and options.max_turns < 1:
         raise CliUsageError("--max-turns must be at least 1")
+    if options.input_format == "stream-json" and (options.prompt != "" or options.output_format != "stream-json"):
+        raise CliUsageError(
+            "--input-format stream-json needs -p (no prompt: it comes on stdin) and --output-format stream-json"
+        )
     if options.max_turns is not None and options.prompt is None:
         raise CliUsageError("--max-turns is for headless runs (-p)")
     if options.conversation and (options.new or options.new_agent):

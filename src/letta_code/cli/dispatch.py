@@ -29,7 +29,11 @@ def run(options: CliOptions) -> int:
     with contextlib.suppress(SettingsError):  # the session's Settings.load reports it, in the output format
         _apply_settings_env()
     env = dict(os.environ)
-    if options.prompt is not None:
+    if options.input_format == "stream-json":  # a host drives the session (args.py checks -p)
+        from letta_code.cli.stream_session import run_stream_session
+
+        runner = run_stream_session
+    elif options.prompt is not None:
         from letta_code.cli.headless import run_headless
 
         runner = run_headless

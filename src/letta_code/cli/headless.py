@@ -13,8 +13,7 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any, Literal, NotRequired, TypedDict
 from uuid import uuid4
 
@@ -22,16 +21,15 @@ from letta_code.cli import conversation_lock
 from letta_code.cli.args import CliOptions
 from letta_code.cli.failure import debug_enabled, error_line, is_expected
 from letta_code.cli.headless_commands import run_builtin
-from letta_code.cli.mcp_setup import init_event_servers
 from letta_code.cli.notices import compaction_note, is_overflow_compaction
 from letta_code.cli.prompt_input import read_prompt
 from letta_code.cli.reflection_setup import make_reflector, reflect_after_headless_turn
-from letta_code.cli.sandbox_setup import sandbox_state
-from letta_code.cli.session import EXIT_OUTPUT_CLOSED, SessionContext, close_session, open_session, silence_stdout
+from letta_code.cli.session import EXIT_OUTPUT_CLOSED, SessionContext, close_session, open_session
 from letta_code.cli.session_hooks import session_ended, session_started
+from letta_code.cli.stream_json import OutputClosed, emit_chunk, emit_init, emit_line, write_out
 from letta_code.client.backend import BackendError
 from letta_code.config import paths
-from letta_code.harness.executor import PendingCall, ToolExecutor, UserAnswer
+from letta_code.harness.executor import AskUser, PendingCall, ToolExecutor, ToolObserver, UserAnswer
 from letta_code.harness.prompt_commands import Expanded, expand_invocation
 from letta_code.harness.turn import TurnResult, TurnRunner
 from letta_code.permissions import Decision, headless_denial_message
@@ -40,51 +38,35 @@ from letta_code.tools.base import ToolSession
 from letta_code.tools.registry import interrupt, shutdown
 
 
-def camelize(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {_camel(k): camelize(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [camelize(v) for v in value]
-    return value
-
-
-def _camel(key: str) -> str:
-    head, *rest = key.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-class OutputClosed(Exception):
-    """Whoever read our stdout has gone (`letta -p ... | head -1`). Not an OSError, so the
-    turn runner does not take it for a lost connection to the agent service."""
-
-
-def write_out(text: str) -> None:
-    """Write to stdout and flush; OutputClosed when the reader has gone."""
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError as exc:
-        silence_stdout()
-        raise OutputClosed from exc
-
-
-def emit_line(event: Mapping[str, object], *, session: str | None, uuid: str | None = None) -> None:
-    """One stream-json line: the event with `session_id` (the agent's id, or null before there is
-    an agent), `uuid` (given, else the chunk's otid or id, else a new one) and `timestamp`."""
-    line = {
-        **event,
-        "session_id": session,
-        "uuid": uuid or event.get("otid") or event.get("id") or str(uuid4()),
-        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-    }
-    write_out(json.dumps(line, ensure_ascii=False) + "\n")
-
-
 def emit_result(fmt: str, event: ResultEvent) -> None:
     if fmt == "json":
         write_out(json.dumps({**event, "session_id": event["agent_id"]}, indent=2, ensure_ascii=False) + "\n")
     else:
         emit_line(event, session=event["agent_id"], uuid=f"result-{uuid4()}")
+
+
+async def deny_in_headless(call: PendingCall, decision: Decision) -> UserAnswer:
+    """Nobody to ask: a call that would ask is denied, with what would allow it."""
+    return UserAnswer("deny", headless_denial_message(call.name, call.args(), decision), as_result=True)
+
+
+def headless_executor(ctx: SessionContext, ask: AskUser, observe: ToolObserver) -> ToolExecutor:
+    """The tool executor of a headless session; `ask` answers the calls that need asking."""
+
+    def on_plan_approved() -> None:
+        ctx.checker.mode = ctx.mode
+
+    return ToolExecutor(
+        ctx.tool_session,
+        ctx.checker,
+        ask,
+        observe,
+        on_plan_approved=on_plan_approved,
+        special_tools=ctx.special_tools,
+        external_tools=ctx.external_tools,
+        hooks=ctx.hooks,
+        on_file_touched=ctx.instructions.touched,
+    )
 
 
 def kill_tools_on_sigint(session: ToolSession) -> Callable[[], None]:
@@ -243,53 +225,19 @@ async def _run_headless(args: CliOptions, env: dict[str, str]) -> int:
                 file=sys.stderr,
             )
         if fmt == "stream-json":
-            emit_line(
-                {
-                    "type": "init",
-                    "agent_id": agent_id,
-                    "conversation_id": conversation_id,
-                    "model": ctx.target.agent.model,
-                    "tools": ctx.tool_names,
-                    "permission_mode": ctx.mode.value,
-                    "cwd": str(ctx.tool_session.cwd),
-                    "sandbox": sandbox_state(ctx.tool_session.sandbox),
-                    "mcp_servers": init_event_servers(ctx.mcp),
-                    "slash_commands": [c.name for c in ctx.prompt_commands],
-                },
-                session=agent_id,
-                uuid=f"init-{agent_id}",
-            )
+            emit_init(ctx)
         await session_started(ctx)  # hooks: SessionStart (its context goes with the prompt)
-
-        async def deny_in_headless(call: PendingCall, decision: Decision) -> UserAnswer:
-            return UserAnswer("deny", headless_denial_message(call.name, call.args(), decision), as_result=True)
 
         def observe(call: PendingCall, phase: str, _result: Any, seconds: float) -> None:
             nonlocal tool_seconds
             tool_seconds += seconds
 
-        def on_plan_approved() -> None:
-            ctx.checker.mode = ctx.mode
-
-        executor = ToolExecutor(
-            ctx.tool_session,
-            ctx.checker,
-            deny_in_headless,
-            observe,
-            on_plan_approved=on_plan_approved,
-            special_tools=ctx.special_tools,
-            external_tools=ctx.external_tools,
-            hooks=ctx.hooks,
-            on_file_touched=ctx.instructions.touched,
-        )
+        executor = headless_executor(ctx, deny_in_headless, observe)
 
         def on_chunk(chunk: StreamChunk) -> None:
             count_progress(chunk, progress)
-            if fmt == "stream-json" and args.include_partial_messages:
-                event = camelize(chunk)
-                emit_line({"type": "stream_event", "event": event}, session=agent_id, uuid=event.get("otid"))
-            elif fmt == "stream-json":
-                emit_line({"type": "message", **camelize(chunk)}, session=agent_id)
+            if fmt == "stream-json":
+                emit_chunk(chunk, ctx.target.agent.id, partial=args.include_partial_messages)
             elif fmt == "text" and is_overflow_compaction(chunk):
                 print(f"letta: {compaction_note(chunk['event_data'])}", file=sys.stderr)
 

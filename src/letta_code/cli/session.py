@@ -21,7 +21,7 @@ from letta_code.cli.model_window import settle_window
 from letta_code.cli.rule_check import check_rules
 from letta_code.cli.sandbox_setup import open_session_sandbox
 from letta_code.cli.subagent_setup import session_types
-from letta_code.cli.tool_setup import tools_added_since, without_unconfigured
+from letta_code.cli.tool_setup import asks_for, requested_tools, tools_added_since
 from letta_code.client.backend import Backend
 from letta_code.client.models import resolve_handle
 from letta_code.config import paths
@@ -44,7 +44,7 @@ from letta_code.permissions import (
 )
 from letta_code.schemas.chunks import ClientToolSchema
 from letta_code.schemas.state import AgentState
-from letta_code.tools.base import ToolError, ToolSession
+from letta_code.tools.base import ToolSession
 from letta_code.tools.registry import ALL_TOOL_NAMES, select_tools
 
 if TYPE_CHECKING:  # the hooks modules are imported only when a settings file has hooks, MCP's with a server
@@ -117,30 +117,6 @@ def make_backend(env: dict[str, str]) -> Backend:
     return EmbeddedBackend(paths.database_path(), env)
 
 
-def requested_tools(args: CliOptions) -> list[str]:
-    """The registry tools `--tools` asks for (every one without it; the harness's own tools are apart)."""
-    if args.tools is None:
-        return without_unconfigured(list(ALL_TOOL_NAMES), asked=False, warn=_warn)
-    names = [n for n in _tool_list(args.tools) if n not in HARNESS_TOOLS]
-    try:
-        return without_unconfigured([t.name for t in select_tools(names)], asked=True, warn=_warn)
-    except ToolError as exc:
-        raise CliUsageError(f"--tools: {exc}") from exc
-
-
-# The tools the harness itself runs (not registry tools): `--tools` may name them too.
-HARNESS_TOOLS = (SKILL_TOOL, ASK_TOOL, TASK_TOOL)
-
-
-def _tool_list(value: str) -> list[str]:
-    return [name.strip() for name in value.split(",") if name.strip()]
-
-
-def _asks_for(args: CliOptions, harness_tool: str) -> bool:
-    """Whether the session offers one of the harness's own tools: always, unless `--tools` leaves it out."""
-    return args.tools is None or harness_tool in _tool_list(args.tools)
-
-
 def _permission_mode(args: CliOptions, settings: Settings) -> PermissionMode:
     if args.yolo:
         if args.permission_mode and parse_mode_or_none(args.permission_mode) != PermissionMode.BYPASS_PERMISSIONS:
@@ -192,7 +168,7 @@ async def open_session(
     cwd = Path.cwd()
     settings = Settings.load(cwd)
     for line in settings.unknown_keys():
-        _warn(line)
+        warn(line)
     mode = _permission_mode(args, settings)
     rules = settings.permission_rules()  # the files' shapes first (one line naming the key)
     check_rules(args, settings)  # then each rule, before anything is created
@@ -209,7 +185,7 @@ async def open_session(
         )
     except RuleError as exc:
         raise StartupError(f"bad permission rule: {exc}") from exc
-    requested = requested_tools(args)
+    requested = requested_tools(args, warn)
     model = resolve_handle(args.model) if args.model else None
     backend = make_backend(env)
     if args.model:
@@ -250,7 +226,7 @@ async def open_session(
         flag=args.context_window,
         model_changed=target.model_switched_from is not None,
     )
-    team_memory = TeamMemory(backend, settings, target, _warn)
+    team_memory = TeamMemory(backend, settings, target, warn)
     await team_memory.sync()  # before the first request: a teammate's edits reach this agent's prompt
     skills = await start_skills(
         backend,
@@ -258,35 +234,35 @@ async def open_session(
         cwd=cwd,
         home=paths.letta_home(),
         extra_dir=_skills_dir(args),
-        warn=_warn,
+        warn=warn,
         none=args.no_skills,
     )
     instructions = await start_instructions(backend, lambda: target.agent.id, cwd=cwd, home=paths.letta_home())
     bypass = mode == PermissionMode.BYPASS_PERMISSIONS
-    mcp = await start_mcp(settings, env, bypass=bypass, ask=ask_mcp, warn=_warn)  # None: no server configured
+    mcp = await start_mcp(settings, env, bypass=bypass, ask=ask_mcp, warn=warn)  # None: no server configured
     hooks = _hook_runner(hook_config, cwd, target, checker) if hook_config else None
     external_tools = mcp_external_tools(mcp)
     tool_session = ToolSession(
         cwd=cwd,
         hidden=lambda path: checker.denied_by("Read", path) is not None,
         # The sandbox (and its walk of the project) only for sessions that offer Bash.
-        sandbox=open_session_sandbox(settings, mode, checker, env, _warn)
+        sandbox=open_session_sandbox(settings, mode, checker, env, warn)
         if "Bash" in requested and "Bash" in agent.tools
         else None,
     )
     special_tools: dict[str, SpecialTool] = {}
-    if skills.offered and _asks_for(args, SKILL_TOOL):
+    if skills.offered and asks_for(args, SKILL_TOOL):
         special_tools[SKILL_TOOL] = skills.run_tool
     questions = QuestionTool()  # no asker (nobody answers, headless) until the TUI sets its picker
-    if _asks_for(args, ASK_TOOL):
+    if asks_for(args, ASK_TOOL):
         special_tools[ASK_TOOL] = questions.run_tool
     subagents = None
-    if _asks_for(args, TASK_TOOL):
+    if asks_for(args, TASK_TOOL):
         subagents = special_tools[TASK_TOOL] = Subagents(
             backend,
             parent=lambda: target.agent,
             conversation=lambda: target.conversation,
-            types=session_types(settings, cwd, _warn),
+            types=session_types(settings, cwd, warn),
             client_tools=lambda: ctx.client_tools,  # the session's tools, as /link and /unlink leave them
             checker=checker,
             tool_session=tool_session,
@@ -372,7 +348,7 @@ def _hook_config(settings: Settings) -> HookConfig | None:
 
     config = parse_hooks(files)
     for line in config.warnings:
-        _warn(line)
+        warn(line)
     return config
 
 
@@ -395,11 +371,11 @@ def _file_commands(ctx: SessionContext) -> list[PromptCommand]:
 
     commands, warnings = load_prompt_commands(dirs, ctx.checker, ctx.tool_session)
     for line in warnings:
-        _warn(line)
+        warn(line)
     return commands
 
 
-def _warn(line: str) -> None:
+def warn(line: str) -> None:
     print(f"letta: warning: {line}", file=sys.stderr)
 
 

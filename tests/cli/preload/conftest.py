@@ -1,9 +1,14 @@
 """`preload`: the real `letta` with the preload server turned on, in a socket folder of the
-test's own, and every server it started killed afterwards."""
+test's own, and every server it started killed afterwards.
+
+A test that changes an imported file's time (`changed_code`) makes every preload server
+refuse, its other tests' included: it holds `CODE_LOCK` exclusively, the others shared,
+so tests on other pytest workers wait for it instead of failing."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import signal
@@ -90,8 +95,28 @@ class Preload:
                 os.kill(pid, signal.SIGKILL)
 
 
+CODE_LOCK = Path(tempfile.gettempdir()) / f"letta-preload-tests-{os.getuid()}.lock"
+
+
+@contextlib.contextmanager
+def code_lock(exclusive: bool) -> Iterator[None]:
+    with CODE_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture
-def preload(letta: Letta) -> Iterator[Preload]:
+def changed_code() -> Iterator[None]:
+    """For a test that changes the time of an imported file: no other preload test meanwhile."""
+    with code_lock(exclusive=True):
+        yield
+
+
+@pytest.fixture
+def preload(letta: Letta, request: pytest.FixtureRequest) -> Iterator[Preload]:
     # A short folder: a Unix socket's path must fit in 107 bytes.
     folder = Path(tempfile.mkdtemp(prefix="lp-", dir="/tmp"))
     env = {k: v for k, v in letta.env.items() if k != "XDG_RUNTIME_DIR"}
@@ -105,8 +130,9 @@ def preload(letta: Letta) -> Iterator[Preload]:
         }
     )
     helper = Preload(letta=letta, env=env, usage=usage)
-    try:
-        yield helper
-    finally:
-        helper.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+    with code_lock(exclusive=False) if "changed_code" not in request.fixturenames else contextlib.nullcontext():
+        try:
+            yield helper
+        finally:
+            helper.stop()
+            shutil.rmtree(folder, ignore_errors=True)

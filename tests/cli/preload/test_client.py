@@ -142,6 +142,7 @@ def test_a_run_with_other_limits_is_not_served(preload: Preload, model_server: M
     assert bash_result(model_server).strip().splitlines()[-1] == str(min(soft, 200))
 
 
+@pytest.mark.usefixtures("changed_code")
 def test_changed_code_is_never_served(preload: Preload, model_server: ModelServer) -> None:
     server = warm(preload, model_server)
     import letta_code.cli.headless as module

@@ -187,10 +187,12 @@ async def _reasoning(env: CommandEnv, arg: str) -> None:
 
 
 def _set_client_tools(state: TuiState) -> None:
-    from letta_code.cli.session import offered_tools, requested_tools
+    from letta_code.cli.session import offered_tools, warn
+    from letta_code.cli.tool_setup import requested_tools
 
     ctx = state.ctx
-    ctx.tool_names, ctx.client_tools = offered_tools(requested_tools(ctx.args), state.agent, ctx.special_tools, ctx.mcp)
+    requested = requested_tools(ctx.args, warn)
+    ctx.tool_names, ctx.client_tools = offered_tools(requested, state.agent, ctx.special_tools, ctx.mcp)
 
 
 @command("link", "attach the Letta Code tools (Read, Write, Edit, Bash, ...) to the agent")
