@@ -19,6 +19,9 @@ subcommands:
   letta ade [--port P] [--no-browser]                open the ADE (agents in a browser) on the local database
   letta memory list|show|log|diff|revert|export|import   inspect and manage memory blocks
   letta mcp add|list|get|remove                      manage MCP servers (see 'letta mcp --help')
+  letta agents list|show|rename|delete               manage agents (LETTA_BASE_URL: on that server)
+  letta conversations list [--agent ID]              an agent's conversations
+  letta messages search QUERY [--all-agents]         search messages, as conversation_search does
 
 examples:
   letta                                   resume this directory's agent (or create one)

@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None, *, preload: bool = True) -> int:
 
 def _run(argv: list[str]) -> int:
     _skip_httpx_cli()
-    prog = f"letta {argv[0]}" if argv[:1] in (["server"], ["ade"], ["memory"], ["mcp"]) else "letta"
+    subcommands = (["server"], ["ade"], ["memory"], ["mcp"], ["agents"], ["conversations"], ["messages"])
+    prog = f"letta {argv[0]}" if argv[:1] in subcommands else "letta"
     try:
         return _dispatch(argv)
     except KeyboardInterrupt:
@@ -75,6 +76,10 @@ def _dispatch(argv: list[str]) -> int:
         from letta_code.cli.mcp_cmd import run_mcp_command
 
         return run_mcp_command(argv[1:])
+    if argv[:1] in (["agents"], ["conversations"], ["messages"]):
+        from letta_code.cli.agents_cmd import run_agents_command
+
+        return run_agents_command(argv[0], argv[1:])
     from letta_code.cli.args import CliUsageError, ignored_note, parse_args
 
     try:

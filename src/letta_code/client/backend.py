@@ -22,7 +22,7 @@ from letta_code.schemas.chunks import (
     ToolCallData,
 )
 from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_MAX_STEPS, DEFAULT_PAGE_SIZE
-from letta_code.schemas.state import AgentState, BlockState, ConversationState, ReflectionStart
+from letta_code.schemas.state import AgentState, BlockState, ConversationState, MessageHitState, ReflectionStart
 
 
 class BackendError(UserError):
@@ -45,6 +45,14 @@ class Backend(Protocol):
     # agents & blocks
     async def find_agent(self, agent_id: str) -> AgentState | None: ...
     async def list_agents(self) -> list[AgentState]: ...
+    async def delete_agent(self, agent_id: str) -> None:
+        """Delete the agent, its conversations and messages (BackendError 404 when there is none)."""
+        ...
+
+    async def search_messages(self, query: str, *, agent_id: str | None, limit: int) -> list[MessageHitState]:
+        """conversation_search over one agent's messages, or every agent's (not hidden ones) with None."""
+        ...
+
     async def create_agent(
         self,
         *,

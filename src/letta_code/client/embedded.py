@@ -22,7 +22,7 @@ from letta_code.schemas.chunks import (
     ToolCallData,
 )
 from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_MAX_STEPS, DEFAULT_PAGE_SIZE
-from letta_code.schemas.state import AgentState, BlockState, ConversationState, ReflectionStart
+from letta_code.schemas.state import AgentState, BlockState, ConversationState, MessageHitState, ReflectionStart
 from letta_code.service.agent.history import to_letta_messages
 from letta_code.service.errors import NotFoundError, ServiceError
 from letta_code.service.service import AgentService
@@ -43,6 +43,21 @@ class EmbeddedBackend:
 
     async def list_agents(self) -> list[AgentState]:
         return self.service.agents.list_agents()
+
+    async def delete_agent(self, agent_id: str) -> None:
+        try:
+            self.service.agents.delete_agent(agent_id)
+        except ServiceError as exc:
+            raise BackendError(exc.detail, exc.status_code) from exc
+
+    async def search_messages(self, query: str, *, agent_id: str | None, limit: int) -> list[MessageHitState]:
+        try:
+            hits = self.service.search_messages(query, agent_id=agent_id, limit=limit)
+        except ServiceError as exc:
+            raise BackendError(exc.detail, exc.status_code) from exc
+        return [
+            MessageHitState(h.message_id, h.role, h.snippet, h.agent_id, h.conversation_id, h.created_at) for h in hits
+        ]
 
     async def create_agent(
         self,

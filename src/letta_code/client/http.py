@@ -35,7 +35,7 @@ from letta_code.schemas.defaults import (
     DEFAULT_PAGE_SIZE,
 )
 from letta_code.schemas.sse import parse_sse_lines, sse_lines
-from letta_code.schemas.state import AgentState, BlockState, ConversationState, ReflectionStart
+from letta_code.schemas.state import AgentState, BlockState, ConversationState, MessageHitState, ReflectionStart
 
 if TYPE_CHECKING:
     import httpx
@@ -224,6 +224,24 @@ class HttpBackend:
 
     async def list_agents(self) -> list[AgentState]:
         return [agent_state(a) for a in await self._all("/v1/agents", {"order": "asc"})]
+
+    async def delete_agent(self, agent_id: str) -> None:
+        await self._call("DELETE", f"/v1/agents/{agent_id}")
+
+    async def search_messages(self, query: str, *, agent_id: str | None, limit: int) -> list[MessageHitState]:
+        body = {"query": query, "limit": limit, **({"agent_id": agent_id} if agent_id else {})}
+        found = await self._call("POST", "/v1/messages/search", json=body)
+        return [
+            MessageHitState(
+                message_id=h["message_id"],
+                role=str(h.get("message_type") or "").removesuffix("_message"),
+                text=h.get("content") or "",
+                agent_id=h.get("agent_id") or "",
+                conversation_id=h.get("conversation_id") or "",
+                created_at=_when(h.get("created_at")),
+            )
+            for h in found or []
+        ]
 
     async def create_agent(
         self,

@@ -69,6 +69,19 @@ class ConversationState:
     context_window_limit: int | None = None
 
 
+@dataclass
+class MessageHitState:
+    """One message search result as a client lists it: the stored text (clipped around the
+    match when the message is long) and where the message is."""
+
+    message_id: str
+    role: str
+    text: str
+    agent_id: str
+    conversation_id: str
+    created_at: datetime | None = None
+
+
 class RunTotals(TypedDict, total=False):
     """What a run used so far, as stored on it: empty until its first step ends. The
     `usage_statistics` chunk a run streams at its end carries the same counts."""

@@ -35,7 +35,7 @@ def enabled(env: dict[str, str] | os._Environ[str] | None = None) -> bool:
 
 
 # The commands that are not a headless run: they own a terminal or serve for a long time.
-_SUBCOMMANDS = ("server", "ade", "memory", "mcp")
+_SUBCOMMANDS = ("server", "ade", "memory", "mcp", "agents", "conversations", "messages")
 
 
 def eligible(argv: list[str]) -> bool:

@@ -1,0 +1,81 @@
+"""`letta agents`, `letta conversations`, `letta messages` as a user runs them: real `letta`
+subprocesses on the local database, and the same commands against `letta server`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from letta_code.testing import ModelServer, Reply
+from tests.conftest import Letta
+from tests.server.test_process import KEY
+from tests.server.test_restart import start_server
+
+MODEL = ["-m", "openai/gpt-4.1"]
+
+
+def first_agent(letta: Letta, model_server: ModelServer, text: str = "the pelican plan is on") -> str:
+    model_server.script([Reply(text="noted")])
+    proc = letta.run("-p", text, "--output-format", "json", *MODEL)
+    assert proc.returncode == 0, proc.stderr
+    return str(json.loads(proc.stdout)["agent_id"])
+
+
+def test_list_show_rename_and_delete_an_agent(letta: Letta, model_server: ModelServer) -> None:
+    agent_id = first_agent(letta, model_server)
+    listed = letta.run("agents", "list")
+    assert listed.returncode == 0 and agent_id in listed.stdout and "openai/gpt-4.1" in listed.stdout
+    shown = letta.run("agents", "show", agent_id)
+    assert shown.returncode == 0, shown.stderr
+    assert f"id:             {agent_id}" in shown.stdout and "block human" in shown.stdout
+    renamed = letta.run("agents", "rename", agent_id, "pelican-keeper")
+    assert renamed.returncode == 0 and "-> pelican-keeper" in renamed.stdout
+    assert agent_id in letta.run("agents", "show", "pelican-keeper").stdout  # by name too
+    refused = letta.run("agents", "delete", agent_id)  # stdin is not a terminal: --yes needed
+    assert refused.returncode == 1 and "needs --yes" in refused.stderr
+    assert letta.run("agents", "delete", "pelican-keeper", "--yes").returncode == 0
+    assert agent_id not in letta.run("agents", "list").stdout
+    gone = letta.run("agents", "show", agent_id)
+    assert gone.returncode == 1 and "no agent" in gone.stderr and "Traceback" not in gone.stderr
+
+
+def test_conversations_and_message_search_of_this_directorys_agent(letta: Letta, model_server: ModelServer) -> None:
+    agent_id = first_agent(letta, model_server)
+    model_server.script([Reply(text="ok")])
+    assert letta.run("-p", "and the walrus too", "--new", *MODEL).returncode == 0
+    convs = letta.run("conversations", "list")
+    assert convs.returncode == 0, convs.stderr
+    lines = convs.stdout.strip().splitlines()
+    assert len(lines) == 2 and sum(line.endswith("default") for line in lines) == 1
+    found = letta.run("messages", "search", "pelican")
+    assert found.returncode == 0 and "the pelican plan is on" in found.stdout and "user" in found.stdout
+    everywhere = letta.run("messages", "search", "walrus", "--all-agents")
+    assert agent_id in everywhere.stdout and "and the walrus too" in everywhere.stdout
+    assert "No messages found" in letta.run("messages", "search", "zebra").stdout
+    bad = letta.run("messages", "search", "x", "--agent", "a", "--all-agents")
+    assert bad.returncode == 1 and "not allowed with argument" in bad.stderr
+
+
+@pytest.fixture
+def server_url(tmp_path: Path, model_server: ModelServer) -> Iterator[str]:
+    proc, url = start_server(tmp_path / "server-home", model_server)
+    try:
+        yield url
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_the_same_commands_on_a_server(letta: Letta, model_server: ModelServer, server_url: str) -> None:
+    letta.env.update({"LETTA_BASE_URL": server_url, "LETTA_API_KEY": KEY})
+    agent_id = first_agent(letta, model_server, "the heron nests by the server")
+    assert not (letta.home / "letta.db").exists()  # everything went to the server
+    assert agent_id in letta.run("agents", "list").stdout
+    assert "heron nests" in letta.run("messages", "search", "heron").stdout
+    assert "default" in letta.run("conversations", "list", "--agent", agent_id).stdout
+    assert letta.run("agents", "rename", agent_id, "server-heron").returncode == 0
+    assert letta.run("agents", "delete", "server-heron", "--yes").returncode == 0
+    assert agent_id not in letta.run("agents", "list").stdout
