@@ -11,6 +11,8 @@ from letta_code.service.service import AgentService
 from letta_code.service.store.revisions import RevisionStore
 from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta
+from tests.server.test_process import KEY
+from tests.server.test_restart import start_server
 
 MODEL = ["-m", "openai/gpt-4.1"]
 ORIGINAL = "(Nothing known about the user yet.)"
@@ -149,3 +151,26 @@ def test_diff_marks_a_value_without_a_final_newline(letta: Letta, model_server: 
     added = letta.run("memory", "diff", "human").stdout
     assert added.splitlines()[-3:] == ["-Uses vim.", "\\ No newline at end of file", "+Uses vim."], added
     assert added.endswith("+Uses vim.\n")
+
+
+def test_the_same_commands_on_a_server(letta: Letta, model_server: ModelServer, tmp_path: Path) -> None:
+    proc, url = start_server(tmp_path / "server-home", model_server)
+    try:
+        letta.env.update({"LETTA_BASE_URL": url, "LETTA_API_KEY": KEY})
+        agent_edits_human_block(letta, model_server)
+        assert not (letta.home / "letta.db").exists()  # the agent lives on the server
+        assert "human" in letta.run("memory", "list").stdout
+        assert letta.run("memory", "show", "human").stdout == "Prefers tabs.\nUses vim.\n"
+        log = letta.run("memory", "log", "human")
+        assert log.returncode == 0 and log.stdout.startswith("rev 2"), log.stderr
+        assert "+Prefers tabs." in letta.run("memory", "diff", "human").stdout
+        assert letta.run("memory", "revert", "human", "1").returncode == 0
+        assert letta.run("memory", "show", "human").stdout == ORIGINAL + "\n"
+        out = tmp_path / "exported"
+        assert letta.run("memory", "export", str(out)).returncode == 0
+        (out / "human.md").write_text((out / "human.md").read_text().replace(ORIGINAL, "Imported over HTTP."))
+        assert "human: updated" in letta.run("memory", "import", str(out)).stdout
+        assert letta.run("memory", "show", "human").stdout == "Imported over HTTP.\n"
+    finally:
+        proc.kill()
+        proc.wait()

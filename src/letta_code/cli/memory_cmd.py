@@ -1,6 +1,7 @@
 """`letta memory`: list, show, log, diff, revert, export and import memory blocks.
 
-Works on the agent of the current directory (or `--agent ID`) in the local database.
+Works on the agent of the current directory (or `--agent ID`) in the local database or,
+with `LETTA_BASE_URL`, on that server (a reflection pass runs on the local database).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from letta_code.cli.failure import report
+from letta_code.client.backend import Backend, BackendError
 from letta_code.config import paths
 from letta_code.config.settings import Settings
 from letta_code.errors import UserError
@@ -55,8 +57,10 @@ def run_memory_command(argv: list[str]) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from letta_code.service.errors import ServiceError
-    from letta_code.service.service import AgentService
+    import asyncio
+    import os
+
+    from letta_code.cli.session import make_backend
 
     settings = Settings.load()
     agent_id = args.agent or settings.local.get("lastAgent")
@@ -64,11 +68,23 @@ def _dispatch(args: argparse.Namespace) -> int:
         raise MemoryCommandError("no agent in this directory yet: run letta here first, or pass --agent ID")
     if args.command == "reflect":
         return _reflect(agent_id, settings, if_due=args.if_due)
-    service = AgentService(paths.database_path())
-    try:
-        agent = service.get_agent(agent_id)
-    except ServiceError as exc:
-        raise MemoryCommandError(exc.detail) from exc
+    backend = make_backend(dict(os.environ))
+
+    async def run() -> int:
+        try:
+            return await _on_backend(args, backend, agent_id)
+        except BackendError as exc:
+            raise MemoryCommandError(str(exc)) from exc
+        finally:
+            await backend.close()
+
+    return asyncio.run(run())
+
+
+async def _on_backend(args: argparse.Namespace, backend: Backend, agent_id: str) -> int:
+    agent = await backend.find_agent(agent_id)
+    if agent is None:
+        raise MemoryCommandError(f"agent {agent_id} not found")
     blocks = {b.label: b for b in agent.blocks}
 
     def block(label: str) -> BlockState:
@@ -88,29 +104,27 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(block(args.label).value)
     elif args.command == "log":
         b = block(args.label)
-        history = [entry.revision for entry in service.block_revisions(b.id)]
+        history = await backend.block_revisions(b.id)
         if not history:
             print(f"{b.label}: no changes since it was created (rev {b.version})")
         for rev in reversed(history):
             delta = len(rev.new_value) - len(rev.old_value)
             who = " ".join(x for x in (rev.agent_id, rev.conversation_id) if x) or "-"
-            print(f"rev {rev.version:<4} {rev.created_at:%Y-%m-%d %H:%M:%S}  {rev.source:15} {delta:+6d} chars  {who}")
+            when = f"{rev.created_at:%Y-%m-%d %H:%M:%S}" if rev.created_at else "-"
+            print(f"rev {rev.version:<4} {when}  {rev.source:15} {delta:+6d} chars  {who}")
     elif args.command == "diff":
         b = block(args.label)
-        diffs = service.block_revisions(b.id)
+        diffs = await backend.block_revisions(b.id)
         if not diffs:
             raise MemoryCommandError(f"block '{b.label}' has no revisions")
-        wanted = args.rev or diffs[-1].revision.version
-        chosen = next((d for d in diffs if d.revision.version == wanted), None)
+        wanted = args.rev or diffs[-1].version
+        chosen = next((d for d in diffs if d.version == wanted), None)
         if chosen is None:
             raise MemoryCommandError(f"block '{b.label}' has no revision {wanted}")
         sys.stdout.write(chosen.diff)
     elif args.command == "revert":
         b = block(args.label)
-        try:
-            service.revert_block(b.id, args.rev)
-        except ServiceError as exc:
-            raise MemoryCommandError(exc.detail) from exc
+        await backend.revert_block(b.id, args.rev)
         print(f"{b.label}: reverted to rev {args.rev}")
     elif args.command == "export":
         _export(agent.blocks, Path(args.dir))
@@ -118,13 +132,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         for label, value in _read_dir(Path(args.dir)):
             if label in blocks:
                 if blocks[label].value != value:
-                    service.agents.write_block(blocks[label].id, value, source="import")
+                    await backend.update_block(blocks[label].id, value, source="import")
                     print(f"{label}: updated")
                 else:
                     print(f"{label}: unchanged")
             else:
-                new = service.agents.create_block(label, value)
-                service.agents.attach_block(agent.id, new.id)
+                new = await backend.create_block(label, value)
+                await backend.attach_block(agent.id, new.id)
                 print(f"{label}: created")
     return 0
 

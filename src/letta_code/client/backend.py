@@ -22,7 +22,14 @@ from letta_code.schemas.chunks import (
     ToolCallData,
 )
 from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_MAX_STEPS, DEFAULT_PAGE_SIZE
-from letta_code.schemas.state import AgentState, BlockState, ConversationState, MessageHitState, ReflectionStart
+from letta_code.schemas.state import (
+    AgentState,
+    BlockRevisionState,
+    BlockState,
+    ConversationState,
+    MessageHitState,
+    ReflectionStart,
+)
 
 
 class BackendError(UserError):
@@ -84,7 +91,21 @@ class Backend(Protocol):
         limit: int = DEFAULT_BLOCK_LIMIT,
         read_only: bool = False,
     ) -> BlockState: ...
-    async def update_block(self, block_id: str, value: str, *, limit: int | None = None) -> BlockState: ...
+    async def update_block(
+        self, block_id: str, value: str, *, limit: int | None = None, source: str | None = None
+    ) -> BlockState:
+        """Write the block (`source`: what its revision says made the change, where the service
+        lets the client say; a server records its own)."""
+        ...
+
+    async def block_revisions(self, block_id: str) -> list[BlockRevisionState]:
+        """The block's changes, oldest first."""
+        ...
+
+    async def revert_block(self, block_id: str, version: int) -> BlockState:
+        """The block's value set back to what it was right after `version`, as a new revision."""
+        ...
+
     async def attach_block(self, agent_id: str, block_id: str) -> AgentState: ...
 
     # conversations

@@ -22,7 +22,14 @@ from letta_code.schemas.chunks import (
     ToolCallData,
 )
 from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_MAX_STEPS, DEFAULT_PAGE_SIZE
-from letta_code.schemas.state import AgentState, BlockState, ConversationState, MessageHitState, ReflectionStart
+from letta_code.schemas.state import (
+    AgentState,
+    BlockRevisionState,
+    BlockState,
+    ConversationState,
+    MessageHitState,
+    ReflectionStart,
+)
 from letta_code.service.agent.history import to_letta_messages
 from letta_code.service.errors import NotFoundError, ServiceError
 from letta_code.service.service import AgentService
@@ -96,8 +103,12 @@ class EmbeddedBackend:
     ) -> BlockState:
         return self.service.agents.create_block(label, value, description=description, limit=limit, read_only=read_only)
 
-    async def update_block(self, block_id: str, value: str, *, limit: int | None = None) -> BlockState:
+    async def update_block(
+        self, block_id: str, value: str, *, limit: int | None = None, source: str | None = None
+    ) -> BlockState:
         fields: dict[str, Any] = {"limit": limit} if limit is not None else {}
+        if source is not None:
+            fields["source"] = source
         try:
             block = self.service.agents.write_block(block_id, value, **fields)
         except ServiceError as exc:
@@ -108,6 +119,31 @@ class EmbeddedBackend:
     async def attach_block(self, agent_id: str, block_id: str) -> AgentState:
         try:
             return self.service.agents.attach_block(agent_id, block_id)
+        except ServiceError as exc:
+            raise BackendError(exc.detail, exc.status_code) from exc
+
+    async def block_revisions(self, block_id: str) -> list[BlockRevisionState]:
+        try:
+            entries = self.service.block_revisions(block_id)
+        except ServiceError as exc:
+            raise BackendError(exc.detail, exc.status_code) from exc
+        return [
+            BlockRevisionState(
+                version=e.revision.version,
+                old_value=e.revision.old_value,
+                new_value=e.revision.new_value,
+                diff=e.diff,
+                source=e.revision.source,
+                agent_id=e.revision.agent_id,
+                conversation_id=e.revision.conversation_id,
+                created_at=e.revision.created_at,
+            )
+            for e in entries
+        ]
+
+    async def revert_block(self, block_id: str, version: int) -> BlockState:
+        try:
+            return self.service.revert_block(block_id, version)
         except ServiceError as exc:
             raise BackendError(exc.detail, exc.status_code) from exc
 

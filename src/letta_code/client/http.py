@@ -35,7 +35,14 @@ from letta_code.schemas.defaults import (
     DEFAULT_PAGE_SIZE,
 )
 from letta_code.schemas.sse import parse_sse_lines, sse_lines
-from letta_code.schemas.state import AgentState, BlockState, ConversationState, MessageHitState, ReflectionStart
+from letta_code.schemas.state import (
+    AgentState,
+    BlockRevisionState,
+    BlockState,
+    ConversationState,
+    MessageHitState,
+    ReflectionStart,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -285,9 +292,30 @@ class HttpBackend:
         body = {"label": label, "value": value, "description": description, "limit": limit, "read_only": read_only}
         return block_state(await self._call("POST", "/v1/blocks", json=body))
 
-    async def update_block(self, block_id: str, value: str, *, limit: int | None = None) -> BlockState:
+    async def update_block(
+        self, block_id: str, value: str, *, limit: int | None = None, source: str | None = None
+    ) -> BlockState:
         body: dict[str, str | int] = {"value": value} | ({"limit": limit} if limit is not None else {})
         return block_state(await self._call("PATCH", f"/v1/blocks/{block_id}", json=body))
+
+    async def block_revisions(self, block_id: str) -> list[BlockRevisionState]:
+        found = await self._call("GET", f"/v1/blocks/{block_id}/revisions")
+        return [
+            BlockRevisionState(
+                version=int(r["version"]),
+                old_value=r.get("old_value") or "",
+                new_value=r.get("new_value") or "",
+                diff=r.get("diff") or "",
+                source=r.get("source") or "",
+                agent_id=r.get("agent_id"),
+                conversation_id=r.get("conversation_id"),
+                created_at=_when(r.get("created_at")),
+            )
+            for r in found or []
+        ]
+
+    async def revert_block(self, block_id: str, version: int) -> BlockState:
+        return block_state(await self._call("POST", f"/v1/blocks/{block_id}/revert", json={"version": version}))
 
     async def attach_block(self, agent_id: str, block_id: str) -> AgentState:
         path = f"/v1/agents/{agent_id}/core-memory/blocks/attach/{block_id}"

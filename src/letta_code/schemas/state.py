@@ -70,6 +70,20 @@ class ConversationState:
 
 
 @dataclass
+class BlockRevisionState:
+    """One change to a block: its value before and after, as a unified diff, and who made it."""
+
+    version: int
+    old_value: str
+    new_value: str
+    diff: str
+    source: str
+    agent_id: str | None = None
+    conversation_id: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass
 class MessageHitState:
     """One message search result as a client lists it: the stored text (clipped around the
     match when the message is long) and where the message is."""
