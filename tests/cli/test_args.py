@@ -41,6 +41,8 @@ def test_defaults() -> None:
         "wait_background": False,
         "include_partial_messages": False,
         "no_skills": False,
+        "system": None,
+        "system_file": None,
         "ignored_flags": (),
     }
 
@@ -146,6 +148,7 @@ def test_options_are_read_only_and_replace_copies() -> None:
         (["--max-turns", "2"], "--max-turns is for headless runs (-p)"),
         (["-p", "x", "--conversation", "conv-1", "--new"], "leave out --new and --new-agent"),
         (["--backend"], "expected one argument"),
+        (["--system", "a", "--system-file", "f"], "not allowed with argument"),
         (
             ["--input-format", "stream-json", "-p", "hi", "--output-format", "stream-json"],
             "no prompt: it comes on stdin",

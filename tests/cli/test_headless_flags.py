@@ -94,3 +94,21 @@ def test_no_skills_loads_none(letta: Letta, model_server: ModelServer) -> None:
     proc = letta.run("-p", "hi", "--no-skills", *MODEL)
     assert proc.returncode == 0, proc.stderr
     assert "Ships it to production" not in model_server.last_system_prompt()
+
+
+def test_a_system_prompt_given_is_saved_on_the_agent(letta: Letta, model_server: ModelServer) -> None:
+    model_server.script([Reply(text="arr"), Reply(text="still arr")])
+    proc = letta.run("-p", "hi", "--system", "You are a pirate who codes.", *MODEL)
+    assert proc.returncode == 0, proc.stderr
+    assert model_server.last_system_prompt().startswith("You are a pirate who codes.")
+    assert letta.run("-p", "hi again", *MODEL).returncode == 0  # no flag: the agent keeps it
+    assert model_server.last_system_prompt().startswith("You are a pirate who codes.")
+    prompt_file = letta.cwd / "system.txt"
+    prompt_file.write_text("You review code and nothing else.\n")
+    model_server.script([Reply(text="reviewing")])
+    assert letta.run("-p", "hi", "--system-file", str(prompt_file), *MODEL).returncode == 0
+    assert model_server.last_system_prompt().startswith("You review code and nothing else.")
+    missing = letta.run("-p", "hi", "--system-file", "nope.txt", *MODEL)
+    assert missing.returncode == 1 and "--system-file: cannot read nope.txt" in missing.stderr
+    empty = letta.run("-p", "hi", "--system", " ", *MODEL)
+    assert empty.returncode == 1 and "the system prompt is empty" in empty.stderr

@@ -108,6 +108,8 @@ class CliOptions(NamedTuple):
     wait_background: bool  # headless: stay until the background commands end, each end a turn
     include_partial_messages: bool  # stream-json: each chunk as a `stream_event` line
     no_skills: bool
+    system: str | None  # the agent's new system prompt (--system TEXT or --system-file F's text)
+    system_file: str | None
     ignored_flags: tuple[str, ...]  # FOREIGN_FLAGS given, for one note on stderr
 
 
@@ -206,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yolo", action="store_true", help="alias for --permission-mode bypassPermissions")
     p.add_argument("--skills", metavar="DIR", help="also load skills from this directory")
     p.add_argument("--no-skills", action="store_true", help="load no skills at all")
+    prompt = p.add_mutually_exclusive_group()
+    prompt.add_argument("--system", "-s", metavar="TEXT", help="replace the agent's system prompt (saved on the agent)")
+    prompt.add_argument("--system-file", metavar="FILE", help="the same, with the text of FILE")
     p.add_argument("--link", action="store_true", help="attach the Letta Code tools to the agent, then start")
     p.add_argument("--unlink", action="store_true", help="remove the Letta Code tools from the agent, then start")
     p.add_argument(

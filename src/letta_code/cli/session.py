@@ -210,6 +210,9 @@ async def open_session(
             agent_name=args.name,
         )
     agent = target.agent
+    system = _system_prompt(args)
+    if system is not None and system != agent.system:
+        agent = target.agent = await backend.update_agent(agent.id, system=system)
     if args.link or args.unlink:
         linked = [t for t in agent.tools if t not in ALL_TOOL_NAMES]
         if args.link:
@@ -373,6 +376,19 @@ def _file_commands(ctx: SessionContext) -> list[PromptCommand]:
     for line in warnings:
         warn(line)
     return commands
+
+
+def _system_prompt(args: CliOptions) -> str | None:
+    """The system prompt `--system` or `--system-file` gives (None: neither)."""
+    text = args.system
+    if args.system_file is not None:
+        try:
+            text = Path(args.system_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StartupError(f"--system-file: cannot read {args.system_file}: {exc}") from exc
+    if text is not None and not text.strip():
+        raise StartupError("--system/--system-file: the system prompt is empty")
+    return text
 
 
 def warn(line: str) -> None:

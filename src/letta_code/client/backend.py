@@ -77,6 +77,7 @@ class Backend(Protocol):
         model: str | None = None,
         tools: list[str] | None = None,
         context_window: int | None = None,
+        system: str | None = None,
     ) -> AgentState:
         """Change what is given (None: unchanged); the agent as it is then."""
         ...

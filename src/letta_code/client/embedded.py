@@ -85,8 +85,9 @@ class EmbeddedBackend:
         model: str | None = None,
         tools: list[str] | None = None,
         context_window: int | None = None,
+        system: str | None = None,
     ) -> AgentState:
-        given = {"name": name, "model": model, "tools": tools, "context_window": context_window}
+        given = {"name": name, "model": model, "tools": tools, "context_window": context_window, "system": system}
         return self.service.agents.update_agent(agent_id, **{k: v for k, v in given.items() if v is not None})
 
     async def find_block(self, block_id: str) -> BlockState | None:

@@ -270,9 +270,10 @@ class HttpBackend:
         model: str | None = None,
         tools: list[str] | None = None,
         context_window: int | None = None,
+        system: str | None = None,
     ) -> AgentState:
         # `context_window_limit`: the Letta API's name for the agent's window
-        given = {"name": name, "model": model, "tools": tools, "context_window_limit": context_window}
+        given = {"name": name, "model": model, "tools": tools, "context_window_limit": context_window, "system": system}
         body = {k: v for k, v in given.items() if v is not None}
         return agent_state(await self._call("PATCH", f"/v1/agents/{agent_id}", json=body))
 
