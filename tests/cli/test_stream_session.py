@@ -230,3 +230,18 @@ def test_a_host_session_in_process(
     assert (project / "ran.txt").exists()
     errors = [m["message"] for m in out if m["type"] == "error"]
     assert any("message.content" in e for e in errors) and any("Invalid JSON" in e for e in errors)
+
+
+def test_a_prompt_left_unanswered_when_the_host_closes_stdin_is_denied(
+    host: Host, letta: Letta, model_server: ModelServer
+) -> None:
+    host.control("i", "initialize", can_use_tool=True)
+    host.response_to("i")
+    model_server.script([Reply(tool_calls=[("Bash", {"command": "touch never.txt"}, "call_x")]), Reply(text="Gone.")])
+    host.user("make it")
+    host.until(lambda m: m["type"] == "control_request" and m["request_id"] == "perm-call_x")
+    assert host.proc.stdin is not None
+    host.proc.stdin.close()  # no answer, ever
+    assert host.result()["result"] == "Gone."
+    assert host.proc.wait(timeout=20) == 0
+    assert not (letta.cwd / "never.txt").exists()

@@ -137,8 +137,10 @@ class StreamSession:
                 result = await self.runner.run(content)
                 error = result.error or step_limit_error(result, self.args)
             except asyncio.CancelledError:
-                if not self.interrupted:
+                task = asyncio.current_task()
+                if not self.interrupted or task is None:
                     raise
+                task.uncancel()  # the interrupt was for this turn; the loop goes on
                 error = "interrupted"
                 with contextlib.suppress(Exception):
                     await self.runner.discard_pending(INTERRUPTED)
@@ -244,6 +246,10 @@ class StreamSession:
         turns = asyncio.create_task(self._run_turns())
         while (line := await lines.get()) is not None:
             await self._line(line)
+        self.ask_host = False  # the host is gone: what would ask now is denied, as in `letta -p`
+        for answer in self.answers.values():
+            if not answer.done():
+                answer.set_result({"subtype": "error", "error": "the host closed its input before answering"})
         self.turns.put_nowait(None)
         await turns
         return 1 if self.failed else 0
