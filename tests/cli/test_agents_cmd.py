@@ -59,6 +59,32 @@ def test_conversations_and_message_search_of_this_directorys_agent(letta: Letta,
     assert bad.returncode == 1 and "not allowed with argument" in bad.stderr
 
 
+def test_an_agent_file_round_trip_and_the_import_flag(letta: Letta, model_server: ModelServer, tmp_path: Path) -> None:
+    agent_id = first_agent(letta, model_server)
+    target = tmp_path / "pelican.af"
+    exported = letta.run("agents", "export", agent_id, str(target))
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(target.read_text())["agents"][0]["messages"]
+    assert json.loads(letta.run("agents", "export", agent_id).stdout)["agents"][0]["id"] == "agent-0"  # to stdout
+    imported = letta.run("agents", "import", str(target), "--name", "pelican-two")
+    assert imported.returncode == 0, imported.stderr
+    copy_id = imported.stdout.split()[-1]
+    assert copy_id != agent_id and "pelican-two" in letta.run("agents", "show", copy_id).stdout
+    # --import: the file's agent is made and this run uses it, history and all.
+    model_server.script([Reply(text="I remember the pelican plan.")])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = letta.run("-p", "what plan?", "--import", str(target), "--output-format", "json", *MODEL, cwd=elsewhere)
+    assert proc.returncode == 0, proc.stderr
+    used = json.loads(proc.stdout)["agent_id"]
+    assert used not in (agent_id, copy_id)
+    assert "the pelican plan is on" in json.dumps(model_server.last_messages())
+    bad = letta.run("agents", "import", str(tmp_path / "missing.af"))
+    assert bad.returncode == 1 and "cannot read" in bad.stderr and "Traceback" not in bad.stderr
+    refused = letta.run("-p", "x", "--import", str(target), "--agent", agent_id)
+    assert refused.returncode == 1 and "--import makes the agent to use" in refused.stderr
+
+
 @pytest.fixture
 def server_url(tmp_path: Path, model_server: ModelServer) -> Iterator[str]:
     proc, url = start_server(tmp_path / "server-home", model_server)
@@ -76,6 +102,12 @@ def test_the_same_commands_on_a_server(letta: Letta, model_server: ModelServer, 
     assert agent_id in letta.run("agents", "list").stdout
     assert "heron nests" in letta.run("messages", "search", "heron").stdout
     assert "default" in letta.run("conversations", "list", "--agent", agent_id).stdout
+    exported = letta.run("agents", "export", agent_id)
+    assert exported.returncode == 0 and "heron nests" in exported.stdout
+    (letta.cwd / "heron.af").write_text(exported.stdout)
+    copied = letta.run("agents", "import", "heron.af", "--name", "heron-copy")
+    assert copied.returncode == 0, copied.stderr
+    assert "heron-copy" in letta.run("agents", "list").stdout
     assert letta.run("agents", "rename", agent_id, "server-heron").returncode == 0
     assert letta.run("agents", "delete", "server-heron", "--yes").returncode == 0
     assert agent_id not in letta.run("agents", "list").stdout

@@ -24,6 +24,7 @@ def test_defaults() -> None:
         "new_agent": False,
         "agent": None,
         "conversation": None,
+        "import_file": None,
         "name": None,
         "continue_last": False,
         "resume": False,
@@ -149,6 +150,7 @@ def test_options_are_read_only_and_replace_copies() -> None:
         (["-p", "x", "--conversation", "conv-1", "--new"], "leave out --new and --new-agent"),
         (["--backend"], "expected one argument"),
         (["--system", "a", "--system-file", "f"], "not allowed with argument"),
+        (["--import", "a.af", "--new-agent"], "--import makes the agent to use"),
         (
             ["--input-format", "stream-json", "-p", "hi", "--output-format", "stream-json"],
             "no prompt: it comes on stdin",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import letta_client
 import pytest
 from letta_client import Letta
 
 import letta_code
-from tests.server.conftest import LiveServer
+from letta_code.testing import Reply
+from tests.server.conftest import LiveServer, user
 
 
 def test_health_needs_no_key_and_models_come_from_the_registry(live_server: LiveServer, client: Letta) -> None:
@@ -142,3 +145,24 @@ def test_unknown_route_and_bad_body_are_json_errors(live_server: LiveServer) -> 
     assert missing.status_code == 404 and "detail" in missing.json()
     bad = httpx.post(f"{live_server.url}/v1/blocks", headers=headers, json={"value": 3})
     assert bad.status_code == 422 and "detail" in bad.json()
+
+
+def test_an_agent_file_exported_and_imported_through_the_sdk(live_server: LiveServer, client: Letta) -> None:
+    agent = client.agents.create(
+        name="exported", model="openai/gpt-4.1", memory_blocks=[{"label": "human", "value": "Likes tea."}]
+    )
+    live_server.model.script([Reply(text="noted")])
+    list(client.agents.messages.create(agent.id, messages=user("remember the pelican")))
+    text = client.agents.export_file(agent.id)
+    document = json.loads(text)
+    assert document["agents"][0]["name"] == "exported" and document["blocks"][0]["value"] == "Likes tea."
+    imported = client.agents.import_file(file=("agent.af", text.encode(), "application/json"), name="imported")
+    [new_id] = imported.agent_ids
+    copy = client.agents.retrieve(new_id)
+    assert copy.name == "imported" and [b.value for b in copy.memory.blocks] == ["Likes tea."]
+    history = client.agents.messages.list(new_id, order="asc").items
+    assert [m.message_type for m in history] == ["user_message", "assistant_message"]
+    with pytest.raises(letta_client.BadRequestError, match="not JSON"):
+        client.agents.import_file(file=("bad.af", b"{oops", "application/json"))
+    with pytest.raises(letta_client.BadRequestError, match="v2"):
+        client.agents.export_file(agent.id, use_legacy_format=True)

@@ -1,6 +1,7 @@
 """`letta agents`, `letta conversations` and `letta messages`: manage agents from the command line.
 
-`letta agents list|show|rename|delete`, `letta conversations list [--agent ID]` and
+`letta agents list|show|rename|delete|export|import` (agent files, `.af`),
+`letta conversations list [--agent ID]` and
 `letta messages search QUERY [--agent ID | --all-agents]`, on the local database or,
 with `LETTA_BASE_URL`, on that server (the same `Backend` a session uses).
 """
@@ -9,16 +10,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import NoReturn
 
 from letta_code.cli.failure import report
 from letta_code.client.backend import Backend, BackendError
 from letta_code.config.settings import Settings
 from letta_code.errors import UserError
-from letta_code.schemas.state import AgentState
+from letta_code.schemas.state import AgentFile, AgentState
 
 SEARCH_LIMIT = 10
 
@@ -44,6 +47,12 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         delete = sub.add_parser("delete", help="delete an agent with its conversations and messages")
         delete.add_argument("agent")
         delete.add_argument("--yes", action="store_true", help="do not ask first")
+        export = sub.add_parser("export", help="write an agent file (.af): the agent, its memory and its conversation")
+        export.add_argument("agent")
+        export.add_argument("file", nargs="?", help="where to write it (default: stdout)")
+        load = sub.add_parser("import", help="create the agents of an agent file (.af)")
+        load.add_argument("file")
+        load.add_argument("--name", help="the new agent's name (default: the file's)")
     elif command == "conversations":
         listing = sub.add_parser("list", help="an agent's conversations, most recent first")
         listing.add_argument("--agent", metavar="ID", help="agent id or name (default: this directory's agent)")
@@ -94,6 +103,10 @@ async def _run(command: str, args: argparse.Namespace, backend: Backend) -> int:
 
 
 async def _agents(args: argparse.Namespace, backend: Backend) -> int:
+    if args.action == "import":
+        for agent_id in await backend.import_agent_file(read_agent_file(args.file), name=args.name):
+            print(f"Imported {agent_id}")
+        return 0
     if args.action == "list":
         agents = await backend.list_agents()
         if not agents:
@@ -112,6 +125,14 @@ async def _agents(args: argparse.Namespace, backend: Backend) -> int:
         print(f"updated:        {_when(agent.updated_at)}")
         for block in agent.blocks:
             print(f"  block {block.label:16} {len(block.value):>7,} / {block.limit:,} chars")
+        return 0
+    if args.action == "export":
+        text = json.dumps(await backend.export_agent(agent.id), indent=2, ensure_ascii=False) + "\n"
+        if args.file is None:
+            sys.stdout.write(text)
+        else:
+            Path(args.file).write_text(text, encoding="utf-8")
+            print(f"Wrote {args.file}")
         return 0
     if args.action == "rename":
         renamed = await backend.update_agent(agent.id, name=args.name)
@@ -148,6 +169,19 @@ async def _agent(backend: Backend, given: str | None) -> AgentState:
     if named:
         raise AgentsCommandError(f"{len(named)} agents are named {given!r}; give one of their ids")
     raise AgentsCommandError(f"no agent {given!r} (an id or a name)")
+
+
+def read_agent_file(path: str) -> AgentFile:
+    """An agent file's JSON, or one line saying why it cannot be read."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise AgentsCommandError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise AgentsCommandError(f"{path} is not an agent file (not JSON: {exc})") from exc
+    if not isinstance(document, dict):
+        raise AgentsCommandError(f"{path} is not an agent file (not a JSON object)")
+    return document
 
 
 def _when(moment: datetime | None) -> str:

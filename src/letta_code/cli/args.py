@@ -91,6 +91,7 @@ class CliOptions(NamedTuple):
     new_agent: bool
     agent: str | None
     conversation: str | None  # --conversation: that conversation (and its agent)
+    import_file: str | None  # --import FILE.af: create the file's agent, then use it
     name: str | None  # --name: the agent with this name
     continue_last: bool
     resume: bool
@@ -171,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--new-agent", action="store_true", help="create a new agent with new memory blocks")
     p.add_argument("--agent", "-a", metavar="ID", help="use this agent id")
     p.add_argument("--name", "-n", metavar="NAME", help="use the agent with this name")
+    p.add_argument(
+        "--import", dest="import_file", metavar="FILE", help="create the agent of an agent file (.af), then use it"
+    )
     p.add_argument(
         "--conversation", "--conv", "-C", metavar="ID", help="use this conversation (and the agent it belongs to)"
     )
@@ -265,6 +269,12 @@ def parse_args(argv: list[str]) -> CliOptions:
         )
     if options.max_turns is not None and options.prompt is None:
         raise CliUsageError("--max-turns is for headless runs (-p)")
+    if options.import_file and (
+        options.agent or options.name or options.conversation or options.new_agent or options.continue_last
+    ):
+        raise CliUsageError(
+            "--import makes the agent to use: leave out --agent, --name, --conversation, --new-agent and --continue"
+        )
     if options.conversation and (options.new or options.new_agent):
         raise CliUsageError("--conversation names a conversation; leave out --new and --new-agent")
     if (options.link or options.unlink) and not options.agent:

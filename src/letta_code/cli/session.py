@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from letta_code.cli import conversation_lock
+from letta_code.cli.agent_flags import imported_agent, system_prompt
 from letta_code.cli.args import CliOptions, CliUsageError
 from letta_code.cli.mcp_setup import mcp_client_tools, mcp_external_tools, mcp_prompt_commands, start_mcp
 from letta_code.cli.model_window import settle_window
@@ -198,7 +199,7 @@ async def open_session(
         target = await resolve_session(
             backend,
             settings,
-            agent_id=args.agent,
+            agent_id=await imported_agent(args, backend) or args.agent,
             new_agent=args.new_agent,
             new_conversation=args.new,
             continue_last=args.continue_last,
@@ -210,7 +211,7 @@ async def open_session(
             agent_name=args.name,
         )
     agent = target.agent
-    system = _system_prompt(args)
+    system = system_prompt(args)
     if system is not None and system != agent.system:
         agent = target.agent = await backend.update_agent(agent.id, system=system)
     if args.link or args.unlink:
@@ -376,19 +377,6 @@ def _file_commands(ctx: SessionContext) -> list[PromptCommand]:
     for line in warnings:
         warn(line)
     return commands
-
-
-def _system_prompt(args: CliOptions) -> str | None:
-    """The system prompt `--system` or `--system-file` gives (None: neither)."""
-    text = args.system
-    if args.system_file is not None:
-        try:
-            text = Path(args.system_file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise StartupError(f"--system-file: cannot read {args.system_file}: {exc}") from exc
-    if text is not None and not text.strip():
-        raise StartupError("--system/--system-file: the system prompt is empty")
-    return text
 
 
 def warn(line: str) -> None:

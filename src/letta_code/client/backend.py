@@ -23,6 +23,7 @@ from letta_code.schemas.chunks import (
 )
 from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_MAX_STEPS, DEFAULT_PAGE_SIZE
 from letta_code.schemas.state import (
+    AgentFile,
     AgentState,
     BlockRevisionState,
     BlockState,
@@ -54,6 +55,14 @@ class Backend(Protocol):
     async def list_agents(self) -> list[AgentState]: ...
     async def delete_agent(self, agent_id: str) -> None:
         """Delete the agent, its conversations and messages (BackendError 404 when there is none)."""
+        ...
+
+    async def export_agent(self, agent_id: str) -> AgentFile:
+        """The agent, its blocks and its default conversation as an agent file."""
+        ...
+
+    async def import_agent_file(self, document: AgentFile, *, name: str | None = None) -> list[str]:
+        """Create the agents of an agent file (`name`: the new agent's name); their ids."""
         ...
 
     async def search_messages(self, query: str, *, agent_id: str | None, limit: int) -> list[MessageHitState]:

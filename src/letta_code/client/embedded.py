@@ -23,6 +23,7 @@ from letta_code.schemas.chunks import (
 )
 from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_MAX_STEPS, DEFAULT_PAGE_SIZE
 from letta_code.schemas.state import (
+    AgentFile,
     AgentState,
     BlockRevisionState,
     BlockState,
@@ -54,6 +55,18 @@ class EmbeddedBackend:
     async def delete_agent(self, agent_id: str) -> None:
         try:
             self.service.agents.delete_agent(agent_id)
+        except ServiceError as exc:
+            raise BackendError(exc.detail, exc.status_code) from exc
+
+    async def export_agent(self, agent_id: str) -> AgentFile:
+        try:
+            return self.service.export_agent_file(agent_id)
+        except ServiceError as exc:
+            raise BackendError(exc.detail, exc.status_code) from exc
+
+    async def import_agent_file(self, document: AgentFile, *, name: str | None = None) -> list[str]:
+        try:
+            return self.service.import_agent_file(document, name=name)
         except ServiceError as exc:
             raise BackendError(exc.detail, exc.status_code) from exc
 

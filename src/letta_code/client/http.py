@@ -36,6 +36,7 @@ from letta_code.schemas.defaults import (
 )
 from letta_code.schemas.sse import parse_sse_lines, sse_lines
 from letta_code.schemas.state import (
+    AgentFile,
     AgentState,
     BlockRevisionState,
     BlockState,
@@ -234,6 +235,22 @@ class HttpBackend:
 
     async def delete_agent(self, agent_id: str) -> None:
         await self._call("DELETE", f"/v1/agents/{agent_id}")
+
+    async def export_agent(self, agent_id: str) -> AgentFile:
+        document = await self._call("GET", f"/v1/agents/{agent_id}/export")
+        if not isinstance(document, dict):
+            raise BackendError("the server sent an agent file that is not a JSON object", 502)
+        return document
+
+    async def import_agent_file(self, document: AgentFile, *, name: str | None = None) -> list[str]:
+        body = json.dumps(document).encode()
+        found = await self._call(
+            "POST",
+            "/v1/agents/import",
+            files={"file": ("agent.af", body, "application/json")},
+            data={"name": name} if name else {},
+        )
+        return [str(i) for i in (found or {}).get("agent_ids") or []]
 
     async def search_messages(self, query: str, *, agent_id: str | None, limit: int) -> list[MessageHitState]:
         body = {"query": query, "limit": limit, **({"agent_id": agent_id} if agent_id else {})}

@@ -69,6 +69,11 @@ class ConversationState:
     context_window_limit: int | None = None
 
 
+# An agent file (`.af`, AgentFile v2): a JSON document, passed through as it is written to
+# disk (`service/agentfile.py` says what it holds).
+AgentFile = dict[str, Any]
+
+
 @dataclass
 class BlockRevisionState:
     """One change to a block: its value before and after, as a unified diff, and who made it."""

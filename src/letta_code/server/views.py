@@ -16,6 +16,7 @@ from letta_code.schemas.state import AgentState, BlockState, ConversationState, 
 from letta_code.service.agent.history import to_letta_messages
 from letta_code.service.agent.memory_tools import MEMORY_TOOL_SPECS
 from letta_code.service.agent.step_calls import pending_request, stored_calls
+from letta_code.service.agentfile import AGENT_TYPE
 from letta_code.service.blocks import RevisionDiff
 from letta_code.service.context_window import ContextOverview
 from letta_code.service.store.conversations import PendingApproval
@@ -23,7 +24,6 @@ from letta_code.service.store.models import Message
 from letta_code.service.store.passages import PassageRecord
 from letta_code.service.store.search import MessageHit
 
-AGENT_TYPE = "letta_v1_agent"
 # Tool ids are derived from tool names, so every process agrees on them.
 _TOOL_NAMESPACE = uuid.UUID("6b1f8f0e-3c55-4f7b-9a59-7d0f6c1d2e10")
 _MEMORY_SPECS = {spec.name: spec for spec in MEMORY_TOOL_SPECS}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import File, Form, Request, UploadFile
 
 from letta_code.schemas.defaults import DEFAULT_BLOCK_LIMIT, DEFAULT_PAGE_SIZE
 from letta_code.schemas.state import AgentState
@@ -181,6 +182,50 @@ async def update_agent(agent_id: str, body: AgentUpdate, request: Request) -> di
                 service.agents.attach_block(agent_id, block_id)
     agent = service.agents.update_agent(agent_id, **fields) if fields else service.get_agent(agent_id)
     return render(service, agent, one=True)
+
+
+@router.get("/agents/{agent_id}/export", summary="The agent as an agent file (.af, AgentFile v2 JSON)")
+async def export_agent_file(
+    agent_id: str,
+    request: Request,
+    conversation_id: str | None = None,
+    scrub_messages: bool = False,
+    use_legacy_format: bool = False,
+    max_steps: int | None = None,  # accepted (the SDK sends it); an export takes no step
+) -> dict[str, Any]:
+    if use_legacy_format:
+        raise BadRequestError("only the v2 agent file format is exported here (use_legacy_format=false)")
+    return service_of(request).export_agent_file(
+        agent_id, conversation_id=conversation_id, scrub_messages=scrub_messages
+    )
+
+
+@router.post("/agents/import", summary="Create the agents of an agent file (.af)")
+async def import_agent_file(
+    request: Request,
+    file: Annotated[UploadFile, File(description="the agent file")],
+    name: Annotated[str | None, Form()] = None,
+    override_name: Annotated[str | None, Form()] = None,
+    model: Annotated[str | None, Form()] = None,
+    override_model_handle: Annotated[str | None, Form()] = None,
+    strip_messages: Annotated[bool, Form()] = False,
+    append_copy_suffix: Annotated[bool, Form()] = False,
+) -> dict[str, list[str]]:
+    try:
+        document = json.loads(await file.read())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequestError(f"the agent file is not JSON: {exc}") from exc
+    chosen_model = model or override_model_handle
+    if chosen_model:
+        check_model(chosen_model)
+    ids = service_of(request).import_agent_file(
+        document,
+        name=name or override_name,
+        model=chosen_model,
+        strip_messages=strip_messages,
+        append_copy_suffix=append_copy_suffix,
+    )
+    return {"agent_ids": ids}
 
 
 @router.delete("/agents/{agent_id}", summary="Delete an agent")
