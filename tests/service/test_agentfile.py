@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from letta_code.schemas.state import NewBlock
+from letta_code.service import agentfile
 from letta_code.service.errors import BadRequestError
 from letta_code.service.service import AgentService
 from letta_code.service.store.models import Message, new_id
@@ -49,11 +50,11 @@ def test_an_agent_survives_export_and_import(service: AgentService) -> None:
     say(service, agent.id, "tool", "a.py", tool_call_id="call_1", tool_status="success")
     say(service, agent.id, "assistant", "There is a.py.")
 
-    document = json.loads(json.dumps(service.export_agent_file(agent.id)))  # as written to disk
+    document = json.loads(json.dumps(agentfile.export_agent(service, agent.id)))  # as written to disk
     assert [a["id"] for a in document["agents"]] == ["agent-0"] and len(document["blocks"]) == 2
     assert len(document["agents"][0]["messages"]) == 5 and len(document["agents"][0]["in_context_message_ids"]) == 4
 
-    [copy_id] = service.import_agent_file(document, name="keeper two")
+    [copy_id] = agentfile.import_agents(service, document, name="keeper two")
     copy = service.get_agent(copy_id)
     assert copy_id != agent.id and copy.name == "keeper two" and copy.system == "You keep things."
     assert (copy.model, copy.context_window, copy.tags) == ("anthropic/claude-sonnet-4-5", 64_000, ["team"])
@@ -74,7 +75,7 @@ def test_an_agent_survives_export_and_import(service: AgentService) -> None:
     in_context = service.conversations.in_context_ids(conv)
     assert in_context == [m.id for m in everything[1:]]  # the cleared question stays out of context
 
-    [bare] = service.import_agent_file(document, strip_messages=True, append_copy_suffix=True)
+    [bare] = agentfile.import_agents(service, document, strip_messages=True, append_copy_suffix=True)
     assert service.get_agent(bare).name == "keeper__copy"
     assert service.conversations.messages_after(service.conversations.default_for(bare).id, 0) == []
 
@@ -110,7 +111,7 @@ def test_a_file_in_a_letta_servers_shape(service: AgentService) -> None:
         ],
         "groups": [], "files": [], "sources": [], "mcp_servers": [], "metadata": {"revision_id": "x"},
     }  # fmt: skip
-    [agent_id] = service.import_agent_file(document)
+    [agent_id] = agentfile.import_agents(service, document)
     agent = service.get_agent(agent_id)
     assert agent.model == "openai/gpt-4.1-mini" and agent.context_window == 128000
     assert "conversation_search" in agent.tools and "analyze_data" not in agent.tools  # custom code: not run here
@@ -131,5 +132,5 @@ def test_a_file_in_a_letta_servers_shape(service: AgentService) -> None:
 )
 def test_a_bad_file_is_one_clear_error(service: AgentService, document: object, error: str) -> None:
     with pytest.raises(BadRequestError, match=error):
-        service.import_agent_file(document)
+        agentfile.import_agents(service, document)
     assert service.agents.list_agents() == []  # nothing half-made

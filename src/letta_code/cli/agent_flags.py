@@ -4,11 +4,13 @@ system prompt, saved on it)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from letta_code.cli.args import CliOptions
 from letta_code.client.backend import Backend
 from letta_code.errors import UserError
+from letta_code.schemas.state import AgentFile
 
 
 class AgentFlagError(UserError):
@@ -19,8 +21,6 @@ async def imported_agent(args: CliOptions, backend: Backend) -> str | None:
     """With `--import`: the id of the agent the file made (its first, if it has several)."""
     if args.import_file is None:
         return None
-    from letta_code.cli.agents_cmd import read_agent_file
-
     ids = await backend.import_agent_file(read_agent_file(args.import_file))
     if not ids:
         raise AgentFlagError(f"--import: {args.import_file} made no agent")
@@ -38,3 +38,16 @@ def system_prompt(args: CliOptions) -> str | None:
     if text is not None and not text.strip():
         raise AgentFlagError("--system/--system-file: the system prompt is empty")
     return text
+
+
+def read_agent_file(path: str) -> AgentFile:
+    """An agent file's JSON, or one line saying why it cannot be read."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise AgentFlagError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise AgentFlagError(f"{path} is not an agent file (not JSON: {exc})") from exc
+    if not isinstance(document, dict):
+        raise AgentFlagError(f"{path} is not an agent file (not a JSON object)")
+    return document

@@ -17,11 +17,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
+from letta_code.cli.agent_flags import read_agent_file
 from letta_code.cli.failure import report
 from letta_code.client.backend import Backend, BackendError
 from letta_code.config.settings import Settings
 from letta_code.errors import UserError
-from letta_code.schemas.state import AgentFile, AgentState
+from letta_code.schemas.state import AgentState
 
 SEARCH_LIMIT = 10
 
@@ -169,19 +170,6 @@ async def _agent(backend: Backend, given: str | None) -> AgentState:
     if named:
         raise AgentsCommandError(f"{len(named)} agents are named {given!r}; give one of their ids")
     raise AgentsCommandError(f"no agent {given!r} (an id or a name)")
-
-
-def read_agent_file(path: str) -> AgentFile:
-    """An agent file's JSON, or one line saying why it cannot be read."""
-    try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise AgentsCommandError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise AgentsCommandError(f"{path} is not an agent file (not JSON: {exc})") from exc
-    if not isinstance(document, dict):
-        raise AgentsCommandError(f"{path} is not an agent file (not a JSON object)")
-    return document
 
 
 def _when(moment: datetime | None) -> str:

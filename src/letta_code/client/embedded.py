@@ -31,6 +31,7 @@ from letta_code.schemas.state import (
     MessageHitState,
     ReflectionStart,
 )
+from letta_code.service import agentfile
 from letta_code.service.agent.history import to_letta_messages
 from letta_code.service.errors import NotFoundError, ServiceError
 from letta_code.service.service import AgentService
@@ -60,13 +61,13 @@ class EmbeddedBackend:
 
     async def export_agent(self, agent_id: str) -> AgentFile:
         try:
-            return self.service.export_agent_file(agent_id)
+            return agentfile.export_agent(self.service, agent_id)
         except ServiceError as exc:
             raise BackendError(exc.detail, exc.status_code) from exc
 
     async def import_agent_file(self, document: AgentFile, *, name: str | None = None) -> list[str]:
         try:
-            return self.service.import_agent_file(document, name=name)
+            return agentfile.import_agents(self.service, document, name=name)
         except ServiceError as exc:
             raise BackendError(exc.detail, exc.status_code) from exc
 

@@ -14,11 +14,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from letta_code.client.backend import BackendError
 from letta_code.client.models import HttpModelCatalog, ModelCatalog
+from letta_code.client.records import (
+    agent_state,
+    block_state,
+    conversation_state,
+    message_hit_state,
+    revision_state,
+)
 from letta_code.client.wire import checked_chunk
 from letta_code.schemas.chunks import (
     ClientToolSchema,
@@ -30,7 +36,6 @@ from letta_code.schemas.chunks import (
 )
 from letta_code.schemas.defaults import (
     DEFAULT_BLOCK_LIMIT,
-    DEFAULT_CONTEXT_WINDOW,
     DEFAULT_MAX_STEPS,
     DEFAULT_PAGE_SIZE,
 )
@@ -52,64 +57,11 @@ PAGE = 100
 STREAM_READ_TIMEOUT = 120.0  # the server pings every few seconds while a run is quiet
 
 
-def _when(value: Any) -> datetime | None:
-    """A timestamp as the embedded store reads it back from SQLite: naive UTC."""
-    if not value:
-        return None
-    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def _naive_date(view: MessageView) -> MessageView:
     date = view.get("date")
     if isinstance(date, str) and date.endswith("+00:00"):
         view["date"] = date[: -len("+00:00")]
     return view
-
-
-def agent_state(data: dict[str, Any]) -> AgentState:
-    llm = data.get("llm_config") or {}
-    return AgentState(
-        id=data["id"],
-        name=data.get("name") or "",
-        description=data.get("description"),
-        system=data.get("system") or "",
-        model=data.get("model") or llm.get("handle") or llm.get("model") or "",
-        context_window=int(data.get("context_window_limit") or llm.get("context_window") or DEFAULT_CONTEXT_WINDOW),
-        tools=[t["name"] if isinstance(t, dict) else str(t) for t in data.get("tools") or []],
-        tags=list(data.get("tags") or []),
-        metadata=data.get("metadata") or {},
-        blocks=[block_state(b) for b in data.get("blocks") or []],
-        created_at=_when(data.get("created_at")),
-        updated_at=_when(data.get("updated_at")),
-    )
-
-
-def block_state(data: dict[str, Any]) -> BlockState:
-    return BlockState(
-        id=data["id"],
-        label=data.get("label") or "",
-        value=data.get("value") or "",
-        description=data.get("description"),
-        limit=int(data.get("limit") or DEFAULT_BLOCK_LIMIT),
-        read_only=bool(data.get("read_only")),
-        version=int(data.get("version") or 1),
-        metadata=data.get("metadata") or {},
-        created_at=_when(data.get("created_at")),
-        updated_at=_when(data.get("updated_at")),
-    )
-
-
-def conversation_state(data: dict[str, Any]) -> ConversationState:
-    return ConversationState(
-        id=data["id"],
-        agent_id=data["agent_id"],
-        is_default=bool(data.get("is_default")),
-        summary=data.get("summary"),
-        message_count=int(data.get("message_count") or 0),
-        created_at=_when(data.get("created_at")),
-        updated_at=_when(data.get("updated_at")),
-    )
 
 
 def _detail(response: httpx.Response) -> str:
@@ -255,17 +207,7 @@ class HttpBackend:
     async def search_messages(self, query: str, *, agent_id: str | None, limit: int) -> list[MessageHitState]:
         body = {"query": query, "limit": limit, **({"agent_id": agent_id} if agent_id else {})}
         found = await self._call("POST", "/v1/messages/search", json=body)
-        return [
-            MessageHitState(
-                message_id=h["message_id"],
-                role=str(h.get("message_type") or "").removesuffix("_message"),
-                text=h.get("content") or "",
-                agent_id=h.get("agent_id") or "",
-                conversation_id=h.get("conversation_id") or "",
-                created_at=_when(h.get("created_at")),
-            )
-            for h in found or []
-        ]
+        return [message_hit_state(h) for h in found or []]
 
     async def create_agent(
         self,
@@ -318,19 +260,7 @@ class HttpBackend:
 
     async def block_revisions(self, block_id: str) -> list[BlockRevisionState]:
         found = await self._call("GET", f"/v1/blocks/{block_id}/revisions")
-        return [
-            BlockRevisionState(
-                version=int(r["version"]),
-                old_value=r.get("old_value") or "",
-                new_value=r.get("new_value") or "",
-                diff=r.get("diff") or "",
-                source=r.get("source") or "",
-                agent_id=r.get("agent_id"),
-                conversation_id=r.get("conversation_id"),
-                created_at=_when(r.get("created_at")),
-            )
-            for r in found or []
-        ]
+        return [revision_state(r) for r in found or []]
 
     async def revert_block(self, block_id: str, version: int) -> BlockState:
         return block_state(await self._call("POST", f"/v1/blocks/{block_id}/revert", json={"version": version}))

@@ -130,10 +130,11 @@ def import_agents(
     model: str | None = None,
     strip_messages: bool = False,
     append_copy_suffix: bool = False,
-    server_tools: Sequence[str] = (),
 ) -> list[str]:
-    """Create the agents of an agent file; their new ids. `server_tools`: the tools of this
-    service, which every agent has and which a Letta file may name with its own tool types."""
+    """Create the agents of an agent file; their new ids."""
+    from letta_code.service.service import SERVER_TOOL_NAMES  # every agent has them; a Letta file names them too
+
+    server_tools = SERVER_TOOL_NAMES
     agents, blocks, tools = _sections(document)
     # Every agent is checked before any is made: a bad file makes nothing.
     plans = [_plan(entry, blocks, tools, model=model, server_tools=server_tools) for entry in agents]

@@ -7,7 +7,6 @@ import os
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from letta_code.schemas.chunks import ClientSkillSchema, ClientToolSchema, CompactionReport, StreamChunk
 from letta_code.schemas.defaults import DEFAULT_MAX_STEPS
@@ -108,36 +107,6 @@ class AgentService:
             description=description,
             tags=tags,
             metadata=dict(metadata) if metadata is not None else None,
-        )
-
-    def export_agent_file(
-        self, agent_id: str, *, conversation_id: str | None = None, scrub_messages: bool = False
-    ) -> dict[str, Any]:
-        """The agent as an agent file (`service/agentfile.py`)."""
-        from letta_code.service import agentfile
-
-        return agentfile.export_agent(self, agent_id, conversation_id=conversation_id, scrub_messages=scrub_messages)
-
-    def import_agent_file(
-        self,
-        document: object,
-        *,
-        name: str | None = None,
-        model: str | None = None,
-        strip_messages: bool = False,
-        append_copy_suffix: bool = False,
-    ) -> list[str]:
-        """The agents of an agent file, created here; their ids."""
-        from letta_code.service import agentfile
-
-        return agentfile.import_agents(
-            self,
-            document,
-            name=name,
-            model=model,
-            strip_messages=strip_messages,
-            append_copy_suffix=append_copy_suffix,
-            server_tools=SERVER_TOOL_NAMES,
         )
 
     def get_agent(self, agent_id: str) -> AgentState:

@@ -29,6 +29,7 @@ from letta_code.server.requests import (
     MemoryBlockIn,
 )
 from letta_code.server.views import agent_view, block_view, pending_view, tool_id, tool_view
+from letta_code.service import agentfile
 from letta_code.service.agent.memory_tools import MEMORY_TOOL_NAMES
 from letta_code.service.errors import BadRequestError, NotFoundError
 from letta_code.service.service import AgentService
@@ -195,8 +196,8 @@ async def export_agent_file(
 ) -> dict[str, Any]:
     if use_legacy_format:
         raise BadRequestError("only the v2 agent file format is exported here (use_legacy_format=false)")
-    return service_of(request).export_agent_file(
-        agent_id, conversation_id=conversation_id, scrub_messages=scrub_messages
+    return agentfile.export_agent(
+        service_of(request), agent_id, conversation_id=conversation_id, scrub_messages=scrub_messages
     )
 
 
@@ -218,7 +219,8 @@ async def import_agent_file(
     chosen_model = model or override_model_handle
     if chosen_model:
         check_model(chosen_model)
-    ids = service_of(request).import_agent_file(
+    ids = agentfile.import_agents(
+        service_of(request),
         document,
         name=name or override_name,
         model=chosen_model,
