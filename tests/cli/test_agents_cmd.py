@@ -9,6 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from letta_code.cli.agents_cmd import run_agents_command
+from letta_code.cli.memory_cmd import run_memory_command
+from letta_code.config import paths
+from letta_code.config.settings import Settings
+from letta_code.schemas.state import NewBlock
+from letta_code.service.service import AgentService
+from letta_code.service.store.models import Message, new_id
 from letta_code.testing import ModelServer, Reply
 from tests.conftest import Letta
 from tests.server.test_process import KEY
@@ -111,3 +118,39 @@ def test_the_same_commands_on_a_server(letta: Letta, model_server: ModelServer, 
     assert letta.run("agents", "rename", agent_id, "server-heron").returncode == 0
     assert letta.run("agents", "delete", "server-heron", "--yes").returncode == 0
     assert agent_id not in letta.run("agents", "list").stdout
+
+
+def test_the_commands_in_process(
+    letta_home: Path, project: Path, model_env: ModelServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The same commands called in this process (so their code is measured), on the local database."""
+    service = AgentService(paths.database_path(), {})
+    agent = service.create_agent(
+        name="inproc", model="openai/gpt-4.1", memory_blocks=[NewBlock("human", "Likes otters.")]
+    )
+    conv = service.conversations.default_for(agent.id).id
+    service.conversations.add_messages(
+        [Message(id=new_id("message"), agent_id=agent.id, conversation_id=conv, role="user",
+                 content=[{"type": "text", "text": "the otter plan"}])]
+    )  # fmt: skip
+    Settings.load(project).save_local(lastAgent=agent.id)
+
+    def run(command: str, *argv: str) -> str:
+        code = run_memory_command(list(argv)) if command == "memory" else run_agents_command(command, list(argv))
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        return out
+
+    assert "inproc" in run("agents", "list")
+    assert f"id:             {agent.id}" in run("agents", "show", "inproc")
+    assert "default" in run("conversations", "list")
+    assert "the otter plan" in run("messages", "search", "otter")
+    assert "the otter plan" in run("messages", "search", "otter", "--all-agents")
+    target = tmp_path / "inproc.af"
+    assert "Wrote" in run("agents", "export", agent.id, str(target))
+    copy_id = run("agents", "import", str(target), "--name", "inproc-copy").split()[-1]
+    assert "-> renamed" in run("agents", "rename", copy_id, "renamed")
+    assert "Deleted" in run("agents", "delete", copy_id, "--yes")
+    assert "human" in run("memory", "list") and run("memory", "show", "human") == "Likes otters.\n"
+    assert run_agents_command("agents", ["show", "nobody"]) == 1
+    assert "no agent 'nobody'" in capsys.readouterr().err
