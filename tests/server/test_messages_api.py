@@ -161,7 +161,7 @@ def test_non_streaming_client_tool_round_trip_on_the_default_conversation(
 
 def test_busy_conversation_is_409_with_the_running_run(live_server: LiveServer, client: Letta) -> None:
     agent = make_agent(client)
-    live_server.model.script([Reply(text="slow answer", delay=0.4)])
+    live_server.model.script([Reply(text="slow answer", delay=2.0)])  # long enough for a loaded machine
     stream = client.conversations.messages.create("default", agent_id=agent.id, messages=user("first"), background=True)
     running = client.runs.list(agent_id=agent.id, active=True).items
     assert len(running) == 1 and running[0].status == "running"
