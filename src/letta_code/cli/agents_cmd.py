@@ -22,6 +22,7 @@ from letta_code.cli.failure import report
 from letta_code.client.backend import Backend, BackendError
 from letta_code.config.settings import Settings
 from letta_code.errors import UserError
+from letta_code.harness.agent_setup import agent_named
 from letta_code.schemas.state import AgentState
 
 SEARCH_LIMIT = 10
@@ -162,14 +163,10 @@ async def _agent(backend: Backend, given: str | None) -> AgentState:
         found = await backend.find_agent(given)
     except BackendError as exc:
         raise AgentsCommandError(str(exc)) from exc
-    if found is not None:
-        return found
-    named = [a for a in await backend.list_agents() if a.name == given]
-    if len(named) == 1:
-        return named[0]
-    if named:
-        raise AgentsCommandError(f"{len(named)} agents are named {given!r}; give one of their ids")
-    raise AgentsCommandError(f"no agent {given!r} (an id or a name)")
+    found = found or await agent_named(backend, given)
+    if found is None:
+        raise AgentsCommandError(f"no agent {given!r} (an id or a name)")
+    return found
 
 
 def _when(moment: datetime | None) -> str:

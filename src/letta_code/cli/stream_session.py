@@ -33,7 +33,14 @@ from typing import Any
 from letta_code.cli import conversation_lock
 from letta_code.cli.args import CliOptions
 from letta_code.cli.failure import error_line
-from letta_code.cli.headless import count_progress, deny_in_headless, headless_executor, result_event, step_limit_error
+from letta_code.cli.headless import (
+    count_progress,
+    deny_in_headless,
+    emit_result,
+    headless_executor,
+    result_event,
+    step_limit_error,
+)
 from letta_code.cli.session import EXIT_OUTPUT_CLOSED, SessionContext, close_session, open_session
 from letta_code.cli.session_hooks import session_ended, session_started
 from letta_code.cli.stream_json import OutputClosed, emit_chunk, emit_init, emit_line
@@ -157,7 +164,7 @@ class StreamSession:
                 agent_id=self.agent_id,
                 conversation_id=self.ctx.target.conversation.id,
             )
-            emit_line(event, session=self.agent_id, uuid=f"result-{time.time_ns()}")
+            emit_result("stream-json", event)
 
     async def _interrupt(self) -> bool:
         """Stop the running turn (its tools killed, its run cancelled); False when none runs."""

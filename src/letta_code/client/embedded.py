@@ -7,7 +7,8 @@ copy, no check) where the Backend interface names their TypedDicts.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -37,6 +38,15 @@ from letta_code.service.errors import NotFoundError, ServiceError
 from letta_code.service.service import AgentService
 
 
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """A service error as the BackendError the harness handles (the same detail and status)."""
+    try:
+        yield
+    except ServiceError as exc:
+        raise BackendError(exc.detail, exc.status_code) from exc
+
+
 class EmbeddedBackend:
     base_url: str | None = None
 
@@ -54,28 +64,20 @@ class EmbeddedBackend:
         return self.service.agents.list_agents()
 
     async def delete_agent(self, agent_id: str) -> None:
-        try:
+        with service_errors():
             self.service.agents.delete_agent(agent_id)
-        except ServiceError as exc:
-            raise BackendError(exc.detail, exc.status_code) from exc
 
     async def export_agent(self, agent_id: str) -> AgentFile:
-        try:
+        with service_errors():
             return agentfile.export_agent(self.service, agent_id)
-        except ServiceError as exc:
-            raise BackendError(exc.detail, exc.status_code) from exc
 
     async def import_agent_file(self, document: AgentFile, *, name: str | None = None) -> list[str]:
-        try:
+        with service_errors():
             return agentfile.import_agents(self.service, document, name=name)
-        except ServiceError as exc:
-            raise BackendError(exc.detail, exc.status_code) from exc
 
     async def search_messages(self, query: str, *, agent_id: str | None, limit: int) -> list[MessageHitState]:
-        try:
+        with service_errors():
             hits = self.service.search_messages(query, agent_id=agent_id, limit=limit)
-        except ServiceError as exc:
-            raise BackendError(exc.detail, exc.status_code) from exc
         return [
             MessageHitState(h.message_id, h.role, h.snippet, h.agent_id, h.conversation_id, h.created_at) for h in hits
         ]
@@ -124,24 +126,18 @@ class EmbeddedBackend:
         fields: dict[str, Any] = {"limit": limit} if limit is not None else {}
         if source is not None:
             fields["source"] = source
-        try:
+        with service_errors():
             block = self.service.agents.write_block(block_id, value, **fields)
-        except ServiceError as exc:
-            raise BackendError(exc.detail, exc.status_code) from exc
         assert block is not None  # without expected_version a write either lands or raises
         return block
 
     async def attach_block(self, agent_id: str, block_id: str) -> AgentState:
-        try:
+        with service_errors():
             return self.service.agents.attach_block(agent_id, block_id)
-        except ServiceError as exc:
-            raise BackendError(exc.detail, exc.status_code) from exc
 
     async def block_revisions(self, block_id: str) -> list[BlockRevisionState]:
-        try:
+        with service_errors():
             entries = self.service.block_revisions(block_id)
-        except ServiceError as exc:
-            raise BackendError(exc.detail, exc.status_code) from exc
         return [
             BlockRevisionState(
                 version=e.revision.version,
@@ -157,10 +153,8 @@ class EmbeddedBackend:
         ]
 
     async def revert_block(self, block_id: str, version: int) -> BlockState:
-        try:
+        with service_errors():
             return self.service.revert_block(block_id, version)
-        except ServiceError as exc:
-            raise BackendError(exc.detail, exc.status_code) from exc
 
     async def create_conversation(self, agent_id: str) -> ConversationState:
         return self.service.create_conversation(agent_id)
@@ -192,24 +186,18 @@ class EmbeddedBackend:
         return cast("list[MessageView]", views)
 
     async def reflection_pending(self, agent_id: str) -> int:
-        try:
+        with service_errors():
             return self.service.reflections.pending_turns(agent_id)
-        except ServiceError as exc:
-            raise BackendError(exc.detail, exc.status_code) from exc
 
     async def reflect(
         self, agent_id: str, *, min_user_turns: int = 1, model: str | None = None
     ) -> ReflectionStart | None:
-        try:  # not a background run: it lives and dies with this process, as `send`'s do
+        with service_errors():  # not a background run: it lives and dies with this process, as `send`'s do
             return self.service.reflect(agent_id, min_user_turns=min_user_turns, model=model)
-        except ServiceError as exc:
-            raise BackendError(exc.detail, exc.status_code) from exc
 
     async def compact(self, conversation_id: str) -> CompactionReport | None:
-        try:
+        with service_errors():
             report = await self.service.compact_report(conversation_id)
-        except ServiceError as exc:
-            raise BackendError(exc.detail, exc.status_code) from exc
         return report if report["num_messages_summarized"] else None
 
     async def send(
@@ -222,7 +210,7 @@ class EmbeddedBackend:
         max_steps: int = DEFAULT_MAX_STEPS,
         override_model: str | None = None,
     ) -> AsyncIterator[StreamChunk]:
-        try:
+        with service_errors():
             run = self.service.start_run(
                 agent_id=None,
                 conversation_id=conversation_id,
@@ -233,16 +221,12 @@ class EmbeddedBackend:
                 background=False,  # the run lives and dies with this process; a server must not resume it
                 override_model=override_model,
             )
-        except ServiceError as exc:
-            raise BackendError(exc.detail, exc.status_code) from exc
         async for chunk in self.service.follow_run(run.id):
             yield chunk
 
     async def resume(self, run_id: str, starting_after: int) -> AsyncIterator[StreamChunk]:
-        try:
+        with service_errors():
             stream = self.service.follow_run(run_id, starting_after)
-        except ServiceError as exc:
-            raise BackendError(exc.detail, exc.status_code) from exc
         async for chunk in stream:
             yield chunk
 

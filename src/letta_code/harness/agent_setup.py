@@ -131,6 +131,15 @@ async def create_agent(
     )
 
 
+async def agent_named(backend: Backend, name: str) -> AgentState | None:
+    """The one agent with this name (None: there is none; SetupError: there are several)."""
+    matches = [a for a in await backend.list_agents() if a.name == name]
+    if len(matches) > 1:
+        ids = ", ".join(a.id for a in matches)
+        raise SetupError(f"{len(matches)} agents are named {name!r} ({ids}); name one by its id")
+    return matches[0] if matches else None
+
+
 async def resolve_session(
     backend: Backend,
     settings: Settings,
@@ -164,13 +173,10 @@ async def resolve_session(
             raise SetupError(f"conversation {conversation_id} belongs to agent {named.agent_id}, not {agent_id}")
         agent_id = named.agent_id
     if agent_name and not agent_id:
-        matches = [a for a in await backend.list_agents() if a.name == agent_name]
-        if not matches:
+        by_name = await agent_named(backend, agent_name)
+        if by_name is None:
             raise SetupError(f"no agent is named {agent_name!r}")
-        if len(matches) > 1:
-            ids = ", ".join(a.id for a in matches)
-            raise SetupError(f"{len(matches)} agents are named {agent_name!r} ({ids}); choose one with --agent")
-        agent_id = matches[0].id
+        agent_id = by_name.id
     last_agent = settings.local.get("lastAgent")
     if continue_last and not agent_id:
         last_agent = last_agent or settings.global_.get("lastAgent")

@@ -147,12 +147,16 @@ class AgentService:
 
     def delete_conversation(self, conversation_id: str) -> None:
         """Delete a conversation that is not running (409 while a run has it)."""
+        self._refuse_busy(conversation_id)
+        self.conversations.delete(conversation_id)
+
+    def _refuse_busy(self, conversation_id: str) -> None:
+        """409 while a run has the conversation: one active run per conversation."""
         active = self.runs.active_for(conversation_id)
         if active is not None:
             raise ConflictError(
                 f"conversation {conversation_id} is busy with run {active.id}; wait for it or cancel it"
             )
-        self.conversations.delete(conversation_id)
 
     def create_conversation(
         self,
@@ -191,9 +195,7 @@ class AgentService:
         check_text(client_tools, "client_tools")
         check_text(client_skills, "client_skills")
         conv = self.resolve_conversation(conversation_id, agent_id)
-        active = self.runs.active_for(conv.id)
-        if active is not None:
-            raise ConflictError(f"conversation {conv.id} is busy with run {active.id}; wait for it or cancel it")
+        self._refuse_busy(conv.id)
         pending = self.conversations.pending_approval(conv.id)
         specs = [
             ToolSpec(t["name"], t["description"], t["parameters"] or {"type": "object", "properties": {}})
@@ -351,9 +353,7 @@ class AgentService:
         from letta_code.service.llm.registry import get_provider
 
         conv = self.resolve_conversation(conversation_id, agent_id)
-        active = self.runs.active_for(conv.id)
-        if active is not None:
-            raise ConflictError(f"conversation {conv.id} is busy with run {active.id}; wait for it or cancel it")
+        self._refuse_busy(conv.id)
         agent = self.agents.get_agent(conv.agent_id)
         provider, model_name = get_provider(agent.model, self.env)
         return await self.loop.compactor.compact(agent, conv.id, provider, model_name, force=True)
